@@ -1,0 +1,16 @@
+/** Tests run on a real PostgreSQL: globalSetup starts one (or uses TEST_DATABASE_URL) and
+ *  prepares a migrated template database; each test file clones it (test/helpers/database.ts). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    // Type errors are caught by `npm run typecheck`; transpiling alone keeps the suite fast.
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+  },
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+  setupFiles: ['reflect-metadata'],
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,33 @@
+import { AppError, ErrorCode, type InputPath } from './errors';
+
+interface ConstraintMapping {
+  code: ErrorCode;
+  field: string;
+  message: string;
+}
+
+/**
+ * The database's named constraints, mapped to the error a client sees. Services check first and
+ * give precise messages; these catch what a concurrent transaction slipped past those checks.
+ */
+const constraints: Record<string, ConstraintMapping> = {
+  realms_name_key: { code: ErrorCode.DUPLICATE_REALM_NAME, field: 'name', message: 'A realm with this name already exists.' },
+  identities_realm_username_key: { code: ErrorCode.DUPLICATE_USERNAME, field: 'username', message: 'An identity with this username already exists in the realm.' },
+  identities_realm_email_key: { code: ErrorCode.DUPLICATE_EMAIL, field: 'primaryEmail', message: 'An identity with this email already exists in the realm.' },
+  identities_realm_external_id_key: { code: ErrorCode.DUPLICATE_EXTERNAL_ID, field: 'externalId', message: 'An identity with this external ID already exists in the realm.' },
+  groups_realm_name_key: { code: ErrorCode.DUPLICATE_GROUP_NAME, field: 'name', message: 'A group with this name already exists in the realm.' },
+  group_memberships_identity_fkey: { code: ErrorCode.CROSS_REALM, field: 'identityIds', message: 'An identity is not in the group’s realm.' },
+};
+
+interface PgError {
+  code?: string;
+  constraint?: string;
+}
+
+/** Turns a constraint violation into the client's error; returns other errors unchanged. */
+export function fromConstraintViolation(error: unknown, inputPrefix: InputPath = ['input']): unknown {
+  const driverError = ((error as { driverError?: PgError }).driverError ?? error) as PgError;
+  const mapping = driverError.constraint ? constraints[driverError.constraint] : undefined;
+  if (!mapping || !driverError.code?.startsWith('23')) return error;
+  return new AppError(mapping.code, mapping.message, [...inputPrefix, mapping.field]);
+}

@@ -1,0 +1,10 @@
+/** Lifecycle and classification values, shared by the entities, the GraphQL types and the services. */
+
+export const identityRoles = ['ADMIN', 'GRANTEE'] as const;
+export type IdentityRole = (typeof identityRoles)[number];
+
+export const identityStatuses = ['ACTIVE', 'SUSPENDED', 'DEPROVISIONED'] as const;
+export type IdentityStatus = (typeof identityStatuses)[number];
+
+export const identitySources = ['MANUAL', 'IDP'] as const;
+export type IdentitySource = (typeof identitySources)[number];

@@ -1,0 +1,59 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * Every expected failure's code: one closed list, relied on by clients. The codes GraphQL itself
+ * and Apollo produce before a resolver runs (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED,
+ * BAD_USER_INPUT, BAD_REQUEST) pass through unchanged; anything else is masked as
+ * INTERNAL_SERVER_ERROR (src/server/errors.ts).
+ */
+export enum ErrorCode {
+  /** A value is malformed or out of range; `inputPath` names it. */
+  INVALID_INPUT = 'INVALID_INPUT',
+  /** An ID is not one this API issued, or names another type than the argument takes. */
+  INVALID_ID = 'INVALID_ID',
+  /** A pagination cursor is malformed or belongs to another ordering. */
+  INVALID_CURSOR = 'INVALID_CURSOR',
+  NOT_FOUND = 'NOT_FOUND',
+  DUPLICATE_REALM_NAME = 'DUPLICATE_REALM_NAME',
+  DUPLICATE_USERNAME = 'DUPLICATE_USERNAME',
+  DUPLICATE_EMAIL = 'DUPLICATE_EMAIL',
+  DUPLICATE_EXTERNAL_ID = 'DUPLICATE_EXTERNAL_ID',
+  DUPLICATE_GROUP_NAME = 'DUPLICATE_GROUP_NAME',
+  /** A manual identity would duplicate the username or email of one provisioned by an identity provider. */
+  IDP_IDENTITY_CONFLICT = 'IDP_IDENTITY_CONFLICT',
+  /** Things of two realms were to be linked (e.g. an identity of realm A into a group of realm B). */
+  CROSS_REALM = 'CROSS_REALM',
+  /** The `version` given is not the current one: someone else changed the object first. */
+  VERSION_CONFLICT = 'VERSION_CONFLICT',
+  /** The identity's lifecycle does not allow this change from its current status. */
+  INVALID_STATUS_TRANSITION = 'INVALID_STATUS_TRANSITION',
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+}
+
+export type InputPath = ReadonlyArray<string | number>;
+
+/** An expected failure: shown to the client with its code, and the input it concerns. */
+export class AppError extends GraphQLError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    inputPath?: InputPath,
+    details?: Record<string, unknown>,
+  ) {
+    super(message, { extensions: { code, ...(inputPath ? { inputPath: [...inputPath] } : {}), ...details } });
+    this.name = 'AppError';
+  }
+}
+
+export const invalidInput = (inputPath: InputPath, message: string) => new AppError(ErrorCode.INVALID_INPUT, message, inputPath);
+
+export const notFound = (what: string, inputPath?: InputPath, id?: string) =>
+  new AppError(ErrorCode.NOT_FOUND, `No ${what} has ${id === undefined ? 'that ID' : `the ID "${id}"`}.`, inputPath);
+
+export const versionConflict = (what: string, inputPath: InputPath, expected: number, actual: number) =>
+  new AppError(
+    ErrorCode.VERSION_CONFLICT,
+    `The ${what} was changed by someone else (you sent version ${expected}, it is now at ${actual}). Reload it and try again.`,
+    inputPath,
+    { currentVersion: actual },
+  );

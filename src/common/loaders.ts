@@ -1,0 +1,89 @@
+import DataLoader from 'dataloader';
+import type { CursorRow } from '../db/paged-query';
+import type { Ordering, PageRequest } from './pagination';
+
+export interface LoaderOptions {
+  /** Off for subscriptions: their context outlives the events they resolve. */
+  cache: boolean;
+}
+
+/** A loader of rows by key whose batch function aligns results with keys through a Map. */
+export function rowLoader<K, R>(
+  options: LoaderOptions,
+  fetch: (keys: readonly K[]) => Promise<R[]>,
+  keyOf: (row: R) => K,
+): DataLoader<K, R | null> {
+  return new DataLoader<K, R | null>(
+    async (keys) => {
+      const byKey = new Map<K, R>();
+      for (const row of await fetch(keys)) byKey.set(keyOf(row), row);
+      return keys.map((key) => byKey.get(key) ?? null);
+    },
+    { cache: options.cache },
+  );
+}
+
+/**
+ * Loaders that differ by their arguments (page size, cursor, filter): one DataLoader per distinct
+ * argument set, so that the members of 50 groups asked with the same arguments load in one batch.
+ */
+export class LoaderFamily<K, V> {
+  private readonly loaders = new Map<string, DataLoader<K, V>>();
+
+  constructor(private readonly options: LoaderOptions) {}
+
+  get(variant: unknown, batch: DataLoader.BatchLoadFn<K, V>): DataLoader<K, V> {
+    const key = JSON.stringify(variant);
+    let loader = this.loaders.get(key);
+    if (!loader) {
+      loader = new DataLoader(batch, { cache: this.options.cache });
+      this.loaders.set(key, loader);
+    }
+    return loader;
+  }
+}
+
+type PagesFetch<TRow, TFilter> = (
+  parentUuids: readonly string[],
+  filter: TFilter | undefined,
+  ordering: Ordering,
+  request: PageRequest,
+) => Promise<Map<string, CursorRow<TRow>[]>>;
+
+type CountsFetch<TFilter> = (parentUuids: readonly string[], filter: TFilter | undefined) => Promise<Map<string, number>>;
+
+/**
+ * Pages and counts of a list that hangs off a parent (a realm's identities, a group's members):
+ * asking for it under 50 parents with the same arguments is one statement, not 50.
+ */
+export class ListLoaders<TRow, TFilter> {
+  private readonly pages: LoaderFamily<string, CursorRow<TRow>[]>;
+  private readonly counts: LoaderFamily<string, number>;
+
+  constructor(
+    options: LoaderOptions,
+    private readonly fetchPages: PagesFetch<TRow, TFilter>,
+    private readonly fetchCounts: CountsFetch<TFilter>,
+  ) {
+    this.pages = new LoaderFamily(options);
+    this.counts = new LoaderFamily(options);
+  }
+
+  page(parentUuid: string, filter: TFilter | undefined, ordering: Ordering, request: PageRequest): Promise<CursorRow<TRow>[]> {
+    return this.pages
+      .get([filter ?? null, ordering.key, request], async (parentUuids) => {
+        const byParent = await this.fetchPages(parentUuids, filter, ordering, request);
+        return parentUuids.map((uuid) => byParent.get(uuid) ?? []);
+      })
+      .load(parentUuid);
+  }
+
+  count(parentUuid: string, filter: TFilter | undefined): Promise<number> {
+    return this.counts
+      .get(filter ?? null, async (parentUuids) => {
+        const byParent = await this.fetchCounts(parentUuids, filter);
+        return parentUuids.map((uuid) => byParent.get(uuid) ?? 0);
+      })
+      .load(parentUuid);
+  }
+}

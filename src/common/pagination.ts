@@ -1,0 +1,143 @@
+import { AppError, ErrorCode, invalidInput, type InputPath } from './errors';
+
+/** Relay pagination arguments, as every connection field takes them. */
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+export interface PageLimits {
+  defaultPageSize: number;
+  maxPageSize: number;
+}
+
+/**
+ * A keyset ordering: SQL expressions whose values identify a row's position, the last one unique
+ * (the id). `key` names the ordering inside cursors, so a cursor of one ordering is refused by another.
+ */
+export interface Ordering {
+  readonly key: string;
+  readonly columns: ReadonlyArray<{ readonly sql: string; readonly type: 'text' | 'uuid' | 'timestamptz' | 'integer' }>;
+  readonly descending: boolean;
+}
+
+export interface PageRequest {
+  readonly forward: boolean;
+  readonly limit: number;
+  /** Sort values of the row to start after (forward) or before (backward). */
+  readonly cursor: readonly string[] | null;
+  /** Whether the client gave a cursor: then there are rows on the other side of it. */
+  readonly hasCursor: boolean;
+}
+
+/** Validates Relay arguments against an ordering: first/after forward, last/before backward. */
+export function pageRequest(args: PageArgs, ordering: Ordering, limits: PageLimits, path: InputPath = []): PageRequest {
+  const { first, after, last, before } = args;
+  if (first != null && last != null) throw invalidInput([...path, 'last'], 'Give either `first` or `last`, not both.');
+  if (after != null && before != null) throw invalidInput([...path, 'before'], 'Give either `after` or `before`, not both.');
+  const forward = last == null && before == null;
+  if (forward && last != null) throw invalidInput([...path, 'last'], '`last` goes with `before`.');
+  if (!forward && (first != null || after != null)) {
+    throw invalidInput([...path, first != null ? 'first' : 'after'], '`first` and `after` go with each other, not with `last` or `before`.');
+  }
+  const sizeName = forward ? 'first' : 'last';
+  const size = (forward ? first : last) ?? limits.defaultPageSize;
+  if (!Number.isInteger(size) || size < 0 || size > limits.maxPageSize) {
+    throw invalidInput([...path, sizeName], `\`${sizeName}\` must be from 0 to ${limits.maxPageSize}.`);
+  }
+  const cursorName = forward ? 'after' : 'before';
+  const raw = forward ? after : before;
+  const cursor = raw == null ? null : decodeCursor(raw, ordering, [...path, cursorName]);
+  return { forward, limit: size, cursor, hasCursor: cursor !== null };
+}
+
+export function encodeCursor(ordering: Ordering, values: readonly string[]): string {
+  return Buffer.from(JSON.stringify([ordering.key, ...values])).toString('base64url');
+}
+
+function decodeCursor(cursor: string, ordering: Ordering, path: InputPath): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== ordering.columns.length + 1 ||
+    !parsed.every((value) => typeof value === 'string') ||
+    parsed[0] !== ordering.key
+  ) {
+    throw new AppError(ErrorCode.INVALID_CURSOR, 'This cursor is not one this list gave out (or it belongs to another ordering).', path);
+  }
+  return parsed.slice(1) as string[];
+}
+
+/**
+ * The SQL pieces of a keyset page: the predicate that starts after the cursor, the ORDER BY, the
+ * LIMIT (one more row than asked, to know whether there is a next page), and the expression whose
+ * value is the row's cursor. Parameters are appended to `params`.
+ */
+export function keysetSql(ordering: Ordering, request: PageRequest, params: unknown[]) {
+  // Scan in list order going forward, against it going backward.
+  const ascending = request.forward !== ordering.descending;
+  const columns = ordering.columns.map((column) => column.sql).join(', ');
+  let predicate = 'TRUE';
+  if (request.cursor) {
+    const placeholders = ordering.columns.map((column, index) => {
+      params.push(request.cursor![index]);
+      return `$${params.length}::${column.type}`;
+    });
+    predicate = `(${columns}) ${ascending ? '>' : '<'} (${placeholders.join(', ')})`;
+  }
+  const direction = ascending ? 'ASC' : 'DESC';
+  params.push(request.limit + 1);
+  return {
+    predicate,
+    orderBy: ordering.columns.map((column) => `${column.sql} ${direction}`).join(', '),
+    limit: `$${params.length}`,
+    cursorValues: `ARRAY[${ordering.columns.map((column) => `(${column.sql})::text`).join(', ')}]`,
+  };
+}
+
+export interface PageInfoData {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+export interface PageData<TEdge> {
+  edges: TEdge[];
+  pageInfo: PageInfoData;
+}
+
+/**
+ * Turns the rows of one keyset query (in query order, up to limit + 1 of them) into edges in list
+ * order. `hasPreviousPage` (forward) and `hasNextPage` (backward) say whether a cursor was given:
+ * Relay allows that approximation, and it costs no extra query.
+ */
+export function toPage<TRow extends { __cursor: string[] }, TEdge>(
+  rows: TRow[],
+  ordering: Ordering,
+  request: PageRequest,
+  toEdge: (row: TRow, cursor: string) => TEdge,
+): PageData<TEdge> {
+  const more = rows.length > request.limit;
+  const kept = more ? rows.slice(0, request.limit) : rows;
+  if (!request.forward) kept.reverse();
+  const edges = kept.map((row) => toEdge(row, encodeCursor(ordering, row.__cursor)));
+  const first = edges[0] as { cursor: string } | undefined;
+  const last = edges[edges.length - 1] as { cursor: string } | undefined;
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: request.forward ? more : request.hasCursor,
+      hasPreviousPage: request.forward ? request.hasCursor : more,
+      startCursor: first?.cursor ?? null,
+      endCursor: last?.cursor ?? null,
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import path from 'node:path';
+
+/** Everything the process reads from its environment, parsed once at start-up. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Unset: an embedded PostgreSQL is started under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly embeddedPgPort: number;
+  readonly production: boolean;
+  readonly introspection: boolean;
+  readonly maxPageSize: number;
+  readonly defaultPageSize: number;
+  readonly logLevel: LogLevel;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export class ConfigError extends Error {}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; it is "${raw}".`);
+  }
+  return value;
+}
+
+function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be "true" or "false"; it is "${raw}".`);
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${values.join(', ')}; it is "${raw}".`);
+  }
+  return raw as T;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL.');
+  }
+  const maxPageSize = integer(env, 'MAX_PAGE_SIZE', 100, 1, 10_000);
+  return {
+    port: integer(env, 'PORT', 4000, 0, 65_535),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl,
+    dataDir: path.resolve(env.DATA_DIR || '.data'),
+    embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65_535),
+    production,
+    introspection: boolean(env, 'INTROSPECTION', !production),
+    maxPageSize,
+    defaultPageSize: Math.min(integer(env, 'DEFAULT_PAGE_SIZE', 20, 1, 10_000), maxPageSize),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+  };
+}

@@ -1,0 +1,75 @@
+import type { DataSource } from 'typeorm';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { createDataSource } from './data-source';
+import { startEmbeddedPostgres } from './embedded';
+import { StatementCounter } from './statement-counter';
+
+export interface Database {
+  readonly dataSource: DataSource;
+  readonly url: string;
+  readonly statements: StatementCounter;
+  close(): Promise<void>;
+}
+
+const embeddedDatabaseName = 'realmgraph';
+
+/**
+ * Connects to DATABASE_URL, or starts the embedded PostgreSQL when it is unset, and applies
+ * pending migrations.
+ */
+export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+  let url = config.databaseUrl;
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  if (url === undefined) {
+    const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, logger });
+    stopEmbedded = embedded.stop;
+    url = await ensureDatabase(embedded.adminUrl, embeddedDatabaseName);
+  }
+  const statements = new StatementCounter(logger);
+  const dataSource = createDataSource(url, statements);
+  try {
+    await dataSource.initialize();
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    for (const migration of applied) logger.info('migration applied', { name: migration.name });
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await stopEmbedded?.();
+    throw error;
+  }
+  return {
+    dataSource,
+    url,
+    statements,
+    close: async () => {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await stopEmbedded?.();
+    },
+  };
+}
+
+/** Creates `name` on the server behind `adminUrl` unless it exists; returns its URL. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** True when the database answers and no migration is pending: what /readyz reports. */
+export async function isReady(dataSource: DataSource): Promise<boolean> {
+  try {
+    await dataSource.query('SELECT 1');
+    return !(await dataSource.showMigrations());
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,34 @@
+import type { Logger as TypeOrmLogger } from 'typeorm';
+import type { Logger } from '../logger';
+
+/**
+ * TypeORM's logger hook, used for two things: counting the SQL statements sent (tests assert
+ * that nested reads run a fixed number of them) and logging failed and slow queries.
+ */
+export class StatementCounter implements TypeOrmLogger {
+  count = 0;
+
+  constructor(private readonly logger?: Logger) {}
+
+  logQuery(): void {
+    this.count += 1;
+  }
+
+  logQueryError(error: string | Error, query: string): void {
+    this.logger?.debug('query failed', { error: String(error), query });
+  }
+
+  logQuerySlow(time: number, query: string): void {
+    this.logger?.warn('slow query', { ms: time, query });
+  }
+
+  logSchemaBuild(): void {}
+
+  logMigration(message: string): void {
+    this.logger?.info('migration', { message });
+  }
+
+  log(level: 'log' | 'info' | 'warn', message: unknown): void {
+    if (level === 'warn') this.logger?.warn(String(message));
+  }
+}

@@ -1,0 +1,108 @@
+import type { Ordering, PageRequest } from '../common/pagination';
+import { countsByParent, pagesByParent, type CursorRow } from '../db/paged-query';
+import type { Queryable } from '../db/queryable';
+import type { Tx } from '../db/transaction';
+import { updateSet } from '../db/update-set';
+import { likePrefix } from '../identity/identity.repository';
+
+/** A group as the API reads it: `id` is the global ID, `uuid` the database key. */
+export interface GroupRow {
+  __typename: 'Group';
+  id: string;
+  uuid: string;
+  realmUuid: string;
+  name: string;
+  description: string | null;
+  memberCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+/** The select list of a group row from the table aliased `a`. */
+export const groupColumns = (a: string) => `'Group' AS "__typename", global_id('Group', ${a}.id) AS id,
+  ${a}.id AS uuid, ${a}.realm_id AS "realmUuid", ${a}.name, ${a}.description,
+  ${a}.member_count AS "memberCount", ${a}.created_at AS "createdAt", ${a}.updated_at AS "updatedAt", ${a}.version`;
+
+const columns = groupColumns('g');
+
+export interface GroupFilterValues {
+  search?: string | null;
+}
+
+function groupFilterSql(filter: GroupFilterValues | undefined, params: unknown[]): string[] {
+  if (!filter?.search) return [];
+  params.push(likePrefix(filter.search));
+  return [`lower(g.name) COLLATE "C" LIKE $${params.length}`];
+}
+
+export function findGroupsByUuid(db: Queryable, uuids: readonly string[]): Promise<GroupRow[]> {
+  return db.query(`SELECT ${columns} FROM groups g WHERE g.id = ANY($1::uuid[])`, [uuids]);
+}
+
+export function groupPagesByRealm(
+  db: Queryable,
+  realmUuids: readonly string[],
+  filter: GroupFilterValues | undefined,
+  ordering: Ordering,
+  request: PageRequest,
+): Promise<Map<string, CursorRow<GroupRow>[]>> {
+  return pagesByParent<GroupRow>(db, realmUuids, {
+    select: columns,
+    from: 'groups g',
+    parentColumn: 'g.realm_id',
+    where: (params) => groupFilterSql(filter, params),
+    ordering,
+    request,
+  });
+}
+
+export function groupCountsByRealm(db: Queryable, realmUuids: readonly string[], filter: GroupFilterValues | undefined) {
+  return countsByParent(db, realmUuids, {
+    from: 'groups g',
+    parentColumn: 'g.realm_id',
+    where: (params) => groupFilterSql(filter, params),
+  });
+}
+
+/** Whether the realm has a group of this name (case-insensitive), other than `excludeUuid`. */
+export async function groupNameTaken(tx: Tx, realmUuid: string, name: string, excludeUuid?: string): Promise<boolean> {
+  const rows = await tx.query(
+    `SELECT 1 FROM groups g WHERE g.realm_id = $1 AND lower(g.name) COLLATE "C" = lower($2) AND g.id IS DISTINCT FROM $3::uuid`,
+    [realmUuid, name, excludeUuid ?? null],
+  );
+  return rows.length > 0;
+}
+
+export async function insertGroup(tx: Tx, values: { realmUuid: string; name: string; description: string | null }): Promise<GroupRow> {
+  const [row] = await tx.query<GroupRow>(
+    `INSERT INTO groups AS g (realm_id, name, description) VALUES ($1, $2, $3) RETURNING ${columns}`,
+    [values.realmUuid, values.name, values.description],
+  );
+  return row;
+}
+
+/** Reads the group and locks it until the transaction ends. */
+export async function lockGroup(tx: Tx, uuid: string): Promise<GroupRow | undefined> {
+  const [row] = await tx.query<GroupRow>(`SELECT ${columns} FROM groups g WHERE g.id = $1 FOR UPDATE`, [uuid]);
+  return row;
+}
+
+/** Re-reads a group inside the transaction (its member count is kept by a trigger). */
+export async function readGroup(tx: Tx, uuid: string): Promise<GroupRow> {
+  const [row] = await tx.query<GroupRow>(`SELECT ${columns} FROM groups g WHERE g.id = $1`, [uuid]);
+  return row;
+}
+
+export type GroupChanges = { name?: string; description?: string | null };
+
+export async function updateGroup(tx: Tx, uuid: string, changes: GroupChanges): Promise<GroupRow> {
+  const params: unknown[] = [uuid];
+  const set = updateSet(changes, { name: 'name', description: 'description' }, params);
+  const [row] = await tx.query<GroupRow>(`UPDATE groups AS g SET ${set} WHERE g.id = $1 RETURNING ${columns}`, params);
+  return row;
+}
+
+export async function deleteGroup(tx: Tx, uuid: string): Promise<void> {
+  await tx.query(`DELETE FROM groups WHERE id = $1`, [uuid]);
+}

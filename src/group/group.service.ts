@@ -1,0 +1,133 @@
+import type { DataSource } from 'typeorm';
+import type { ConnectionData } from '../common/connection.type';
+import { OrderDirection } from '../common/connection.type';
+import { AppError, ErrorCode, invalidInput, notFound, versionConflict, type InputPath } from '../common/errors';
+import { expectGlobalId } from '../common/global-id';
+import { pageRequest, toPage, type Ordering, type PageArgs } from '../common/pagination';
+import * as validate from '../common/validate';
+import { withTransaction, type Tx } from '../db/transaction';
+import type { RealmRow } from '../realm/realm.repository';
+import type { Context } from '../server/context';
+import { GroupOrderField, type CreateGroupInput, type DeleteGroupInput, type GroupFilter, type GroupOrder, type UpdateGroupInput } from './group.inputs';
+import {
+  deleteGroup,
+  groupNameTaken,
+  insertGroup,
+  lockGroup,
+  readGroup,
+  updateGroup,
+  type GroupFilterValues,
+  type GroupRow,
+} from './group.repository';
+
+const orderColumns: Record<GroupOrderField, Ordering['columns'][number]> = {
+  NAME: { sql: 'lower(g.name) COLLATE "C"', type: 'text' },
+  CREATED_AT: { sql: 'g.created_at', type: 'timestamptz' },
+};
+
+const orderings = new Map<string, Ordering>();
+
+export function groupOrdering(order: GroupOrder | null | undefined): Ordering {
+  const field = order?.field ?? GroupOrderField.NAME;
+  const descending = order?.direction === OrderDirection.DESC;
+  const key = `group.${field}.${descending ? 'desc' : 'asc'}`;
+  let ordering = orderings.get(key);
+  if (!ordering) {
+    ordering = { key, columns: [orderColumns[field], { sql: 'g.id', type: 'uuid' }], descending };
+    orderings.set(key, ordering);
+  }
+  return ordering;
+}
+
+const groupName = (value: string, path: InputPath) => validate.requiredText(value, path, 'The group name', 64);
+const groupDescription = <T extends string | null | undefined>(value: T, path: InputPath) =>
+  validate.optionalText(value, path, 'The description', 300);
+
+export class GroupService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  get(ctx: Context, uuid: string): Promise<GroupRow | null> {
+    return ctx.loaders.groups.byUuid.load(uuid);
+  }
+
+  async listInRealm(
+    ctx: Context,
+    realm: RealmRow,
+    args: PageArgs & { filter?: GroupFilter | null; orderBy?: GroupOrder | null },
+  ): Promise<ConnectionData<{ cursor: string; node: GroupRow }>> {
+    const ordering = groupOrdering(args.orderBy);
+    const request = pageRequest(args, ordering, ctx.limits);
+    const search = args.filter?.search?.trim() || null;
+    if (search && search.length > 64) throw invalidInput(['filter', 'search'], 'The search text is at most 64 characters.');
+    const filter: GroupFilterValues | undefined = search ? { search } : undefined;
+    const rows = await ctx.loaders.groups.ofRealm.page(realm.uuid, filter, ordering, request);
+    return {
+      ...toPage(rows, ordering, request, (node, cursor) => ({ cursor, node })),
+      totalCount: () => ctx.loaders.groups.ofRealm.count(realm.uuid, filter),
+    };
+  }
+
+  async create(ctx: Context, input: CreateGroupInput): Promise<GroupRow> {
+    const realmUuid = expectGlobalId(input.realmId, 'Realm', ['input', 'realmId']);
+    const values = {
+      realmUuid,
+      name: groupName(input.name, ['input', 'name']),
+      description: groupDescription(input.description, ['input', 'description']) ?? null,
+    };
+    const memberIds = input.memberIds ?? [];
+    if (memberIds.length > 0) validate.idBatch(memberIds, ['input', 'memberIds']);
+    const group = await withTransaction(this.dataSource, async (tx) => {
+      await ctx.services.realms.lockForChange(tx, realmUuid, ['input', 'realmId']);
+      await this.refuseTakenName(tx, realmUuid, values.name);
+      const created = await insertGroup(tx, values);
+      if (memberIds.length === 0) return created;
+      await ctx.services.memberships.addInTransaction(tx, created, memberIds, ['input', 'memberIds']);
+      return readGroup(tx, created.uuid);
+    });
+    ctx.loaders.clearAll();
+    return group;
+  }
+
+  async update(ctx: Context, input: UpdateGroupInput): Promise<GroupRow> {
+    const uuid = expectGlobalId(input.id, 'Group', ['input', 'id']);
+    const expected = validate.version(input.version, ['input', 'version']);
+    const changes = {
+      name: input.name == null ? undefined : groupName(input.name, ['input', 'name']),
+      description: groupDescription(input.description, ['input', 'description']),
+    };
+    const group = await withTransaction(this.dataSource, async (tx) => {
+      const current = await this.lockForChange(tx, uuid, ['input', 'id']);
+      if (expected !== undefined && expected !== current.version) {
+        throw versionConflict('group', ['input', 'version'], expected, current.version);
+      }
+      if (changes.name !== undefined) await this.refuseTakenName(tx, current.realmUuid, changes.name, uuid);
+      return updateGroup(tx, uuid, changes);
+    });
+    ctx.loaders.clearAll();
+    return group;
+  }
+
+  async delete(ctx: Context, input: DeleteGroupInput): Promise<string> {
+    const uuid = expectGlobalId(input.id, 'Group', ['input', 'id']);
+    const group = await withTransaction(this.dataSource, async (tx) => {
+      const current = await this.lockForChange(tx, uuid, ['input', 'id']);
+      await deleteGroup(tx, uuid);
+      return current;
+    });
+    ctx.loaders.clearAll();
+    return group.id;
+  }
+
+  /** The group a mutation acts on, locked until its transaction ends; NOT_FOUND when there is none. */
+  async lockForChange(tx: Tx, uuid: string, path: InputPath): Promise<GroupRow> {
+    const group = await lockGroup(tx, uuid);
+    if (!group) throw notFound('group', path);
+    return group;
+  }
+
+  private async refuseTakenName(tx: Tx, realmUuid: string, name: string, excludeUuid?: string): Promise<void> {
+    if (await groupNameTaken(tx, realmUuid, name, excludeUuid)) {
+      throw new AppError(ErrorCode.DUPLICATE_GROUP_NAME, `A group named "${name}" already exists in this realm.`, ['input', 'name']);
+    }
+  }
+}

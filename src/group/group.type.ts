@@ -1,0 +1,48 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { ConnectionType, EdgeType } from '../common/connection.type';
+import { Node } from '../common/node.type';
+
+@ObjectType({ implements: Node, simpleResolvers: true, description: 'A named set of identities of one realm.' })
+export class Group extends Node {
+  @Field({ description: 'Unique in the realm, case-insensitive.' })
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  description: string | null;
+
+  @Field(() => Int, { description: 'How many identities are members; kept by the database, free to read.' })
+  memberCount: number;
+
+  @Field()
+  createdAt: Date;
+
+  @Field()
+  updatedAt: Date;
+
+  @Field(() => Int, { description: 'Goes up with every change of name or description; send it back on update to detect concurrent edits.' })
+  version: number;
+}
+
+@ObjectType({ simpleResolvers: true })
+export class GroupEdge extends EdgeType(Group) {}
+
+@ObjectType({ simpleResolvers: true })
+export class GroupConnection extends ConnectionType(GroupEdge) {}
+
+@ObjectType({ simpleResolvers: true })
+abstract class GroupPayload {
+  @Field(() => Group)
+  group: Group;
+}
+
+@ObjectType({ simpleResolvers: true })
+export class CreateGroupPayload extends GroupPayload {}
+
+@ObjectType({ simpleResolvers: true })
+export class UpdateGroupPayload extends GroupPayload {}
+
+@ObjectType({ simpleResolvers: true })
+export class DeleteGroupPayload {
+  @Field(() => ID, { description: 'The deleted group; its memberships went with it.' })
+  deletedGroupId: string;
+}

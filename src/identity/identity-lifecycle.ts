@@ -1,0 +1,55 @@
+import type { IdentityStatus } from '../common/enums';
+
+export type StatusChange = 'SUSPEND' | 'REACTIVATE' | 'DEPROVISION';
+
+export type Transition = { allowed: true; to: IdentityStatus } | { allowed: false; reason: string };
+
+const to = (status: IdentityStatus): Transition => ({ allowed: true, to: status });
+const refuse = (reason: string): Transition => ({ allowed: false, reason });
+
+function unreachable(value: never): never {
+  throw new Error(`Unhandled identity status: ${String(value)}`);
+}
+
+/**
+ * The identity lifecycle (as in Okta and Beyond Identity): ACTIVE ⇄ SUSPENDED, either → DEPROVISIONED,
+ * and DEPROVISIONED → ACTIVE again by reactivation. A change to the status it already has is refused,
+ * so that the caller learns that nothing changed.
+ */
+export function transition(from: IdentityStatus, change: StatusChange): Transition {
+  switch (change) {
+    case 'SUSPEND':
+      switch (from) {
+        case 'ACTIVE':
+          return to('SUSPENDED');
+        case 'SUSPENDED':
+          return refuse('The identity is already suspended.');
+        case 'DEPROVISIONED':
+          return refuse('A deprovisioned identity cannot be suspended; reactivate it first.');
+        default:
+          return unreachable(from);
+      }
+    case 'REACTIVATE':
+      switch (from) {
+        case 'ACTIVE':
+          return refuse('The identity is already active.');
+        case 'SUSPENDED':
+        case 'DEPROVISIONED':
+          return to('ACTIVE');
+        default:
+          return unreachable(from);
+      }
+    case 'DEPROVISION':
+      switch (from) {
+        case 'ACTIVE':
+        case 'SUSPENDED':
+          return to('DEPROVISIONED');
+        case 'DEPROVISIONED':
+          return refuse('The identity is already deprovisioned.');
+        default:
+          return unreachable(from);
+      }
+    default:
+      return unreachable(change);
+  }
+}

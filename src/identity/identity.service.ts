@@ -1,0 +1,213 @@
+import type { DataSource } from 'typeorm';
+import type { ConnectionData } from '../common/connection.type';
+import { OrderDirection } from '../common/connection.type';
+import type { IdentitySource } from '../common/enums';
+import { AppError, ErrorCode, invalidInput, notFound, versionConflict, type InputPath } from '../common/errors';
+import { expectGlobalId } from '../common/global-id';
+import { pageRequest, toPage, type Ordering, type PageArgs } from '../common/pagination';
+import * as validate from '../common/validate';
+import { withTransaction, type Tx } from '../db/transaction';
+import type { RealmRow } from '../realm/realm.repository';
+import type { Context } from '../server/context';
+import { transition, type StatusChange } from './identity-lifecycle';
+import {
+  IdentityOrderField,
+  type CreateIdentityInput,
+  type DeleteIdentityInput,
+  type IdentityFilter,
+  type IdentityOrder,
+  type MemberFilter,
+  type UpdateIdentityInput,
+} from './identity.inputs';
+import {
+  deleteIdentity,
+  findKeyMatches,
+  insertIdentity,
+  lockIdentity,
+  updateIdentity,
+  type IdentityChanges,
+  type IdentityFilterValues,
+  type IdentityRow,
+} from './identity.repository';
+
+const orderColumns: Record<IdentityOrderField, Ordering['columns'][number]> = {
+  CREATED_AT: { sql: 'i.created_at', type: 'timestamptz' },
+  DISPLAY_NAME: { sql: 'lower(i.display_name) COLLATE "C"', type: 'text' },
+  USERNAME: { sql: 'lower(i.username) COLLATE "C"', type: 'text' },
+  PRIMARY_EMAIL: { sql: 'lower(i.primary_email) COLLATE "C"', type: 'text' },
+};
+
+const orderings = new Map<string, Ordering>();
+
+export function identityOrdering(order: IdentityOrder | null | undefined): Ordering {
+  const field = order?.field ?? IdentityOrderField.CREATED_AT;
+  const descending = order?.direction === OrderDirection.DESC;
+  const key = `identity.${field}.${descending ? 'desc' : 'asc'}`;
+  let ordering = orderings.get(key);
+  if (!ordering) {
+    ordering = { key, columns: [orderColumns[field], { sql: 'i.id', type: 'uuid' }], descending };
+    orderings.set(key, ordering);
+  }
+  return ordering;
+}
+
+/** Checks a member filter's values; a search is trimmed, and empty means none. */
+export function memberFilterValues(filter: MemberFilter | null | undefined, path: InputPath): IdentityFilterValues | undefined {
+  if (!filter) return undefined;
+  const search = filter.search?.trim() || null;
+  if (search && search.length > 254) throw invalidInput([...path, 'search'], 'The search text is at most 254 characters.');
+  return { search, status: filter.status ?? null, role: filter.role ?? null, source: filter.source ?? null };
+}
+
+type IdentityEdge = { cursor: string; node: IdentityRow };
+
+export class IdentityService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  get(ctx: Context, uuid: string): Promise<IdentityRow | null> {
+    return ctx.loaders.identities.byUuid.load(uuid);
+  }
+
+  async listInRealm(
+    ctx: Context,
+    realm: RealmRow,
+    args: PageArgs & { filter?: IdentityFilter | null; orderBy?: IdentityOrder | null },
+  ): Promise<ConnectionData<IdentityEdge>> {
+    const ordering = identityOrdering(args.orderBy);
+    const request = pageRequest(args, ordering, ctx.limits);
+    const filter = memberFilterValues(args.filter, ['filter']);
+    if (args.filter?.groupId != null) {
+      const groupUuid = expectGlobalId(args.filter.groupId, 'Group', ['filter', 'groupId']);
+      Object.assign(filter!, { groupUuid });
+    }
+    const rows = await ctx.loaders.identities.ofRealm.page(realm.uuid, filter, ordering, request);
+    return {
+      ...toPage(rows, ordering, request, (node, cursor) => ({ cursor, node })),
+      totalCount: () => ctx.loaders.identities.ofRealm.count(realm.uuid, filter),
+    };
+  }
+
+  async create(ctx: Context, input: CreateIdentityInput): Promise<IdentityRow> {
+    const realmUuid = expectGlobalId(input.realmId, 'Realm', ['input', 'realmId']);
+    const source = input.source;
+    const externalId = validate.optionalText(input.externalId, ['input', 'externalId'], 'The external ID', 256) ?? null;
+    if (source === 'IDP' && externalId === null) {
+      throw invalidInput(['input', 'externalId'], 'An identity from an identity provider (source IDP) needs its `externalId`.');
+    }
+    if (source === 'MANUAL' && externalId !== null) {
+      throw invalidInput(['input', 'externalId'], 'Only identities from an identity provider (source IDP) have an `externalId`.');
+    }
+    const values = {
+      realmUuid,
+      displayName: validate.requiredText(input.displayName, ['input', 'displayName'], 'The display name', 64),
+      username: validate.username(input.username, ['input', 'username']),
+      primaryEmail: validate.email(input.primaryEmail, ['input', 'primaryEmail']),
+      fullName: validate.optionalText(input.fullName, ['input', 'fullName'], 'The full name', 256) ?? null,
+      phoneNumber: validate.phoneNumber(input.phoneNumber, ['input', 'phoneNumber']) ?? null,
+      role: input.role,
+      status: 'ACTIVE' as const,
+      source,
+      externalId,
+    };
+    const identity = await withTransaction(this.dataSource, async (tx) => {
+      await ctx.services.realms.lockForChange(tx, realmUuid, ['input', 'realmId']);
+      await this.refuseDuplicates(tx, realmUuid, source, values);
+      return insertIdentity(tx, values);
+    });
+    ctx.loaders.clearAll();
+    return identity;
+  }
+
+  async update(ctx: Context, input: UpdateIdentityInput): Promise<IdentityRow> {
+    const uuid = expectGlobalId(input.id, 'Identity', ['input', 'id']);
+    const expected = validate.version(input.version, ['input', 'version']);
+    const changes: IdentityChanges = {
+      displayName: input.displayName == null ? undefined : validate.requiredText(input.displayName, ['input', 'displayName'], 'The display name', 64),
+      username: input.username == null ? undefined : validate.username(input.username, ['input', 'username']),
+      primaryEmail: input.primaryEmail == null ? undefined : validate.email(input.primaryEmail, ['input', 'primaryEmail']),
+      fullName: validate.optionalText(input.fullName, ['input', 'fullName'], 'The full name', 256),
+      phoneNumber: validate.phoneNumber(input.phoneNumber, ['input', 'phoneNumber']),
+      role: input.role ?? undefined,
+    };
+    return this.change(ctx, uuid, expected, async (tx, current) => {
+      if (changes.username !== undefined || changes.primaryEmail !== undefined) {
+        await this.refuseDuplicates(tx, current.realmUuid, current.source, changes, uuid);
+      }
+      return changes;
+    });
+  }
+
+  changeStatus(ctx: Context, input: { id: string; version?: number | null }, change: StatusChange): Promise<IdentityRow> {
+    const uuid = expectGlobalId(input.id, 'Identity', ['input', 'id']);
+    const expected = validate.version(input.version, ['input', 'version']);
+    return this.change(ctx, uuid, expected, async (_tx, current) => {
+      const next = transition(current.status, change);
+      if (!next.allowed) {
+        throw new AppError(ErrorCode.INVALID_STATUS_TRANSITION, next.reason, ['input', 'id'], { status: current.status });
+      }
+      return { status: next.to };
+    });
+  }
+
+  async delete(ctx: Context, input: DeleteIdentityInput): Promise<string> {
+    const uuid = expectGlobalId(input.id, 'Identity', ['input', 'id']);
+    const identity = await withTransaction(this.dataSource, async (tx) => {
+      const current = await lockIdentity(tx, uuid);
+      if (!current) throw notFound('identity', ['input', 'id'], input.id);
+      await deleteIdentity(tx, uuid);
+      return current;
+    });
+    ctx.loaders.clearAll();
+    return identity.id;
+  }
+
+  /** Locks the identity, checks the version the client sent, and applies what `decide` returns. */
+  private async change(
+    ctx: Context,
+    uuid: string,
+    expected: number | undefined,
+    decide: (tx: Tx, current: IdentityRow) => Promise<IdentityChanges>,
+  ): Promise<IdentityRow> {
+    const identity = await withTransaction(this.dataSource, async (tx) => {
+      const current = await lockIdentity(tx, uuid);
+      if (!current) throw notFound('identity', ['input', 'id']);
+      if (expected !== undefined && expected !== current.version) {
+        throw versionConflict('identity', ['input', 'version'], expected, current.version);
+      }
+      return updateIdentity(tx, uuid, await decide(tx, current));
+    });
+    ctx.loaders.clearAll();
+    return identity;
+  }
+
+  /**
+   * Usernames and emails are unique per realm. A manual identity that would repeat an IdP
+   * identity's is the duplicate that identity products warn about: it gets its own code.
+   */
+  private async refuseDuplicates(
+    tx: Tx,
+    realmUuid: string,
+    source: IdentitySource,
+    keys: { username?: string; primaryEmail?: string; externalId?: string | null },
+    excludeUuid?: string,
+  ): Promise<void> {
+    const matches = await findKeyMatches(tx, realmUuid, keys, excludeUuid);
+    const same = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
+    for (const match of matches) {
+      const idpClash = source === 'MANUAL' && match.source === 'IDP';
+      if (same(keys.username, match.username)) {
+        throw idpClash
+          ? new AppError(ErrorCode.IDP_IDENTITY_CONFLICT, 'An identity from the identity provider already has this username; manage it there instead of creating a manual copy.', ['input', 'username'])
+          : new AppError(ErrorCode.DUPLICATE_USERNAME, `The username "${keys.username}" is taken in this realm.`, ['input', 'username']);
+      }
+      if (same(keys.primaryEmail, match.primaryEmail)) {
+        throw idpClash
+          ? new AppError(ErrorCode.IDP_IDENTITY_CONFLICT, 'An identity from the identity provider already has this email; manage it there instead of creating a manual copy.', ['input', 'primaryEmail'])
+          : new AppError(ErrorCode.DUPLICATE_EMAIL, `The email "${keys.primaryEmail}" is taken in this realm.`, ['input', 'primaryEmail']);
+      }
+      if (keys.externalId != null && match.externalId === keys.externalId) {
+        throw new AppError(ErrorCode.DUPLICATE_EXTERNAL_ID, 'An identity with this external ID already exists in the realm.', ['input', 'externalId']);
+      }
+    }
+  }
+}

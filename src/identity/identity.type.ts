@@ -1,0 +1,107 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ConnectionType, EdgeType } from '../common/connection.type';
+import { identityRoles, identitySources, identityStatuses, type IdentityRole, type IdentitySource, type IdentityStatus } from '../common/enums';
+import { Node } from '../common/node.type';
+
+const asEnum = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as Record<T, T>;
+
+export const IdentityRoleEnum = asEnum(identityRoles);
+registerEnumType(IdentityRoleEnum, {
+  name: 'IdentityRole',
+  valuesConfig: {
+    ADMIN: { description: 'Has access by default and grants access to others.' },
+    GRANTEE: { description: 'Requests and receives access.' },
+  },
+});
+
+export const IdentityStatusEnum = asEnum(identityStatuses);
+registerEnumType(IdentityStatusEnum, {
+  name: 'IdentityStatus',
+  description: 'The lifecycle: ACTIVE ⇄ SUSPENDED, either → DEPROVISIONED, DEPROVISIONED → ACTIVE by reactivation.',
+  valuesConfig: {
+    ACTIVE: { description: 'Can sign in and hold access.' },
+    SUSPENDED: { description: 'Temporarily blocked; keeps its groups.' },
+    DEPROVISIONED: { description: 'Offboarded; keeps its record and groups for audit until deleted.' },
+  },
+});
+
+export const IdentitySourceEnum = asEnum(identitySources);
+registerEnumType(IdentitySourceEnum, {
+  name: 'IdentitySource',
+  valuesConfig: {
+    MANUAL: { description: 'Created by hand through this API.' },
+    IDP: { description: 'Provisioned from an identity provider; `externalId` is its ID there.' },
+  },
+});
+
+@ObjectType({ implements: Node, simpleResolvers: true, description: 'A user of a realm.' })
+export class Identity extends Node {
+  @Field()
+  displayName: string;
+
+  @Field({ description: 'Unique in the realm, case-insensitive.' })
+  username: string;
+
+  @Field({ description: 'Unique in the realm, case-insensitive.' })
+  primaryEmail: string;
+
+  @Field(() => String, { nullable: true })
+  fullName: string | null;
+
+  @Field(() => String, { nullable: true, description: 'E.164, e.g. "+14155550100".' })
+  phoneNumber: string | null;
+
+  @Field(() => IdentityRoleEnum)
+  role: IdentityRole;
+
+  @Field(() => IdentityStatusEnum)
+  status: IdentityStatus;
+
+  @Field(() => IdentitySourceEnum)
+  source: IdentitySource;
+
+  @Field(() => String, { nullable: true, description: 'The identity provider’s ID of an IDP identity; unique in the realm.' })
+  externalId: string | null;
+
+  @Field()
+  createdAt: Date;
+
+  @Field()
+  updatedAt: Date;
+
+  @Field(() => Int, { description: 'Goes up with every change; send it back on update to detect concurrent edits.' })
+  version: number;
+}
+
+@ObjectType({ simpleResolvers: true })
+export class IdentityEdge extends EdgeType(Identity) {}
+
+@ObjectType({ simpleResolvers: true })
+export class IdentityConnection extends ConnectionType(IdentityEdge) {}
+
+@ObjectType({ simpleResolvers: true })
+abstract class IdentityPayload {
+  @Field(() => Identity)
+  identity: Identity;
+}
+
+@ObjectType({ simpleResolvers: true })
+export class CreateIdentityPayload extends IdentityPayload {}
+
+@ObjectType({ simpleResolvers: true })
+export class UpdateIdentityPayload extends IdentityPayload {}
+
+@ObjectType({ simpleResolvers: true })
+export class SuspendIdentityPayload extends IdentityPayload {}
+
+@ObjectType({ simpleResolvers: true })
+export class ReactivateIdentityPayload extends IdentityPayload {}
+
+@ObjectType({ simpleResolvers: true })
+export class DeprovisionIdentityPayload extends IdentityPayload {}
+
+@ObjectType({ simpleResolvers: true })
+export class DeleteIdentityPayload {
+  @Field(() => ID, { description: 'The deleted identity; its memberships went with it.' })
+  deletedIdentityId: string;
+}

@@ -1,0 +1,51 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './config';
+import { openDatabase } from './db/database';
+import { createLogger } from './logger';
+import { getSchema } from './schema/build';
+import { createApp } from './server/app';
+
+/** Start-up: config → database (embedded unless DATABASE_URL) → schema → HTTP + WebSocket. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const database = await openDatabase(config, logger);
+  const app = await createApp({ schema: await getSchema(), dataSource: database.dataSource, config, logger });
+  const port = await app.listen(config.port, config.host);
+  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  logger.info('realmgraph is serving', {
+    graphql: `http://${shown}:${port}/graphql`,
+    websocket: `ws://${shown}:${port}/graphql`,
+    database: config.databaseUrl ? 'DATABASE_URL' : `embedded (${config.dataDir})`,
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    // A request stuck past this point must not keep the process (and the database) alive forever.
+    const deadline = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 15_000);
+    deadline.unref();
+    try {
+      await app.stop();
+      await database.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error('shutdown failed', { error: String(error) });
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? `Configuration: ${error.message}` : error instanceof Error ? error.message : String(error);
+  process.stderr.write(`realmgraph did not start. ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,31 @@
+import { ListLoaders, type LoaderOptions } from '../common/loaders';
+import type { Queryable } from '../db/queryable';
+import type { IdentityFilterValues } from '../identity/identity.repository';
+import {
+  groupCountsByIdentity,
+  groupPagesByIdentity,
+  memberCountsByGroup,
+  memberPagesByGroup,
+  type MemberRow,
+  type MembershipGroupRow,
+} from './membership.repository';
+
+export interface MembershipLoaders {
+  membersOfGroup: ListLoaders<MemberRow, IdentityFilterValues>;
+  groupsOfIdentity: ListLoaders<MembershipGroupRow, never>;
+}
+
+export function createMembershipLoaders(db: Queryable, options: LoaderOptions): MembershipLoaders {
+  return {
+    membersOfGroup: new ListLoaders(
+      options,
+      (groupUuids, filter, _ordering, request) => memberPagesByGroup(db, groupUuids, filter, request),
+      (groupUuids, filter) => memberCountsByGroup(db, groupUuids, filter),
+    ),
+    groupsOfIdentity: new ListLoaders(
+      options,
+      (identityUuids, _filter, _ordering, request) => groupPagesByIdentity(db, identityUuids, request),
+      (identityUuids) => groupCountsByIdentity(db, identityUuids),
+    ),
+  };
+}

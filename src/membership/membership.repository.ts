@@ -1,0 +1,90 @@
+import type { Ordering, PageRequest } from '../common/pagination';
+import { countsByParent, pagesByParent } from '../db/paged-query';
+import type { Queryable } from '../db/queryable';
+import type { Tx } from '../db/transaction';
+import { groupColumns, type GroupRow } from '../group/group.repository';
+import { identityColumns, identityFilterSql, type IdentityFilterValues, type IdentityRow } from '../identity/identity.repository';
+
+export type MemberRow = IdentityRow & { addedAt: Date };
+export type MembershipGroupRow = GroupRow & { addedAt: Date };
+
+/** Both lists run in the order members were added: the memberships' own index serves them. */
+export const memberOrdering: Ordering = {
+  key: 'member.added',
+  columns: [
+    { sql: 'gm.added_at', type: 'timestamptz' },
+    { sql: 'gm.identity_id', type: 'uuid' },
+  ],
+  descending: false,
+};
+
+export const identityGroupOrdering: Ordering = {
+  key: 'identityGroup.added',
+  columns: [
+    { sql: 'gm.added_at', type: 'timestamptz' },
+    { sql: 'gm.group_id', type: 'uuid' },
+  ],
+  descending: false,
+};
+
+const membersFrom = 'group_memberships gm JOIN identities i ON i.id = gm.identity_id';
+const groupsFrom = 'group_memberships gm JOIN groups g ON g.id = gm.group_id';
+
+export function memberPagesByGroup(db: Queryable, groupUuids: readonly string[], filter: IdentityFilterValues | undefined, request: PageRequest) {
+  return pagesByParent<MemberRow>(db, groupUuids, {
+    select: `${identityColumns('i')}, gm.added_at AS "addedAt"`,
+    from: membersFrom,
+    parentColumn: 'gm.group_id',
+    where: (params) => identityFilterSql('i', filter, params),
+    ordering: memberOrdering,
+    request,
+  });
+}
+
+export function memberCountsByGroup(db: Queryable, groupUuids: readonly string[], filter: IdentityFilterValues | undefined) {
+  return countsByParent(db, groupUuids, {
+    from: membersFrom,
+    parentColumn: 'gm.group_id',
+    where: (params) => identityFilterSql('i', filter, params),
+  });
+}
+
+export function groupPagesByIdentity(db: Queryable, identityUuids: readonly string[], request: PageRequest) {
+  return pagesByParent<MembershipGroupRow>(db, identityUuids, {
+    select: `${groupColumns('g')}, gm.added_at AS "addedAt"`,
+    from: groupsFrom,
+    parentColumn: 'gm.identity_id',
+    ordering: identityGroupOrdering,
+    request,
+  });
+}
+
+export function groupCountsByIdentity(db: Queryable, identityUuids: readonly string[]) {
+  return countsByParent(db, identityUuids, { from: 'group_memberships gm', parentColumn: 'gm.identity_id' });
+}
+
+/** The realm of each identity that exists, for telling "no such identity" from "another realm's". */
+export function findIdentityRealms(tx: Tx, identityUuids: readonly string[]): Promise<Array<{ uuid: string; realmUuid: string }>> {
+  return tx.query(`SELECT id AS uuid, realm_id AS "realmUuid" FROM identities WHERE id = ANY($1::uuid[])`, [identityUuids]);
+}
+
+/** Adds the identities that are not members yet, in one statement; returns those it added. */
+export async function insertMemberships(tx: Tx, realmUuid: string, groupUuid: string, identityUuids: readonly string[]): Promise<string[]> {
+  const rows: Array<{ identityUuid: string }> = await tx.query(
+    `INSERT INTO group_memberships (group_id, identity_id, realm_id)
+     SELECT $2, t.id, $1 FROM unnest($3::uuid[]) WITH ORDINALITY AS t(id, n) ORDER BY t.n
+     ON CONFLICT (group_id, identity_id) DO NOTHING
+     RETURNING identity_id AS "identityUuid"`,
+    [realmUuid, groupUuid, identityUuids],
+  );
+  return rows.map((row) => row.identityUuid);
+}
+
+/** Removes the identities that are members, in one statement; returns those it removed. */
+export async function deleteMemberships(tx: Tx, groupUuid: string, identityUuids: readonly string[]): Promise<string[]> {
+  const rows: Array<{ identityUuid: string }> = await tx.query(
+    `DELETE FROM group_memberships WHERE group_id = $1 AND identity_id = ANY($2::uuid[]) RETURNING identity_id AS "identityUuid"`,
+    [groupUuid, identityUuids],
+  );
+  return rows.map((row) => row.identityUuid);
+}

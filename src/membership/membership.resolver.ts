@@ -1,0 +1,43 @@
+import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { PageArgsType } from '../common/connection.type';
+import type { GroupRow } from '../group/group.repository';
+import { Group } from '../group/group.type';
+import { MemberFilter } from '../identity/identity.inputs';
+import type { IdentityRow } from '../identity/identity.repository';
+import { Identity } from '../identity/identity.type';
+import type { Context } from '../server/context';
+import { AddGroupMembersInput, RemoveGroupMembersInput } from './membership.inputs';
+import { AddGroupMembersPayload, GroupMemberConnection, IdentityGroupConnection, RemoveGroupMembersPayload } from './membership.type';
+
+@Resolver(() => Group)
+export class GroupMembersResolver {
+  @FieldResolver(() => GroupMemberConnection, { description: 'The group’s members, in the order they were added.' })
+  members(
+    @Root() group: GroupRow,
+    @Ctx() ctx: Context,
+    @Args(() => PageArgsType) page: PageArgsType,
+    @Arg('filter', () => MemberFilter, { nullable: true }) filter?: MemberFilter,
+  ) {
+    return ctx.services.memberships.membersOf(ctx, group, { ...page, filter });
+  }
+
+  @Mutation(() => AddGroupMembersPayload, { description: 'Adds 1 to 1 000 identities of the group’s realm; existing members are left as they are.' })
+  async addGroupMembers(@Ctx() ctx: Context, @Arg('input', () => AddGroupMembersInput) input: AddGroupMembersInput) {
+    const { group, identities } = await ctx.services.memberships.add(ctx, input);
+    return { group, addedMembers: identities };
+  }
+
+  @Mutation(() => RemoveGroupMembersPayload, { description: 'Removes 1 to 1 000 identities; non-members are ignored.' })
+  async removeGroupMembers(@Ctx() ctx: Context, @Arg('input', () => RemoveGroupMembersInput) input: RemoveGroupMembersInput) {
+    const { group, identities } = await ctx.services.memberships.remove(ctx, input);
+    return { group, removedMembers: identities };
+  }
+}
+
+@Resolver(() => Identity)
+export class IdentityGroupsResolver {
+  @FieldResolver(() => IdentityGroupConnection, { description: 'The groups the identity belongs to, in the order it joined them.' })
+  groups(@Root() identity: IdentityRow, @Ctx() ctx: Context, @Args(() => PageArgsType) page: PageArgsType) {
+    return ctx.services.memberships.groupsOf(ctx, identity, page);
+  }
+}

@@ -1,0 +1,81 @@
+import type { Ordering, PageRequest } from '../common/pagination';
+import { keysetSql } from '../common/pagination';
+import type { Queryable } from '../db/queryable';
+import type { Tx } from '../db/transaction';
+import { updateSet } from '../db/update-set';
+
+/** A realm as the API reads it: `id` is the global ID, `uuid` the database key. */
+export interface RealmRow {
+  __typename: 'Realm';
+  id: string;
+  uuid: string;
+  name: string;
+  displayName: string;
+  description: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+const columns = `'Realm' AS "__typename", global_id('Realm', r.id) AS id, r.id AS uuid, r.name,
+  r.display_name AS "displayName", r.description, r.created_at AS "createdAt",
+  r.updated_at AS "updatedAt", r.version`;
+
+export const realmOrdering: Ordering = {
+  key: 'realm.name',
+  columns: [
+    { sql: 'r.name', type: 'text' },
+    { sql: 'r.id', type: 'uuid' },
+  ],
+  descending: false,
+};
+
+export function findRealmsByUuid(db: Queryable, uuids: readonly string[]): Promise<RealmRow[]> {
+  return db.query(`SELECT ${columns} FROM realms r WHERE r.id = ANY($1::uuid[])`, [uuids]);
+}
+
+export function findRealmsByName(db: Queryable, names: readonly string[]): Promise<RealmRow[]> {
+  return db.query(`SELECT ${columns} FROM realms r WHERE r.name = ANY($1::text[])`, [names]);
+}
+
+export function findRealmPage(db: Queryable, request: PageRequest): Promise<Array<RealmRow & { __cursor: string[] }>> {
+  const params: unknown[] = [];
+  const keyset = keysetSql(realmOrdering, request, params);
+  return db.query(
+    `SELECT ${columns}, ${keyset.cursorValues} AS "__cursor" FROM realms r
+      WHERE ${keyset.predicate} ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`,
+    params,
+  );
+}
+
+export async function countRealms(db: Queryable): Promise<number> {
+  const [row] = await db.query(`SELECT count(*)::integer AS count FROM realms`);
+  return row.count;
+}
+
+/** Reads the realm and locks it until the transaction ends. */
+export async function lockRealm(tx: Tx, uuid: string): Promise<RealmRow | undefined> {
+  const [row] = await tx.query<RealmRow>(`SELECT ${columns} FROM realms r WHERE r.id = $1 FOR UPDATE`, [uuid]);
+  return row;
+}
+
+export async function insertRealm(tx: Tx, values: { name: string; displayName: string; description: string | null }): Promise<RealmRow> {
+  const [row] = await tx.query<RealmRow>(
+    `INSERT INTO realms AS r (name, display_name, description) VALUES ($1, $2, $3) RETURNING ${columns}`,
+    [values.name, values.displayName, values.description],
+  );
+  return row;
+}
+
+export type RealmChanges = { name?: string; displayName?: string; description?: string | null };
+
+export async function updateRealm(tx: Tx, uuid: string, changes: RealmChanges): Promise<RealmRow> {
+  const params: unknown[] = [uuid];
+  const set = updateSet(changes, { name: 'name', displayName: 'display_name', description: 'description' }, params);
+  const [row] = await tx.query<RealmRow>(`UPDATE realms AS r SET ${set} WHERE r.id = $1 RETURNING ${columns}`, params);
+  return row;
+}
+
+export async function deleteRealm(tx: Tx, uuid: string): Promise<void> {
+  await tx.query(`DELETE FROM realms WHERE id = $1`, [uuid]);
+}

@@ -1,0 +1,37 @@
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { PageArgsType } from '../common/connection.type';
+import type { Context } from '../server/context';
+import { CreateRealmInput, DeleteRealmInput, UpdateRealmInput } from './realm.inputs';
+import { CreateRealmPayload, DeleteRealmPayload, Realm, RealmConnection, UpdateRealmPayload } from './realm.type';
+
+@Resolver(() => Realm)
+export class RealmResolver {
+  @Query(() => RealmConnection, { description: 'All realms, by name.' })
+  realms(@Ctx() ctx: Context, @Args(() => PageArgsType) page: PageArgsType) {
+    return ctx.services.realms.list(ctx, page);
+  }
+
+  @Query(() => Realm, { nullable: true, description: 'One realm, by `id` or by `name` (give exactly one).' })
+  realm(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID, { nullable: true }) id?: string,
+    @Arg('name', () => String, { nullable: true }) name?: string,
+  ) {
+    return ctx.services.realms.find(ctx, { id, name });
+  }
+
+  @Mutation(() => CreateRealmPayload)
+  async createRealm(@Ctx() ctx: Context, @Arg('input', () => CreateRealmInput) input: CreateRealmInput) {
+    return { realm: await ctx.services.realms.create(ctx, input) };
+  }
+
+  @Mutation(() => UpdateRealmPayload, { description: 'Changes the fields given; omitted fields stay as they are.' })
+  async updateRealm(@Ctx() ctx: Context, @Arg('input', () => UpdateRealmInput) input: UpdateRealmInput) {
+    return { realm: await ctx.services.realms.update(ctx, input) };
+  }
+
+  @Mutation(() => DeleteRealmPayload, { description: 'Deletes the realm with all its identities, groups and memberships.' })
+  async deleteRealm(@Ctx() ctx: Context, @Arg('input', () => DeleteRealmInput) input: DeleteRealmInput) {
+    return { deletedRealmId: await ctx.services.realms.delete(ctx, input) };
+  }
+}

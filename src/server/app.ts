@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { GraphQLError, getOperationAST, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { DataSource } from 'typeorm';
+import { WebSocketServer } from 'ws';
+import type { Config } from '../config';
+import { isReady } from '../db/database';
+import type { Logger } from '../logger';
+import type { Context } from './context';
+import { formatError, isUnexpected } from './errors';
+import { Loaders } from './loaders';
+import { createServices } from './services';
+
+export interface App {
+  readonly httpServer: Server;
+  /** Starts listening; resolves with the bound port (useful with PORT=0). */
+  listen(port: number, host: string): Promise<number>;
+  /** Stops accepting, lets in-flight requests finish, closes the WebSocket connections. */
+  stop(): Promise<void>;
+}
+
+type AppConfig = Pick<Config, 'production' | 'introspection' | 'maxPageSize' | 'defaultPageSize'>;
+
+/** Apollo Server (HTTP) and graphql-ws (WebSocket) on one HTTP server and one path: /graphql. */
+export async function createApp(options: { schema: GraphQLSchema; dataSource: DataSource; config: AppConfig; logger: Logger }): Promise<App> {
+  const { schema, dataSource, config, logger } = options;
+  const services = createServices(dataSource);
+  const limits = { maxPageSize: config.maxPageSize, defaultPageSize: config.defaultPageSize };
+  const newContext = (requestId: string, cache: boolean): Context => ({
+    requestId,
+    loaders: new Loaders(dataSource, { cache }),
+    services,
+    limits,
+  });
+
+  const app = express();
+  const httpServer = createServer(app);
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsCleanup = useServer<Record<string, unknown>, { requestIds?: Map<string, string> }>(
+    {
+      schema,
+      // Once per operation. A subscription's context outlives its events: its loaders do not cache.
+      context: (ctx, id, _payload, args) => {
+        const requestId = randomUUID();
+        (ctx.extra.requestIds ??= new Map()).set(id, requestId);
+        const operation = getOperationAST(args.document, args.operationName);
+        return newContext(requestId, operation?.operation !== 'subscription');
+      },
+      onNext: (ctx, id, _payload, _args, result) => {
+        if (!result.errors) return;
+        const requestId = ctx.extra.requestIds?.get(id) ?? randomUUID();
+        return { ...result, errors: result.errors.map((error) => formatError(error, requestId, logger)) };
+      },
+      onComplete: (ctx, id) => {
+        ctx.extra.requestIds?.delete(id);
+      },
+    },
+    wsServer,
+  );
+
+  const requestIdPlugin: ApolloServerPlugin<Context> = {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response }) {
+          response.http.headers.set('x-request-id', contextValue.requestId);
+        },
+      };
+    },
+  };
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    hideSchemaDetailsFromClientErrors: !config.introspection,
+    // formatError has no context; the request ID is attached in the `didEncounterErrors` hook below.
+    formatError: (formatted, error) =>
+      error instanceof GraphQLError ? formatError(error, requestIdOf(error), logger) : formatted,
+    plugins: [
+      // Apollo installs cache control implicitly, wrapping every field: 43 % of nested-read throughput.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return { drainServer: async () => { await wsCleanup.dispose(); } };
+        },
+      },
+      requestIdPlugin,
+      {
+        async requestDidStart() {
+          return {
+            async didEncounterErrors({ contextValue, errors }) {
+              for (const error of errors) if (isUnexpected(error)) requestIds.set(error, contextValue.requestId);
+            },
+          };
+        },
+      },
+      config.production ? ApolloServerPluginLandingPageProductionDefault() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = await isReady(dataSource);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => newContext(headerRequestId(req.headers['x-request-id']) ?? randomUUID(), true),
+    }),
+  );
+
+  return {
+    httpServer,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
+      }),
+    stop: () => apollo.stop(),
+  };
+}
+
+// Unexpected errors met during a request, keyed by the error, so that formatError can name the request.
+const requestIds = new WeakMap<GraphQLError, string>();
+
+function requestIdOf(error: GraphQLError): string {
+  return requestIds.get(error) ?? randomUUID();
+}
+
+/** A caller's own request ID is kept when it is a sane token, so logs can be joined across services. */
+function headerRequestId(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' && /^[\w.-]{1,100}$/.test(value) ? value : undefined;
+}

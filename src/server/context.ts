@@ -1,0 +1,11 @@
+import type { PageLimits } from '../common/pagination';
+import type { Loaders } from './loaders';
+import type { Services } from './services';
+
+/** Built once per HTTP request, and once per subscription. */
+export interface Context {
+  readonly requestId: string;
+  readonly loaders: Loaders;
+  readonly services: Services;
+  readonly limits: PageLimits;
+}

@@ -1,0 +1,33 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { ErrorCode } from '../common/errors';
+import type { Logger } from '../logger';
+
+const internalMessage = 'Something went wrong on our side. It has been logged; quote the request ID if you report it.';
+
+/** An error a resolver threw that is not a GraphQLError: a bug or an outage, never shown as is. */
+export function isUnexpected(error: GraphQLError): boolean {
+  return error.originalError !== undefined && !(error.originalError instanceof GraphQLError);
+}
+
+/**
+ * The one place an error becomes what a client sees. Expected errors keep their code, message,
+ * path and inputPath; unexpected ones are logged with the request ID and masked. Never a stack trace.
+ */
+export function formatError(error: GraphQLError, requestId: string, logger: Logger): GraphQLFormattedError {
+  if (isUnexpected(error)) {
+    const cause = error.originalError!;
+    logger.error('unexpected error', { requestId, path: error.path, error: cause.message, stack: cause.stack });
+    return {
+      message: internalMessage,
+      ...(error.path ? { path: error.path } : {}),
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId },
+    };
+  }
+  const { stacktrace: _stacktrace, exception: _exception, ...extensions } = (error.extensions ?? {}) as Record<string, unknown>;
+  return {
+    message: error.message,
+    ...(error.locations ? { locations: error.locations } : {}),
+    ...(error.path ? { path: error.path } : {}),
+    extensions: { ...extensions, code: extensions.code ?? ErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}

@@ -1,0 +1,29 @@
+import type { LoaderOptions } from '../common/loaders';
+import type { Queryable } from '../db/queryable';
+import { createGroupLoaders, type GroupLoaders } from '../group/group.loaders';
+import { createIdentityLoaders, type IdentityLoaders } from '../identity/identity.loaders';
+import { createMembershipLoaders, type MembershipLoaders } from '../membership/membership.loaders';
+import { createRealmLoaders, type RealmLoaders } from '../realm/realm.loaders';
+
+/** A fresh set per request (never at module scope), so no request sees another's cache. */
+export class Loaders {
+  realms: RealmLoaders;
+  identities: IdentityLoaders;
+  groups: GroupLoaders;
+  memberships: MembershipLoaders;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly options: LoaderOptions,
+  ) {
+    this.clearAll();
+  }
+
+  /** After a write commits: the request's later reads see the new state. */
+  clearAll(): void {
+    this.realms = createRealmLoaders(this.db, this.options);
+    this.identities = createIdentityLoaders(this.db, this.options);
+    this.groups = createGroupLoaders(this.db, this.options);
+    this.memberships = createMembershipLoaders(this.db, this.options);
+  }
+}
