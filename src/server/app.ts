@@ -18,7 +18,7 @@ import type { Config } from '../config';
 import { isReady } from '../db/database';
 import type { Logger } from '../logger';
 import type { Context } from './context';
-import { formatError, isUnexpected } from './errors';
+import { bodyErrorResponse, formatError, isUnexpected } from './errors';
 import { Loaders } from './loaders';
 import { createServices } from './services';
 
@@ -127,6 +127,17 @@ export async function createApp(options: { schema: GraphQLSchema; dataSource: Da
       context: async ({ req }) => newContext(headerRequestId(req.headers['x-request-id']) ?? randomUUID(), true),
     }),
   );
+
+  app.use((error: { type?: string; status?: number }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (res.headersSent) return next(error);
+    if (error.status !== undefined && error.status < 500) {
+      const { status, body } = bodyErrorResponse(error);
+      res.status(status).json(body);
+      return;
+    }
+    logger.error('unexpected HTTP error', { error: String(error) });
+    res.status(500).json({ errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+  });
 
   return {
     httpServer,

@@ -23,11 +23,27 @@ export function formatError(error: GraphQLError, requestId: string, logger: Logg
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId },
     };
   }
-  const { stacktrace: _stacktrace, exception: _exception, ...extensions } = (error.extensions ?? {}) as Record<string, unknown>;
+  const { stacktrace: _stacktrace, exception: _exception, http: _http, ...extensions } = (error.extensions ?? {}) as Record<string, unknown>;
   return {
     message: error.message,
     ...(error.locations ? { locations: error.locations } : {}),
     ...(error.path ? { path: error.path } : {}),
     extensions: { ...extensions, code: extensions.code ?? ErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}
+
+/** A request body that is not JSON, or too large, gets a GraphQL-shaped error, not Express's HTML page. */
+export function bodyErrorResponse(error: { type?: string; status?: number }): { status: number; body: unknown } {
+  const tooLarge = error.type === 'entity.too.large';
+  return {
+    status: tooLarge ? 413 : 400,
+    body: {
+      errors: [
+        {
+          message: tooLarge ? 'The request body is larger than the server accepts.' : 'The request body is not valid JSON.',
+          extensions: { code: 'BAD_REQUEST' },
+        },
+      ],
+    },
   };
 }

@@ -1,0 +1,65 @@
+import type { TestServer } from '../helpers/server';
+
+let sequence = 0;
+const unique = (prefix: string) => `${prefix}${++sequence}${Math.random().toString(36).slice(2, 6)}`;
+
+export interface Ref {
+  id: string;
+}
+
+/** Builders that go through the public API, so that tests set up data the way clients do. */
+export async function createRealm(server: TestServer, name = unique('realm-')): Promise<Ref & { name: string }> {
+  const data = await server.ok(`mutation($input: CreateRealmInput!) { createRealm(input: $input) { realm { id name } } }`, {
+    input: { name, displayName: `Realm ${name}` },
+  });
+  return data.createRealm.realm;
+}
+
+export async function createIdentity(
+  server: TestServer,
+  realmId: string,
+  fields: Partial<{ displayName: string; username: string; primaryEmail: string; role: string; source: string; externalId: string }> = {},
+): Promise<Ref & { username: string; version: number }> {
+  const username = fields.username ?? unique('user');
+  const data = await server.ok(
+    `mutation($input: CreateIdentityInput!) { createIdentity(input: $input) { identity { id username version } } }`,
+    {
+      input: {
+        realmId,
+        displayName: fields.displayName ?? `User ${username}`,
+        username,
+        primaryEmail: fields.primaryEmail ?? `${username}@example.com`,
+        ...(fields.role ? { role: fields.role } : {}),
+        ...(fields.source ? { source: fields.source } : {}),
+        ...(fields.externalId ? { externalId: fields.externalId } : {}),
+      },
+    },
+  );
+  return data.createIdentity.identity;
+}
+
+export async function createGroup(server: TestServer, realmId: string, name = unique('group-'), memberIds?: string[]): Promise<Ref & { name: string }> {
+  const data = await server.ok(`mutation($input: CreateGroupInput!) { createGroup(input: $input) { group { id name } } }`, {
+    input: { realmId, name, ...(memberIds ? { memberIds } : {}) },
+  });
+  return data.createGroup.group;
+}
+
+export async function addMembers(server: TestServer, groupId: string, identityIds: string[]): Promise<void> {
+  await server.ok(`mutation($input: AddGroupMembersInput!) { addGroupMembers(input: $input) { group { id } } }`, {
+    input: { groupId, identityIds },
+  });
+}
+
+/** Many identities at once, straight through SQL: for tests about sizes, not about creation. */
+export async function insertIdentities(server: TestServer, realmId: string, count: number, prefix = unique('bulk')): Promise<string[]> {
+  const realmUuid = Buffer.from(realmId, 'base64url').toString().split(':')[1];
+  const rows: Array<{ id: string }> = await server.db.dataSource.query(
+    `INSERT INTO identities (realm_id, display_name, username, primary_email, role, status, source)
+     SELECT $1, 'User ' || n, $2 || n, $2 || n || '@example.com', 'GRANTEE', 'ACTIVE', 'MANUAL'
+       FROM generate_series(1, $3) AS n
+     RETURNING global_id('Identity', id) AS id`,
+    [realmUuid, prefix, count],
+  );
+  return rows.map((row) => row.id);
+}
