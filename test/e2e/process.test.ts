@@ -1,0 +1,134 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+
+/**
+ * The real entry point (`npm start` runs `node dist/src/main.js`; `npm test` builds it first), as
+ * a child process: start-up, graceful shutdown, and the embedded database across restarts.
+ */
+const main = path.join(__dirname, '../../dist/src/main.js');
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+function start(env: Record<string, string>): Promise<Running> {
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` (npm test does it first).`);
+  const child = spawn(process.execPath, [main], {
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const onLine = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        output.push(line);
+        if (line.includes('"realmgraph is serving"')) resolve({ child, url: JSON.parse(line).graphql, output, exited });
+      }
+    };
+    child.stdout!.on('data', onLine);
+    child.stderr!.on('data', onLine);
+    void exited.then((code) => reject(new Error(`the server exited (${code}) before serving:\n${output.join('\n')}`)));
+  });
+}
+
+async function query(url: string, document: string): Promise<any> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: document }) });
+  return response.json();
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function postmasterPid(dataDir: string): Promise<number> {
+  return Number((await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the server process with DATABASE_URL', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  test('serves, and on SIGTERM closes its sockets and exits 0', async () => {
+    const running = await start({ DATABASE_URL: db.url });
+    expect(await query(running.url, '{ realms { totalCount } }')).toEqual({ data: { realms: { totalCount: 0 } } });
+    const socket = new WebSocket(running.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const socketClosed = new Promise((resolve) => socket.once('close', resolve));
+
+    running.child.kill('SIGTERM');
+    await socketClosed;
+    expect(await running.exited).toBe(0);
+    expect(running.output.join('\n')).toMatch(/"message":"stopped"/);
+  });
+
+  test('a bad setting stops start-up with a message that says what to set', async () => {
+    const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain('PORT must be a whole number');
+  });
+});
+
+describe('the server process on the embedded PostgreSQL', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'realmgraph-process-'));
+  });
+  afterAll(async () => {
+    // If a test failed half-way, do not leave a PostgreSQL running.
+    const pid = await postmasterPid(dataDir).catch(() => 0);
+    if (pid && isAlive(pid)) process.kill(pid, 'SIGINT');
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('keeps its data across a SIGKILL and a restart, then stops the database on SIGTERM', async () => {
+    const env = { DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()) };
+    const first = await start(env);
+    const created = await query(first.url, 'mutation { createRealm(input: { name: "survivor", displayName: "S" }) { realm { name } } }');
+    expect(created).toEqual({ data: { createRealm: { realm: { name: 'survivor' } } } });
+
+    // A parent killed with SIGKILL leaves its PostgreSQL running; the next start must cope.
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const orphan = await postmasterPid(dataDir);
+    expect(isAlive(orphan)).toBe(true);
+
+    const second = await start(env);
+    expect(await query(second.url, '{ realm(name: "survivor") { name } }')).toEqual({ data: { realm: { name: 'survivor' } } });
+    const postmaster = await postmasterPid(dataDir);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(isAlive(postmaster)).toBe(false);
+  }, 60_000);
+});
