@@ -1,17 +1,38 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+  VersionColumn,
+} from 'typeorm';
 import { RealmEntity } from '../realm/realm.entity';
 
-/** The table's shape; the case-insensitive unique name per realm is in the migrations. */
+/**
+ * The table as the migrations make it (test/integration/entities.test.ts checks that they agree).
+ * The case-insensitive unique name is an expression index, left to the migrations.
+ */
 @Entity({ name: 'groups' })
+@Unique('groups_realm_id_id_key', ['realmId', 'id'])
+@Index('groups_realm_name_key', { synchronize: false })
+@Index('groups_realm_created_at_idx', ['realmId', 'createdAt', 'id'])
+@Check('groups_name_length', 'char_length(name) BETWEEN 1 AND 64')
+@Check('groups_description_length', 'char_length(description) <= 300')
+@Check('groups_member_count_check', 'member_count >= 0')
 export class GroupEntity {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'groups_pkey' })
   id: string;
 
   @Column({ name: 'realm_id', type: 'uuid' })
   realmId: string;
 
   @ManyToOne(() => RealmEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'realm_id' })
+  @JoinColumn({ name: 'realm_id', foreignKeyConstraintName: 'groups_realm_id_fkey' })
   realm?: RealmEntity;
 
   @Column({ type: 'text' })
@@ -20,7 +41,7 @@ export class GroupEntity {
   @Column({ type: 'text', nullable: true })
   description: string | null;
 
-  /** Kept by a trigger on group_memberships, so that no code path can forget it. */
+  /** Kept by statement-level triggers on group_memberships (see the migration). */
   @Column({ name: 'member_count', type: 'integer', default: 0 })
   memberCount: number;
 
@@ -30,6 +51,6 @@ export class GroupEntity {
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
 
-  @VersionColumn()
+  @VersionColumn({ default: 1 })
   version: number;
 }

@@ -1,21 +1,49 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+  VersionColumn,
+} from 'typeorm';
 import type { IdentityRole, IdentitySource, IdentityStatus } from '../common/enums';
 import { RealmEntity } from '../realm/realm.entity';
 
 /**
- * The table's shape. The case-insensitive unique indexes, the CHECKs on role, status and source,
- * and the (realm_id, id) key that memberships reference are in the migrations.
+ * The table as the migrations make it (test/integration/entities.test.ts checks that they agree).
+ * Indexes on expressions (lower(...) COLLATE "C") are beyond TypeORM: `synchronize: false` names
+ * them here and leaves them to the migrations.
  */
 @Entity({ name: 'identities' })
+@Unique('identities_realm_id_id_key', ['realmId', 'id'])
+@Index('identities_realm_username_key', { synchronize: false })
+@Index('identities_realm_email_key', { synchronize: false })
+@Index('identities_realm_display_name_idx', { synchronize: false })
+@Index('identities_realm_external_id_key', ['realmId', 'externalId'], { unique: true, where: `source = 'IDP'` })
+@Index('identities_realm_created_at_idx', ['realmId', 'createdAt', 'id'])
+@Check('identities_role_check', `role IN ('ADMIN', 'GRANTEE')`)
+@Check('identities_status_check', `status IN ('ACTIVE', 'SUSPENDED', 'DEPROVISIONED')`)
+@Check('identities_source_check', `source IN ('MANUAL', 'IDP')`)
+@Check('identities_external_id_check', `(source = 'IDP') = (external_id IS NOT NULL)`)
+@Check('identities_display_name_length', 'char_length(display_name) BETWEEN 1 AND 64')
+@Check('identities_username_length', 'char_length(username) BETWEEN 1 AND 128')
+@Check('identities_email_format', `char_length(primary_email) <= 254 AND primary_email LIKE '_%@_%'`)
+@Check('identities_full_name_length', 'char_length(full_name) <= 256')
+@Check('identities_phone_number_format', `phone_number ~ '^\\+[1-9][0-9]{1,14}$'`)
 export class IdentityEntity {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'identities_pkey' })
   id: string;
 
   @Column({ name: 'realm_id', type: 'uuid' })
   realmId: string;
 
   @ManyToOne(() => RealmEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'realm_id' })
+  @JoinColumn({ name: 'realm_id', foreignKeyConstraintName: 'identities_realm_id_fkey' })
   realm?: RealmEntity;
 
   @Column({ name: 'display_name', type: 'text' })
@@ -51,6 +79,6 @@ export class IdentityEntity {
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
 
-  @VersionColumn()
+  @VersionColumn({ default: 1 })
   version: number;
 }

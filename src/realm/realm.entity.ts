@@ -1,13 +1,19 @@
-import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique, UpdateDateColumn, VersionColumn } from 'typeorm';
 
-/** The table's shape; constraints that TypeORM cannot express live in the migrations. */
+/**
+ * The table as the migrations make it. test/integration/entities.test.ts fails when the two
+ * disagree, so an entity change without its migration cannot land.
+ */
 @Entity({ name: 'realms' })
+@Unique('realms_name_key', ['name'])
 @Check('realms_name_format', `name ~ '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$'`)
+@Check('realms_display_name_length', 'char_length(display_name) BETWEEN 1 AND 128')
+@Check('realms_description_length', 'char_length(description) <= 1000')
 export class RealmEntity {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'realms_pkey' })
   id: string;
 
-  @Column({ type: 'text', unique: true })
+  @Column({ type: 'text' })
   name: string;
 
   @Column({ name: 'display_name', type: 'text' })
@@ -22,6 +28,6 @@ export class RealmEntity {
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
 
-  @VersionColumn()
+  @VersionColumn({ default: 1 })
   version: number;
 }
