@@ -12,26 +12,36 @@ export interface Tx {
   afterCommit(hook: () => void): void;
 }
 
+// deadlock_detected and serialization_failure: PostgreSQL rolled the transaction back, and running
+// it again is the documented remedy (e.g. deleting an identity, which updates the member counts of
+// its groups, while another transaction adds it to one of them).
+const retryable = new Set(['40P01', '40001']);
+const attempts = 3;
+
 /**
- * Runs `work` in one transaction. A constraint violation that slipped past the services' checks
- * (a concurrent writer) leaves as the error code its constraint maps to.
+ * Runs `work` in one transaction, again (up to three times) when PostgreSQL aborts it for a deadlock
+ * or a serialization failure. A constraint violation that slipped past the services' checks (a
+ * concurrent writer) leaves as the error code its constraint maps to.
  */
 export async function withTransaction<T>(dataSource: DataSource, work: (tx: Tx) => Promise<T>): Promise<T> {
-  const hooks: Array<() => void> = [];
-  let result: T;
-  try {
-    result = await dataSource.transaction(async (manager) => {
-      const tx: Tx = {
-        manager,
-        // Structured results: TypeORM otherwise returns [rows, count] for UPDATE and DELETE.
-        query: async (sql, parameters) => (await manager.queryRunner!.query(sql, parameters, true)).records,
-        afterCommit: (hook) => hooks.push(hook),
-      };
-      return work(tx);
-    });
-  } catch (error) {
-    throw fromConstraintViolation(error);
+  for (let attempt = 1; ; attempt++) {
+    const hooks: Array<() => void> = [];
+    try {
+      const result = await dataSource.transaction(async (manager) => {
+        const tx: Tx = {
+          manager,
+          // Structured results: TypeORM otherwise returns [rows, count] for UPDATE and DELETE.
+          query: async (sql, parameters) => (await manager.queryRunner!.query(sql, parameters, true)).records,
+          afterCommit: (hook) => hooks.push(hook),
+        };
+        return work(tx);
+      });
+      for (const hook of hooks) hook();
+      return result;
+    } catch (error) {
+      const code = ((error as { driverError?: { code?: string } }).driverError ?? (error as { code?: string })).code;
+      if (code !== undefined && retryable.has(code) && attempt < attempts) continue;
+      throw fromConstraintViolation(error);
+    }
   }
-  for (const hook of hooks) hook();
-  return result;
 }

@@ -84,7 +84,7 @@ export async function insertGroup(tx: Tx, values: { realmUuid: string; name: str
 
 /** Reads the group and locks it until the transaction ends. */
 export async function lockGroup(tx: Tx, uuid: string): Promise<GroupRow | undefined> {
-  const [row] = await tx.query<GroupRow>(`SELECT ${columns} FROM groups g WHERE g.id = $1 FOR UPDATE`, [uuid]);
+  const [row] = await tx.query<GroupRow>(`SELECT ${columns} FROM groups g WHERE g.id = $1 FOR NO KEY UPDATE`, [uuid]);
   return row;
 }
 

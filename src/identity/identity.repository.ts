@@ -149,7 +149,7 @@ export async function insertIdentity(tx: Tx, v: NewIdentity): Promise<IdentityRo
 
 /** Reads the identity and locks it until the transaction ends. */
 export async function lockIdentity(tx: Tx, uuid: string): Promise<IdentityRow | undefined> {
-  const [row] = await tx.query<IdentityRow>(`SELECT ${columns} FROM identities i WHERE i.id = $1 FOR UPDATE`, [uuid]);
+  const [row] = await tx.query<IdentityRow>(`SELECT ${columns} FROM identities i WHERE i.id = $1 FOR NO KEY UPDATE`, [uuid]);
   return row;
 }
 

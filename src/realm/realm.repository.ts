@@ -55,7 +55,7 @@ export async function countRealms(db: Queryable): Promise<number> {
 
 /** Reads the realm and locks it until the transaction ends. */
 export async function lockRealm(tx: Tx, uuid: string): Promise<RealmRow | undefined> {
-  const [row] = await tx.query<RealmRow>(`SELECT ${columns} FROM realms r WHERE r.id = $1 FOR UPDATE`, [uuid]);
+  const [row] = await tx.query<RealmRow>(`SELECT ${columns} FROM realms r WHERE r.id = $1 FOR NO KEY UPDATE`, [uuid]);
   return row;
 }
 
