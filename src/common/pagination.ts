@@ -57,6 +57,15 @@ export function encodeCursor(ordering: Ordering, values: readonly string[]): str
   return Buffer.from(JSON.stringify([ordering.key, ...values])).toString('base64url');
 }
 
+// What PostgreSQL prints for each column type (`value::text`): a cursor's values must look like
+// that before they are cast back, or an edited cursor would reach the database as a cast error.
+const valueFormats: Record<Ordering['columns'][number]['type'], RegExp> = {
+  text: /^[\s\S]{0,1000}$/,
+  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  timestamptz: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/,
+  integer: /^-?\d{1,10}$/,
+};
+
 function decodeCursor(cursor: string, ordering: Ordering, path: InputPath): string[] {
   let parsed: unknown;
   try {
@@ -67,8 +76,11 @@ function decodeCursor(cursor: string, ordering: Ordering, path: InputPath): stri
   if (
     !Array.isArray(parsed) ||
     parsed.length !== ordering.columns.length + 1 ||
-    !parsed.every((value) => typeof value === 'string') ||
-    parsed[0] !== ordering.key
+    parsed[0] !== ordering.key ||
+    !ordering.columns.every((column, index) => {
+      const value: unknown = parsed[index + 1];
+      return typeof value === 'string' && valueFormats[column.type].test(value);
+    })
   ) {
     throw new AppError(ErrorCode.INVALID_CURSOR, 'This cursor is not one this list gave out (or it belongs to another ordering).', path);
   }

@@ -5,10 +5,18 @@ import { invalidInput, type InputPath } from './errors';
  * rules as CHECK constraints; these run first so that the message can be precise.
  */
 
+/** Characters as PostgreSQL's char_length counts them: code points, not UTF-16 units. */
+export function characters(value: string): number {
+  let count = 0;
+  for (const _ of value) count++;
+  return count;
+}
+
 export function requiredText(value: string, path: InputPath, label: string, max: number, min = 1): string {
   const trimmed = value.trim();
-  if (trimmed.length < min) throw invalidInput(path, `${label} must not be empty.`);
-  if (trimmed.length > max) throw invalidInput(path, `${label} must be at most ${max} characters (it has ${trimmed.length}).`);
+  const length = characters(trimmed);
+  if (length < min) throw invalidInput(path, `${label} must not be empty.`);
+  if (length > max) throw invalidInput(path, `${label} must be at most ${max} characters (it has ${length}).`);
   return trimmed;
 }
 
@@ -18,7 +26,8 @@ export function optionalText<T extends string | null | undefined>(value: T, path
   if (value === null) return null;
   const trimmed = value.trim();
   if (trimmed === '') return null;
-  if (trimmed.length > max) throw invalidInput(path, `${label} must be at most ${max} characters (it has ${trimmed.length}).`);
+  const length = characters(trimmed);
+  if (length > max) throw invalidInput(path, `${label} must be at most ${max} characters (it has ${length}).`);
   return trimmed as T;
 }
 
@@ -28,7 +37,7 @@ const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function email(value: string, path: InputPath): string {
   const trimmed = value.trim();
-  if (trimmed.length > 254 || !emailPattern.test(trimmed)) {
+  if (characters(trimmed) > 254 || !emailPattern.test(trimmed)) {
     throw invalidInput(path, `"${trimmed.slice(0, 60)}" is not a valid email address.`);
   }
   return trimmed;

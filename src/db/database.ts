@@ -42,6 +42,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     url,
     statements,
     close: async () => {
+      statements.closing = true;
       if (dataSource.isInitialized) await dataSource.destroy();
       await stopEmbedded?.();
     },

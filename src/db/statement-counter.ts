@@ -7,6 +7,12 @@ import type { Logger } from '../logger';
  */
 export class StatementCounter implements TypeOrmLogger {
   count = 0;
+  /**
+   * Set while the database closes: pg-pool's end() resolves before its sockets have closed, so
+   * stopping the embedded PostgreSQL right after can cut a closing connection, which TypeORM
+   * reports as a pool error. Expected then, and not worth alarming anyone.
+   */
+  closing = false;
 
   constructor(private readonly logger?: Logger) {}
 
@@ -29,6 +35,6 @@ export class StatementCounter implements TypeOrmLogger {
   }
 
   log(level: 'log' | 'info' | 'warn', message: unknown): void {
-    if (level === 'warn') this.logger?.warn(String(message));
+    if (level === 'warn' && !this.closing) this.logger?.warn(String(message));
   }
 }

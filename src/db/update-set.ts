@@ -12,3 +12,17 @@ export function updateSet<T extends object>(changes: T, columns: { [K in keyof T
   }
   return sets.join(', ');
 }
+
+/**
+ * The changes whose values differ from the current ones. An edit that changes nothing writes
+ * nothing and keeps the version, so that it cannot make other clients' versions stale.
+ */
+export function differing<T extends object>(current: T, changes: Partial<T>): Partial<T> {
+  const result: Partial<T> = {};
+  for (const key of Object.keys(changes) as Array<keyof T>) {
+    if (changes[key] !== undefined && changes[key] !== current[key]) result[key] = changes[key];
+  }
+  return result;
+}
+
+export const nothingChanges = (changes: object): boolean => Object.keys(changes).length === 0;

@@ -6,6 +6,7 @@ import { expectGlobalId } from '../common/global-id';
 import { pageRequest, toPage, type Ordering, type PageArgs } from '../common/pagination';
 import * as validate from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
+import { differing, nothingChanges } from '../db/update-set';
 import type { RealmRow } from '../realm/realm.repository';
 import type { Context } from '../server/context';
 import { GroupOrderField, type CreateGroupInput, type DeleteGroupInput, type GroupFilter, type GroupOrder, type UpdateGroupInput } from './group.inputs';
@@ -100,8 +101,9 @@ export class GroupService {
       if (expected !== undefined && expected !== current.version) {
         throw versionConflict('group', ['input', 'version'], expected, current.version);
       }
-      if (changes.name !== undefined) await this.refuseTakenName(tx, current.realmUuid, changes.name, uuid);
-      return updateGroup(tx, uuid, changes);
+      const changed = differing(current, changes);
+      if (changed.name !== undefined) await this.refuseTakenName(tx, current.realmUuid, changed.name, uuid);
+      return nothingChanges(changed) ? current : updateGroup(tx, uuid, changed);
     });
     ctx.loaders.clearAll();
     return group;

@@ -7,6 +7,7 @@ import { expectGlobalId } from '../common/global-id';
 import { pageRequest, toPage, type Ordering, type PageArgs } from '../common/pagination';
 import * as validate from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
+import { differing, nothingChanges } from '../db/update-set';
 import type { RealmRow } from '../realm/realm.repository';
 import type { Context } from '../server/context';
 import { transition, type StatusChange } from './identity-lifecycle';
@@ -174,7 +175,8 @@ export class IdentityService {
       if (expected !== undefined && expected !== current.version) {
         throw versionConflict('identity', ['input', 'version'], expected, current.version);
       }
-      return updateIdentity(tx, uuid, await decide(tx, current));
+      const changes = differing(current, await decide(tx, current));
+      return nothingChanges(changes) ? current : updateIdentity(tx, uuid, changes);
     });
     ctx.loaders.clearAll();
     return identity;

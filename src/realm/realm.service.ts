@@ -4,6 +4,7 @@ import { expectGlobalId } from '../common/global-id';
 import { pageRequest, toPage, type PageArgs } from '../common/pagination';
 import { optionalText, requiredText, version as validVersion } from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
+import { differing, nothingChanges } from '../db/update-set';
 import type { DataSource } from 'typeorm';
 import type { Context } from '../server/context';
 import type { CreateRealmInput, DeleteRealmInput, UpdateRealmInput } from './realm.inputs';
@@ -82,7 +83,8 @@ export class RealmService {
       if (expected !== undefined && expected !== current.version) {
         throw versionConflict('realm', ['input', 'version'], expected, current.version);
       }
-      return updateRealm(tx, uuid, changes);
+      const changed = differing(current, changes);
+      return nothingChanges(changed) ? current : updateRealm(tx, uuid, changed);
     });
     ctx.loaders.clearAll();
     return after;

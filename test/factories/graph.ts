@@ -63,3 +63,31 @@ export async function insertIdentities(server: TestServer, realmId: string, coun
   );
   return rows.map((row) => row.id);
 }
+
+/** The database key behind a global ID: for tests that reach into the tables with SQL. */
+export function uuidOf(globalId: string): string {
+  return Buffer.from(globalId, 'base64url').toString().split(':')[1];
+}
+
+/** Several identities of one realm through the public API, in creation order. */
+export async function createIdentities(server: TestServer, realmId: string, count: number): Promise<Array<Ref & { username: string }>> {
+  const identities: Array<Ref & { username: string }> = [];
+  for (let n = 0; n < count; n++) identities.push(await createIdentity(server, realmId));
+  return identities;
+}
+
+export type StatusChange = 'suspend' | 'reactivate' | 'deprovision';
+
+/** Moves an identity through its lifecycle (suspendIdentity, reactivateIdentity, deprovisionIdentity). */
+export async function changeIdentityStatus(server: TestServer, identityId: string, change: StatusChange): Promise<{ status: string; version: number }> {
+  const field = `${change}Identity`;
+  const inputType = `${change[0].toUpperCase()}${change.slice(1)}IdentityInput`;
+  const data = await server.ok(`mutation($input: ${inputType}!) { ${field}(input: $input) { identity { status version } } }`, {
+    input: { id: identityId },
+  });
+  return data[field].identity;
+}
+
+export async function deleteRealm(server: TestServer, realmId: string): Promise<void> {
+  await server.ok(`mutation($id: ID!) { deleteRealm(input: { id: $id }) { deletedRealmId } }`, { id: realmId });
+}

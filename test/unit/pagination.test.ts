@@ -3,6 +3,8 @@ import { encodeCursor, keysetSql, pageRequest, toPage, type Ordering } from '../
 const byName: Ordering = { key: 'thing.name', columns: [{ sql: 't.name', type: 'text' }, { sql: 't.id', type: 'uuid' }], descending: false };
 const byDate: Ordering = { key: 'thing.date', columns: [{ sql: 't.date', type: 'timestamptz' }, { sql: 't.id', type: 'uuid' }], descending: true };
 const limits = { defaultPageSize: 20, maxPageSize: 100 };
+const uuid = '00000000-0000-4000-8000-000000000000';
+const when = '2026-11-23 15:09:42.687123+00';
 
 const codeOf = (work: () => unknown) => {
   try {
@@ -42,37 +44,47 @@ describe('pageRequest', () => {
     const wrongShape = Buffer.from(JSON.stringify(['thing.name', 1, 2])).toString('base64url');
     expect(codeOf(() => pageRequest({ after: wrongShape }, byName, limits))).toEqual({ code: 'INVALID_CURSOR', inputPath: ['after'] });
   });
+
+  test('refuses an edited cursor whose values do not fit their columns, before any SQL', () => {
+    for (const values of [['a', 'not-a-uuid'], ['a', 'ABCDEF00-0000-4000-8000-000000000000']]) {
+      expect(codeOf(() => pageRequest({ after: encodeCursor(byName, values) }, byName, limits))).toEqual({ code: 'INVALID_CURSOR', inputPath: ['after'] });
+    }
+    for (const value of ['yesterday', 'infinity', '2026-11-23']) {
+      expect(codeOf(() => pageRequest({ before: encodeCursor(byDate, [value, uuid]) }, byDate, limits))).toEqual({ code: 'INVALID_CURSOR', inputPath: ['before'] });
+    }
+    expect(pageRequest({ after: encodeCursor(byDate, [when, uuid]) }, byDate, limits).cursor).toEqual([when, uuid]);
+  });
 });
 
 describe('keysetSql', () => {
   test('scans in list order going forward, after the cursor', () => {
     const params: unknown[] = [];
-    const sql = keysetSql(byName, pageRequest({ first: 2, after: encodeCursor(byName, ['a', 'u']) }, byName, limits), params);
+    const sql = keysetSql(byName, pageRequest({ first: 2, after: encodeCursor(byName, ['a', uuid]) }, byName, limits), params);
     expect(sql.predicate).toBe('(t.name, t.id) > ($1::text, $2::uuid)');
     expect(sql.orderBy).toBe('t.name ASC, t.id ASC');
     expect(sql.limit).toBe('$3');
-    expect(params).toEqual(['a', 'u', 3]);
+    expect(params).toEqual(['a', uuid, 3]);
   });
 
   test('scans against a descending list going backward', () => {
     const params: unknown[] = [];
-    const sql = keysetSql(byDate, pageRequest({ last: 2, before: encodeCursor(byDate, ['d', 'u']) }, byDate, limits), params);
+    const sql = keysetSql(byDate, pageRequest({ last: 2, before: encodeCursor(byDate, [when, uuid]) }, byDate, limits), params);
     expect(sql.predicate).toBe('(t.date, t.id) > ($1::timestamptz, $2::uuid)');
     expect(sql.orderBy).toBe('t.date ASC, t.id ASC');
   });
 });
 
 describe('toPage', () => {
-  const rows = (names: string[]) => names.map((name) => ({ name, __cursor: [name, 'id'] }));
+  const rows = (names: string[]) => names.map((name) => ({ name, __cursor: [name, uuid] }));
 
   test('keeps one page and says there is more', () => {
     const page = toPage(rows(['a', 'b', 'c']), byName, pageRequest({ first: 2 }, byName, limits), (row, cursor) => ({ cursor, name: row.name }));
     expect(page.edges.map((e) => e.name)).toEqual(['a', 'b']);
-    expect(page.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false, endCursor: encodeCursor(byName, ['b', 'id']) });
+    expect(page.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false, endCursor: encodeCursor(byName, ['b', uuid]) });
   });
 
   test('puts a backward page back in list order', () => {
-    const request = pageRequest({ last: 2, before: encodeCursor(byName, ['z', 'id']) }, byName, limits);
+    const request = pageRequest({ last: 2, before: encodeCursor(byName, ['z', uuid]) }, byName, limits);
     const page = toPage(rows(['d', 'c', 'b']), byName, request, (row, cursor) => ({ cursor, name: row.name }));
     expect(page.edges.map((e) => e.name)).toEqual(['c', 'd']);
     expect(page.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: true });
