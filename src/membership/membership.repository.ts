@@ -63,9 +63,15 @@ export function groupCountsByIdentity(db: Queryable, identityUuids: readonly str
   return countsByParent(db, identityUuids, { from: 'group_memberships gm', parentColumn: 'gm.identity_id' });
 }
 
-/** The realm of each identity that exists, for telling "no such identity" from "another realm's". */
-export function findIdentityRealms(tx: Tx, identityUuids: readonly string[]): Promise<Array<{ uuid: string; realmUuid: string }>> {
-  return tx.query(`SELECT id AS uuid, realm_id AS "realmUuid" FROM identities WHERE id = ANY($1::uuid[])`, [identityUuids]);
+/**
+ * The realm of each identity that exists, for telling "no such identity" from "another realm's",
+ * each locked (FOR KEY SHARE, what the foreign key check takes anyway) until the transaction ends.
+ * Without the lock an identity deleted between this check and the insert failed the foreign key,
+ * which the client saw as CROSS_REALM with no index; now the check waits for the deletion and
+ * reports NOT_FOUND for the right item.
+ */
+export function lockIdentityRealms(tx: Tx, identityUuids: readonly string[]): Promise<Array<{ uuid: string; realmUuid: string }>> {
+  return tx.query(`SELECT id AS uuid, realm_id AS "realmUuid" FROM identities WHERE id = ANY($1::uuid[]) FOR KEY SHARE`, [identityUuids]);
 }
 
 /** Adds the identities that are not members yet, in one statement; returns those it added. */

@@ -13,9 +13,9 @@ import type { Context } from '../server/context';
 import type { AddGroupMembersInput, RemoveGroupMembersInput } from './membership.inputs';
 import {
   deleteMemberships,
-  findIdentityRealms,
   identityGroupOrdering,
   insertMemberships,
+  lockIdentityRealms,
   memberOrdering,
   type MemberRow,
   type MembershipGroupRow,
@@ -86,7 +86,7 @@ export class MembershipService {
    */
   async addInTransaction(tx: Tx, group: GroupRow, identityIds: readonly string[], path: InputPath): Promise<string[]> {
     const identityUuids = this.uuidsOf(identityIds, path);
-    const realms = new Map((await findIdentityRealms(tx, identityUuids)).map((row) => [row.uuid, row.realmUuid]));
+    const realms = new Map((await lockIdentityRealms(tx, identityUuids)).map((row) => [row.uuid, row.realmUuid]));
     identityUuids.forEach((uuid, index) => {
       const realmUuid = realms.get(uuid);
       if (realmUuid === undefined) throw notFound('identity', [...path, index], identityIds[index]);

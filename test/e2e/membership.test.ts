@@ -1,0 +1,567 @@
+import { addMembers, createGroup, createIdentities, createIdentity, createRealm, insertIdentities, uuidOf } from '../factories/graph';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+const addMutation = `mutation($input: AddGroupMembersInput!) {
+  addGroupMembers(input: $input) { group { id memberCount } addedMembers { id } } }`;
+const removeMutation = `mutation($input: RemoveGroupMembersInput!) {
+  removeGroupMembers(input: $input) { group { id memberCount } removedMembers { id } } }`;
+
+const add = (groupId: string, identityIds: string[]) => server.graphql(addMutation, { input: { groupId, identityIds } });
+const remove = (groupId: string, identityIds: string[]) => server.graphql(removeMutation, { input: { groupId, identityIds } });
+
+const membersQuery = `query($id: ID!, $first: Int, $after: String, $last: Int, $before: String, $filter: MemberFilter) {
+  node(id: $id) {
+    ... on Group {
+      memberCount
+      members(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
+        totalCount
+        edges { cursor addedAt node { id realm { id } } }
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      }
+    }
+  }
+}`;
+
+async function members(groupId: string, args: Record<string, unknown> = {}) {
+  return (await server.ok(membersQuery, { id: groupId, first: 100, ...args })).node.members;
+}
+
+async function memberIds(groupId: string, args: Record<string, unknown> = {}): Promise<string[]> {
+  return (await members(groupId, args)).edges.map((edge: any) => edge.node.id);
+}
+
+async function memberCount(groupId: string): Promise<number> {
+  return (await server.ok(`query($id: ID!) { node(id: $id) { ... on Group { memberCount } } }`, { id: groupId })).node.memberCount;
+}
+
+async function groupsOf(identityId: string) {
+  return (
+    await server.ok(
+      `query($id: ID!) { node(id: $id) { ... on Identity { groups(first: 100) { totalCount edges { addedAt node { id name realm { id } } } } } } }`,
+      { id: identityId },
+    )
+  ).node.groups;
+}
+
+const ids = (refs: Array<{ id: string }>) => refs.map((ref) => ref.id);
+const sorted = (values: string[]) => [...values].sort();
+
+describe('addGroupMembers', () => {
+  test('the payload lists the identities added, and the new member count', async () => {
+    const realm = await createRealm(server);
+    const [a, b, c] = await createIdentities(server, realm.id, 3);
+    const group = await createGroup(server, realm.id);
+
+    const result = await server.ok(addMutation, { input: { groupId: group.id, identityIds: [a.id, b.id, c.id] } });
+    expect(result.addGroupMembers.group).toEqual({ id: group.id, memberCount: 3 });
+    expect(sorted(ids(result.addGroupMembers.addedMembers))).toEqual(sorted([a.id, b.id, c.id]));
+    expect(await memberCount(group.id)).toBe(3);
+  });
+
+  test('addedMembers lists only those that were not members yet', async () => {
+    const realm = await createRealm(server);
+    const [a, b, c] = await createIdentities(server, realm.id, 3);
+    const group = await createGroup(server, realm.id, undefined, [a.id]);
+
+    const result = await server.ok(addMutation, { input: { groupId: group.id, identityIds: [a.id, b.id, c.id] } });
+    expect(sorted(ids(result.addGroupMembers.addedMembers))).toEqual(sorted([b.id, c.id]));
+    expect(result.addGroupMembers.group.memberCount).toBe(3);
+  });
+
+  test('adding members again is not an error, lists nothing and changes nothing', async () => {
+    const realm = await createRealm(server);
+    const [a, b] = await createIdentities(server, realm.id, 2);
+    const group = await createGroup(server, realm.id, undefined, [a.id, b.id]);
+    const before = await members(group.id);
+
+    const again = await server.ok(addMutation, { input: { groupId: group.id, identityIds: [b.id, a.id] } });
+    expect(again.addGroupMembers).toEqual({ group: { id: group.id, memberCount: 2 }, addedMembers: [] });
+    expect(await members(group.id)).toEqual(before);
+  });
+
+  test('the same identity twice in one batch is added once', async () => {
+    const realm = await createRealm(server);
+    const [a] = await createIdentities(server, realm.id, 1);
+    const group = await createGroup(server, realm.id);
+
+    const result = await server.ok(addMutation, { input: { groupId: group.id, identityIds: [a.id, a.id] } });
+    expect(result.addGroupMembers).toEqual({ group: { id: group.id, memberCount: 1 }, addedMembers: [{ id: a.id }] });
+    expect(await memberIds(group.id)).toEqual([a.id]);
+  });
+
+  test('members come in the order they were added, each edge with when it joined', async () => {
+    const realm = await createRealm(server);
+    const [a, b, c] = await createIdentities(server, realm.id, 3);
+    const group = await createGroup(server, realm.id);
+    for (const identity of [c, a, b]) await addMembers(server, group.id, [identity.id]);
+
+    const list = await members(group.id);
+    expect(list.edges.map((edge: any) => edge.node.id)).toEqual([c.id, a.id, b.id]);
+    const addedAt = list.edges.map((edge: any) => Date.parse(edge.addedAt));
+    expect(addedAt.every((time: number) => Number.isFinite(time))).toBe(true);
+    expect([...addedAt].sort((x, y) => x - y)).toEqual(addedAt);
+    expect(list.totalCount).toBe(3);
+  });
+
+  test('Identity.groups lists the identity’s groups in the order it joined them, with addedAt and totalCount', async () => {
+    const realm = await createRealm(server);
+    const [member, bystander] = await createIdentities(server, realm.id, 2);
+    const first = await createGroup(server, realm.id, 'Zeta');
+    const second = await createGroup(server, realm.id, 'Alpha');
+    await createGroup(server, realm.id, 'Not joined', [bystander.id]);
+    await addMembers(server, first.id, [member.id]);
+    await addMembers(server, second.id, [member.id, bystander.id]);
+
+    const groups = await groupsOf(member.id);
+    expect(groups.totalCount).toBe(2);
+    expect(groups.edges.map((edge: any) => edge.node.name)).toEqual(['Zeta', 'Alpha']);
+    for (const edge of groups.edges) expect(Number.isFinite(Date.parse(edge.addedAt))).toBe(true);
+
+    // The addedAt on either side of a membership is the same moment.
+    const asMember = (await members(second.id)).edges.find((edge: any) => edge.node.id === member.id);
+    expect(groups.edges[1].addedAt).toBe(asMember.addedAt);
+  });
+
+  test('the payload’s group shows its members after the change', async () => {
+    const realm = await createRealm(server);
+    const [a, b] = await createIdentities(server, realm.id, 2);
+    const group = await createGroup(server, realm.id, undefined, [a.id]);
+
+    const result = await server.ok(
+      `mutation($input: AddGroupMembersInput!) {
+        addGroupMembers(input: $input) { group { memberCount members { totalCount edges { node { id } } } } } }`,
+      { input: { groupId: group.id, identityIds: [b.id] } },
+    );
+    expect(result.addGroupMembers.group).toEqual({
+      memberCount: 2,
+      members: { totalCount: 2, edges: [{ node: { id: a.id } }, { node: { id: b.id } }] },
+    });
+  });
+
+  test('an unknown group is NOT_FOUND, a malformed one INVALID_ID', async () => {
+    const realm = await createRealm(server);
+    const [a] = await createIdentities(server, realm.id, 1);
+    const group = await createGroup(server, realm.id);
+    await server.ok(`mutation($id: ID!) { deleteGroup(input: { id: $id }) { deletedGroupId } }`, { id: group.id });
+
+    expect((await add(group.id, [a.id])).errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', inputPath: ['input', 'groupId'] });
+    expect((await add(a.id, [a.id])).errors?.[0].extensions).toMatchObject({ code: 'INVALID_ID', inputPath: ['input', 'groupId'] });
+    expect((await groupsOf(a.id)).totalCount).toBe(0);
+  });
+});
+
+describe('removeGroupMembers', () => {
+  test('removedMembers lists only those that were members', async () => {
+    const realm = await createRealm(server);
+    const [a, b, c] = await createIdentities(server, realm.id, 3);
+    const group = await createGroup(server, realm.id, undefined, [a.id, b.id]);
+
+    const result = await server.ok(removeMutation, { input: { groupId: group.id, identityIds: [a.id, c.id] } });
+    expect(result.removeGroupMembers).toEqual({ group: { id: group.id, memberCount: 1 }, removedMembers: [{ id: a.id }] });
+    expect(await memberIds(group.id)).toEqual([b.id]);
+    expect(await memberCount(group.id)).toBe(1);
+    expect((await groupsOf(a.id)).totalCount).toBe(0);
+  });
+
+  test('the same identity twice in one batch is removed once', async () => {
+    const realm = await createRealm(server);
+    const [a, b] = await createIdentities(server, realm.id, 2);
+    const group = await createGroup(server, realm.id, undefined, [a.id, b.id]);
+
+    const result = await server.ok(removeMutation, { input: { groupId: group.id, identityIds: [a.id, a.id] } });
+    expect(result.removeGroupMembers).toEqual({ group: { id: group.id, memberCount: 1 }, removedMembers: [{ id: a.id }] });
+    expect(await memberCount(group.id)).toBe(1);
+  });
+
+  test('removing only non-members is not an error and changes nothing', async () => {
+    const realm = await createRealm(server);
+    const other = await createRealm(server);
+    const [a, b] = await createIdentities(server, realm.id, 2);
+    const foreign = await createIdentity(server, other.id);
+    const group = await createGroup(server, realm.id, undefined, [a.id]);
+
+    const result = await server.ok(removeMutation, { input: { groupId: group.id, identityIds: [b.id, foreign.id] } });
+    expect(result.removeGroupMembers).toEqual({ group: { id: group.id, memberCount: 1 }, removedMembers: [] });
+    expect(await memberIds(group.id)).toEqual([a.id]);
+  });
+
+  test('a removed member can be added back', async () => {
+    const realm = await createRealm(server);
+    const [a] = await createIdentities(server, realm.id, 1);
+    const group = await createGroup(server, realm.id, undefined, [a.id]);
+    await server.ok(removeMutation, { input: { groupId: group.id, identityIds: [a.id] } });
+
+    const back = await server.ok(addMutation, { input: { groupId: group.id, identityIds: [a.id] } });
+    expect(back.addGroupMembers).toEqual({ group: { id: group.id, memberCount: 1 }, addedMembers: [{ id: a.id }] });
+  });
+
+  test('a malformed identity ID is INVALID_ID and removes nobody', async () => {
+    const realm = await createRealm(server);
+    const [a] = await createIdentities(server, realm.id, 1);
+    const group = await createGroup(server, realm.id, undefined, [a.id]);
+
+    const result = await remove(group.id, [a.id, 'nope']);
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'INVALID_ID', inputPath: ['input', 'identityIds', 1] });
+    expect(await memberIds(group.id)).toEqual([a.id]);
+  });
+});
+
+describe('batch sizes', () => {
+  test.each([
+    ['add', 0],
+    ['add', 1001],
+    ['remove', 0],
+    ['remove', 1001],
+  ] as const)('%s with %i IDs is INVALID_INPUT', async (operation, size) => {
+    const realm = await createRealm(server);
+    const group = await createGroup(server, realm.id);
+    const identityIds = size === 0 ? [] : await insertIdentities(server, realm.id, size);
+
+    const result = await (operation === 'add' ? add : remove)(group.id, identityIds);
+    expect(result.data).toBeNull();
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'INVALID_INPUT', inputPath: ['input', 'identityIds'] });
+    expect(await memberCount(group.id)).toBe(0);
+  });
+
+  test('1 000 identities are added in one call, and removed in one call', async () => {
+    const realm = await createRealm(server);
+    const group = await createGroup(server, realm.id);
+    const identityIds = await insertIdentities(server, realm.id, 1000);
+
+    const added = await server.ok(addMutation, { input: { groupId: group.id, identityIds } });
+    expect(added.addGroupMembers.group.memberCount).toBe(1000);
+    expect(sorted(ids(added.addGroupMembers.addedMembers))).toEqual(sorted(identityIds));
+    expect((await members(group.id, { first: 1 })).totalCount).toBe(1000);
+
+    const removed = await server.ok(removeMutation, { input: { groupId: group.id, identityIds } });
+    expect(removed.removeGroupMembers.group.memberCount).toBe(0);
+    expect(removed.removeGroupMembers.removedMembers).toHaveLength(1000);
+    expect(await memberCount(group.id)).toBe(0);
+  });
+});
+
+describe('all or nothing', () => {
+  test('one identity of another realm is CROSS_REALM, and none of the batch is added', async () => {
+    const realm = await createRealm(server);
+    const other = await createRealm(server);
+    const [a, b] = await createIdentities(server, realm.id, 2);
+    const foreign = await createIdentity(server, other.id);
+    const group = await createGroup(server, realm.id);
+
+    const result = await add(group.id, [a.id, foreign.id, b.id]);
+    expect(result.data).toBeNull();
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'CROSS_REALM', inputPath: ['input', 'identityIds', 1] });
+    expect(await memberCount(group.id)).toBe(0);
+    expect(await members(group.id)).toMatchObject({ totalCount: 0, edges: [] });
+  });
+
+  test('one unknown identity is NOT_FOUND, and none of the batch is added', async () => {
+    const realm = await createRealm(server);
+    const [a, b, gone] = await createIdentities(server, realm.id, 3);
+    await server.ok(`mutation($id: ID!) { deleteIdentity(input: { id: $id }) { deletedIdentityId } }`, { id: gone.id });
+    const group = await createGroup(server, realm.id);
+
+    const result = await add(group.id, [a.id, b.id, gone.id]);
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', inputPath: ['input', 'identityIds', 2] });
+    expect(await memberCount(group.id)).toBe(0);
+    expect((await groupsOf(a.id)).totalCount).toBe(0);
+  });
+
+  test.each([
+    ['a malformed ID', 'not-an-id'],
+    ['an ID of another type', 'group'],
+  ])('%s is INVALID_ID, and none of the batch is added', async (_label, bad) => {
+    const realm = await createRealm(server);
+    const [a, b] = await createIdentities(server, realm.id, 2);
+    const group = await createGroup(server, realm.id);
+
+    const result = await add(group.id, [a.id, bad === 'group' ? group.id : bad, b.id]);
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'INVALID_ID', inputPath: ['input', 'identityIds', 1] });
+    expect(await memberCount(group.id)).toBe(0);
+  });
+
+  test('a failed batch leaves earlier members as they were', async () => {
+    const realm = await createRealm(server);
+    const other = await createRealm(server);
+    const [a, b] = await createIdentities(server, realm.id, 2);
+    const foreign = await createIdentity(server, other.id);
+    const group = await createGroup(server, realm.id, undefined, [a.id]);
+    const before = await members(group.id);
+
+    const result = await add(group.id, [b.id, foreign.id]);
+    expect(result.errors?.[0].extensions.code).toBe('CROSS_REALM');
+    expect(await members(group.id)).toEqual(before);
+    expect(await memberCount(group.id)).toBe(1);
+  });
+});
+
+describe('an identity deleted while it is being added', () => {
+  /** Waits (no timer: it asks PostgreSQL) until a statement of this test database waits on a lock. */
+  async function untilSomeoneWaitsOnALock(): Promise<void> {
+    for (let attempt = 0; attempt < 5000; attempt++) {
+      const [{ waiting }] = await server.db.dataSource.query(
+        `SELECT count(*)::integer AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      if (waiting > 0) return;
+    }
+    throw new Error('No statement ever waited on a lock.');
+  }
+
+  test('is NOT_FOUND at its index, not CROSS_REALM', async () => {
+    const realm = await createRealm(server);
+    const [staying, leaving] = await createIdentities(server, realm.id, 2);
+    const group = await createGroup(server, realm.id);
+
+    // A deletion that has not committed yet, as a concurrent deleteIdentity would be.
+    const deletion = server.db.dataSource.createQueryRunner();
+    await deletion.connect();
+    try {
+      await deletion.startTransaction();
+      await deletion.query(`DELETE FROM identities WHERE id = $1`, [uuidOf(leaving.id)]);
+      const adding = add(group.id, [staying.id, leaving.id]);
+      await untilSomeoneWaitsOnALock();
+      await deletion.commitTransaction();
+
+      const result = await adding;
+      expect(result.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', inputPath: ['input', 'identityIds', 1] });
+    } finally {
+      if (deletion.isTransactionActive) await deletion.rollbackTransaction();
+      await deletion.release();
+    }
+    expect(await memberCount(group.id)).toBe(0);
+  });
+});
+
+describe('Group.members', () => {
+  async function groupWithVariedMembers() {
+    const realm = await createRealm(server);
+    const alice = await createIdentity(server, realm.id, { username: 'alice', displayName: 'Alice Admin', role: 'ADMIN' });
+    const alfred = await createIdentity(server, realm.id, { username: 'alfred', displayName: 'Alfred', primaryEmail: 'fred@example.com' });
+    const bob = await createIdentity(server, realm.id, { username: 'bob', displayName: 'Bob', primaryEmail: 'al.bob@example.com' });
+    const carol = await createIdentity(server, realm.id, { username: 'carol', displayName: 'Carol', role: 'ADMIN' });
+    const outsider = await createIdentity(server, realm.id, { username: 'alfonso', displayName: 'Alfonso' });
+    await server.ok(`mutation($id: ID!) { suspendIdentity(input: { id: $id }) { identity { status } } }`, { id: bob.id });
+    await server.ok(`mutation($id: ID!) { deprovisionIdentity(input: { id: $id }) { identity { status } } }`, { id: carol.id });
+    const group = await createGroup(server, realm.id);
+    for (const identity of [alice, alfred, bob, carol]) await addMembers(server, group.id, [identity.id]);
+    return { group, alice, alfred, bob, carol, outsider };
+  }
+
+  test('search is a case-insensitive prefix of the display name, username or email', async () => {
+    const { group, alice, alfred, bob } = await groupWithVariedMembers();
+    const found = await members(group.id, { filter: { search: 'AL' } });
+    expect(found.edges.map((edge: any) => edge.node.id)).toEqual([alice.id, alfred.id, bob.id]);
+    expect(found.totalCount).toBe(3);
+    expect(await memberIds(group.id, { filter: { search: 'fred@' } })).toEqual([alfred.id]);
+  });
+
+  test('status and role filter, alone and together, with a matching totalCount', async () => {
+    const { group, alice, alfred, bob, carol } = await groupWithVariedMembers();
+    const cases: Array<[Record<string, unknown>, string[]]> = [
+      [{ status: 'ACTIVE' }, [alice.id, alfred.id]],
+      [{ status: 'SUSPENDED' }, [bob.id]],
+      [{ status: 'DEPROVISIONED' }, [carol.id]],
+      [{ role: 'ADMIN' }, [alice.id, carol.id]],
+      [{ role: 'GRANTEE' }, [alfred.id, bob.id]],
+      [{ role: 'ADMIN', status: 'ACTIVE' }, [alice.id]],
+      [{ role: 'GRANTEE', search: 'b' }, [bob.id]],
+      [{ role: 'ADMIN', status: 'SUSPENDED' }, []],
+    ];
+    for (const [filter, expected] of cases) {
+      const page = await members(group.id, { filter });
+      expect({ filter, ids: page.edges.map((edge: any) => edge.node.id), totalCount: page.totalCount }).toEqual({
+        filter,
+        ids: expected,
+        totalCount: expected.length,
+      });
+    }
+    expect((await members(group.id)).totalCount).toBe(4);
+  });
+
+  test('first/after and last/before page through every member exactly once', async () => {
+    const realm = await createRealm(server);
+    const group = await createGroup(server, realm.id);
+    // Three batches: the members of one batch joined at the same moment, so order within it rests on the tie-breaker.
+    const batches = [await insertIdentities(server, realm.id, 9), await insertIdentities(server, realm.id, 1), await insertIdentities(server, realm.id, 7)];
+    for (const batch of batches) await addMembers(server, group.id, batch);
+    const all = await memberIds(group.id);
+    expect(sorted(all)).toEqual(sorted(batches.flat()));
+
+    const forward: string[][] = [];
+    for (let after: string | null = null; ; ) {
+      const page: any = await members(group.id, { first: 4, after });
+      forward.push(page.edges.map((edge: any) => edge.node.id));
+      expect(page.pageInfo.hasPreviousPage).toBe(after !== null);
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(forward.map((page) => page.length)).toEqual([4, 4, 4, 4, 1]);
+    expect(forward.flat()).toEqual(all);
+
+    const backward: string[][] = [];
+    for (let before: string | null = null; ; ) {
+      const page: any = await members(group.id, { first: undefined, last: 4, before });
+      backward.unshift(page.edges.map((edge: any) => edge.node.id));
+      expect(page.pageInfo.hasNextPage).toBe(before !== null);
+      if (!page.pageInfo.hasPreviousPage) break;
+      before = page.pageInfo.startCursor;
+    }
+    expect(backward.map((page) => page.length)).toEqual([1, 4, 4, 4, 4]);
+    expect(backward.flat()).toEqual(all);
+  });
+
+  test('a filtered list pages through its matches exactly once', async () => {
+    const { group, alice, alfred, bob } = await groupWithVariedMembers();
+    const first = await members(group.id, { first: 2, filter: { search: 'al' } });
+    const second = await members(group.id, { first: 2, after: first.pageInfo.endCursor, filter: { search: 'al' } });
+    expect([...first.edges, ...second.edges].map((edge: any) => edge.node.id)).toEqual([alice.id, alfred.id, bob.id]);
+    expect(second.pageInfo.hasNextPage).toBe(false);
+  });
+});
+
+describe('Identity.groups', () => {
+  test('first/after and last/before page through every group exactly once', async () => {
+    const realm = await createRealm(server);
+    const [member] = await createIdentities(server, realm.id, 1);
+    const joined: string[] = [(await createGroup(server, realm.id, undefined, [member.id])).id];
+    for (let n = 0; n < 4; n++) {
+      const group = await createGroup(server, realm.id);
+      await addMembers(server, group.id, [member.id]);
+      joined.push(group.id);
+    }
+    await createGroup(server, realm.id);
+
+    const query = `query($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
+      node(id: $id) { ... on Identity { groups(first: $first, after: $after, last: $last, before: $before) {
+        totalCount edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } } }`;
+    const page = async (args: Record<string, unknown>) => (await server.ok(query, { id: member.id, ...args })).node.groups;
+
+    const forward: string[] = [];
+    for (let after: string | null = null; ; ) {
+      const current: any = await page({ first: 2, after });
+      expect(current.totalCount).toBe(5);
+      forward.push(...current.edges.map((edge: any) => edge.node.id));
+      if (!current.pageInfo.hasNextPage) break;
+      after = current.pageInfo.endCursor;
+    }
+    expect(forward).toEqual(joined);
+
+    const backward: string[] = [];
+    for (let before: string | null = null; ; ) {
+      const current: any = await page({ last: 2, before });
+      backward.unshift(...current.edges.map((edge: any) => edge.node.id));
+      if (!current.pageInfo.hasPreviousPage) break;
+      before = current.pageInfo.startCursor;
+    }
+    expect(backward).toEqual(joined);
+  });
+});
+
+describe('the database as the last line of defence', () => {
+  async function groupAndIdentities() {
+    const realm = await createRealm(server);
+    const other = await createRealm(server);
+    const group = await createGroup(server, realm.id);
+    const mine = await createIdentity(server, realm.id);
+    const foreign = await createIdentity(server, other.id);
+    return { realm, other, group, mine, foreign };
+  }
+
+  const insertMembership = (realmId: string, groupId: string, identityId: string) =>
+    server.db.dataSource.query(`INSERT INTO group_memberships (realm_id, group_id, identity_id) VALUES ($1, $2, $3)`, [
+      uuidOf(realmId),
+      uuidOf(groupId),
+      uuidOf(identityId),
+    ]);
+
+  test('refuses a membership of an identity of another realm (in the group’s realm)', async () => {
+    const { realm, group, foreign } = await groupAndIdentities();
+    await expect(insertMembership(realm.id, group.id, foreign.id)).rejects.toMatchObject({
+      code: '23503',
+      constraint: 'group_memberships_identity_fkey',
+    });
+    expect(await memberCount(group.id)).toBe(0);
+  });
+
+  test('refuses a membership of a group of another realm (in the identity’s realm)', async () => {
+    const { other, group, foreign } = await groupAndIdentities();
+    await expect(insertMembership(other.id, group.id, foreign.id)).rejects.toMatchObject({
+      code: '23503',
+      constraint: 'group_memberships_group_fkey',
+    });
+  });
+
+  test('refuses a duplicate membership', async () => {
+    const { realm, group, mine } = await groupAndIdentities();
+    await insertMembership(realm.id, group.id, mine.id);
+    await expect(insertMembership(realm.id, group.id, mine.id)).rejects.toMatchObject({ code: '23505', constraint: 'group_memberships_pkey' });
+    expect(await memberCount(group.id)).toBe(1);
+  });
+
+  test('memberCount stays right when a member of several groups is deleted', async () => {
+    const realm = await createRealm(server);
+    const [leaving, staying] = await createIdentities(server, realm.id, 2);
+    const groups = [
+      await createGroup(server, realm.id, undefined, [leaving.id, staying.id]),
+      await createGroup(server, realm.id, undefined, [staying.id, leaving.id]),
+      await createGroup(server, realm.id, undefined, [leaving.id]),
+    ];
+    const untouched = await createGroup(server, realm.id, undefined, [staying.id]);
+
+    await server.ok(`mutation($id: ID!) { deleteIdentity(input: { id: $id }) { deletedIdentityId } }`, { id: leaving.id });
+
+    for (const group of groups) {
+      const list = await members(group.id, { filter: {} });
+      const expected = list.edges.map((edge: any) => edge.node.id);
+      expect(expected).not.toContain(leaving.id);
+      expect(await memberCount(group.id)).toBe(expected.length);
+    }
+    expect(await Promise.all(groups.map((group) => memberCount(group.id)))).toEqual([1, 1, 0]);
+    expect(await memberCount(untouched.id)).toBe(1);
+  });
+});
+
+describe('cross-realm isolation', () => {
+  test('a group’s members never include another realm’s identities', async () => {
+    const realmA = await createRealm(server);
+    const realmB = await createRealm(server);
+    const [a1, a2] = await createIdentities(server, realmA.id, 2);
+    const [b1, b2] = await createIdentities(server, realmB.id, 2);
+    const group = await createGroup(server, realmA.id, 'Shared name', [a1.id]);
+    await createGroup(server, realmB.id, 'Shared name', [b1.id, b2.id]);
+
+    for (const foreign of [b1, b2]) {
+      const result = await add(group.id, [a2.id, foreign.id]);
+      expect(result.errors?.[0].extensions).toMatchObject({ code: 'CROSS_REALM', inputPath: ['input', 'identityIds', 1] });
+    }
+    const list = await members(group.id, { filter: { search: 'user' } });
+    expect(list.edges.map((edge: any) => edge.node.id)).toEqual([a1.id]);
+    expect(list.edges.every((edge: any) => edge.node.realm.id === realmA.id)).toBe(true);
+    expect(list.totalCount).toBe(1);
+  });
+
+  test('Identity.groups never shows another realm’s groups', async () => {
+    const realmA = await createRealm(server);
+    const realmB = await createRealm(server);
+    const [a] = await createIdentities(server, realmA.id, 1);
+    const [b] = await createIdentities(server, realmB.id, 1);
+    const groupA = await createGroup(server, realmA.id, 'Everyone', [a.id]);
+    const groupB = await createGroup(server, realmB.id, 'Everyone', [b.id]);
+    await createGroup(server, realmB.id, 'Also B', [b.id]);
+
+    const groups = await groupsOf(a.id);
+    expect(groups.totalCount).toBe(1);
+    expect(groups.edges.map((edge: any) => edge.node)).toEqual([{ id: groupA.id, name: 'Everyone', realm: { id: realmA.id } }]);
+
+    // Removing a's ID from B's group is a no-op, not a way into it.
+    const removal = await server.ok(removeMutation, { input: { groupId: groupB.id, identityIds: [a.id] } });
+    expect(removal.removeGroupMembers.removedMembers).toEqual([]);
+    expect((await groupsOf(b.id)).totalCount).toBe(2);
+  });
+});
