@@ -32,6 +32,12 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     await dataSource.initialize();
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     for (const migration of applied) logger.info('migration applied', { name: migration.name });
+    if (!(await foldsCase(dataSource))) {
+      logger.warn(
+        'this database does not fold the case of non-ASCII letters (its LC_CTYPE is "C"?): usernames, emails and group ' +
+          'names will be unique case-insensitively for ASCII letters only. Use a UTF-8 locale, e.g. the builtin C.UTF-8 provider.',
+      );
+    }
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy();
     await stopEmbedded?.();
@@ -63,6 +69,12 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<st
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** Whether lower() folds non-ASCII letters, on which case-insensitive uniqueness relies. */
+export async function foldsCase(dataSource: DataSource): Promise<boolean> {
+  const [row] = await dataSource.query(`SELECT lower('ÄΣЖ') = 'äσж' AS folds`);
+  return row.folds;
 }
 
 /** True when the database answers and no migration is pending: what /readyz reports. */

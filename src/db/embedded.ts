@@ -50,6 +50,9 @@ export async function startEmbeddedPostgres(options: {
     persistent: options.persistent ?? true,
     // PostgreSQL refuses to run as root; as root the package runs it as the OS user `postgres`.
     createPostgresUser: true,
+    // PostgreSQL 17's builtin C.UTF-8 locale: lower() folds every script's case (usernames and
+    // emails are unique case-insensitively), the same on every platform, with no OS locale needed.
+    initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     onLog: (message: string) => options.logger.debug('postgres', { output: message.trim() }),
     onError: (error: unknown) => options.logger.error('postgres', { error: String(error) }),

@@ -153,6 +153,7 @@ export class IdentityService {
   async delete(ctx: Context, input: DeleteIdentityInput): Promise<string> {
     const uuid = expectGlobalId(input.id, 'Identity', ['input', 'id']);
     const identity = await withTransaction(this.dataSource, async (tx) => {
+      await ctx.services.memberships.lockGroupsOf(tx, uuid);
       const current = await lockIdentity(tx, uuid);
       if (!current) throw notFound('identity', ['input', 'id'], input.id);
       await deleteIdentity(tx, uuid);

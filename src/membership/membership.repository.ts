@@ -94,3 +94,17 @@ export async function deleteMemberships(tx: Tx, groupUuid: string, identityUuids
   );
   return rows.map((row) => row.identityUuid);
 }
+
+/**
+ * Locks the groups an identity belongs to, in id order. Deleting the identity updates their member
+ * counts (the trigger); taking those locks first, in the order every other path takes a group's,
+ * keeps the deletion from deadlocking with concurrent adds and removes.
+ */
+export async function lockGroupsOfIdentity(tx: Tx, identityUuid: string): Promise<void> {
+  await tx.query(
+    `SELECT g.id FROM groups g
+      WHERE g.id IN (SELECT gm.group_id FROM group_memberships gm WHERE gm.identity_id = $1)
+      ORDER BY g.id FOR NO KEY UPDATE`,
+    [identityUuid],
+  );
+}

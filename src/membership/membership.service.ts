@@ -15,6 +15,7 @@ import {
   deleteMemberships,
   identityGroupOrdering,
   insertMemberships,
+  lockGroupsOfIdentity,
   lockIdentityRealms,
   memberOrdering,
   type MemberRow,
@@ -95,6 +96,11 @@ export class MembershipService {
       }
     });
     return insertMemberships(tx, group.realmUuid, group.uuid, identityUuids);
+  }
+
+  /** Before deleting an identity: see lockGroupsOfIdentity. */
+  lockGroupsOf(tx: Tx, identityUuid: string): Promise<void> {
+    return lockGroupsOfIdentity(tx, identityUuid);
   }
 
   private uuidsOf(ids: readonly string[], path: InputPath): string[] {

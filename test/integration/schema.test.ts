@@ -3,6 +3,7 @@ import path from 'node:path';
 import { migrations } from '../../migrations';
 import { printSdl } from '../../src/schema/emit';
 import { toGlobalId } from '../../src/common/global-id';
+import { foldsCase } from '../../src/db/database';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 describe('committed artifacts', () => {
@@ -37,5 +38,16 @@ describe('the database schema', () => {
   test('no migration is pending on a migrated database, and synchronize is off', async () => {
     expect(await db.dataSource.showMigrations()).toBe(false);
     expect(db.dataSource.options.synchronize).toBe(false);
+  });
+});
+
+describe('the test database', () => {
+  test('folds the case of every script, as case-insensitive uniqueness needs', async () => {
+    const db = await createTestDatabase();
+    try {
+      expect(await foldsCase(db.dataSource)).toBe(true);
+    } finally {
+      await db.drop();
+    }
   });
 });
