@@ -23,6 +23,27 @@ export interface Ordering {
   readonly descending: boolean;
 }
 
+type OrderColumn = Ordering['columns'][number];
+
+/**
+ * The orderings a list offers, one per field and direction, each ending with the row's id so that
+ * the order is total. Made once and kept, since cursors name them by key.
+ */
+export function orderings<F extends string>(list: string, fields: Record<F, OrderColumn>, id: OrderColumn, defaultField: F) {
+  const made = new Map<string, Ordering>();
+  return (order: { field: F; direction: 'ASC' | 'DESC' } | null | undefined): Ordering => {
+    const field = order?.field ?? defaultField;
+    const descending = order?.direction === 'DESC';
+    const key = `${list}.${field}.${descending ? 'desc' : 'asc'}`;
+    let ordering = made.get(key);
+    if (!ordering) {
+      ordering = { key, columns: [fields[field], id], descending };
+      made.set(key, ordering);
+    }
+    return ordering;
+  };
+}
+
 export interface PageRequest {
   readonly forward: boolean;
   readonly limit: number;

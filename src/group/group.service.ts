@@ -1,9 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { ConnectionData } from '../common/connection.type';
-import { OrderDirection } from '../common/connection.type';
 import { AppError, ErrorCode, invalidInput, notFound, versionConflict, type InputPath } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
-import { pageRequest, toPage, type Ordering, type PageArgs } from '../common/pagination';
+import { orderings, pageRequest, toPage, type PageArgs } from '../common/pagination';
 import * as validate from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
 import { differing, nothingChanges } from '../db/update-set';
@@ -21,24 +20,15 @@ import {
   type GroupRow,
 } from './group.repository';
 
-const orderColumns: Record<GroupOrderField, Ordering['columns'][number]> = {
-  NAME: { sql: 'lower(g.name) COLLATE "C"', type: 'text' },
-  CREATED_AT: { sql: 'g.created_at', type: 'timestamptz' },
-};
-
-const orderings = new Map<string, Ordering>();
-
-export function groupOrdering(order: GroupOrder | null | undefined): Ordering {
-  const field = order?.field ?? GroupOrderField.NAME;
-  const descending = order?.direction === OrderDirection.DESC;
-  const key = `group.${field}.${descending ? 'desc' : 'asc'}`;
-  let ordering = orderings.get(key);
-  if (!ordering) {
-    ordering = { key, columns: [orderColumns[field], { sql: 'g.id', type: 'uuid' }], descending };
-    orderings.set(key, ordering);
-  }
-  return ordering;
-}
+export const groupOrdering = orderings<GroupOrderField>(
+  'group',
+  {
+    NAME: { sql: 'lower(g.name) COLLATE "C"', type: 'text' },
+    CREATED_AT: { sql: 'g.created_at', type: 'timestamptz' },
+  },
+  { sql: 'g.id', type: 'uuid' },
+  GroupOrderField.NAME,
+);
 
 const groupName = (value: string, path: InputPath) => validate.requiredText(value, path, 'The group name', 64);
 const groupDescription = <T extends string | null | undefined>(value: T, path: InputPath) =>

@@ -125,18 +125,7 @@ export function findKeyMatches(
   );
 }
 
-export interface NewIdentity {
-  realmUuid: string;
-  displayName: string;
-  username: string;
-  primaryEmail: string;
-  fullName: string | null;
-  phoneNumber: string | null;
-  role: IdentityRole;
-  status: IdentityStatus;
-  source: IdentitySource;
-  externalId: string | null;
-}
+export type NewIdentity = Omit<IdentityRow, '__typename' | 'id' | 'uuid' | 'createdAt' | 'updatedAt' | 'version'>;
 
 export async function insertIdentity(tx: Tx, v: NewIdentity): Promise<IdentityRow> {
   const [row] = await tx.query<IdentityRow>(

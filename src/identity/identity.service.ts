@@ -1,10 +1,9 @@
 import type { DataSource } from 'typeorm';
 import type { ConnectionData } from '../common/connection.type';
-import { OrderDirection } from '../common/connection.type';
 import type { IdentitySource } from '../common/enums';
 import { AppError, ErrorCode, invalidInput, notFound, versionConflict, type InputPath } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
-import { pageRequest, toPage, type Ordering, type PageArgs } from '../common/pagination';
+import { orderings, pageRequest, toPage, type PageArgs } from '../common/pagination';
 import * as validate from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
 import { differing, nothingChanges } from '../db/update-set';
@@ -31,26 +30,17 @@ import {
   type IdentityRow,
 } from './identity.repository';
 
-const orderColumns: Record<IdentityOrderField, Ordering['columns'][number]> = {
-  CREATED_AT: { sql: 'i.created_at', type: 'timestamptz' },
-  DISPLAY_NAME: { sql: 'lower(i.display_name) COLLATE "C"', type: 'text' },
-  USERNAME: { sql: 'lower(i.username) COLLATE "C"', type: 'text' },
-  PRIMARY_EMAIL: { sql: 'lower(i.primary_email) COLLATE "C"', type: 'text' },
-};
-
-const orderings = new Map<string, Ordering>();
-
-export function identityOrdering(order: IdentityOrder | null | undefined): Ordering {
-  const field = order?.field ?? IdentityOrderField.CREATED_AT;
-  const descending = order?.direction === OrderDirection.DESC;
-  const key = `identity.${field}.${descending ? 'desc' : 'asc'}`;
-  let ordering = orderings.get(key);
-  if (!ordering) {
-    ordering = { key, columns: [orderColumns[field], { sql: 'i.id', type: 'uuid' }], descending };
-    orderings.set(key, ordering);
-  }
-  return ordering;
-}
+export const identityOrdering = orderings<IdentityOrderField>(
+  'identity',
+  {
+    CREATED_AT: { sql: 'i.created_at', type: 'timestamptz' },
+    DISPLAY_NAME: { sql: 'lower(i.display_name) COLLATE "C"', type: 'text' },
+    USERNAME: { sql: 'lower(i.username) COLLATE "C"', type: 'text' },
+    PRIMARY_EMAIL: { sql: 'lower(i.primary_email) COLLATE "C"', type: 'text' },
+  },
+  { sql: 'i.id', type: 'uuid' },
+  IdentityOrderField.CREATED_AT,
+);
 
 /** Checks a member filter's values; a search is trimmed, and empty means none. */
 export function memberFilterValues(filter: MemberFilter | null | undefined, path: InputPath): IdentityFilterValues | undefined {

@@ -11,7 +11,7 @@ import { AddGroupMembersPayload, GroupMemberConnection, IdentityGroupConnection,
 
 @Resolver(() => Group)
 export class GroupMembersResolver {
-  @FieldResolver(() => GroupMemberConnection, { description: 'The group’s members, in the order they were added.' })
+  @FieldResolver(() => GroupMemberConnection, { description: 'The group’s members, in the order they were added (those added by one call share `addedAt` and come in ID order).' })
   members(
     @Root() group: GroupRow,
     @Ctx() ctx: Context,
@@ -36,7 +36,7 @@ export class GroupMembersResolver {
 
 @Resolver(() => Identity)
 export class IdentityGroupsResolver {
-  @FieldResolver(() => IdentityGroupConnection, { description: 'The groups the identity belongs to, in the order it joined them.' })
+  @FieldResolver(() => IdentityGroupConnection, { description: 'The groups the identity belongs to, in the order it joined them (groups joined at the same instant come in ID order).' })
   groups(@Root() identity: IdentityRow, @Ctx() ctx: Context, @Args(() => PageArgsType) page: PageArgsType) {
     return ctx.services.memberships.groupsOf(ctx, identity, page);
   }

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createDataSource } from '../../src/db/data-source';
 import { startEmbeddedPostgres } from '../../src/db/embedded';
 import { createLogger } from '../../src/logger';
+import { freePort } from './net';
 
 /**
  * Tests run on a real PostgreSQL: the one TEST_DATABASE_URL names (any database on a server where
@@ -43,15 +43,4 @@ export default async function globalSetup(): Promise<void> {
   process.env.REALMGRAPH_TEST_ADMIN_URL = adminUrl;
   process.env.REALMGRAPH_TEST_TEMPLATE = template;
   process.env.REALMGRAPH_TEST_RUN = String(process.pid);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
