@@ -1,7 +1,8 @@
 import { CreateGraph1795446061514 } from './1795446061514-CreateGraph';
+import { AddEventsAndInvitations1795447900434 } from './1795447900434-AddEventsAndInvitations';
 
 /**
  * Every migration, in order. Listed rather than globbed so that the same list works compiled
- * (dist/) and under the test runner; test/unit/migrations.test.ts fails when a file is missing.
+ * (dist/) and under the test runner; test/integration/schema.test.ts fails when a file is missing.
  */
-export const migrations = [CreateGraph1795446061514];
+export const migrations = [CreateGraph1795446061514, AddEventsAndInvitations1795447900434];

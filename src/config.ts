@@ -13,6 +13,15 @@ export interface Config {
   readonly maxPageSize: number;
   readonly defaultPageSize: number;
   readonly logLevel: LogLevel;
+  /** Base of links in emails; unset: the server's own address. */
+  readonly publicUrl: string | undefined;
+  /** Unset: emails are written to the log instead of sent. */
+  readonly smtpUrl: string | undefined;
+  readonly smtpFrom: string;
+  readonly invitationTtlHours: number;
+  readonly eventRetentionDays: number;
+  /** How often the background jobs (invitation expiry, email delivery, event retention) look for work. */
+  readonly jobIntervalMs: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -46,6 +55,13 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: r
   return raw as T;
 }
 
+function url(env: NodeJS.ProcessEnv, name: string, pattern: RegExp, what: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!pattern.test(raw)) throw new ConfigError(`${name} must be ${what}; it is "${raw}".`);
+  return raw.replace(/\/+$/, '');
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
   const databaseUrl = env.DATABASE_URL || undefined;
@@ -64,5 +80,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPageSize,
     defaultPageSize: Math.min(integer(env, 'DEFAULT_PAGE_SIZE', 20, 1, 10_000), maxPageSize),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    publicUrl: url(env, 'PUBLIC_URL', /^https?:\/\//, 'an http:// or https:// URL'),
+    smtpUrl: url(env, 'SMTP_URL', /^smtps?:\/\//, 'an smtp:// or smtps:// URL'),
+    smtpFrom: env.SMTP_FROM || 'realmgraph <no-reply@realmgraph.localhost>',
+    invitationTtlHours: integer(env, 'INVITATION_TTL_HOURS', 168, 1, 24 * 365),
+    eventRetentionDays: integer(env, 'EVENT_RETENTION_DAYS', 30, 1, 3650),
+    jobIntervalMs: integer(env, 'JOB_INTERVAL_MS', 5000, 10, 3_600_000),
   };
 }

@@ -1,11 +1,14 @@
 import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from 'typeorm';
 import { migrations } from '../../migrations';
+import { EmailOutboxEntity } from '../email/email-outbox.entity';
+import { EventEntity } from '../events/event.entity';
 import { GroupEntity } from '../group/group.entity';
 import { IdentityEntity } from '../identity/identity.entity';
+import { InvitationEntity } from '../invitation/invitation.entity';
 import { MembershipEntity } from '../membership/membership.entity';
 import { RealmEntity } from '../realm/realm.entity';
 
-export const entities = [RealmEntity, IdentityEntity, GroupEntity, MembershipEntity];
+export const entities = [RealmEntity, IdentityEntity, GroupEntity, MembershipEntity, EventEntity, InvitationEntity, EmailOutboxEntity];
 
 /** The one set of data source options, shared by the server, the tests and ormconfig.ts. */
 export function dataSourceOptions(url: string, logger?: TypeOrmLogger): DataSourceOptions {

@@ -4,6 +4,8 @@ export type StatusChange = 'SUSPEND' | 'REACTIVATE' | 'DEPROVISION';
 
 export type Transition = { allowed: true; to: IdentityStatus } | { allowed: false; reason: string };
 
+const invited = 'An invited identity becomes active by accepting its invitation; revoke the invitation to remove it.';
+
 const to = (status: IdentityStatus): Transition => ({ allowed: true, to: status });
 const refuse = (reason: string): Transition => ({ allowed: false, reason });
 
@@ -13,7 +15,7 @@ function unreachable(value: never): never {
 
 /**
  * The identity lifecycle (as in Okta and Beyond Identity): ACTIVE ⇄ SUSPENDED, either → DEPROVISIONED,
- * and DEPROVISIONED → ACTIVE again by reactivation. A change to the status it already has is refused,
+ * and DEPROVISIONED → ACTIVE again by reactivation. INVITED → ACTIVE only by accepting the invitation. A change to the status it already has is refused,
  * so that the caller learns that nothing changed.
  */
 export function transition(from: IdentityStatus, change: StatusChange): Transition {
@@ -26,6 +28,8 @@ export function transition(from: IdentityStatus, change: StatusChange): Transiti
           return refuse('The identity is already suspended.');
         case 'DEPROVISIONED':
           return refuse('A deprovisioned identity cannot be suspended; reactivate it first.');
+        case 'INVITED':
+          return refuse(invited);
         default:
           return unreachable(from);
       }
@@ -36,6 +40,8 @@ export function transition(from: IdentityStatus, change: StatusChange): Transiti
         case 'SUSPENDED':
         case 'DEPROVISIONED':
           return to('ACTIVE');
+        case 'INVITED':
+          return refuse(invited);
         default:
           return unreachable(from);
       }
@@ -46,6 +52,8 @@ export function transition(from: IdentityStatus, change: StatusChange): Transiti
           return to('DEPROVISIONED');
         case 'DEPROVISIONED':
           return refuse('The identity is already deprovisioned.');
+        case 'INVITED':
+          return refuse(invited);
         default:
           return unreachable(from);
       }

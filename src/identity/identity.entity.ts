@@ -27,7 +27,7 @@ import { RealmEntity } from '../realm/realm.entity';
 @Index('identities_realm_external_id_key', ['realmId', 'externalId'], { unique: true, where: `source = 'IDP'` })
 @Index('identities_realm_created_at_idx', ['realmId', 'createdAt', 'id'])
 @Check('identities_role_check', `role IN ('ADMIN', 'GRANTEE')`)
-@Check('identities_status_check', `status IN ('ACTIVE', 'SUSPENDED', 'DEPROVISIONED')`)
+@Check('identities_status_check', `status IN ('INVITED', 'ACTIVE', 'SUSPENDED', 'DEPROVISIONED')`)
 @Check('identities_source_check', `source IN ('MANUAL', 'IDP')`)
 @Check('identities_external_id_check', `(source = 'IDP') = (external_id IS NOT NULL)`)
 @Check('identities_display_name_length', 'char_length(display_name) BETWEEN 1 AND 64')

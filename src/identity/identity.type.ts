@@ -17,8 +17,9 @@ registerEnumType(IdentityRoleEnum, {
 export const IdentityStatusEnum = asEnum(identityStatuses);
 registerEnumType(IdentityStatusEnum, {
   name: 'IdentityStatus',
-  description: 'The lifecycle: ACTIVE ⇄ SUSPENDED, either → DEPROVISIONED, DEPROVISIONED → ACTIVE by reactivation.',
+  description: 'The lifecycle: INVITED → ACTIVE by accepting, ACTIVE ⇄ SUSPENDED, either → DEPROVISIONED, DEPROVISIONED → ACTIVE by reactivation.',
   valuesConfig: {
+    INVITED: { description: 'Invited by email; becomes ACTIVE when the invitation is accepted.' },
     ACTIVE: { description: 'Can sign in and hold access.' },
     SUSPENDED: { description: 'Temporarily blocked; keeps its groups.' },
     DEPROVISIONED: { description: 'Offboarded; keeps its record and groups for audit until deleted.' },

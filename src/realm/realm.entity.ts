@@ -9,6 +9,7 @@ import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique
 @Check('realms_name_format', `name ~ '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$'`)
 @Check('realms_display_name_length', 'char_length(display_name) BETWEEN 1 AND 128')
 @Check('realms_description_length', 'char_length(description) <= 1000')
+@Check('realms_event_seq_check', 'pruned_through_seq <= last_event_seq')
 export class RealmEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'realms_pkey' })
   id: string;
@@ -30,4 +31,12 @@ export class RealmEntity {
 
   @VersionColumn({ default: 1 })
   version: number;
+
+  /** The number of the realm's last event; taking the next ones locks the row until commit. */
+  @Column({ name: 'last_event_seq', type: 'bigint', default: 0 })
+  lastEventSeq: string;
+
+  /** Events up to this number were deleted by retention: a cursor before it has a gap. */
+  @Column({ name: 'pruned_through_seq', type: 'bigint', default: 0 })
+  prunedThroughSeq: string;
 }

@@ -20,6 +20,7 @@ import type { Logger } from '../logger';
 import type { Context } from './context';
 import { bodyErrorResponse, formatError, isUnexpected } from './errors';
 import { Loaders } from './loaders';
+import { startJobs, type Job, type Jobs } from './jobs';
 import { createServices } from './services';
 
 export interface App {
@@ -30,12 +31,28 @@ export interface App {
   stop(): Promise<void>;
 }
 
-type AppConfig = Pick<Config, 'production' | 'introspection' | 'maxPageSize' | 'defaultPageSize'>;
-
-/** Apollo Server (HTTP) and graphql-ws (WebSocket) on one HTTP server and one path: /graphql. */
-export async function createApp(options: { schema: GraphQLSchema; dataSource: DataSource; config: AppConfig; logger: Logger }): Promise<App> {
+/**
+ * Apollo Server (HTTP) and graphql-ws (WebSocket) on one HTTP server and one path: /graphql, and
+ * the background jobs. `runJobs: false` leaves the jobs to other instances (tests use it).
+ */
+export async function createApp(options: {
+  schema: GraphQLSchema;
+  dataSource: DataSource;
+  config: Config;
+  logger: Logger;
+  runJobs?: boolean;
+}): Promise<App> {
   const { schema, dataSource, config, logger } = options;
-  const services = createServices(dataSource);
+  let jobs: Jobs | undefined;
+  let boundPort: number | undefined;
+  const services = createServices({
+    dataSource,
+    config,
+    logger,
+    wakeJob: (name) => jobs?.wake(name),
+    publicUrl: () => config.publicUrl ?? `http://localhost:${boundPort ?? config.port}`,
+  });
+  const backgroundJobs: Job[] = [];
   const limits = { maxPageSize: config.maxPageSize, defaultPageSize: config.defaultPageSize };
   const newContext = (requestId: string, cache: boolean): Context => ({
     requestId,
@@ -146,9 +163,16 @@ export async function createApp(options: { schema: GraphQLSchema; dataSource: Da
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
-        httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
+        httpServer.listen(port, host, () => {
+          boundPort = (httpServer.address() as AddressInfo).port;
+          if (options.runJobs !== false) jobs = startJobs(backgroundJobs, config.jobIntervalMs, logger);
+          resolve(boundPort);
+        });
       }),
-    stop: () => apollo.stop(),
+    stop: async () => {
+      await apollo.stop();
+      await jobs?.stop();
+    },
   };
 }
 

@@ -1,4 +1,6 @@
 import type { DataSource } from 'typeorm';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
 import { GroupService } from '../group/group.service';
 import { IdentityService } from '../identity/identity.service';
 import { MembershipService } from '../membership/membership.service';
@@ -12,7 +14,19 @@ export interface Services {
   memberships: MembershipService;
 }
 
-export function createServices(dataSource: DataSource): Services {
+/** What services are built from: created once in createApp. */
+export interface ServiceDeps {
+  dataSource: DataSource;
+  config: Config;
+  logger: Logger;
+  /** Runs a background job now, e.g. email delivery after a commit queued a message. */
+  wakeJob(name: string): void;
+  /** The base URL of links to this server (PUBLIC_URL, or the address it listens on). */
+  publicUrl(): string;
+}
+
+export function createServices(deps: ServiceDeps): Services {
+  const { dataSource } = deps;
   return {
     realms: new RealmService(dataSource),
     identities: new IdentityService(dataSource),

@@ -10,6 +10,8 @@ export interface TestDatabase {
   readonly dataSource: DataSource;
   /** SQL statements sent through `dataSource` so far. */
   readonly statements: StatementCounter;
+  /** Another connection pool on the same database, as a second server instance would have. */
+  newDataSource(): Promise<DataSource>;
   drop(): Promise<void>;
 }
 
@@ -44,12 +46,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const statements = new StatementCounter();
   const dataSource = createDataSource(url.toString(), statements);
   await dataSource.initialize();
+  const others: DataSource[] = [];
   return {
     url: url.toString(),
     dataSource,
     statements,
+    newDataSource: async () => {
+      const other = createDataSource(url.toString());
+      others.push(await other.initialize());
+      return other;
+    },
     drop: async () => {
-      if (dataSource.isInitialized) await dataSource.destroy();
+      for (const source of [dataSource, ...others]) if (source.isInitialized) await source.destroy();
       const client = adminClient();
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { getSchema } from '../../src/schema/build';
 import { createApp, type App } from '../../src/server/app';
@@ -32,22 +33,30 @@ export interface TestServerOptions {
   maxPageSize?: number;
   defaultPageSize?: number;
   production?: boolean;
+  /** Environment variables as the server would read them (e.g. SMTP_URL, JOB_INTERVAL_MS). */
+  env?: Record<string, string>;
+  runJobs?: boolean;
+  /** Another server's database: two instances on one database. */
+  db?: TestDatabase;
 }
 
 /** The real server (Apollo + graphql-ws) on a loopback port, over a database of its own. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const db = await createTestDatabase();
+  const ownDatabase = options.db === undefined;
+  const db = options.db ?? (await createTestDatabase());
   const logs: string[] = [];
   const app: App = await createApp({
     schema: await getSchema(),
-    dataSource: db.dataSource,
-    config: {
-      production: options.production ?? false,
-      introspection: !(options.production ?? false),
-      maxPageSize: options.maxPageSize ?? 100,
-      defaultPageSize: options.defaultPageSize ?? 20,
-    },
+    dataSource: ownDatabase ? db.dataSource : await db.newDataSource(),
+    config: loadConfig({
+      ...(options.production ? { NODE_ENV: 'production' } : {}),
+      MAX_PAGE_SIZE: String(options.maxPageSize ?? 100),
+      DEFAULT_PAGE_SIZE: String(options.defaultPageSize ?? 20),
+      JOB_INTERVAL_MS: '100',
+      ...options.env,
+    }),
     logger: createLogger('info', (line) => logs.push(line)),
+    runJobs: options.runJobs,
   });
   const port = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}/graphql`;
@@ -88,7 +97,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     close: async () => {
       await Promise.all(clients.map((client) => client.dispose()));
       await app.stop();
-      await db.drop();
+      if (ownDatabase) await db.drop();
     },
   };
 }

@@ -11,6 +11,9 @@ const cases: Array<[IdentityStatus, StatusChange, IdentityStatus | 'refused']> =
   ['ACTIVE', 'DEPROVISION', 'DEPROVISIONED'],
   ['SUSPENDED', 'DEPROVISION', 'DEPROVISIONED'],
   ['DEPROVISIONED', 'DEPROVISION', 'refused'],
+  ['INVITED', 'SUSPEND', 'refused'],
+  ['INVITED', 'REACTIVATE', 'refused'],
+  ['INVITED', 'DEPROVISION', 'refused'],
 ];
 
 describe('the identity lifecycle', () => {

@@ -1,0 +1,40 @@
+import type { Tx } from '../db/transaction';
+import type { NewEvent } from './event-types';
+
+/** The channel on which committed events wake the relays of every instance (src/events/event-relay.ts). */
+export const eventChannel = 'realmgraph_events';
+
+/**
+ * Appends events to the realm's log, in the caller's transaction, in one statement however many
+ * there are: it takes the next numbers from the realm's counter (locking the realm's row until
+ * commit, so numbers follow commit order), writes the rows, and queues a NOTIFY that PostgreSQL
+ * delivers only if the transaction commits. The payload is "<realm uuid>:<last number>", far below
+ * NOTIFY's 8 000-byte limit: subscribers read the rows, which are the truth.
+ *
+ * Taking a `Tx` is the point: code that holds no transaction cannot append an event.
+ */
+export async function appendEvents(tx: Tx, realmUuid: string, events: readonly NewEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx.query(
+    `WITH counter AS (
+       UPDATE realms SET last_event_seq = last_event_seq + $2 WHERE id = $1 RETURNING last_event_seq
+     ), appended AS (
+       INSERT INTO events (realm_id, seq, type, identity_id, group_id, invitation_id, data)
+       SELECT $1, counter.last_event_seq - $2 + e.n, e.type, e.identity_id, e.group_id, e.invitation_id, e.data
+         FROM counter,
+              unnest($3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::jsonb[])
+                WITH ORDINALITY AS e(type, identity_id, group_id, invitation_id, data, n)
+       RETURNING seq
+     )
+     SELECT pg_notify('${eventChannel}', $1 || ':' || max(seq)) FROM appended`,
+    [
+      realmUuid,
+      events.length,
+      events.map((event) => event.type),
+      events.map((event) => event.identityUuid ?? null),
+      events.map((event) => event.groupUuid ?? null),
+      events.map((event) => event.invitationUuid ?? null),
+      events.map((event) => JSON.stringify(event.data)),
+    ],
+  );
+}

@@ -1,0 +1,71 @@
+/**
+ * Every event the log holds: its type, and the data it carries. The map is the one place a new
+ * event is declared; the migration's CHECK on events.type lists the same names.
+ */
+
+/** A field that changed: its value before and after. */
+export type Change<T = unknown> = { before: T; after: T };
+
+export interface IdentitySnapshot {
+  displayName: string;
+  username: string;
+  primaryEmail: string;
+  role: string;
+  status: string;
+  source: string;
+}
+
+export interface EventMap {
+  'identity.created': { identity: IdentitySnapshot };
+  'identity.updated': { changes: Record<string, Change> };
+  'identity.status_changed': { changes: { status: Change<string> } };
+  'identity.deleted': { identity: IdentitySnapshot };
+  'group.created': { group: { name: string; description: string | null } };
+  'group.updated': { changes: Record<string, Change> };
+  'group.deleted': { group: { name: string } };
+  'membership.added': Record<string, never>;
+  'membership.removed': Record<string, never>;
+  'invitation.created': { email: string; role: string; expiresAt: string };
+  'invitation.sent': { attempts: number };
+  'invitation.resent': { expiresAt: string };
+  'invitation.accepted': Record<string, never>;
+  'invitation.revoked': Record<string, never>;
+  'invitation.expired': Record<string, never>;
+  'invitation.delivery_failed': { attempts: number; error: string; willRetry: boolean };
+}
+
+export type EventType = keyof EventMap;
+
+export const eventTypes = [
+  'identity.created',
+  'identity.updated',
+  'identity.status_changed',
+  'identity.deleted',
+  'group.created',
+  'group.updated',
+  'group.deleted',
+  'membership.added',
+  'membership.removed',
+  'invitation.created',
+  'invitation.sent',
+  'invitation.resent',
+  'invitation.accepted',
+  'invitation.revoked',
+  'invitation.expired',
+  'invitation.delivery_failed',
+] as const satisfies readonly EventType[];
+
+/** An event to append: what it is, what it concerns (database keys), and its data. */
+export type NewEvent = {
+  [K in EventType]: {
+    type: K;
+    identityUuid?: string | null;
+    groupUuid?: string | null;
+    invitationUuid?: string | null;
+    data: EventMap[K];
+  };
+}[EventType];
+
+// Fails to compile when an event of the map is missing from the list.
+const everyTypeListed: Exclude<EventType, (typeof eventTypes)[number]> extends never ? true : never = true;
+void everyTypeListed;
