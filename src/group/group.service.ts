@@ -5,6 +5,8 @@ import { expectGlobalId } from '../common/global-id';
 import { orderings, pageRequest, toPage, type PageArgs } from '../common/pagination';
 import * as validate from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
+import { describeChanges } from '../events/changes';
+import { appendEvents } from '../events/event-log';
 import { differing, nothingChanges } from '../db/update-set';
 import type { RealmRow } from '../realm/realm.repository';
 import type { Context } from '../server/context';
@@ -71,6 +73,9 @@ export class GroupService {
       await ctx.services.realms.lockForChange(tx, realmUuid, ['input', 'realmId']);
       await this.refuseTakenName(tx, realmUuid, values.name);
       const created = await insertGroup(tx, values);
+      await appendEvents(tx, realmUuid, [
+        { type: 'group.created', groupUuid: created.uuid, data: { group: { name: created.name, description: created.description } } },
+      ]);
       if (memberIds.length === 0) return created;
       await ctx.services.memberships.addInTransaction(tx, created, memberIds, ['input', 'memberIds']);
       return readGroup(tx, created.uuid);
@@ -93,7 +98,10 @@ export class GroupService {
       }
       const changed = differing(current, changes);
       if (changed.name !== undefined) await this.refuseTakenName(tx, current.realmUuid, changed.name, uuid);
-      return nothingChanges(changed) ? current : updateGroup(tx, uuid, changed);
+      if (nothingChanges(changed)) return current;
+      const updated = await updateGroup(tx, uuid, changed);
+      await appendEvents(tx, current.realmUuid, [{ type: 'group.updated', groupUuid: uuid, data: { changes: describeChanges(current, changed) } }]);
+      return updated;
     });
     ctx.loaders.clearAll();
     return group;
@@ -103,7 +111,13 @@ export class GroupService {
     const uuid = expectGlobalId(input.id, 'Group', ['input', 'id']);
     const group = await withTransaction(this.dataSource, async (tx) => {
       const current = await this.lockForChange(tx, uuid, ['input', 'id']);
+      const memberUuids = await ctx.services.memberships.memberUuidsOf(tx, uuid);
       await deleteGroup(tx, uuid);
+      // Its memberships go with it: subscribers to memberships hear of each.
+      await appendEvents(tx, current.realmUuid, [
+        ...memberUuids.map((identityUuid) => ({ type: 'membership.removed' as const, identityUuid, groupUuid: uuid, data: {} })),
+        { type: 'group.deleted', groupUuid: uuid, data: { group: { name: current.name } } },
+      ]);
       return current;
     });
     ctx.loaders.clearAll();

@@ -6,6 +6,8 @@ import { expectGlobalId } from '../common/global-id';
 import { orderings, pageRequest, toPage, type PageArgs } from '../common/pagination';
 import * as validate from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
+import { describeChanges, identitySnapshot } from '../events/changes';
+import { appendEvents } from '../events/event-log';
 import { differing, nothingChanges } from '../db/update-set';
 import type { RealmRow } from '../realm/realm.repository';
 import type { Context } from '../server/context';
@@ -103,7 +105,9 @@ export class IdentityService {
     const identity = await withTransaction(this.dataSource, async (tx) => {
       await ctx.services.realms.lockForChange(tx, realmUuid, ['input', 'realmId']);
       await this.refuseDuplicates(tx, realmUuid, source, values);
-      return insertIdentity(tx, values);
+      const created = await insertIdentity(tx, values);
+      await appendEvents(tx, realmUuid, [{ type: 'identity.created', identityUuid: created.uuid, data: { identity: identitySnapshot(created) } }]);
+      return created;
     });
     ctx.loaders.clearAll();
     return identity;
@@ -143,10 +147,15 @@ export class IdentityService {
   async delete(ctx: Context, input: DeleteIdentityInput): Promise<string> {
     const uuid = expectGlobalId(input.id, 'Identity', ['input', 'id']);
     const identity = await withTransaction(this.dataSource, async (tx) => {
-      await ctx.services.memberships.lockGroupsOf(tx, uuid);
+      const groupUuids = await ctx.services.memberships.lockGroupsOf(tx, uuid);
       const current = await lockIdentity(tx, uuid);
       if (!current) throw notFound('identity', ['input', 'id'], input.id);
       await deleteIdentity(tx, uuid);
+      // Its memberships go with it: subscribers to memberships hear of each.
+      await appendEvents(tx, current.realmUuid, [
+        ...groupUuids.map((groupUuid) => ({ type: 'membership.removed' as const, identityUuid: uuid, groupUuid, data: {} })),
+        { type: 'identity.deleted', identityUuid: uuid, data: { identity: identitySnapshot(current) } },
+      ]);
       return current;
     });
     ctx.loaders.clearAll();
@@ -167,7 +176,15 @@ export class IdentityService {
         throw versionConflict('identity', ['input', 'version'], expected, current.version);
       }
       const changes = differing(current, await decide(tx, current));
-      return nothingChanges(changes) ? current : updateIdentity(tx, uuid, changes);
+      if (nothingChanges(changes)) return current;
+      const updated = await updateIdentity(tx, uuid, changes);
+      const described = describeChanges(current, changes);
+      await appendEvents(tx, current.realmUuid, [
+        Object.keys(changes).length === 1 && changes.status !== undefined
+          ? { type: 'identity.status_changed', identityUuid: uuid, data: { changes: { status: { before: current.status, after: changes.status } } } }
+          : { type: 'identity.updated', identityUuid: uuid, data: { changes: described } },
+      ]);
+      return updated;
     });
     ctx.loaders.clearAll();
     return identity;

@@ -100,11 +100,20 @@ export async function deleteMemberships(tx: Tx, groupUuid: string, identityUuids
  * counts (the trigger); taking those locks first, in the order every other path takes a group's,
  * keeps the deletion from deadlocking with concurrent adds and removes.
  */
-export async function lockGroupsOfIdentity(tx: Tx, identityUuid: string): Promise<void> {
-  await tx.query(
+export async function lockGroupsOfIdentity(tx: Tx, identityUuid: string): Promise<string[]> {
+  const rows: Array<{ id: string }> = await tx.query(
     `SELECT g.id FROM groups g
       WHERE g.id IN (SELECT gm.group_id FROM group_memberships gm WHERE gm.identity_id = $1)
       ORDER BY g.id FOR NO KEY UPDATE`,
     [identityUuid],
   );
+  return rows.map((row) => row.id);
+}
+
+export async function findMemberUuids(tx: Tx, groupUuid: string): Promise<string[]> {
+  const rows: Array<{ id: string }> = await tx.query(
+    `SELECT identity_id AS id FROM group_memberships WHERE group_id = $1 ORDER BY added_at, identity_id`,
+    [groupUuid],
+  );
+  return rows.map((row) => row.id);
 }

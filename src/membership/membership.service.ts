@@ -5,6 +5,7 @@ import { expectGlobalId } from '../common/global-id';
 import { pageRequest, toPage, type PageArgs } from '../common/pagination';
 import { idBatch } from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
+import { appendEvents } from '../events/event-log';
 import type { GroupRow } from '../group/group.repository';
 import type { MemberFilter } from '../identity/identity.inputs';
 import type { IdentityRow } from '../identity/identity.repository';
@@ -15,12 +16,18 @@ import {
   deleteMemberships,
   identityGroupOrdering,
   insertMemberships,
+  findMemberUuids,
   lockGroupsOfIdentity,
   lockIdentityRealms,
   memberOrdering,
   type MemberRow,
   type MembershipGroupRow,
 } from './membership.repository';
+
+/** One event per identity, appended in one statement whatever the batch's size. */
+function membershipEvents(type: 'membership.added' | 'membership.removed', groupUuid: string, identityUuids: readonly string[]) {
+  return identityUuids.map((identityUuid) => ({ type, groupUuid, identityUuid, data: {} }));
+}
 
 export interface MembershipChange {
   group: GroupRow;
@@ -76,6 +83,7 @@ export class MembershipService {
     const { group, changed } = await withTransaction(this.dataSource, async (tx) => {
       const current = await ctx.services.groups.lockForChange(tx, groupUuid, ['input', 'groupId']);
       const removed = await deleteMemberships(tx, groupUuid, identityUuids);
+      await appendEvents(tx, current.realmUuid, membershipEvents('membership.removed', groupUuid, removed));
       return { group: { ...current, memberCount: current.memberCount - removed.length }, changed: removed };
     });
     return this.afterChange(ctx, group, changed);
@@ -95,12 +103,19 @@ export class MembershipService {
         throw new AppError(ErrorCode.CROSS_REALM, `The identity "${identityIds[index]}" belongs to another realm than the group.`, [...path, index]);
       }
     });
-    return insertMemberships(tx, group.realmUuid, group.uuid, identityUuids);
+    const added = await insertMemberships(tx, group.realmUuid, group.uuid, identityUuids);
+    await appendEvents(tx, group.realmUuid, membershipEvents('membership.added', group.uuid, added));
+    return added;
   }
 
-  /** Before deleting an identity: see lockGroupsOfIdentity. */
-  lockGroupsOf(tx: Tx, identityUuid: string): Promise<void> {
+  /** Before deleting an identity: see lockGroupsOfIdentity. Returns the groups' uuids. */
+  lockGroupsOf(tx: Tx, identityUuid: string): Promise<string[]> {
     return lockGroupsOfIdentity(tx, identityUuid);
+  }
+
+  /** Before deleting a group, whose memberships go with it. */
+  memberUuidsOf(tx: Tx, groupUuid: string): Promise<string[]> {
+    return findMemberUuids(tx, groupUuid);
   }
 
   private uuidsOf(ids: readonly string[], path: InputPath): string[] {
