@@ -27,6 +27,20 @@ export enum ErrorCode {
   VERSION_CONFLICT = 'VERSION_CONFLICT',
   /** The identity's lifecycle does not allow this change from its current status. */
   INVALID_STATUS_TRANSITION = 'INVALID_STATUS_TRANSITION',
+  /** The events after this cursor are past the retention period: reload, then subscribe afresh. */
+  EVENT_CURSOR_EXPIRED = 'EVENT_CURSOR_EXPIRED',
+  /** An invitation's email already belongs to an identity of the realm (an invited one included). */
+  IDENTITY_EXISTS = 'IDENTITY_EXISTS',
+  /** The address already has a pending invitation in the realm: resend or revoke that one. */
+  INVITATION_EXISTS = 'INVITATION_EXISTS',
+  /** No invitation has this token (mistyped, or replaced by a resend). */
+  INVALID_TOKEN = 'INVALID_TOKEN',
+  /** The invitation's token was used already: a token works once. */
+  INVITATION_ALREADY_ACCEPTED = 'INVITATION_ALREADY_ACCEPTED',
+  INVITATION_REVOKED = 'INVITATION_REVOKED',
+  INVITATION_EXPIRED = 'INVITATION_EXPIRED',
+  /** Only a pending (or expired) invitation can be revoked or resent. */
+  INVITATION_NOT_PENDING = 'INVITATION_NOT_PENDING',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 

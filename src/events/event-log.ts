@@ -11,6 +11,9 @@ export const eventChannel = 'realmgraph_events';
  * delivers only if the transaction commits. The payload is "<realm uuid>:<last number>", far below
  * NOTIFY's 8 000-byte limit: subscribers read the rows, which are the truth.
  *
+ * `occurred_at` is the clock when the event is appended (late in its transaction), not the
+ * transaction's start, so that time order stays close to commit order.
+ *
  * Taking a `Tx` is the point: code that holds no transaction cannot append an event.
  */
 export async function appendEvents(tx: Tx, realmUuid: string, events: readonly NewEvent[]): Promise<void> {
@@ -19,8 +22,8 @@ export async function appendEvents(tx: Tx, realmUuid: string, events: readonly N
     `WITH counter AS (
        UPDATE realms SET last_event_seq = last_event_seq + $2 WHERE id = $1 RETURNING last_event_seq
      ), appended AS (
-       INSERT INTO events (realm_id, seq, type, identity_id, group_id, invitation_id, data)
-       SELECT $1, counter.last_event_seq - $2 + e.n, e.type, e.identity_id, e.group_id, e.invitation_id, e.data
+       INSERT INTO events (realm_id, seq, occurred_at, type, identity_id, group_id, invitation_id, data)
+       SELECT $1, counter.last_event_seq - $2 + e.n, clock_timestamp(), e.type, e.identity_id, e.group_id, e.invitation_id, e.data
          FROM counter,
               unnest($3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::jsonb[])
                 WITH ORDINALITY AS e(type, identity_id, group_id, invitation_id, data, n)

@@ -15,11 +15,13 @@ export interface RealmRow {
   createdAt: Date;
   updatedAt: Date;
   version: number;
+  /** The number of the realm's last event when the row was read. */
+  lastEventSeq: string;
 }
 
 const columns = `'Realm' AS "__typename", global_id('Realm', r.id) AS id, r.id AS uuid, r.name,
   r.display_name AS "displayName", r.description, r.created_at AS "createdAt",
-  r.updated_at AS "updatedAt", r.version`;
+  r.updated_at AS "updatedAt", r.version, r.last_event_seq::text AS "lastEventSeq"`;
 
 export const realmOrdering: Ordering = {
   key: 'realm.name',

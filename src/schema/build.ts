@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
+import { MembershipEventRelationsResolver, RealmEventRelationsResolver, RealmEventsResolver } from '../events/event.resolver';
 import { GroupResolver, RealmGroupsResolver } from '../group/group.resolver';
 import { IdentityResolver, RealmIdentitiesResolver } from '../identity/identity.resolver';
 import { GroupMembersResolver, IdentityGroupsResolver } from '../membership/membership.resolver';
@@ -16,7 +17,23 @@ export const resolvers = [
   IdentityGroupsResolver,
   GroupResolver,
   GroupMembersResolver,
+  RealmEventsResolver,
+  RealmEventRelationsResolver,
+  MembershipEventRelationsResolver,
 ] as const;
+
+/**
+ * type-graphql insists on a PubSub once a schema has subscriptions. Ours do not use it: each
+ * subscription's `subscribe` reads the event log through the EventRelay (src/events).
+ */
+const noPubSub: PubSub = {
+  publish: () => {
+    throw new Error('Events are appended with appendEvents in a transaction, not published.');
+  },
+  subscribe: () => {
+    throw new Error('Subscriptions read the event log through the EventRelay.');
+  },
+};
 
 let built: Promise<GraphQLSchema> | undefined;
 
@@ -25,6 +42,6 @@ let built: Promise<GraphQLSchema> | undefined;
  * cost 3.4× on nested reads here; checks live in resolvers and loaders.
  */
 export function getSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [...resolvers], validate: false });
+  built ??= buildSchema({ resolvers: [...resolvers], validate: false, pubSub: noPubSub });
   return built;
 }

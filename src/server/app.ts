@@ -16,6 +16,8 @@ import type { DataSource } from 'typeorm';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config';
 import { isReady } from '../db/database';
+import { EventRelay } from '../events/event-relay';
+import { eventRetentionJob } from '../events/retention.job';
 import type { Logger } from '../logger';
 import type { Context } from './context';
 import { bodyErrorResponse, formatError, isUnexpected } from './errors';
@@ -45,14 +47,17 @@ export async function createApp(options: {
   const { schema, dataSource, config, logger } = options;
   let jobs: Jobs | undefined;
   let boundPort: number | undefined;
+  const relay = new EventRelay(dataSource, connectionUrl(dataSource), logger, { bufferLimit: 1000, pollIntervalMs: 5000 });
+  await relay.start();
   const services = createServices({
+    relay,
     dataSource,
     config,
     logger,
     wakeJob: (name) => jobs?.wake(name),
     publicUrl: () => config.publicUrl ?? `http://localhost:${boundPort ?? config.port}`,
   });
-  const backgroundJobs: Job[] = [];
+  const backgroundJobs: Job[] = [eventRetentionJob(dataSource, config.eventRetentionDays)];
   const limits = { maxPageSize: config.maxPageSize, defaultPageSize: config.defaultPageSize };
   const newContext = (requestId: string, cache: boolean): Context => ({
     requestId,
@@ -172,8 +177,15 @@ export async function createApp(options: {
     stop: async () => {
       await apollo.stop();
       await jobs?.stop();
+      await relay.stop();
     },
   };
+}
+
+function connectionUrl(dataSource: DataSource): string {
+  const { url } = dataSource.options as { url?: string };
+  if (!url) throw new Error('The data source has no URL: the event relay needs one for its LISTEN connection.');
+  return url;
 }
 
 // Unexpected errors met during a request, keyed by the error, so that formatError can name the request.

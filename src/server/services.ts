@@ -1,5 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
+import type { EventRelay } from '../events/event-relay';
+import { EventService } from '../events/event.service';
 import type { Logger } from '../logger';
 import { GroupService } from '../group/group.service';
 import { IdentityService } from '../identity/identity.service';
@@ -12,6 +14,7 @@ export interface Services {
   identities: IdentityService;
   groups: GroupService;
   memberships: MembershipService;
+  events: EventService;
 }
 
 /** What services are built from: created once in createApp. */
@@ -23,6 +26,8 @@ export interface ServiceDeps {
   wakeJob(name: string): void;
   /** The base URL of links to this server (PUBLIC_URL, or the address it listens on). */
   publicUrl(): string;
+  /** This instance's delivery of committed events to its subscribers. */
+  relay: EventRelay;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -32,5 +37,6 @@ export function createServices(deps: ServiceDeps): Services {
     identities: new IdentityService(dataSource),
     groups: new GroupService(dataSource),
     memberships: new MembershipService(dataSource),
+    events: new EventService(dataSource, deps.relay),
   };
 }

@@ -1,0 +1,95 @@
+import type { Queryable } from '../db/queryable';
+import { encodeEventCursor } from './event-cursor';
+import type { EventType } from './event-types';
+
+/** An event as the API reads it; `seq` is its number in the realm's log (bigint, as text). */
+export interface EventRow {
+  id: string;
+  cursor: string;
+  realmUuid: string;
+  seq: string;
+  type: EventType;
+  occurredAt: Date;
+  actor: { id: string; name: string } | null;
+  identityUuid: string | null;
+  groupUuid: string | null;
+  invitationUuid: string | null;
+  identityId: string | null;
+  groupId: string | null;
+  invitationId: string | null;
+  data: Record<string, unknown>;
+}
+
+const columns = `e.id, e.realm_id AS "realmUuid", e.seq::text AS seq, e.type, e.occurred_at AS "occurredAt", e.actor,
+  e.identity_id AS "identityUuid", e.group_id AS "groupUuid", e.invitation_id AS "invitationUuid",
+  global_id('Identity', e.identity_id) AS "identityId", global_id('Group', e.group_id) AS "groupId",
+  global_id('Invitation', e.invitation_id) AS "invitationId", e.data`;
+
+export interface EventFilterValues {
+  types?: readonly EventType[] | null;
+  groupUuid?: string | null;
+  identityUuid?: string | null;
+}
+
+/** The realm's events after `afterSeq`, in log order, optionally filtered. */
+export async function readEvents(db: Queryable, realmUuid: string, afterSeq: string, limit: number, filter?: EventFilterValues): Promise<EventRow[]> {
+  const params: unknown[] = [realmUuid, afterSeq, limit];
+  const where = ['e.realm_id = $1', 'e.seq > $2::bigint'];
+  if (filter?.types?.length) {
+    params.push(filter.types);
+    where.push(`e.type = ANY($${params.length}::text[])`);
+  }
+  if (filter?.groupUuid) {
+    params.push(filter.groupUuid);
+    where.push(`e.group_id = $${params.length}`);
+  }
+  if (filter?.identityUuid) {
+    params.push(filter.identityUuid);
+    where.push(`e.identity_id = $${params.length}`);
+  }
+  const rows: EventRow[] = await db.query(`SELECT ${columns} FROM events e WHERE ${where.join(' AND ')} ORDER BY e.seq LIMIT $3`, params);
+  for (const row of rows) row.cursor = encodeEventCursor(row.realmUuid, row.seq);
+  return rows;
+}
+
+export async function countEvents(db: Queryable, realmUuid: string, filter?: EventFilterValues): Promise<number> {
+  const [row] = await db.query(
+    `SELECT count(*)::integer AS count FROM events e WHERE e.realm_id = $1 AND ($2::text[] IS NULL OR e.type = ANY($2::text[]))`,
+    [realmUuid, filter?.types?.length ? filter.types : null],
+  );
+  return row.count;
+}
+
+export interface LogBounds {
+  /** The number of the realm's last event ("0" before the first). */
+  lastSeq: string;
+  /** Events up to this number were deleted by retention. */
+  prunedThroughSeq: string;
+}
+
+export async function logBounds(db: Queryable, realmUuid: string): Promise<LogBounds | undefined> {
+  const [row] = await db.query(
+    `SELECT last_event_seq::text AS "lastSeq", pruned_through_seq::text AS "prunedThroughSeq" FROM realms WHERE id = $1`,
+    [realmUuid],
+  );
+  return row;
+}
+
+/**
+ * Deletes events older than `cutoff`, and records per realm how far the log is gone, so that a
+ * cursor from before that point is refused instead of silently skipping what was deleted.
+ */
+export async function pruneEvents(db: Queryable, cutoff: Date): Promise<number> {
+  const rows: Array<{ deleted: number }> = await db.query(
+    `WITH deleted AS (
+       DELETE FROM events WHERE occurred_at < $1 RETURNING realm_id, seq
+     ), marked AS (
+       UPDATE realms r SET pruned_through_seq = GREATEST(r.pruned_through_seq, d.max_seq)
+         FROM (SELECT realm_id, max(seq) AS max_seq FROM deleted GROUP BY realm_id) d
+        WHERE r.id = d.realm_id
+     )
+     SELECT count(*)::integer AS deleted FROM deleted`,
+    [cutoff],
+  );
+  return rows[0].deleted;
+}

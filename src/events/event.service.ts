@@ -1,0 +1,81 @@
+import type { ConnectionData } from '../common/connection.type';
+import { invalidInput, notFound } from '../common/errors';
+import { expectGlobalId } from '../common/global-id';
+import type { Queryable } from '../db/queryable';
+import type { RealmRow } from '../realm/realm.repository';
+import type { Context } from '../server/context';
+import { decodeEventCursor, encodeEventCursor } from './event-cursor';
+import type { EventRelay } from './event-relay';
+import { cursorExpired } from './event-relay';
+import type { EventType } from './event-types';
+import { countEvents, logBounds, readEvents, type EventFilterValues, type EventRow } from './event.repository';
+
+export interface StreamArgs {
+  realmId: string;
+  after?: string | null;
+  types?: readonly EventType[] | null;
+  groupId?: string | null;
+  identityId?: string | null;
+}
+
+export class EventService {
+  constructor(
+    private readonly db: Queryable,
+    private readonly relay: EventRelay,
+  ) {}
+
+  /** Where a client that has just read the realm subscribes from, to miss nothing after that read. */
+  lastCursor(realm: RealmRow): string {
+    return encodeEventCursor(realm.uuid, realm.lastEventSeq);
+  }
+
+  /** `Realm.events`: the log for clients that poll, oldest first, after a cursor. */
+  async list(
+    ctx: Context,
+    realm: RealmRow,
+    args: { first?: number | null; after?: string | null; types?: readonly EventType[] | null },
+  ): Promise<ConnectionData<{ cursor: string; node: EventRow }>> {
+    const first = args.first ?? ctx.limits.defaultPageSize;
+    if (!Number.isInteger(first) || first < 0 || first > ctx.limits.maxPageSize) {
+      throw invalidInput(['first'], `\`first\` must be from 0 to ${ctx.limits.maxPageSize}.`);
+    }
+    const afterSeq = args.after == null ? '0' : decodeEventCursor(args.after, realm.uuid, ['after']);
+    const bounds = await logBounds(this.db, realm.uuid);
+    if (bounds && BigInt(afterSeq) < BigInt(bounds.prunedThroughSeq)) throw cursorExpired();
+    const filter: EventFilterValues = { types: args.types };
+    const rows = await readEvents(this.db, realm.uuid, afterSeq, first + 1, filter);
+    const edges = rows.slice(0, first).map((node) => ({ cursor: node.cursor, node }));
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: rows.length > first,
+        hasPreviousPage: afterSeq !== '0',
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges[edges.length - 1]?.cursor ?? null,
+      },
+      totalCount: () => countEvents(this.db, realm.uuid, filter),
+    };
+  }
+
+  /**
+   * A subscription's events: replayed from after `after` (when given), then live, filtered by
+   * type and by the group or identity they concern.
+   */
+  async subscribe(ctx: Context, args: StreamArgs, allowed: readonly EventType[]): Promise<AsyncIterableIterator<EventRow>> {
+    const realmUuid = expectGlobalId(args.realmId, 'Realm', ['realmId']);
+    const realm = await ctx.services.realms.get(ctx, realmUuid);
+    if (!realm) throw notFound('realm', ['realmId'], args.realmId);
+    const afterSeq = args.after == null ? undefined : decodeEventCursor(args.after, realmUuid, ['after']);
+    const groupUuid = args.groupId == null ? undefined : expectGlobalId(args.groupId, 'Group', ['groupId']);
+    const identityUuid = args.identityId == null ? undefined : expectGlobalId(args.identityId, 'Identity', ['identityId']);
+    const types = new Set(args.types?.length ? args.types.filter((type) => allowed.includes(type)) : allowed);
+    return this.relay.stream(
+      realmUuid,
+      afterSeq,
+      (event) =>
+        types.has(event.type) &&
+        (groupUuid === undefined || event.groupUuid === groupUuid) &&
+        (identityUuid === undefined || event.identityUuid === identityUuid),
+    );
+  }
+}

@@ -1,0 +1,248 @@
+import { pruneEvents } from '../../src/events/event.repository';
+import { addMembers, createGroup, createIdentity, createRealm, insertIdentities } from '../factories/graph';
+import { startTestServer, type TestServer } from '../helpers/server';
+import { subscribe } from '../helpers/subscription';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+const lastCursor = async (realmId: string): Promise<string> =>
+  (await server.ok(`query($id: ID!) { realm(id: $id) { lastEventCursor } }`, { id: realmId })).realm.lastEventCursor;
+
+const eventLog = async (realmId: string, after?: string) =>
+  (await server.ok(`query($id: ID!, $after: String) { realm(id: $id) { events(first: 100, after: $after) { edges { node { id cursor type identityId groupId data } } pageInfo { hasNextPage } } } }`, { id: realmId, after }))
+    .realm.events.edges.map((edge: any) => edge.node);
+
+const membershipSubscription = `subscription($realmId: ID!, $groupId: ID, $identityId: ID, $after: String) {
+  membershipChanged(realmId: $realmId, groupId: $groupId, identityId: $identityId, after: $after) {
+    cursor id type groupId identityId occurredAt actor { id } group { name memberCount } identity { username }
+  }
+}`;
+
+const realmSubscription = `subscription($realmId: ID!, $types: [RealmEventType!], $after: String) {
+  realmEvents(realmId: $realmId, types: $types, after: $after) { cursor id type identityId groupId data }
+}`;
+
+describe('the event log', () => {
+  test('records every change, in order, with what changed', async () => {
+    const realm = await createRealm(server);
+    const ann = await createIdentity(server, realm.id, { username: 'ann' });
+    const group = await createGroup(server, realm.id, 'admins', [ann.id]);
+    await server.ok(`mutation($id: ID!) { updateIdentity(input: { id: $id, displayName: "Ann B." }) { identity { id } } }`, { id: ann.id });
+    await server.ok(`mutation($id: ID!) { suspendIdentity(input: { id: $id }) { identity { id } } }`, { id: ann.id });
+    await server.ok(`mutation($id: ID!) { deleteGroup(input: { id: $id }) { deletedGroupId } }`, { id: group.id });
+
+    const events = await eventLog(realm.id);
+    expect(events.map((event: any) => event.type)).toEqual([
+      'IDENTITY_CREATED',
+      'GROUP_CREATED',
+      'MEMBERSHIP_ADDED',
+      'IDENTITY_UPDATED',
+      'IDENTITY_STATUS_CHANGED',
+      'MEMBERSHIP_REMOVED',
+      'GROUP_DELETED',
+    ]);
+    expect(events[0]).toMatchObject({ identityId: ann.id, data: { identity: { username: 'ann', status: 'ACTIVE' } } });
+    expect(events[2]).toMatchObject({ identityId: ann.id, groupId: group.id });
+    expect(events[3].data).toEqual({ changes: { displayName: { before: 'User ann', after: 'Ann B.' } } });
+    expect(events[4].data).toEqual({ changes: { status: { before: 'ACTIVE', after: 'SUSPENDED' } } });
+    expect(new Set(events.map((event: any) => event.id)).size).toBe(events.length);
+  });
+
+  test('a mutation that fails emits nothing', async () => {
+    const realm = await createRealm(server);
+    const other = await createRealm(server);
+    const group = await createGroup(server, realm.id);
+    const mine = await createIdentity(server, realm.id);
+    const foreign = await createIdentity(server, other.id);
+    const before = await lastCursor(realm.id);
+
+    const result = await server.graphql(`mutation($input: AddGroupMembersInput!) { addGroupMembers(input: $input) { group { id } } }`, {
+      input: { groupId: group.id, identityIds: [mine.id, foreign.id] },
+    });
+    expect(result.errors?.[0].extensions.code).toBe('CROSS_REALM');
+    expect(await lastCursor(realm.id)).toBe(before);
+    expect(await eventLog(realm.id, before)).toEqual([]);
+  });
+
+  test('a bulk add of 1 000 members writes its 1 000 events in one statement', async () => {
+    const realm = await createRealm(server);
+    const group = await createGroup(server, realm.id);
+    const ids = await insertIdentities(server, realm.id, 1000);
+    const statements = await server.countStatements(() => addMembers(server, group.id, ids));
+    // The transaction, the group lock, the identity check, the insert, the events, the reload of
+    // the payload's identities: a fixed number, whatever the batch size.
+    expect(statements).toBeLessThanOrEqual(8);
+    const [{ count }] = await server.db.dataSource.query(`SELECT count(*)::integer AS count FROM events WHERE type = 'membership.added' AND group_id = $1`, [
+      Buffer.from(group.id, 'base64url').toString().split(':')[1],
+    ]);
+    expect(count).toBe(1000);
+  });
+
+  test('concurrent writers give a contiguous log, and a subscriber gets exactly it, in order', async () => {
+    const realm = await createRealm(server);
+    const ids = await insertIdentities(server, realm.id, 40);
+    const groups = await Promise.all(Array.from({ length: 8 }, () => createGroup(server, realm.id)));
+    const start = await lastCursor(realm.id);
+    const stream = subscribe(server.wsClient(), realmSubscription, { realmId: realm.id, after: start }, 'realmEvents');
+
+    await Promise.all(
+      ids.map((id, index) =>
+        server.ok(`mutation($input: AddGroupMembersInput!) { addGroupMembers(input: $input) { group { id } } }`, {
+          input: { groupId: groups[index % groups.length].id, identityIds: [id] },
+        }),
+      ),
+    );
+    const received = await stream.take(40);
+    stream.close();
+
+    const realmUuid = Buffer.from(realm.id, 'base64url').toString().split(':')[1];
+    const seqs: Array<{ seq: string }> = await server.db.dataSource.query(`SELECT e.seq::text AS seq FROM events e WHERE e.realm_id = $1 ORDER BY e.seq`, [realmUuid]);
+    expect(seqs.map((row) => Number(row.seq))).toEqual(seqs.map((_, index) => index + 1));
+    const logged = await eventLog(realm.id, start);
+    expect(received.map((event: any) => event.id)).toEqual(logged.map((event: any) => event.id));
+    expect(new Set(received.map((event: any) => event.identityId))).toEqual(new Set(ids));
+  });
+});
+
+describe('subscriptions', () => {
+  test('membershipChanged delivers additions and removals with the group and identity as they are', async () => {
+    const realm = await createRealm(server);
+    const group = await createGroup(server, realm.id, 'engineers');
+    const ann = await createIdentity(server, realm.id, { username: 'ann-sub' });
+    const stream = subscribe(server.wsClient(), membershipSubscription, { realmId: realm.id, after: await lastCursor(realm.id) }, 'membershipChanged');
+
+    await addMembers(server, group.id, [ann.id]);
+    await server.ok(`mutation($input: RemoveGroupMembersInput!) { removeGroupMembers(input: $input) { group { id } } }`, {
+      input: { groupId: group.id, identityIds: [ann.id] },
+    });
+    const [added, removed] = await stream.take(2);
+    stream.close();
+    expect(added).toMatchObject({ type: 'ADDED', groupId: group.id, identityId: ann.id, actor: null, identity: { username: 'ann-sub' }, group: { name: 'engineers' } });
+    expect(removed).toMatchObject({ type: 'REMOVED', groupId: group.id, identityId: ann.id });
+    expect(removed.group.memberCount).toBe(0);
+  });
+
+  test('the group and identity filters keep only what concerns them', async () => {
+    const realm = await createRealm(server);
+    const [a, b] = [await createGroup(server, realm.id), await createGroup(server, realm.id)];
+    const [ann, bob] = [await createIdentity(server, realm.id), await createIdentity(server, realm.id)];
+    const after = await lastCursor(realm.id);
+    const ofGroupB = subscribe(server.wsClient(), membershipSubscription, { realmId: realm.id, groupId: b.id, after }, 'membershipChanged');
+    const ofBob = subscribe(server.wsClient(), membershipSubscription, { realmId: realm.id, identityId: bob.id, after }, 'membershipChanged');
+
+    await addMembers(server, a.id, [ann.id]);
+    await addMembers(server, a.id, [bob.id]);
+    await addMembers(server, b.id, [ann.id]);
+
+    expect((await ofGroupB.next()).identityId).toBe(ann.id);
+    const bobs = await ofBob.next();
+    expect([bobs.groupId, bobs.identityId]).toEqual([a.id, bob.id]);
+    // Nothing else was for them: the next event each sees is the one made now.
+    await addMembers(server, b.id, [bob.id]);
+    expect(await ofGroupB.next()).toMatchObject({ groupId: b.id, identityId: bob.id });
+    expect(await ofBob.next()).toMatchObject({ groupId: b.id, identityId: bob.id });
+    ofGroupB.close();
+    ofBob.close();
+  });
+
+  test('realmEvents can be limited to some types', async () => {
+    const realm = await createRealm(server);
+    const stream = subscribe(server.wsClient(), realmSubscription, { realmId: realm.id, types: ['GROUP_CREATED'], after: await lastCursor(realm.id) }, 'realmEvents');
+    await createIdentity(server, realm.id);
+    const group = await createGroup(server, realm.id);
+    expect(await stream.next()).toMatchObject({ type: 'GROUP_CREATED', groupId: group.id });
+    stream.close();
+  });
+
+  test('a subscriber of one realm sees nothing of another', async () => {
+    const mine = await createRealm(server);
+    const theirs = await createRealm(server);
+    const stream = subscribe(server.wsClient(), realmSubscription, { realmId: mine.id, after: await lastCursor(mine.id) }, 'realmEvents');
+    await createIdentity(server, theirs.id);
+    await createGroup(server, theirs.id);
+    const group = await createGroup(server, mine.id);
+    expect(await stream.next()).toMatchObject({ type: 'GROUP_CREATED', groupId: group.id });
+    stream.close();
+  });
+
+  test('resuming after a cursor replays what was missed, in order, then goes on live without a gap or a duplicate', async () => {
+    const realm = await createRealm(server);
+    const group = await createGroup(server, realm.id);
+    const ids = await insertIdentities(server, realm.id, 30);
+    const start = await lastCursor(realm.id);
+    for (const id of ids.slice(0, 20)) await addMembers(server, group.id, [id]);
+    const missed = await eventLog(realm.id, start);
+    expect(missed).toHaveLength(20);
+
+    // Resume after the 5th; more changes commit while the replay runs.
+    const stream = subscribe(server.wsClient(), membershipSubscription, { realmId: realm.id, after: missed[4].cursor }, 'membershipChanged');
+    const writes = Promise.all(ids.slice(20).map((id) => addMembers(server, group.id, [id])));
+    const received = await stream.take(25);
+    await writes;
+    stream.close();
+
+    const logged = await eventLog(realm.id, missed[4].cursor);
+    expect(received.map((event: any) => event.id)).toEqual(logged.map((event: any) => event.id));
+    expect(new Set(received.map((event: any) => event.identityId)).size).toBe(25);
+  });
+
+  test('Realm.lastEventCursor read with the data lets a dashboard subscribe with nothing lost in between', async () => {
+    const realm = await createRealm(server);
+    const group = await createGroup(server, realm.id);
+    const loaded = await server.ok(`query($id: ID!) { realm(id: $id) { lastEventCursor groups { edges { node { memberCount } } } } }`, { id: realm.id });
+    const ann = await createIdentity(server, realm.id);
+    await addMembers(server, group.id, [ann.id]); // between loading and subscribing
+    const stream = subscribe(server.wsClient(), membershipSubscription, { realmId: realm.id, after: loaded.realm.lastEventCursor }, 'membershipChanged');
+    expect(await stream.next()).toMatchObject({ type: 'ADDED', identityId: ann.id });
+    stream.close();
+  });
+
+  test('bad arguments get coded errors', async () => {
+    const realm = await createRealm(server);
+    const other = await createRealm(server);
+    const wrongRealmCursor = subscribe(server.wsClient(), realmSubscription, { realmId: realm.id, after: await lastCursor(other.id) }, 'realmEvents');
+    await expect(wrongRealmCursor.next()).rejects.toMatchObject({ extensions: { code: 'INVALID_CURSOR' } });
+    const badRealm = subscribe(server.wsClient(), realmSubscription, { realmId: 'nope' }, 'realmEvents');
+    await expect(badRealm.next()).rejects.toMatchObject({ extensions: { code: 'INVALID_ID' } });
+  });
+
+  test('a cursor older than the retained log gets EVENT_CURSOR_EXPIRED, never a silent gap', async () => {
+    const realm = await createRealm(server);
+    const start = await lastCursor(realm.id);
+    await createGroup(server, realm.id);
+    await createGroup(server, realm.id);
+    // What the retention job does once these events are older than EVENT_RETENTION_DAYS.
+    const realmUuid = Buffer.from(realm.id, 'base64url').toString().split(':')[1];
+    await server.db.dataSource.query(`UPDATE events SET occurred_at = now() - interval '400 days' WHERE realm_id = $1 AND seq = 1`, [realmUuid]);
+    await pruneEvents(server.db.dataSource, new Date(Date.now() - 30 * 24 * 3600 * 1000));
+
+    const polled = await server.graphql(`query($id: ID!, $after: String) { realm(id: $id) { events(after: $after) { edges { cursor } } } }`, { id: realm.id, after: start });
+    expect(polled.errors?.[0].extensions.code).toBe('EVENT_CURSOR_EXPIRED');
+    const stream = subscribe(server.wsClient(), realmSubscription, { realmId: realm.id, after: start }, 'realmEvents');
+    await expect(stream.next()).rejects.toMatchObject({ extensions: { code: 'EVENT_CURSOR_EXPIRED' } });
+    // From the first event still kept, all is well.
+    const kept = await eventLog(realm.id, Buffer.from(`${realmUuid}:1`).toString('base64url'));
+    expect(kept).toHaveLength(1);
+  });
+});
+
+describe('two instances on one database', () => {
+  test('an event made through one reaches a subscriber of the other', async () => {
+    const other = await startTestServer({ db: server.db });
+    try {
+      const realm = await createRealm(server);
+      const group = await createGroup(server, realm.id);
+      const ann = await createIdentity(server, realm.id);
+      const stream = subscribe(other.wsClient(), membershipSubscription, { realmId: realm.id, after: await lastCursor(realm.id) }, 'membershipChanged');
+      await addMembers(server, group.id, [ann.id]);
+      expect(await stream.next()).toMatchObject({ type: 'ADDED', groupId: group.id, identityId: ann.id });
+      stream.close();
+    } finally {
+      await other.close();
+    }
+  });
+});
