@@ -3,8 +3,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { startTestServer } from '../helpers/server';
+import { subscribe } from '../helpers/subscription';
 import { freePort } from '../helpers/net';
 
 /**
@@ -77,6 +80,41 @@ describe('the server process with DATABASE_URL', () => {
     await socketClosed;
     expect(await running.exited).toBe(0);
     expect(running.output.join('\n')).toMatch(/"message":"stopped"/);
+  });
+
+  test('a process killed right after a commit loses no event: a subscriber that resumes elsewhere gets it', async () => {
+    const doomed = await start({ DATABASE_URL: db.url });
+    const realm = (await query(doomed.url, 'mutation { createRealm(input: { name: "doomed", displayName: "D" }) { realm { id lastEventCursor } } }')).data.createRealm.realm;
+    const client = createClient({ url: doomed.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    const received: Array<{ id: string; cursor: string; type: string }> = [];
+    const lost = new Promise<void>((resolve) =>
+      client.subscribe(
+        { query: `subscription($id: ID!, $after: String) { realmEvents(realmId: $id, after: $after) { id cursor type } }`, variables: { id: realm.id, after: realm.lastEventCursor } },
+        { next: (result) => void received.push((result.data as any).realmEvents), error: () => resolve(), complete: () => resolve() },
+      ),
+    );
+    const create = (name: string) => query(doomed.url, `mutation { createGroup(input: { realmId: "${realm.id}", name: "${name}" }) { group { id } } }`);
+    await create('before-the-crash');
+    await create('committed-as-it-died');
+    doomed.child.kill('SIGKILL');
+    await doomed.exited;
+    await lost;
+    await client.dispose();
+
+    // The subscriber resumes on another instance after the last event it got.
+    const survivor = await startTestServer({ db });
+    try {
+      const after = received.length > 0 ? received[received.length - 1].cursor : realm.lastEventCursor;
+      const stream = subscribe(survivor.wsClient(), `subscription($id: ID!, $after: String) { realmEvents(realmId: $id, after: $after) { id cursor type } }`, { id: realm.id, after }, 'realmEvents');
+      const resumed = await stream.take(2 - received.length);
+      stream.close();
+      const all = [...received, ...resumed];
+      const log = await survivor.ok(`query($id: ID!) { realm(id: $id) { events { edges { node { id type } } } } }`, { id: realm.id });
+      expect(all.map((event) => event.id)).toEqual(log.realm.events.edges.map((edge: any) => edge.node.id));
+      expect(all.map((event) => event.type)).toEqual(['GROUP_CREATED', 'GROUP_CREATED']);
+    } finally {
+      await survivor.close();
+    }
   });
 
   test('a bad setting stops start-up with a message that says what to set', async () => {

@@ -1,0 +1,76 @@
+import { withTransaction } from '../../src/db/transaction';
+import { appendEvents } from '../../src/events/event-log';
+import { EventRelay } from '../../src/events/event-relay';
+import type { EventRow } from '../../src/events/event.repository';
+import { createLogger } from '../../src/logger';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+
+let db: TestDatabase;
+let relay: EventRelay;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  relay = new EventRelay(db.dataSource, db.url, createLogger('error'), { bufferLimit: 50, pollIntervalMs: 60_000 });
+  await relay.start();
+});
+afterAll(async () => {
+  await relay.stop();
+  await db.drop();
+});
+
+async function newRealm(): Promise<string> {
+  const [row] = await db.dataSource.query(`INSERT INTO realms (name, display_name) VALUES ('r' || md5(random()::text), 'R') RETURNING id`);
+  return row.id;
+}
+
+/** `batches` transactions of `size` events each, as writers would append them. */
+async function write(realmUuid: string, batches: number, size: number): Promise<void> {
+  for (let b = 0; b < batches; b++) {
+    await withTransaction(db.dataSource, (tx) =>
+      appendEvents(
+        tx,
+        realmUuid,
+        Array.from({ length: size }, () => ({ type: 'group.deleted' as const, data: { group: { name: `g${b}` } } })),
+      ),
+    );
+  }
+}
+
+async function take(stream: AsyncIterableIterator<EventRow>, count: number): Promise<number[]> {
+  const seqs: number[] = [];
+  while (seqs.length < count) {
+    const { value, done } = await stream.next();
+    if (done) throw new Error('the stream ended');
+    seqs.push(Number(value.seq));
+  }
+  return seqs;
+}
+
+describe('the event relay', () => {
+  test('a subscriber that does not read slows neither the writers nor the others, and later catches up with no gap', async () => {
+    const realm = await newRealm();
+    const slow = await relay.stream(realm, '0', () => true);
+    const fast = await relay.stream(realm, '0', () => true);
+
+    // 500 events, ten times the buffer a subscriber may hold, all committed while `slow` reads nothing.
+    await write(realm, 5, 100);
+    const expected = Array.from({ length: 500 }, (_, index) => index + 1);
+    expect(await take(fast, 500)).toEqual(expected);
+    expect(await take(slow, 500)).toEqual(expected);
+    await slow.return!();
+    await fast.return!();
+  });
+
+  test('the filter is applied after the position moves: filtered events are passed, not replayed', async () => {
+    const realm = await newRealm();
+    const evens = await relay.stream(realm, '0', (event) => Number(event.seq) % 2 === 0);
+    await write(realm, 1, 10);
+    expect(await take(evens, 5)).toEqual([2, 4, 6, 8, 10]);
+    await write(realm, 1, 2);
+    expect(await take(evens, 1)).toEqual([12]);
+    await evens.return!();
+  });
+
+  test('a stream of an unknown realm is refused', async () => {
+    await expect(relay.stream('00000000-0000-4000-8000-000000000000', undefined, () => true)).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+  });
+});
