@@ -41,3 +41,8 @@ export async function appendEvents(tx: Tx, realmUuid: string, events: readonly N
     ],
   );
 }
+
+/** Wakes the relays about a realm whose log ends (it is being deleted): their streams of it complete. */
+export async function notifyRealmDeleted(tx: Tx, realmUuid: string): Promise<void> {
+  await tx.query(`SELECT pg_notify('${eventChannel}', $1 || ':0')`, [realmUuid]);
+}

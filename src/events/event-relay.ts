@@ -140,6 +140,7 @@ class RealmFeed {
   close(): void {
     for (const subscriber of this.subscribers) subscriber.end();
     this.subscribers.clear();
+    this.onEmpty();
   }
 
   wake(): void {
@@ -161,7 +162,11 @@ class RealmFeed {
   private async read(): Promise<void> {
     for (;;) {
       const rows = await readEvents(this.db, this.realmUuid, this.lastSeq.toString(), feedPageSize);
-      if (rows.length === 0) return;
+      if (rows.length === 0) {
+        // Woken with nothing new: the realm may be gone (deleteRealm notifies), and its streams end.
+        if (!(await logBounds(this.db, this.realmUuid))) this.close();
+        return;
+      }
       this.lastSeq = BigInt(rows[rows.length - 1].seq);
       for (const subscriber of this.subscribers) subscriber.push(rows);
       if (rows.length < feedPageSize) return;

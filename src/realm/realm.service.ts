@@ -5,6 +5,7 @@ import { pageRequest, toPage, type PageArgs } from '../common/pagination';
 import { optionalText, requiredText, version as validVersion } from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
 import { differing, nothingChanges } from '../db/update-set';
+import { notifyRealmDeleted } from '../events/event-log';
 import type { DataSource } from 'typeorm';
 import type { Context } from '../server/context';
 import type { CreateRealmInput, DeleteRealmInput, UpdateRealmInput } from './realm.inputs';
@@ -95,6 +96,7 @@ export class RealmService {
     const realm = await withTransaction(this.dataSource, async (tx) => {
       const current = await this.lockForChange(tx, uuid, ['input', 'id']);
       await deleteRealm(tx, uuid);
+      await notifyRealmDeleted(tx, uuid);
       return current;
     });
     ctx.loaders.clearAll();

@@ -201,6 +201,15 @@ describe('subscriptions', () => {
     stream.close();
   });
 
+  test('deleting the realm ends its subscriptions', async () => {
+    const realm = await createRealm(server);
+    const stream = subscribe(server.wsClient(), realmSubscription, { realmId: realm.id, after: await lastCursor(realm.id) }, 'realmEvents');
+    await createGroup(server, realm.id);
+    await stream.next();
+    await server.ok(`mutation($id: ID!) { deleteRealm(input: { id: $id }) { deletedRealmId } }`, { id: realm.id });
+    await expect(stream.next()).rejects.toThrow('the subscription ended');
+  });
+
   test('bad arguments get coded errors', async () => {
     const realm = await createRealm(server);
     const other = await createRealm(server);
