@@ -4,6 +4,7 @@ import { buildSchema, type PubSub } from 'type-graphql';
 import { MembershipEventRelationsResolver, RealmEventRelationsResolver, RealmEventsResolver } from '../events/event.resolver';
 import { GroupResolver, RealmGroupsResolver } from '../group/group.resolver';
 import { IdentityResolver, RealmIdentitiesResolver } from '../identity/identity.resolver';
+import { InvitationResolver, RealmInvitationsResolver } from '../invitation/invitation.resolver';
 import { GroupMembersResolver, IdentityGroupsResolver } from '../membership/membership.resolver';
 import { RealmResolver } from '../realm/realm.resolver';
 import { NodeResolver } from '../server/node.resolver';
@@ -17,6 +18,8 @@ export const resolvers = [
   IdentityGroupsResolver,
   GroupResolver,
   GroupMembersResolver,
+  RealmInvitationsResolver,
+  InvitationResolver,
   RealmEventsResolver,
   RealmEventRelationsResolver,
   MembershipEventRelationsResolver,

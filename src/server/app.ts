@@ -16,8 +16,11 @@ import type { DataSource } from 'typeorm';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config';
 import { isReady } from '../db/database';
+import { EmailDeliveryJob } from '../email/email-delivery.job';
+import { createEmailTransport } from '../email/email-transport';
 import { EventRelay } from '../events/event-relay';
 import { eventRetentionJob } from '../events/retention.job';
+import { InvitationExpiryJob } from '../invitation/invitation-expiry.job';
 import type { Logger } from '../logger';
 import type { Context } from './context';
 import { bodyErrorResponse, formatError, isUnexpected } from './errors';
@@ -57,7 +60,11 @@ export async function createApp(options: {
     wakeJob: (name) => jobs?.wake(name),
     publicUrl: () => config.publicUrl ?? `http://localhost:${boundPort ?? config.port}`,
   });
-  const backgroundJobs: Job[] = [eventRetentionJob(dataSource, config.eventRetentionDays)];
+  const backgroundJobs: Job[] = [
+    eventRetentionJob(dataSource, config.eventRetentionDays),
+    new InvitationExpiryJob(services.invitations),
+    new EmailDeliveryJob(dataSource, createEmailTransport(config, logger), logger),
+  ];
   const limits = { maxPageSize: config.maxPageSize, defaultPageSize: config.defaultPageSize };
   const newContext = (requestId: string, cache: boolean): Context => ({
     requestId,

@@ -1,7 +1,9 @@
 import type { LoaderOptions } from '../common/loaders';
 import type { Queryable } from '../db/queryable';
+import { createEmailLoaders, type EmailLoaders } from '../email/email.loaders';
 import { createGroupLoaders, type GroupLoaders } from '../group/group.loaders';
 import { createIdentityLoaders, type IdentityLoaders } from '../identity/identity.loaders';
+import { createInvitationLoaders, type InvitationLoaders } from '../invitation/invitation.loaders';
 import { createMembershipLoaders, type MembershipLoaders } from '../membership/membership.loaders';
 import { createRealmLoaders, type RealmLoaders } from '../realm/realm.loaders';
 
@@ -11,6 +13,8 @@ export class Loaders {
   identities: IdentityLoaders;
   groups: GroupLoaders;
   memberships: MembershipLoaders;
+  invitations: InvitationLoaders;
+  emails: EmailLoaders;
 
   constructor(
     private readonly db: Queryable,
@@ -25,5 +29,7 @@ export class Loaders {
     this.identities = createIdentityLoaders(this.db, this.options);
     this.groups = createGroupLoaders(this.db, this.options);
     this.memberships = createMembershipLoaders(this.db, this.options);
+    this.invitations = createInvitationLoaders(this.db, this.options);
+    this.emails = createEmailLoaders(this.db, this.options);
   }
 }

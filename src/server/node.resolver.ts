@@ -13,6 +13,7 @@ function fetchNode(ctx: Context, id: string, path: ReadonlyArray<string | number
     Realm: (uuid) => ctx.services.realms.get(ctx, uuid),
     Identity: (uuid) => ctx.services.identities.get(ctx, uuid),
     Group: (uuid) => ctx.services.groups.get(ctx, uuid),
+    Invitation: (uuid) => ctx.services.invitations.get(ctx, uuid),
   };
   return fetchers[parsed.type](parsed.uuid);
 }

@@ -1,10 +1,12 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import type { EventRelay } from '../events/event-relay';
+import { EmailService } from '../email/email.service';
 import { EventService } from '../events/event.service';
 import type { Logger } from '../logger';
 import { GroupService } from '../group/group.service';
 import { IdentityService } from '../identity/identity.service';
+import { InvitationService } from '../invitation/invitation.service';
 import { MembershipService } from '../membership/membership.service';
 import { RealmService } from '../realm/realm.service';
 
@@ -15,6 +17,8 @@ export interface Services {
   groups: GroupService;
   memberships: MembershipService;
   events: EventService;
+  invitations: InvitationService;
+  emails: EmailService;
 }
 
 /** What services are built from: created once in createApp. */
@@ -32,11 +36,14 @@ export interface ServiceDeps {
 
 export function createServices(deps: ServiceDeps): Services {
   const { dataSource } = deps;
+  const emails = new EmailService();
   return {
     realms: new RealmService(dataSource),
     identities: new IdentityService(dataSource),
     groups: new GroupService(dataSource),
     memberships: new MembershipService(dataSource),
     events: new EventService(dataSource, deps.relay),
+    invitations: new InvitationService(deps, emails),
+    emails,
   };
 }

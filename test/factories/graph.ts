@@ -91,3 +91,36 @@ export async function changeIdentityStatus(server: TestServer, identityId: strin
 export async function deleteRealm(server: TestServer, realmId: string): Promise<void> {
   await server.ok(`mutation($id: ID!) { deleteRealm(input: { id: $id }) { deletedRealmId } }`, { id: realmId });
 }
+
+export interface InvitationRef extends Ref {
+  email: string;
+  status: string;
+  identity: Ref | null;
+}
+
+/** Invites an address (a fresh one unless `fields.email` says) through inviteIdentity. */
+export async function inviteIdentity(
+  server: TestServer,
+  realmId: string,
+  fields: Partial<{ email: string; role: string; fullName: string; phoneNumber: string; groupIds: string[]; expiresInHours: number }> = {},
+): Promise<InvitationRef> {
+  const data = await server.ok(
+    `mutation($input: InviteIdentityInput!) { inviteIdentity(input: $input) { invitation { id email status identity { id } } } }`,
+    { input: { realmId, email: fields.email ?? `${unique('invitee')}@example.com`, ...fields } },
+  );
+  return data.inviteIdentity.invitation;
+}
+
+/**
+ * The link token of an invitation's queued email, read from the outbox (the API never shows it).
+ * For servers whose jobs do not run: a sent message's body is erased.
+ */
+export async function queuedInvitationToken(server: TestServer, invitationId: string): Promise<string> {
+  const rows: Array<{ text: string }> = await server.db.dataSource.query(
+    `SELECT text_body AS text FROM email_outbox WHERE invitation_id = $1 AND status = 'QUEUED' ORDER BY created_at DESC LIMIT 1`,
+    [uuidOf(invitationId)],
+  );
+  const token = rows[0]?.text.match(/[?&]token=([A-Za-z0-9_-]+)/)?.[1];
+  if (!token) throw new Error(`no queued invitation email for ${invitationId}`);
+  return token;
+}

@@ -1,0 +1,105 @@
+import type { DataSource } from 'typeorm';
+import { withTransaction } from '../db/transaction';
+import { appendEvents } from '../events/event-log';
+import type { Logger } from '../logger';
+import type { Job } from '../server/jobs';
+import { defaultMaxAttempts, defaultRetryBaseMs, defaultRetryCapMs, retryDelayMs } from './email-retry';
+import { claimDueEmails, recordFailure, recordSent, type ClaimedEmail } from './email-outbox.repository';
+import type { EmailTransport } from './email-transport';
+
+export interface EmailDeliveryOptions {
+  /** Attempts before a message is given up (FAILED). */
+  maxAttempts?: number;
+  /** The delay after the first failure; it doubles with each further one. */
+  retryBaseMs?: number;
+  retryCapMs?: number;
+  /** Messages claimed, and sent side by side, at a time. */
+  batchSize?: number;
+  /**
+   * How long a claimed message is left to its sender before another instance may take it again
+   * (the sender died mid-send): far longer than a send can take with the transport's timeouts.
+   */
+  leaseMs?: number;
+}
+
+/** The job's name, to wake it after a commit that queued a message. */
+export const emailDeliveryJobName = 'email-delivery';
+
+/** Longest error text kept; SMTP servers can answer at length. */
+const maxErrorLength = 1000;
+
+/**
+ * Sends what the outbox holds: claim (one statement, SKIP LOCKED) → commit → send → record
+ * the outcome and its event (another short transaction). No transaction stays open across the
+ * SMTP conversation, so a slow mail server holds no row lock and no connection. A message may go
+ * out twice if the process dies between sending and recording; never zero times while attempts remain.
+ */
+export class EmailDeliveryJob implements Job {
+  readonly name = emailDeliveryJobName;
+  private readonly maxAttempts: number;
+  private readonly retryBaseMs: number;
+  private readonly retryCapMs: number;
+  private readonly batchSize: number;
+  private readonly leaseMs: number;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly transport: EmailTransport,
+    private readonly logger: Logger,
+    options: EmailDeliveryOptions = {},
+  ) {
+    this.maxAttempts = options.maxAttempts ?? defaultMaxAttempts;
+    this.retryBaseMs = options.retryBaseMs ?? defaultRetryBaseMs;
+    this.retryCapMs = options.retryCapMs ?? defaultRetryCapMs;
+    this.batchSize = options.batchSize ?? 10;
+    this.leaseMs = options.leaseMs ?? 10 * 60 * 1000;
+  }
+
+  async run(): Promise<void> {
+    // A bounded number of batches per run, so that a large backlog does not starve the timer.
+    for (let batch = 0; batch < 20; batch++) {
+      const claimed = await claimDueEmails(this.dataSource, this.batchSize, this.leaseMs);
+      const outcomes = await Promise.allSettled(claimed.map((email) => this.deliver(email)));
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') this.logger.error('recording an email delivery failed', { error: String(outcome.reason) });
+      }
+      if (claimed.length < this.batchSize) return;
+    }
+  }
+
+  private async deliver(email: ClaimedEmail): Promise<void> {
+    let error: string | undefined;
+    try {
+      await this.transport.send({ to: email.recipient, subject: email.subject, text: email.textBody, html: email.htmlBody });
+    } catch (cause) {
+      error = (cause instanceof Error ? cause.message : String(cause)).slice(0, maxErrorLength) || 'unknown error';
+    }
+    const invitationUuid = email.invitationUuid;
+    if (error === undefined) {
+      await withTransaction(this.dataSource, async (tx) => {
+        const recorded = await recordSent(tx, email.uuid, email.attempts);
+        if (recorded && invitationUuid) {
+          await appendEvents(tx, email.realmUuid, [{ type: 'invitation.sent', invitationUuid, data: { attempts: email.attempts } }]);
+        }
+      });
+      this.logger.debug('email sent', { email: email.uuid, attempts: email.attempts });
+      return;
+    }
+    const willRetry = email.attempts < this.maxAttempts;
+    const retryInMs = willRetry ? retryDelayMs(email.attempts, this.retryBaseMs, this.retryCapMs) : null;
+    await withTransaction(this.dataSource, async (tx) => {
+      const recorded = await recordFailure(tx, email.uuid, email.attempts, error, retryInMs);
+      if (recorded && invitationUuid) {
+        await appendEvents(tx, email.realmUuid, [
+          { type: 'invitation.delivery_failed', invitationUuid, data: { attempts: email.attempts, error, willRetry } },
+        ]);
+      }
+    });
+    this.logger.warn(willRetry ? 'email delivery failed; will retry' : 'email delivery failed; giving up', {
+      email: email.uuid,
+      attempts: email.attempts,
+      error,
+      ...(retryInMs !== null ? { retryInMs } : {}),
+    });
+  }
+}

@@ -1,0 +1,79 @@
+import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { PageArgsType } from '../common/connection.type';
+import type { InvitationStatus } from '../common/enums';
+import type { RealmRow } from '../realm/realm.repository';
+import { Realm } from '../realm/realm.type';
+import type { Context } from '../server/context';
+import { AcceptInvitationInput, InviteIdentityInput, ResendInvitationInput, RevokeInvitationInput } from './invitation.inputs';
+import type { InvitationRow } from './invitation.repository';
+import {
+  AcceptInvitationPayload,
+  Invitation,
+  InvitationConnection,
+  InvitationDelivery,
+  InvitationStatusEnum,
+  InviteIdentityPayload,
+  ResendInvitationPayload,
+  RevokeInvitationPayload,
+} from './invitation.type';
+import { Identity } from '../identity/identity.type';
+
+@Resolver(() => Invitation)
+export class InvitationResolver {
+  @FieldResolver(() => Realm)
+  realm(@Root() invitation: InvitationRow, @Ctx() ctx: Context) {
+    return ctx.services.realms.get(ctx, invitation.realmUuid);
+  }
+
+  @FieldResolver(() => Identity, { nullable: true, description: 'The identity it made (INVITED until accepted); null once revoked, or deleted.' })
+  identity(@Root() invitation: InvitationRow, @Ctx() ctx: Context) {
+    return ctx.services.invitations.identityOf(ctx, invitation);
+  }
+
+  @FieldResolver(() => InvitationDelivery, {
+    description: 'Where its email stands (the latest one, after a resend): queued, sent, failed with the last error, the number of attempts.',
+  })
+  deliveryStatus(@Root() invitation: InvitationRow, @Ctx() ctx: Context) {
+    return ctx.services.invitations.deliveryStatus(ctx, invitation);
+  }
+
+  @Mutation(() => InviteIdentityPayload, {
+    description: 'Creates an INVITED identity and a PENDING invitation, and emails its single-use link once committed.',
+  })
+  async inviteIdentity(@Ctx() ctx: Context, @Arg('input', () => InviteIdentityInput) input: InviteIdentityInput) {
+    return { invitation: await ctx.services.invitations.invite(ctx, input) };
+  }
+
+  @Mutation(() => AcceptInvitationPayload, {
+    description: 'With the token of an invitation link: the identity becomes ACTIVE and joins the invitation’s groups. A token works once.',
+  })
+  async acceptInvitation(@Ctx() ctx: Context, @Arg('input', () => AcceptInvitationInput) input: AcceptInvitationInput) {
+    return { identity: await ctx.services.invitations.accept(ctx, input) };
+  }
+
+  @Mutation(() => RevokeInvitationPayload, { description: 'A PENDING or EXPIRED invitation → REVOKED: its link stops working and its INVITED identity is deleted.' })
+  async revokeInvitation(@Ctx() ctx: Context, @Arg('input', () => RevokeInvitationInput) input: RevokeInvitationInput) {
+    return { invitation: await ctx.services.invitations.revoke(ctx, input) };
+  }
+
+  @Mutation(() => ResendInvitationPayload, {
+    description: 'Emails a new link to a PENDING or EXPIRED invitation: the earlier links stop working and the expiry starts again.',
+  })
+  async resendInvitation(@Ctx() ctx: Context, @Arg('input', () => ResendInvitationInput) input: ResendInvitationInput) {
+    return { invitation: await ctx.services.invitations.resend(ctx, input) };
+  }
+}
+
+@Resolver(() => Realm)
+export class RealmInvitationsResolver {
+  @FieldResolver(() => InvitationConnection, { description: 'The realm’s invitations, oldest first.' })
+  invitations(
+    @Root() realm: RealmRow,
+    @Ctx() ctx: Context,
+    @Args(() => PageArgsType) page: PageArgsType,
+    @Arg('status', () => InvitationStatusEnum, { nullable: true, description: 'Only those in this status (as read: PENDING past `expiresAt` is EXPIRED).' })
+    status?: InvitationStatus,
+  ) {
+    return ctx.services.invitations.listInRealm(ctx, realm, { ...page, status });
+  }
+}

@@ -1,0 +1,364 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { ConnectionData } from '../common/connection.type';
+import type { InvitationStatus } from '../common/enums';
+import { AppError, ErrorCode, invalidInput, notFound, type InputPath } from '../common/errors';
+import { expectGlobalId, toGlobalId } from '../common/global-id';
+import { pageRequest, toPage, type PageArgs } from '../common/pagination';
+import * as validate from '../common/validate';
+import { withTransaction, type Tx } from '../db/transaction';
+import { emailDeliveryJobName } from '../email/email-delivery.job';
+import type { DeliveryRow } from '../email/email-outbox.repository';
+import type { EmailService } from '../email/email.service';
+import { appendEvents } from '../events/event-log';
+import type { GroupRow } from '../group/group.repository';
+import type { IdentityRow } from '../identity/identity.repository';
+import type { RealmRow } from '../realm/realm.repository';
+import type { Context } from '../server/context';
+import { invitationEmail } from './invitation-email';
+import { decide, type InvitationAction } from './invitation-lifecycle';
+import { hashInvitationToken, looksLikeToken, newInvitationToken } from './invitation-token';
+import type { AcceptInvitationInput, InviteIdentityInput, ResendInvitationInput, RevokeInvitationInput } from './invitation.inputs';
+import {
+  expireDueInvitations,
+  findOpenInvitation,
+  insertInvitation,
+  invitationOrdering,
+  lockAddress,
+  lockInvitation,
+  lockInvitationByTokenHash,
+  markAccepted,
+  markRevoked,
+  realmsWithDueInvitations,
+  renewInvitation,
+  type InvitationRow,
+} from './invitation.repository';
+import { activateInvitedIdentity, createInvitedIdentity, deleteInvitedIdentity, identityWithEmail } from './invited-identity';
+
+const maxHours = 24 * 365;
+const maxGroups = 100;
+
+export interface InvitationServiceDeps {
+  dataSource: DataSource;
+  config: { invitationTtlHours: number };
+  /** Runs a background job now. */
+  wakeJob(name: string): void;
+  /** The base of the links in emails. */
+  publicUrl(): string;
+}
+
+type InvitationEdge = { cursor: string; node: InvitationRow };
+
+const invalidToken = () =>
+  new AppError(ErrorCode.INVALID_TOKEN, 'No invitation has this token. Check the link; a resent invitation’s earlier links no longer work.', ['input', 'token']);
+
+/** The constraint a database error names, if any. */
+function constraintOf(error: unknown): string | undefined {
+  return ((error as { driverError?: { constraint?: string } }).driverError ?? (error as { constraint?: string })).constraint;
+}
+
+/** Display names are at most 64 characters (code points, as PostgreSQL counts). */
+function displayNameFrom(text: string): string {
+  return [...text].slice(0, 64).join('').trim();
+}
+
+export class InvitationService {
+  constructor(
+    private readonly deps: InvitationServiceDeps,
+    private readonly emails: EmailService,
+  ) {}
+
+  get(ctx: Context, uuid: string): Promise<InvitationRow | null> {
+    return ctx.loaders.invitations.byUuid.load(uuid);
+  }
+
+  identityOf(ctx: Context, invitation: InvitationRow): Promise<IdentityRow | null> | null {
+    return invitation.identityUuid ? ctx.services.identities.get(ctx, invitation.identityUuid) : null;
+  }
+
+  async deliveryStatus(ctx: Context, invitation: InvitationRow): Promise<DeliveryRow> {
+    const delivery = await this.emails.deliveryOf(ctx, invitation.uuid);
+    // Every invitation queues its message in the transaction that makes it.
+    if (!delivery) throw new Error(`The invitation ${invitation.uuid} has no outbox message.`);
+    return delivery;
+  }
+
+  async listInRealm(ctx: Context, realm: RealmRow, args: PageArgs & { status?: InvitationStatus | null }): Promise<ConnectionData<InvitationEdge>> {
+    const request = pageRequest(args, invitationOrdering, ctx.limits);
+    const filter = args.status ? { status: args.status } : undefined;
+    const rows = await ctx.loaders.invitations.ofRealm.page(realm.uuid, filter, invitationOrdering, request);
+    return {
+      ...toPage(rows, invitationOrdering, request, (node, cursor) => ({ cursor, node })),
+      totalCount: () => ctx.loaders.invitations.ofRealm.count(realm.uuid, filter),
+    };
+  }
+
+  /**
+   * An INVITED identity and its PENDING invitation, the email in the outbox and the events, in
+   * one transaction; the email job is woken once it commits.
+   */
+  async invite(ctx: Context, input: InviteIdentityInput): Promise<InvitationRow> {
+    const realmUuid = expectGlobalId(input.realmId, 'Realm', ['input', 'realmId']);
+    const email = validate.email(input.email, ['input', 'email']);
+    const fullName = validate.optionalText(input.fullName, ['input', 'fullName'], 'The full name', 256) ?? null;
+    const phoneNumber = validate.phoneNumber(input.phoneNumber, ['input', 'phoneNumber']) ?? null;
+    const expiresInHours = this.hours(input.expiresInHours);
+    const groupUuids = await this.realmGroups(ctx, realmUuid, input.groupIds ?? []);
+    // Lock-free: the realm is not locked for the whole transaction (appending the events takes its
+    // row at the end). A realm deleted meanwhile fails the identity's foreign key: NOT_FOUND too.
+    const realm = await ctx.services.realms.get(ctx, realmUuid);
+    if (!realm) throw notFound('realm', ['input', 'realmId'], input.realmId);
+
+    const uuid = randomUUID();
+    const { token, hash } = newInvitationToken();
+    const invitation = await withTransaction(this.deps.dataSource, async (tx) => {
+      await lockAddress(tx, realmUuid, email);
+      await this.refuseInvited(tx, realmUuid, email);
+      const { identity, event } = await createInvitedIdentity(tx, {
+        realmUuid,
+        email,
+        displayName: displayNameFrom(fullName ?? email.slice(0, email.lastIndexOf('@'))),
+        fullName,
+        phoneNumber,
+        role: input.role,
+        fallbackUsername: `invited-${uuid}`,
+      }).catch((error: unknown) => {
+        const constraint = constraintOf(error);
+        if (constraint === 'identities_realm_email_key' || constraint === 'identities_realm_username_key') {
+          throw new AppError(ErrorCode.IDENTITY_EXISTS, `An identity with the address "${email}" was just created in this realm.`, ['input', 'email']);
+        }
+        throw error;
+      });
+      const created = await insertInvitation(tx, {
+        uuid,
+        realmUuid,
+        identityUuid: identity.uuid,
+        email,
+        role: input.role,
+        fullName,
+        phoneNumber,
+        groupUuids,
+        tokenHash: hash,
+        expiresInHours,
+      });
+      await this.queueEmail(tx, realm, created, token);
+      await appendEvents(tx, realmUuid, [
+        event,
+        { type: 'invitation.created', invitationUuid: uuid, identityUuid: identity.uuid, data: { email, role: input.role, expiresAt: created.expiresAt.toISOString() } },
+      ]);
+      return created;
+    });
+    this.afterEmailQueued(ctx);
+    return invitation;
+  }
+
+  /**
+   * The token's invitation, locked: the identity becomes ACTIVE with the name and username chosen,
+   * joins the invitation's groups that still exist, and the invitation is ACCEPTED. Of two accepts
+   * of one token the second waits for the lock and then finds it ACCEPTED.
+   */
+  async accept(ctx: Context, input: AcceptInvitationInput): Promise<IdentityRow> {
+    const displayName = validate.requiredText(input.displayName, ['input', 'displayName'], 'The display name', 64);
+    const username = validate.username(input.username, ['input', 'username']);
+    const token = input.token.trim();
+    if (!looksLikeToken(token)) throw invalidToken();
+    const hash = hashInvitationToken(token);
+    const identity = await withTransaction(this.deps.dataSource, async (tx) => {
+      const invitation = await lockInvitationByTokenHash(tx, hash);
+      if (!invitation) throw invalidToken();
+      this.check(invitation, 'ACCEPT', ['input', 'token']);
+      // Groups before anything that takes the realm's row (appending events): the order every
+      // membership change takes its locks in, so that none of them deadlocks with this.
+      const groups = await this.lockRemainingGroups(ctx, tx, invitation.groupUuids);
+      const activated = await activateInvitedIdentity(tx, invitation.identityUuid!, { displayName, username });
+      await appendEvents(tx, invitation.realmUuid, activated.events);
+      for (const group of groups) {
+        await ctx.services.memberships.addInTransaction(tx, group, [activated.identity.id], ['input', 'token']);
+      }
+      await markAccepted(tx, invitation.uuid);
+      // A message still queued (say, retrying) would now carry a used link.
+      await this.emails.cancelQueued(tx, [invitation.uuid]);
+      await appendEvents(tx, invitation.realmUuid, [
+        { type: 'invitation.accepted', invitationUuid: invitation.uuid, identityUuid: activated.identity.uuid, data: {} },
+      ]);
+      return activated.identity;
+    });
+    ctx.loaders.clearAll();
+    return identity;
+  }
+
+  /** PENDING or EXPIRED → REVOKED: the token stops working, the INVITED identity is deleted, unsent email cancelled. */
+  async revoke(ctx: Context, input: RevokeInvitationInput): Promise<InvitationRow> {
+    const uuid = expectGlobalId(input.id, 'Invitation', ['input', 'id']);
+    const invitation = await withTransaction(this.deps.dataSource, async (tx) => {
+      const current = await this.lockForChange(tx, uuid, input.id, 'REVOKE');
+      // REVOKED first: a PENDING invitation must keep its identity (invitations_pending_identity_check).
+      const revoked = await markRevoked(tx, uuid);
+      const identityEvents = current.identityUuid
+        ? await deleteInvitedIdentity(tx, current.identityUuid, (lockTx, identityUuid) => ctx.services.memberships.lockGroupsOf(lockTx, identityUuid))
+        : [];
+      await this.emails.cancelQueued(tx, [uuid]);
+      await appendEvents(tx, current.realmUuid, [
+        ...identityEvents,
+        { type: 'invitation.revoked', invitationUuid: uuid, identityUuid: current.identityUuid, data: {} },
+      ]);
+      // Deleting the identity set identity_id to null after `revoked` was read.
+      return identityEvents.length > 0 ? { ...revoked, identityUuid: null } : revoked;
+    });
+    ctx.loaders.clearAll();
+    return invitation;
+  }
+
+  /**
+   * A new link: a new token (the old one stops working), PENDING again, the expiry restarted from
+   * now (`expiresInHours`, or INVITATION_TTL_HOURS), the unsent messages cancelled, a new one queued.
+   */
+  async resend(ctx: Context, input: ResendInvitationInput): Promise<InvitationRow> {
+    const uuid = expectGlobalId(input.id, 'Invitation', ['input', 'id']);
+    const expiresInHours = this.hours(input.expiresInHours);
+    const { token, hash } = newInvitationToken();
+    const invitation = await withTransaction(this.deps.dataSource, async (tx) => {
+      const current = await this.lockForChange(tx, uuid, input.id, 'RESEND');
+      if (!current.identityUuid) {
+        throw new AppError(ErrorCode.INVITATION_NOT_PENDING, 'The identity this invitation made was deleted; invite the address again instead.', ['input', 'id']);
+      }
+      const realm = await ctx.services.realms.get(ctx, current.realmUuid);
+      if (!realm) throw notFound('invitation', ['input', 'id'], input.id);
+      await this.emails.cancelQueued(tx, [uuid]);
+      const renewed = await renewInvitation(tx, uuid, hash, expiresInHours);
+      await this.queueEmail(tx, realm, renewed, token);
+      await appendEvents(tx, current.realmUuid, [
+        { type: 'invitation.resent', invitationUuid: uuid, identityUuid: current.identityUuid, data: { expiresAt: renewed.expiresAt.toISOString() } },
+      ]);
+      return renewed;
+    });
+    this.afterEmailQueued(ctx);
+    return invitation;
+  }
+
+  /**
+   * The expiry job's pass: in each realm that has some, PENDING invitations past their expiry
+   * become EXPIRED, with their events, in one transaction per realm; their unsent email is
+   * cancelled (its link would not work). Returns how many expired.
+   */
+  async expireDue(): Promise<number> {
+    let expired = 0;
+    for (const realmUuid of await realmsWithDueInvitations(this.deps.dataSource, 100)) {
+      expired += await withTransaction(this.deps.dataSource, async (tx) => {
+        const rows = await expireDueInvitations(tx, realmUuid);
+        if (rows.length === 0) return 0;
+        await this.emails.cancelQueued(tx, rows.map((row) => row.uuid));
+        await appendEvents(
+          tx,
+          realmUuid,
+          rows.map((row) => ({ type: 'invitation.expired' as const, invitationUuid: row.uuid, identityUuid: row.identityUuid, data: {} })),
+        );
+        return rows.length;
+      });
+    }
+    return expired;
+  }
+
+  private hours(value: number | null | undefined): number {
+    if (value == null) return this.deps.config.invitationTtlHours;
+    if (!Number.isInteger(value) || value < 1 || value > maxHours) {
+      throw invalidInput(['input', 'expiresInHours'], `\`expiresInHours\` must be a whole number from 1 to ${maxHours} (a year).`);
+    }
+    return value;
+  }
+
+  /** The groups to join on acceptance: each must be a group of the realm. Returns their uuids, without repeats. */
+  private async realmGroups(ctx: Context, realmUuid: string, groupIds: readonly string[]): Promise<string[]> {
+    const path = ['input', 'groupIds'];
+    if (groupIds.length > maxGroups) throw invalidInput(path, `Give at most ${maxGroups} groups (you gave ${groupIds.length}).`);
+    const uuids = groupIds.map((id, index) => expectGlobalId(id, 'Group', [...path, index]));
+    const groups = await Promise.all(uuids.map((uuid) => ctx.services.groups.get(ctx, uuid)));
+    groups.forEach((group, index) => {
+      if (!group) throw notFound('group', [...path, index], groupIds[index]);
+      if (group.realmUuid !== realmUuid) {
+        throw new AppError(ErrorCode.CROSS_REALM, `The group "${groupIds[index]}" belongs to another realm than the invitation.`, [...path, index]);
+      }
+    });
+    return [...new Set(uuids)];
+  }
+
+  /** An address with a live invitation, or with an identity, is refused with its own code. */
+  private async refuseInvited(tx: Tx, realmUuid: string, email: string): Promise<void> {
+    const open = await findOpenInvitation(tx, realmUuid, email);
+    if (open?.status === 'PENDING') {
+      throw new AppError(
+        ErrorCode.INVITATION_EXISTS,
+        `"${email}" already has a pending invitation to this realm; resend it (resendInvitation) or revoke it (revokeInvitation) instead.`,
+        ['input', 'email'],
+        { invitationId: open.id },
+      );
+    }
+    if (open?.status === 'EXPIRED') {
+      throw new AppError(
+        ErrorCode.IDENTITY_EXISTS,
+        `"${email}" was invited before and that invitation expired; its invited identity still exists. Resend that invitation (resendInvitation), or revoke it and invite again.`,
+        ['input', 'email'],
+        { invitationId: open.id },
+      );
+    }
+    const identity = await identityWithEmail(tx, realmUuid, email);
+    if (identity) {
+      throw new AppError(ErrorCode.IDENTITY_EXISTS, `An identity of this realm already has the email "${email}".`, ['input', 'email'], {
+        identityId: toGlobalId('Identity', identity.uuid),
+      });
+    }
+  }
+
+  private async lockForChange(tx: Tx, uuid: string, id: string, action: InvitationAction): Promise<InvitationRow> {
+    const current = await lockInvitation(tx, uuid);
+    if (!current) throw notFound('invitation', ['input', 'id'], id);
+    this.check(current, action, ['input', 'id']);
+    return current;
+  }
+
+  private check(invitation: InvitationRow, action: InvitationAction, path: InputPath): void {
+    const decision = decide(invitation.status, action);
+    if (!decision.allowed) throw new AppError(decision.code, decision.reason, path, { status: invitation.status });
+  }
+
+  /**
+   * The groups named at invitation that still exist, locked in id order (the order deleting an
+   * identity takes them in). A group deleted since the invitation is skipped, not an error: the
+   * invitee cannot do anything about it.
+   */
+  private async lockRemainingGroups(ctx: Context, tx: Tx, groupUuids: readonly string[]): Promise<GroupRow[]> {
+    const groups: GroupRow[] = [];
+    for (const uuid of [...groupUuids].sort()) {
+      try {
+        groups.push(await ctx.services.groups.lockForChange(tx, uuid, []));
+      } catch (error) {
+        if (!(error instanceof AppError && error.code === ErrorCode.NOT_FOUND)) throw error;
+      }
+    }
+    return groups;
+  }
+
+  private async queueEmail(tx: Tx, realm: RealmRow, invitation: InvitationRow, token: string): Promise<void> {
+    const message = invitationEmail({
+      publicUrl: this.deps.publicUrl(),
+      token,
+      realm,
+      recipientName: invitation.fullName,
+      role: invitation.role,
+      expiresAt: invitation.expiresAt,
+    });
+    await this.emails.enqueue(tx, {
+      realmUuid: invitation.realmUuid,
+      invitationUuid: invitation.uuid,
+      recipient: invitation.email,
+      subject: message.subject,
+      textBody: message.text,
+      htmlBody: message.html,
+    });
+  }
+
+  private afterEmailQueued(ctx: Context): void {
+    ctx.loaders.clearAll();
+    this.deps.wakeJob(emailDeliveryJobName);
+  }
+}

@@ -1,0 +1,244 @@
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { EmailDeliveryJob } from '../../src/email/email-delivery.job';
+import { smtpTransport } from '../../src/email/email-transport';
+import { createLogger } from '../../src/logger';
+import { createRealm, inviteIdentity, uuidOf } from '../factories/graph';
+import { freePort } from '../helpers/net';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+/**
+ * A real SMTP server on loopback. It keeps what it receives and hands each message to whoever
+ * awaits its recipient: tests wait for the message itself, never for time to pass.
+ */
+class Mailbox {
+  readonly received: ParsedMail[] = [];
+  /** RCPT TO commands seen, refused ones included: one per delivery attempt. */
+  readonly attempts: string[] = [];
+  private readonly waiters: Array<{ to: string; resolve: (mail: ParsedMail) => void }> = [];
+  private readonly server: SMTPServer;
+  port = 0;
+
+  constructor(options: { refuse?: string } = {}) {
+    this.server = new SMTPServer({
+      disabledCommands: ['AUTH', 'STARTTLS'],
+      authOptional: true,
+      logger: false,
+      onRcptTo: (address, _session, callback) => {
+        this.attempts.push(address.address);
+        if (!options.refuse) return callback();
+        callback(Object.assign(new Error(options.refuse), { responseCode: 550 }));
+      },
+      onData: (stream, _session, callback) => {
+        simpleParser(stream)
+          .then((mail) => {
+            this.received.push(mail);
+            for (const waiter of this.waiters.filter((w) => recipients(mail).includes(w.to))) {
+              this.waiters.splice(this.waiters.indexOf(waiter), 1);
+              waiter.resolve(mail);
+            }
+            callback();
+          })
+          .catch(callback);
+      },
+    });
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.server.address() as { port: number }).port;
+    return this;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  /** The first message to `to`: one already received, or the next to arrive. */
+  messageTo(to: string): Promise<ParsedMail> {
+    const mail = this.received.find((m) => recipients(m).includes(to));
+    if (mail) return Promise.resolve(mail);
+    return new Promise((resolve) => this.waiters.push({ to, resolve }));
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+function recipients(mail: ParsedMail): string[] {
+  const to = Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : [];
+  return to.flatMap((address) => address.value.map((value) => value.address ?? ''));
+}
+
+const acceptMutation = `mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { identity { id status username } } }`;
+const deliveryQuery = `query($id: ID!) { node(id: $id) { ... on Invitation { status deliveryStatus { state attempts lastError sentAt nextAttemptAt } } } }`;
+
+async function delivery(server: TestServer, invitationId: string) {
+  return (await server.ok(deliveryQuery, { id: invitationId })).node.deliveryStatus;
+}
+
+/** Asks again until `done` holds, at most `tries` times; every try is a real request, never a sleep. */
+async function eventually<T>(ask: () => Promise<T>, done: (value: T) => boolean, tries = 3000): Promise<T> {
+  let last: T | undefined;
+  for (let attempt = 0; attempt < tries; attempt++) {
+    last = await ask();
+    if (done(last)) return last;
+  }
+  throw new Error(`Still not there after ${tries} tries; last answer: ${JSON.stringify(last)}`);
+}
+
+async function deliveryEvents(server: TestServer, realmId: string) {
+  const data = await server.ok(
+    `query($id: ID!) { realm(id: $id) { events(types: [INVITATION_SENT, INVITATION_DELIVERY_FAILED]) { edges { node { type invitationId data } } } } }`,
+    { id: realmId },
+  );
+  return data.realm.events.edges.map((edge: { node: unknown }) => edge.node);
+}
+
+describe('an invitation sent over SMTP', () => {
+  let mailbox: Mailbox;
+  let server: TestServer;
+  beforeAll(async () => {
+    mailbox = await new Mailbox().start();
+    server = await startTestServer({
+      env: { SMTP_URL: mailbox.url, SMTP_FROM: 'Acme Access <access@acme.example>', PUBLIC_URL: 'https://accounts.acme.example/' },
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    await mailbox.close();
+  });
+
+  test('arrives with a subject, text and HTML parts, and a link to PUBLIC_URL whose token accepts once', async () => {
+    const realm = await createRealm(server);
+    const invitation = await inviteIdentity(server, realm.id, { fullName: 'Ada Lovelace' });
+    const mail = await mailbox.messageTo(invitation.email);
+
+    expect(mail.from?.value).toEqual([{ name: 'Acme Access', address: 'access@acme.example' }]);
+    expect(mail.subject).toBe(`You are invited to Realm ${realm.name}`);
+    expect(mail.text).toContain('Hello Ada Lovelace,');
+    const link = mail.text!.match(/https?:\/\/\S+\/invitations\/accept\?token=\S+/)![0];
+    const url = new URL(link);
+    expect(url.origin).toBe('https://accounts.acme.example');
+    expect(url.pathname).toBe('/invitations/accept');
+    expect(mail.html).toContain(`<a href="${link}">`);
+    const token = url.searchParams.get('token')!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const accepted = await server.graphql(acceptMutation, { input: { token, displayName: 'Ada', username: 'ada' } });
+    expect(accepted.errors).toBeUndefined();
+    expect(accepted.data.acceptInvitation.identity).toMatchObject({ id: invitation.identity!.id, status: 'ACTIVE', username: 'ada' });
+    const again = await server.graphql(acceptMutation, { input: { token, displayName: 'Ada', username: 'ada2' } });
+    expect(again.errors?.[0].extensions).toMatchObject({ code: 'INVITATION_ALREADY_ACCEPTED', inputPath: ['input', 'token'] });
+  });
+
+  test('its deliveryStatus becomes SENT after one attempt, with invitation.sent', async () => {
+    const realm = await createRealm(server);
+    const invitation = await inviteIdentity(server, realm.id);
+    await mailbox.messageTo(invitation.email);
+    const sent = await eventually(
+      () => delivery(server, invitation.id),
+      (status) => status.state === 'SENT',
+    );
+    expect(sent).toEqual({ state: 'SENT', attempts: 1, lastError: null, sentAt: expect.any(String), nextAttemptAt: null });
+    expect(await deliveryEvents(server, realm.id)).toEqual([{ type: 'INVITATION_SENT', invitationId: invitation.id, data: { attempts: 1 } }]);
+  });
+});
+
+describe('an invitation whose SMTP server cannot be reached', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { SMTP_URL: `smtp://127.0.0.1:${await freePort()}` } });
+  });
+  afterAll(() => server.close());
+
+  test('stays QUEUED with the attempts made, the last error and when it is tried again', async () => {
+    const realm = await createRealm(server);
+    const invitation = await inviteIdentity(server, realm.id);
+    const failed = await eventually(
+      () => delivery(server, invitation.id),
+      (status) => status.lastError !== null,
+    );
+    expect(failed).toMatchObject({ state: 'QUEUED', sentAt: null, lastError: expect.stringContaining('ECONNREFUSED') });
+    expect(failed.attempts).toBeGreaterThanOrEqual(1);
+    expect(failed.nextAttemptAt).toEqual(expect.any(String));
+    expect((await server.ok(deliveryQuery, { id: invitation.id })).node.status).toBe('PENDING');
+    expect(await deliveryEvents(server, realm.id)).toContainEqual({
+      type: 'INVITATION_DELIVERY_FAILED',
+      invitationId: invitation.id,
+      data: { attempts: 1, error: expect.stringContaining('ECONNREFUSED'), willRetry: true },
+    });
+  });
+});
+
+describe('an invitation whose SMTP server refuses it', () => {
+  let mailbox: Mailbox;
+  let server: TestServer;
+  const silent = createLogger('error', () => undefined);
+  beforeAll(async () => {
+    mailbox = await new Mailbox({ refuse: '5.1.1 No such mailbox here' }).start();
+    // No background jobs: the test runs the delivery job itself, with small limits, one pass at a time.
+    server = await startTestServer({ runJobs: false });
+  });
+  afterAll(async () => {
+    await server.close();
+    await mailbox.close();
+  });
+
+  test('is retried, and FAILED only after the last attempt, its message erased', async () => {
+    const job = new EmailDeliveryJob(server.db.dataSource, smtpTransport(mailbox.url, 'test@example.com'), silent, { maxAttempts: 3, retryBaseMs: 0 });
+    const realm = await createRealm(server);
+    const invitation = await inviteIdentity(server, realm.id);
+
+    const states = [];
+    for (let pass = 0; pass < 4; pass++) {
+      await job.run();
+      states.push(await delivery(server, invitation.id));
+    }
+    expect(states.map((status) => [status.state, status.attempts])).toEqual([
+      ['QUEUED', 1],
+      ['QUEUED', 2],
+      ['FAILED', 3],
+      ['FAILED', 3],
+    ]);
+    expect(states[2]).toMatchObject({ lastError: expect.stringContaining('No such mailbox here'), nextAttemptAt: null, sentAt: null });
+    expect(mailbox.attempts.filter((to) => to === invitation.email)).toHaveLength(3);
+    const [row] = await server.db.dataSource.query(`SELECT text_body, html_body FROM email_outbox WHERE invitation_id = $1`, [uuidOf(invitation.id)]);
+    expect(row).toEqual({ text_body: null, html_body: null });
+    const failures = await deliveryEvents(server, realm.id);
+    expect(failures.map((event: { data: { attempts: number; willRetry: boolean } }) => [event.data.attempts, event.data.willRetry])).toEqual([
+      [1, true],
+      [2, true],
+      [3, false],
+    ]);
+  });
+});
+
+describe('delivery on several instances', () => {
+  let mailbox: Mailbox;
+  let server: TestServer;
+  beforeAll(async () => {
+    mailbox = await new Mailbox().start();
+    server = await startTestServer({ runJobs: false });
+  });
+  afterAll(async () => {
+    await server.close();
+    await mailbox.close();
+  });
+
+  test('each message is claimed by one of them and sent once', async () => {
+    const realm = await createRealm(server);
+    const invitations = [];
+    for (let n = 0; n < 8; n++) invitations.push(await inviteIdentity(server, realm.id));
+    const silent = createLogger('error', () => undefined);
+    const second = await server.db.newDataSource();
+    const jobs = [server.db.dataSource, second].map(
+      (dataSource) => new EmailDeliveryJob(dataSource, smtpTransport(mailbox.url, 'test@example.com'), silent, { batchSize: 2 }),
+    );
+    await Promise.all(jobs.map((job) => job.run()));
+    await Promise.all(invitations.map((invitation) => mailbox.messageTo(invitation.email)));
+    expect(mailbox.received).toHaveLength(8);
+    for (const invitation of invitations) expect(await delivery(server, invitation.id)).toMatchObject({ state: 'SENT', attempts: 1 });
+  });
+});
