@@ -6,9 +6,10 @@ import type { Context } from '../server/context';
 import { eventTypes, type EventType } from './event-types';
 import type { EventRow } from './event.repository';
 import type { StreamArgs } from './event.service';
-import { MembershipEvent, RealmEvent, RealmEventConnection, RealmEventType } from './event.type';
+import { InvitationEvent, MembershipEvent, RealmEvent, RealmEventConnection, RealmEventType } from './event.type';
 
 const membershipTypes: EventType[] = ['membership.added', 'membership.removed'];
+const invitationTypes = eventTypes.filter((type) => type.startsWith('invitation.'));
 
 const subscribe =
   (allowed: readonly EventType[]) =>
@@ -60,6 +61,18 @@ export class RealmEventsResolver {
   ) {
     return event;
   }
+
+  @Subscription(() => InvitationEvent, {
+    subscribe: subscribe(invitationTypes),
+    description: 'Invitations created, sent, resent, accepted, revoked, expired, or failing delivery, as it commits.',
+  })
+  invitationChanged(
+    @Root() event: EventRow,
+    @Arg('realmId', () => ID) _realmId: string,
+    @Arg('after', () => String, { nullable: true, description: afterDescription }) _after?: string,
+  ) {
+    return event;
+  }
 }
 
 /** The entities an event concerns, as they are now (null once deleted), through the request's loaders. */
@@ -80,4 +93,20 @@ function relations(target: typeof RealmEvent | typeof MembershipEvent) {
 }
 
 export const RealmEventRelationsResolver = relations(RealmEvent);
+
+@Resolver(() => RealmEvent)
+export class RealmEventInvitationResolver {
+  @FieldResolver()
+  invitation(@Root() event: EventRow, @Ctx() ctx: Context) {
+    return event.invitationUuid ? ctx.services.invitations.get(ctx, event.invitationUuid) : null;
+  }
+}
+
+@Resolver(() => InvitationEvent)
+export class InvitationEventResolver {
+  @FieldResolver()
+  invitation(@Root() event: EventRow, @Ctx() ctx: Context) {
+    return event.invitationUuid ? ctx.services.invitations.get(ctx, event.invitationUuid) : null;
+  }
+}
 export const MembershipEventRelationsResolver = relations(MembershipEvent);

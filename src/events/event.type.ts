@@ -3,6 +3,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { ConnectionType, EdgeType } from '../common/connection.type';
 import { Group } from '../group/group.type';
 import { Identity } from '../identity/identity.type';
+import { Invitation } from '../invitation/invitation.type';
 
 /** Every event type; the GraphQL names of the log's dotted types. */
 export enum RealmEventType {
@@ -86,6 +87,9 @@ export class RealmEvent extends EventFields {
   @Field(() => Group, { nullable: true, description: 'The group as it is now; null once deleted.' })
   group: Group | null;
 
+  @Field(() => Invitation, { nullable: true, description: 'The invitation as it is now.' })
+  invitation: Invitation | null;
+
   @Field(() => GraphQLJSONObject, {
     description: 'The details: a snapshot for *_CREATED and *_DELETED, `changes: { field: { before, after } }` for updates.',
   })
@@ -108,6 +112,21 @@ export class MembershipEvent extends EventFields {
 
   @Field(() => Identity, { nullable: true, description: 'The identity as it is now; null once deleted.' })
   identity: Identity | null;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'A step in an invitation’s life.' })
+export class InvitationEvent extends EventFields {
+  @Field(() => InvitationEventType)
+  type: InvitationEventType;
+
+  @Field(() => ID)
+  invitationId: string;
+
+  @Field(() => Invitation, { nullable: true, description: 'The invitation as it is now.' })
+  invitation: Invitation | null;
+
+  @Field(() => GraphQLJSONObject, { description: 'E.g. `{ attempts, error, willRetry }` for DELIVERY_FAILED.' })
+  data: Record<string, unknown>;
 }
 
 @ObjectType({ simpleResolvers: true })

@@ -1,7 +1,13 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
-import { MembershipEventRelationsResolver, RealmEventRelationsResolver, RealmEventsResolver } from '../events/event.resolver';
+import {
+  InvitationEventResolver,
+  MembershipEventRelationsResolver,
+  RealmEventInvitationResolver,
+  RealmEventRelationsResolver,
+  RealmEventsResolver,
+} from '../events/event.resolver';
 import { GroupResolver, RealmGroupsResolver } from '../group/group.resolver';
 import { IdentityResolver, RealmIdentitiesResolver } from '../identity/identity.resolver';
 import { InvitationResolver, RealmInvitationsResolver } from '../invitation/invitation.resolver';
@@ -23,6 +29,8 @@ export const resolvers = [
   RealmEventsResolver,
   RealmEventRelationsResolver,
   MembershipEventRelationsResolver,
+  RealmEventInvitationResolver,
+  InvitationEventResolver,
 ] as const;
 
 /**

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/logger';
 import { createRealm, inviteIdentity, uuidOf } from '../factories/graph';
 import { freePort } from '../helpers/net';
 import { startTestServer, type TestServer } from '../helpers/server';
+import { subscribe } from '../helpers/subscription';
 
 /**
  * A real SMTP server on loopback. It keeps what it receives and hands each message to whoever
@@ -131,6 +132,27 @@ describe('an invitation sent over SMTP', () => {
     expect(accepted.data.acceptInvitation.identity).toMatchObject({ id: invitation.identity!.id, status: 'ACTIVE', username: 'ada' });
     const again = await server.graphql(acceptMutation, { input: { token, displayName: 'Ada', username: 'ada2' } });
     expect(again.errors?.[0].extensions).toMatchObject({ code: 'INVITATION_ALREADY_ACCEPTED', inputPath: ['input', 'token'] });
+  });
+
+  test('invitationChanged follows it as it commits: CREATED, SENT, ACCEPTED', async () => {
+    const realm = await createRealm(server);
+    const { realm: loaded } = await server.ok(`query($id: ID!) { realm(id: $id) { lastEventCursor } }`, { id: realm.id });
+    const stream = subscribe(
+      server.wsClient(),
+      `subscription($realmId: ID!, $after: String) { invitationChanged(realmId: $realmId, after: $after) { cursor id type invitationId invitation { status } } }`,
+      { realmId: realm.id, after: loaded.lastEventCursor },
+      'invitationChanged',
+    );
+    const invitation = await inviteIdentity(server, realm.id);
+    const created = await stream.next();
+    expect(created).toMatchObject({ type: 'CREATED', invitationId: invitation.id });
+    expect(await stream.next()).toMatchObject({ type: 'SENT', invitationId: invitation.id });
+
+    const mail = await mailbox.messageTo(invitation.email);
+    const token = new URL(mail.text!.match(/https?:\/\/\S+\/invitations\/accept\?token=\S+/)![0]).searchParams.get('token')!;
+    await server.ok(acceptMutation, { input: { token, displayName: 'Grace', username: `grace-${Date.now()}` } });
+    expect(await stream.next()).toMatchObject({ type: 'ACCEPTED', invitationId: invitation.id, invitation: { status: 'ACCEPTED' } });
+    stream.close();
   });
 
   test('its deliveryStatus becomes SENT after one attempt, with invitation.sent', async () => {
