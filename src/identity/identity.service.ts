@@ -13,6 +13,13 @@ import type { RealmRow } from '../realm/realm.repository';
 import type { Context } from '../server/context';
 import { transition, type StatusChange } from './identity-lifecycle';
 import {
+  activateInvitedIdentity,
+  createInvitedIdentity,
+  deleteInvitedIdentity,
+  identityWithEmail,
+  type InvitedIdentityValues,
+} from './invited-identity';
+import {
   IdentityOrderField,
   type CreateIdentityInput,
   type DeleteIdentityInput,
@@ -160,6 +167,26 @@ export class IdentityService {
     });
     ctx.loaders.clearAll();
     return identity.id;
+  }
+
+  /** An INVITED identity for a new invitation, in the invitation's transaction. */
+  createInvited(tx: Tx, values: InvitedIdentityValues) {
+    return createInvitedIdentity(tx, values);
+  }
+
+  /** An accepted invitation's identity becomes ACTIVE with the names its owner chose. */
+  activateInvited(tx: Tx, uuid: string, names: { displayName: string; username: string }) {
+    return activateInvitedIdentity(tx, uuid, names);
+  }
+
+  /** A revoked invitation's identity goes; returns the events to append. */
+  deleteInvited(ctx: Context, tx: Tx, uuid: string) {
+    return deleteInvitedIdentity(tx, uuid, (lockTx, identityUuid) => ctx.services.memberships.lockGroupsOf(lockTx, identityUuid));
+  }
+
+  /** The realm's identity with this email (case-insensitive), if any. */
+  findByEmail(tx: Tx, realmUuid: string, email: string) {
+    return identityWithEmail(tx, realmUuid, email);
   }
 
   /** Locks the identity, checks the version the client sent, and applies what `decide` returns. */

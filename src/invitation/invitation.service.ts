@@ -33,7 +33,6 @@ import {
   renewInvitation,
   type InvitationRow,
 } from './invitation.repository';
-import { activateInvitedIdentity, createInvitedIdentity, deleteInvitedIdentity, identityWithEmail } from './invited-identity';
 
 const maxHours = 24 * 365;
 const maxGroups = 100;
@@ -113,8 +112,8 @@ export class InvitationService {
     const { token, hash } = newInvitationToken();
     const invitation = await withTransaction(this.deps.dataSource, async (tx) => {
       await lockAddress(tx, realmUuid, email);
-      await this.refuseInvited(tx, realmUuid, email);
-      const { identity, event } = await createInvitedIdentity(tx, {
+      await this.refuseInvited(ctx, tx, realmUuid, email);
+      const { identity, event } = await ctx.services.identities.createInvited(tx, {
         realmUuid,
         email,
         displayName: displayNameFrom(fullName ?? email.slice(0, email.lastIndexOf('@'))),
@@ -170,7 +169,7 @@ export class InvitationService {
       // Groups before anything that takes the realm's row (appending events): the order every
       // membership change takes its locks in, so that none of them deadlocks with this.
       const groups = await this.lockRemainingGroups(ctx, tx, invitation.groupUuids);
-      const activated = await activateInvitedIdentity(tx, invitation.identityUuid!, { displayName, username });
+      const activated = await ctx.services.identities.activateInvited(tx, invitation.identityUuid!, { displayName, username });
       await appendEvents(tx, invitation.realmUuid, activated.events);
       for (const group of groups) {
         await ctx.services.memberships.addInTransaction(tx, group, [activated.identity.id], ['input', 'token']);
@@ -195,7 +194,7 @@ export class InvitationService {
       // REVOKED first: a PENDING invitation must keep its identity (invitations_pending_identity_check).
       const revoked = await markRevoked(tx, uuid);
       const identityEvents = current.identityUuid
-        ? await deleteInvitedIdentity(tx, current.identityUuid, (lockTx, identityUuid) => ctx.services.memberships.lockGroupsOf(lockTx, identityUuid))
+        ? await ctx.services.identities.deleteInvited(ctx, tx, current.identityUuid)
         : [];
       await this.emails.cancelQueued(tx, [uuid]);
       await appendEvents(tx, current.realmUuid, [
@@ -283,7 +282,7 @@ export class InvitationService {
   }
 
   /** An address with a live invitation, or with an identity, is refused with its own code. */
-  private async refuseInvited(tx: Tx, realmUuid: string, email: string): Promise<void> {
+  private async refuseInvited(ctx: Context, tx: Tx, realmUuid: string, email: string): Promise<void> {
     const open = await findOpenInvitation(tx, realmUuid, email);
     if (open?.status === 'PENDING') {
       throw new AppError(
@@ -301,7 +300,7 @@ export class InvitationService {
         { invitationId: open.id },
       );
     }
-    const identity = await identityWithEmail(tx, realmUuid, email);
+    const identity = await ctx.services.identities.findByEmail(tx, realmUuid, email);
     if (identity) {
       throw new AppError(ErrorCode.IDENTITY_EXISTS, `An identity of this realm already has the email "${email}".`, ['input', 'email'], {
         identityId: toGlobalId('Identity', identity.uuid),

@@ -12,13 +12,12 @@ import {
   updateIdentity,
   type IdentityChanges,
   type IdentityRow,
-} from '../identity/identity.repository';
+} from './identity.repository';
 
 /*
  * The identity side of an invitation: an INVITED identity is created with it, activated when it
- * is accepted, deleted when it is revoked. These are the identity domain's statements; they live
- * here, behind these few functions, because src/identity/identity.service.ts was being changed in
- * parallel (see docs/decisions.md). They would move into IdentityService as they are.
+ * is accepted, deleted when it is revoked. The invitation domain reaches these through
+ * IdentityService, inside its own transactions.
  */
 
 export interface InvitedIdentityValues {
