@@ -7,6 +7,7 @@ import {
   queuedInvitationToken,
   uuidOf,
 } from '../factories/graph';
+import { subscribe } from '../helpers/subscription';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../helpers/server';
 import { EmailService } from '../../src/email/email.service';
 import { InvitationService } from '../../src/invitation/invitation.service';
@@ -408,12 +409,17 @@ describe('the expiry job', () => {
   test('marks an invitation EXPIRED and emits invitation.expired without any request touching it', async () => {
     const realm = await createRealm(jobServer);
     const invitation = await invite(jobServer, { realmId: realm.id });
-    await backdate(jobServer, invitation.id);
-    const log = await eventually(
-      () => events(jobServer, realm.id, ['INVITATION_EXPIRED']),
-      (found) => found.length > 0,
+    const { realm: loaded } = await jobServer.ok(`query($id: ID!) { realm(id: $id) { lastEventCursor } }`, { id: realm.id });
+    const expired = subscribe(
+      jobServer.wsClient(),
+      `subscription($realmId: ID!, $after: String) { realmEvents(realmId: $realmId, types: [INVITATION_EXPIRED], after: $after) { invitationId identityId } }`,
+      { realmId: realm.id, after: loaded.lastEventCursor },
+      'realmEvents',
     );
-    expect(log).toEqual([expect.objectContaining({ invitationId: invitation.id, identityId: invitation.identity.id })]);
+    await backdate(jobServer, invitation.id);
+    // Nothing asks for the invitation: the job alone notices, and its event arrives.
+    expect(await expired.next()).toEqual({ invitationId: invitation.id, identityId: invitation.identity.id });
+    expired.close();
     const [stored] = await jobServer.db.dataSource.query(`SELECT status FROM invitations WHERE id = $1`, [uuidOf(invitation.id)]);
     expect(stored.status).toBe('EXPIRED');
     // The invited identity stays until the invitation is revoked or resent and accepted.
