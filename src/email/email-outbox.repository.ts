@@ -29,14 +29,8 @@ export async function cancelQueuedEmails(tx: Tx, invitationUuids: readonly strin
 }
 
 /** A message claimed for one delivery attempt; `attempts` counts this one. */
-export interface ClaimedEmail {
+export interface ClaimedEmail extends QueuedEmail {
   uuid: string;
-  realmUuid: string;
-  invitationUuid: string | null;
-  recipient: string;
-  subject: string;
-  textBody: string;
-  htmlBody: string | null;
   attempts: number;
 }
 

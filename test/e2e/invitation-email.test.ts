@@ -5,6 +5,7 @@ import { smtpTransport } from '../../src/email/email-transport';
 import { createLogger } from '../../src/logger';
 import { createRealm, inviteIdentity, uuidOf } from '../factories/graph';
 import { freePort } from '../helpers/net';
+import { eventually } from '../helpers/eventually';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { subscribe } from '../helpers/subscription';
 
@@ -77,16 +78,6 @@ const deliveryQuery = `query($id: ID!) { node(id: $id) { ... on Invitation { sta
 
 async function delivery(server: TestServer, invitationId: string) {
   return (await server.ok(deliveryQuery, { id: invitationId })).node.deliveryStatus;
-}
-
-/** Asks again until `done` holds, at most `tries` times; every try is a real request, never a sleep. */
-async function eventually<T>(ask: () => Promise<T>, done: (value: T) => boolean, tries = 3000): Promise<T> {
-  let last: T | undefined;
-  for (let attempt = 0; attempt < tries; attempt++) {
-    last = await ask();
-    if (done(last)) return last;
-  }
-  throw new Error(`Still not there after ${tries} tries; last answer: ${JSON.stringify(last)}`);
 }
 
 async function deliveryEvents(server: TestServer, realmId: string) {

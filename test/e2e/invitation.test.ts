@@ -8,6 +8,7 @@ import {
   uuidOf,
 } from '../factories/graph';
 import { subscribe } from '../helpers/subscription';
+import { eventually } from '../helpers/eventually';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../helpers/server';
 import { EmailService } from '../../src/email/email.service';
 import { InvitationService } from '../../src/invitation/invitation.service';
@@ -70,16 +71,6 @@ async function events(srv: TestServer, realmId: string, types: string[]) {
     invitationId: string | null;
     data: Record<string, any>;
   }>;
-}
-
-/** Asks again until `done` holds, at most `tries` times; every try is a real request, never a sleep. */
-async function eventually<T>(ask: () => Promise<T>, done: (value: T) => boolean, tries = 3000): Promise<T> {
-  let last: T | undefined;
-  for (let attempt = 0; attempt < tries; attempt++) {
-    last = await ask();
-    if (done(last)) return last;
-  }
-  throw new Error(`Still not there after ${tries} tries; last answer: ${JSON.stringify(last)}`);
 }
 
 /** Makes an invitation past its expiry, as time would. */
