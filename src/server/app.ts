@@ -16,6 +16,7 @@ import type { DataSource } from 'typeorm';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config';
 import { isReady } from '../db/database';
+import { acceptPage } from '../invitation/accept-page';
 import { EmailDeliveryJob } from '../email/email-delivery.job';
 import { createEmailTransport } from '../email/email-transport';
 import { EventRelay } from '../events/event-relay';
@@ -146,6 +147,9 @@ export async function createApp(options: {
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  app.get('/invitations/accept', (_req, res) => {
+    res.type('html').send(acceptPage);
   });
   app.get('/readyz', async (_req, res) => {
     const ready = await isReady(dataSource);

@@ -34,6 +34,15 @@ describe('HTTP', () => {
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
   });
 
+  test('an invitation link lands on a page whose form accepts the invitation', async () => {
+    const page = await fetch(`${base()}/invitations/accept?token=abc`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await page.text();
+    expect(html).toContain('acceptInvitation(input: $input)');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
+  });
+
   test('a body that is not JSON gets a coded JSON error, not a stack trace', async () => {
     const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
     expect(response.status).toBe(400);
