@@ -1,8 +1,9 @@
 import { CreateGraph1795446061514 } from './1795446061514-CreateGraph';
 import { AddEventsAndInvitations1795447900434 } from './1795447900434-AddEventsAndInvitations';
+import { AddApiTokens1795449318220 } from './1795449318220-AddApiTokens';
 
 /**
  * Every migration, in order. Listed rather than globbed so that the same list works compiled
  * (dist/) and under the test runner; test/integration/schema.test.ts fails when a file is missing.
  */
-export const migrations = [CreateGraph1795446061514, AddEventsAndInvitations1795447900434];
+export const migrations = [CreateGraph1795446061514, AddEventsAndInvitations1795447900434, AddApiTokens1795449318220];

@@ -12,6 +12,8 @@ export interface Config {
   readonly introspection: boolean;
   readonly maxPageSize: number;
   readonly defaultPageSize: number;
+  /** What one request, connection or caller may ask (README "Limits"). */
+  readonly limits: Limits;
   readonly logLevel: LogLevel;
   /** Base of links in emails; unset: the server's own address. */
   readonly publicUrl: string | undefined;
@@ -22,9 +24,32 @@ export interface Config {
   readonly eventRetentionDays: number;
   /** How often the background jobs (invitation expiry, email delivery, event retention) look for work. */
   readonly jobIntervalMs: number;
+  /** An all-realms admin API token for automation; unset: the first start creates one. */
+  readonly adminToken: string | undefined;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** The limits that keep one caller from taking the server down; each has an error code (README "Limits"). */
+export interface Limits {
+  /** Deepest nesting of fields in an operation (introspection gets at least 15). */
+  readonly maxQueryDepth: number;
+  /** Highest cost: every field counts 1, and a page (`first`/`last`, else DEFAULT_PAGE_SIZE) multiplies what is under it. */
+  readonly maxQueryCost: number;
+  readonly maxAliases: number;
+  /** Lexical tokens per document, counted while parsing: a larger one is not parsed further. */
+  readonly maxQueryTokens: number;
+  readonly maxBodyBytes: number;
+  /** Largest WebSocket message; a larger one closes the connection with 1009. */
+  readonly maxWsMessageBytes: number;
+  /** PostgreSQL's statement_timeout on the server's pool; 0: none. Migrations run without it. */
+  readonly statementTimeoutMs: number;
+  /** Requests (HTTP) and operations (WebSocket) per caller per minute, as a token bucket; 0: no limit. */
+  readonly rateLimitPerMinute: number;
+  readonly maxWsConnectionsPerToken: number;
+  /** Operations (subscriptions, and queries in flight) at once on one WebSocket connection. */
+  readonly maxSubscriptionsPerConnection: number;
+}
 
 export class ConfigError extends Error {}
 
@@ -62,6 +87,31 @@ function url(env: NodeJS.ProcessEnv, name: string, pattern: RegExp, what: string
   return raw.replace(/\/+$/, '');
 }
 
+function adminToken(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.ADMIN_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 24 || /\s/.test(raw)) {
+    throw new ConfigError('ADMIN_TOKEN must be at least 24 characters with no spaces (e.g. `openssl rand -base64 32`).');
+  }
+  return raw;
+}
+
+function limits(env: NodeJS.ProcessEnv): Limits {
+  const mib = 1024 * 1024;
+  return {
+    maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 1, 1000),
+    maxQueryCost: integer(env, 'MAX_QUERY_COST', 300_000, 1, 1_000_000_000),
+    maxAliases: integer(env, 'MAX_ALIASES', 30, 0, 100_000),
+    maxQueryTokens: integer(env, 'MAX_QUERY_TOKENS', 5000, 100, 10_000_000),
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', mib, 1024, 100 * mib),
+    maxWsMessageBytes: integer(env, 'MAX_WS_MESSAGE_BYTES', mib, 1024, 100 * mib),
+    statementTimeoutMs: integer(env, 'STATEMENT_TIMEOUT_MS', 10_000, 0, 86_400_000),
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    maxWsConnectionsPerToken: integer(env, 'MAX_WS_CONNECTIONS_PER_TOKEN', 20, 1, 100_000),
+    maxSubscriptionsPerConnection: integer(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
   const databaseUrl = env.DATABASE_URL || undefined;
@@ -79,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     introspection: boolean(env, 'INTROSPECTION', !production),
     maxPageSize,
     defaultPageSize: Math.min(integer(env, 'DEFAULT_PAGE_SIZE', 20, 1, 10_000), maxPageSize),
+    limits: limits(env),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     publicUrl: url(env, 'PUBLIC_URL', /^https?:\/\//, 'an http:// or https:// URL'),
     smtpUrl: url(env, 'SMTP_URL', /^smtps?:\/\//, 'an smtp:// or smtps:// URL'),
@@ -86,5 +137,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     invitationTtlHours: integer(env, 'INVITATION_TTL_HOURS', 168, 1, 24 * 365),
     eventRetentionDays: integer(env, 'EVENT_RETENTION_DAYS', 30, 1, 3650),
     jobIntervalMs: integer(env, 'JOB_INTERVAL_MS', 5000, 10, 3_600_000),
+    adminToken: adminToken(env),
   };
 }

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { createLogger } from './logger';
 import { getSchema } from './schema/build';
+import { bootstrapTokens } from './token/bootstrap';
 import { createApp } from './server/app';
 
 /** Start-up: config → database (embedded unless DATABASE_URL) → schema → HTTP + WebSocket. */
@@ -10,8 +11,11 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const database = await openDatabase(config, logger);
+  const { created } = await bootstrapTokens(database.dataSource, config.adminToken);
   const app = await createApp({ schema: await getSchema(), dataSource: database.dataSource, config, logger });
   const port = await app.listen(config.port, config.host);
+  // Before "serving": whoever waits for that line has the token by then.
+  if (created) printFirstToken(created, port);
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   logger.info('realmgraph is serving', {
     graphql: `http://${shown}:${port}/graphql`,
@@ -42,6 +46,24 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Printed once, on the first start without ADMIN_TOKEN: the token is not stored anywhere else. */
+function printFirstToken(token: string, port: number): void {
+  process.stdout.write(
+    [
+      '',
+      '  First start: an admin API token was created. It is shown this once; keep it somewhere safe.',
+      '',
+      `    ${token}`,
+      '',
+      '  Send it with every request:   Authorization: Bearer <token>',
+      `  In the playground (http://localhost:${port}/graphql), add that header under "Headers".`,
+      '  Over WebSocket, put it in connection_init: { "authorization": "Bearer <token>" }.',
+      '  Manage tokens with `npm run token -- --help`, or set ADMIN_TOKEN for automation.',
+      '',
+    ].join('\n') + '\n',
+  );
 }
 
 main().catch((error: unknown) => {

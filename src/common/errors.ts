@@ -8,6 +8,10 @@ import { GraphQLError } from 'graphql';
  */
 export enum ErrorCode {
   /** A value is malformed or out of range; `inputPath` names it. */
+  /** No valid API token: none, unknown, revoked or expired. */
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** The token lacks the scope, or reaches another realm than the one named. */
+  FORBIDDEN = 'FORBIDDEN',
   INVALID_INPUT = 'INVALID_INPUT',
   /** An ID is not one this API issued, or names another type than the argument takes. */
   INVALID_ID = 'INVALID_ID',
@@ -41,6 +45,23 @@ export enum ErrorCode {
   INVITATION_EXPIRED = 'INVITATION_EXPIRED',
   /** Only a pending (or expired) invitation can be revoked or resent. */
   INVITATION_NOT_PENDING = 'INVITATION_NOT_PENDING',
+  // Limits (src/server/limits): refused before anything runs. `limit` and `found` say by how much.
+  /** The operation nests fields deeper than MAX_QUERY_DEPTH. */
+  QUERY_TOO_DEEP = 'QUERY_TOO_DEEP',
+  /** The operation's cost (page sizes multiplied through the nesting) is over MAX_QUERY_COST. */
+  QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
+  /** The document has more aliases than MAX_ALIASES. */
+  TOO_MANY_ALIASES = 'TOO_MANY_ALIASES',
+  /** The document has more tokens than MAX_QUERY_TOKENS: it was not parsed. */
+  DOCUMENT_TOO_LARGE = 'DOCUMENT_TOO_LARGE',
+  /** The HTTP body is larger than MAX_BODY_BYTES (HTTP 413). */
+  BODY_TOO_LARGE = 'BODY_TOO_LARGE',
+  /** The caller (API token, or address without one) used up RATE_LIMIT_PER_MINUTE; retry after `Retry-After`. */
+  RATE_LIMITED = 'RATE_LIMITED',
+  /** WebSocket close reason: the token already has MAX_WS_CONNECTIONS_PER_TOKEN connections open. */
+  TOO_MANY_CONNECTIONS = 'TOO_MANY_CONNECTIONS',
+  /** The WebSocket connection already runs MAX_SUBSCRIPTIONS_PER_CONNECTION operations. */
+  TOO_MANY_SUBSCRIPTIONS = 'TOO_MANY_SUBSCRIPTIONS',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 

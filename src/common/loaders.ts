@@ -1,22 +1,30 @@
 import DataLoader from 'dataloader';
+import type { Caller } from '../server/caller';
 import type { CursorRow } from '../db/paged-query';
 import type { Ordering, PageRequest } from './pagination';
 
 export interface LoaderOptions {
   /** Off for subscriptions: their context outlives the events they resolve. */
   cache: boolean;
+  /** Whose request it is: rows of realms the caller does not reach are not found. */
+  caller: Caller;
 }
 
-/** A loader of rows by key whose batch function aligns results with keys through a Map. */
+/**
+ * A loader of rows by key whose batch function aligns results with keys through a Map, and drops
+ * the rows of realms the caller does not reach (`realmOf`): realm scoping inside the batch, so no
+ * path through the graph can lead into another realm.
+ */
 export function rowLoader<K, R>(
   options: LoaderOptions,
   fetch: (keys: readonly K[]) => Promise<R[]>,
   keyOf: (row: R) => K,
+  realmOf: (row: R) => string,
 ): DataLoader<K, R | null> {
   return new DataLoader<K, R | null>(
     async (keys) => {
       const byKey = new Map<K, R>();
-      for (const row of await fetch(keys)) byKey.set(keyOf(row), row);
+      for (const row of await fetch(keys)) if (options.caller.reaches(realmOf(row))) byKey.set(keyOf(row), row);
       return keys.map((key) => byKey.get(key) ?? null);
     },
     { cache: options.cache },

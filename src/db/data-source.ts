@@ -7,11 +7,20 @@ import { IdentityEntity } from '../identity/identity.entity';
 import { InvitationEntity } from '../invitation/invitation.entity';
 import { MembershipEntity } from '../membership/membership.entity';
 import { RealmEntity } from '../realm/realm.entity';
+import { ApiTokenEntity } from '../token/api-token.entity';
 
-export const entities = [RealmEntity, IdentityEntity, GroupEntity, MembershipEntity, EventEntity, InvitationEntity, EmailOutboxEntity];
+export const entities = [RealmEntity, IdentityEntity, GroupEntity, MembershipEntity, EventEntity, InvitationEntity, EmailOutboxEntity, ApiTokenEntity];
+
+export interface PoolOptions {
+  /**
+   * PostgreSQL cancels any statement of this pool's connections that runs longer (STATEMENT_TIMEOUT_MS;
+   * unset or 0: never). Sent by pg as the `statement_timeout` startup parameter of each connection.
+   */
+  readonly statementTimeoutMs?: number;
+}
 
 /** The one set of data source options, shared by the server, the tests and ormconfig.ts. */
-export function dataSourceOptions(url: string, logger?: TypeOrmLogger): DataSourceOptions {
+export function dataSourceOptions(url: string, logger?: TypeOrmLogger, pool: PoolOptions = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -22,10 +31,14 @@ export function dataSourceOptions(url: string, logger?: TypeOrmLogger): DataSour
     synchronize: false,
     migrationsRun: false,
     logger,
-    extra: { max: 20, application_name: 'realmgraph' },
+    extra: {
+      max: 20,
+      application_name: 'realmgraph',
+      ...(pool.statementTimeoutMs ? { statement_timeout: pool.statementTimeoutMs } : {}),
+    },
   };
 }
 
-export function createDataSource(url: string, logger?: TypeOrmLogger): DataSource {
-  return new DataSource(dataSourceOptions(url, logger));
+export function createDataSource(url: string, logger?: TypeOrmLogger, pool?: PoolOptions): DataSource {
+  return new DataSource(dataSourceOptions(url, logger, pool));
 }

@@ -27,11 +27,10 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     url = await ensureDatabase(embedded.adminUrl, embeddedDatabaseName);
   }
   const statements = new StatementCounter(logger);
-  const dataSource = createDataSource(url, statements);
+  const dataSource = createDataSource(url, statements, { statementTimeoutMs: config.limits.statementTimeoutMs });
   try {
+    await migrate(url, statements, logger);
     await dataSource.initialize();
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
-    for (const migration of applied) logger.info('migration applied', { name: migration.name });
     if (!(await foldsCase(dataSource))) {
       logger.warn(
         'this database does not fold the case of non-ASCII letters (its LC_CTYPE is "C"?): usernames, emails and group ' +
@@ -53,6 +52,21 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
       await stopEmbedded?.();
     },
   };
+}
+
+/**
+ * Applies pending migrations through a pool of their own, without the statement timeout: building
+ * an index on a large table may rightly take longer than any request should.
+ */
+async function migrate(url: string, statements: StatementCounter, logger: Logger): Promise<void> {
+  const migrator = createDataSource(url, statements);
+  await migrator.initialize();
+  try {
+    const applied = await migrator.runMigrations({ transaction: 'each' });
+    for (const migration of applied) logger.info('migration applied', { name: migration.name });
+  } finally {
+    await migrator.destroy();
+  }
 }
 
 /** Creates `name` on the server behind `adminUrl` unless it exists; returns its URL. */

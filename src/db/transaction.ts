@@ -5,8 +5,16 @@ import { fromConstraintViolation } from '../common/constraint-errors';
  * A unit of work. Code that changes data takes a `Tx`, so that it can only run inside
  * `withTransaction`: every write of one mutation commits or rolls back together.
  */
+/** Who makes a change: the API token, recorded with every event the change appends. */
+export interface Actor {
+  readonly id: string;
+  readonly name: string;
+}
+
 export interface Tx {
   readonly manager: EntityManager;
+  /** Null for the server's own work (background jobs). */
+  readonly actor: Actor | null;
   query<T = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<T[]>;
   /** Runs after a successful commit, e.g. to clear loaders or wake subscribers. */
   afterCommit(hook: () => void): void;
@@ -23,13 +31,14 @@ const attempts = 3;
  * or a serialization failure. A constraint violation that slipped past the services' checks (a
  * concurrent writer) leaves as the error code its constraint maps to.
  */
-export async function withTransaction<T>(dataSource: DataSource, work: (tx: Tx) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(dataSource: DataSource, work: (tx: Tx) => Promise<T>, actor: Actor | null = null): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const hooks: Array<() => void> = [];
     try {
       const result = await dataSource.transaction(async (manager) => {
         const tx: Tx = {
           manager,
+          actor,
           // Structured results: TypeORM otherwise returns [rows, count] for UPDATE and DELETE.
           query: async (sql, parameters) => (await manager.queryRunner!.query(sql, parameters, true)).records,
           afterCommit: (hook) => hooks.push(hook),

@@ -96,6 +96,7 @@ export async function recordFailure(tx: Tx, uuid: string, attempts: number, erro
 /** Where an invitation's latest message stands. */
 export interface DeliveryRow {
   invitationUuid: string;
+  realmUuid: string;
   state: EmailStatus;
   attempts: number;
   lastError: string | null;
@@ -108,7 +109,7 @@ export interface DeliveryRow {
 export function latestDeliveryByInvitation(db: Queryable, invitationUuids: readonly string[]): Promise<DeliveryRow[]> {
   return db.query(
     `SELECT DISTINCT ON (o.invitation_id)
-            o.invitation_id AS "invitationUuid", o.status AS state, o.attempts, o.last_error AS "lastError",
+            o.invitation_id AS "invitationUuid", o.realm_id AS "realmUuid", o.status AS state, o.attempts, o.last_error AS "lastError",
             o.sent_at AS "sentAt", CASE WHEN o.status = 'QUEUED' THEN o.next_attempt_at END AS "nextAttemptAt"
        FROM email_outbox o
       WHERE o.invitation_id = ANY($1::uuid[])

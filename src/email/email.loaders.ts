@@ -10,6 +10,6 @@ export interface EmailLoaders {
 
 export function createEmailLoaders(db: Queryable, options: LoaderOptions): EmailLoaders {
   return {
-    latestByInvitation: rowLoader(options, (uuids) => latestDeliveryByInvitation(db, uuids), (row) => row.invitationUuid),
+    latestByInvitation: rowLoader(options, (uuids) => latestDeliveryByInvitation(db, uuids), (row) => row.invitationUuid, (row) => row.realmUuid),
   };
 }

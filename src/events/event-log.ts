@@ -22,8 +22,8 @@ export async function appendEvents(tx: Tx, realmUuid: string, events: readonly N
     `WITH counter AS (
        UPDATE realms SET last_event_seq = last_event_seq + $2 WHERE id = $1 RETURNING last_event_seq
      ), appended AS (
-       INSERT INTO events (realm_id, seq, occurred_at, type, identity_id, group_id, invitation_id, data)
-       SELECT $1, counter.last_event_seq - $2 + e.n, clock_timestamp(), e.type, e.identity_id, e.group_id, e.invitation_id, e.data
+       INSERT INTO events (realm_id, seq, occurred_at, actor, type, identity_id, group_id, invitation_id, data)
+       SELECT $1, counter.last_event_seq - $2 + e.n, clock_timestamp(), $8::jsonb, e.type, e.identity_id, e.group_id, e.invitation_id, e.data
          FROM counter,
               unnest($3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::jsonb[])
                 WITH ORDINALITY AS e(type, identity_id, group_id, invitation_id, data, n)
@@ -38,6 +38,7 @@ export async function appendEvents(tx: Tx, realmUuid: string, events: readonly N
       events.map((event) => event.groupUuid ?? null),
       events.map((event) => event.invitationUuid ?? null),
       events.map((event) => JSON.stringify(event.data)),
+      tx.actor ? JSON.stringify({ id: tx.actor.id, name: tx.actor.name }) : null,
     ],
   );
 }

@@ -24,6 +24,7 @@ export class RealmEventsResolver {
     description: 'The cursor of the realm’s latest event when the realm was read: load the data, then subscribe `after` it to miss nothing.',
   })
   lastEventCursor(@Root() realm: RealmRow, @Ctx() ctx: Context) {
+    ctx.caller.need('events:read');
     return ctx.services.events.lastCursor(realm);
   }
 
@@ -35,6 +36,7 @@ export class RealmEventsResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('types', () => [RealmEventType], { nullable: true }) types?: EventType[],
   ) {
+    ctx.caller.need('events:read');
     return ctx.services.events.list(ctx, realm, { first, after, types });
   }
 
@@ -81,11 +83,13 @@ function relations(target: typeof RealmEvent | typeof MembershipEvent) {
   class EventRelationsResolver {
     @FieldResolver()
     identity(@Root() event: EventRow, @Ctx() ctx: Context) {
+      ctx.caller.need('identities:read');
       return event.identityUuid ? ctx.services.identities.get(ctx, event.identityUuid) : null;
     }
 
     @FieldResolver()
     group(@Root() event: EventRow, @Ctx() ctx: Context) {
+      ctx.caller.need('groups:read');
       return event.groupUuid ? ctx.services.groups.get(ctx, event.groupUuid) : null;
     }
   }
@@ -98,6 +102,7 @@ export const RealmEventRelationsResolver = relations(RealmEvent);
 export class RealmEventInvitationResolver {
   @FieldResolver()
   invitation(@Root() event: EventRow, @Ctx() ctx: Context) {
+    ctx.caller.need('invitations:read');
     return event.invitationUuid ? ctx.services.invitations.get(ctx, event.invitationUuid) : null;
   }
 }
@@ -106,6 +111,7 @@ export class RealmEventInvitationResolver {
 export class InvitationEventResolver {
   @FieldResolver()
   invitation(@Root() event: EventRow, @Ctx() ctx: Context) {
+    ctx.caller.need('invitations:read');
     return event.invitationUuid ? ctx.services.invitations.get(ctx, event.invitationUuid) : null;
   }
 }

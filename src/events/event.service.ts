@@ -63,6 +63,7 @@ export class EventService {
    */
   async subscribe(ctx: Context, args: StreamArgs, allowed: readonly EventType[]): Promise<AsyncIterableIterator<EventRow>> {
     const realmUuid = expectGlobalId(args.realmId, 'Realm', ['realmId']);
+    ctx.caller.needIn('events:read', realmUuid, ['realmId']);
     const realm = await ctx.services.realms.get(ctx, realmUuid);
     if (!realm) throw notFound('realm', ['realmId'], args.realmId);
     const afterSeq = args.after == null ? undefined : decodeEventCursor(args.after, realmUuid, ['after']);

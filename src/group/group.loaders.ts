@@ -10,7 +10,7 @@ export interface GroupLoaders {
 
 export function createGroupLoaders(db: Queryable, options: LoaderOptions): GroupLoaders {
   return {
-    byUuid: rowLoader(options, (uuids) => findGroupsByUuid(db, uuids), (row) => row.uuid),
+    byUuid: rowLoader(options, (uuids) => findGroupsByUuid(db, uuids), (row) => row.uuid, (row) => row.realmUuid),
     ofRealm: new ListLoaders(
       options,
       (realmUuids, filter, ordering, request) => groupPagesByRealm(db, realmUuids, filter, ordering, request),

@@ -11,21 +11,25 @@ import { CreateGroupPayload, DeleteGroupPayload, Group, GroupConnection, UpdateG
 export class GroupResolver {
   @FieldResolver(() => Realm)
   realm(@Root() group: GroupRow, @Ctx() ctx: Context) {
+    ctx.caller.need('realms:read');
     return ctx.services.realms.get(ctx, group.realmUuid);
   }
 
   @Mutation(() => CreateGroupPayload, { description: 'Creates a group, with its first members if `memberIds` names them.' })
   async createGroup(@Ctx() ctx: Context, @Arg('input', () => CreateGroupInput) input: CreateGroupInput) {
+    ctx.caller.need('groups:write');
     return { group: await ctx.services.groups.create(ctx, input) };
   }
 
   @Mutation(() => UpdateGroupPayload, { description: 'Changes the fields given; omitted fields stay as they are.' })
   async updateGroup(@Ctx() ctx: Context, @Arg('input', () => UpdateGroupInput) input: UpdateGroupInput) {
+    ctx.caller.need('groups:write');
     return { group: await ctx.services.groups.update(ctx, input) };
   }
 
   @Mutation(() => DeleteGroupPayload, { description: 'Deletes the group and its memberships; the identities stay.' })
   async deleteGroup(@Ctx() ctx: Context, @Arg('input', () => DeleteGroupInput) input: DeleteGroupInput) {
+    ctx.caller.need('groups:write');
     return { deletedGroupId: await ctx.services.groups.delete(ctx, input) };
   }
 }
@@ -40,6 +44,7 @@ export class RealmGroupsResolver {
     @Arg('filter', () => GroupFilter, { nullable: true }) filter?: GroupFilter,
     @Arg('orderBy', () => GroupOrder, { nullable: true }) orderBy?: GroupOrder,
   ) {
+    ctx.caller.need('groups:read');
     return ctx.services.groups.listInRealm(ctx, realm, { ...page, filter, orderBy });
   }
 }

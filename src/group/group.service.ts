@@ -62,6 +62,7 @@ export class GroupService {
 
   async create(ctx: Context, input: CreateGroupInput): Promise<GroupRow> {
     const realmUuid = expectGlobalId(input.realmId, 'Realm', ['input', 'realmId']);
+    ctx.caller.needIn('groups:write', realmUuid, ['input', 'realmId']);
     const values = {
       realmUuid,
       name: groupName(input.name, ['input', 'name']),
@@ -77,9 +78,9 @@ export class GroupService {
         { type: 'group.created', groupUuid: created.uuid, data: { group: { name: created.name, description: created.description } } },
       ]);
       if (memberIds.length === 0) return created;
-      await ctx.services.memberships.addInTransaction(tx, created, memberIds, ['input', 'memberIds']);
+      await ctx.services.memberships.addInTransaction(ctx, tx, created, memberIds, ['input', 'memberIds']);
       return readGroup(tx, created.uuid);
-    });
+    }, ctx.caller.actor);
     ctx.loaders.clearAll();
     return group;
   }
@@ -92,7 +93,7 @@ export class GroupService {
       description: groupDescription(input.description, ['input', 'description']),
     };
     const group = await withTransaction(this.dataSource, async (tx) => {
-      const current = await this.lockForChange(tx, uuid, ['input', 'id']);
+      const current = await this.lockReachable(ctx, tx, uuid, ['input', 'id']);
       if (expected !== undefined && expected !== current.version) {
         throw versionConflict('group', ['input', 'version'], expected, current.version);
       }
@@ -102,7 +103,7 @@ export class GroupService {
       const updated = await updateGroup(tx, uuid, changed);
       await appendEvents(tx, current.realmUuid, [{ type: 'group.updated', groupUuid: uuid, data: { changes: describeChanges(current, changed) } }]);
       return updated;
-    });
+    }, ctx.caller.actor);
     ctx.loaders.clearAll();
     return group;
   }
@@ -110,7 +111,7 @@ export class GroupService {
   async delete(ctx: Context, input: DeleteGroupInput): Promise<string> {
     const uuid = expectGlobalId(input.id, 'Group', ['input', 'id']);
     const group = await withTransaction(this.dataSource, async (tx) => {
-      const current = await this.lockForChange(tx, uuid, ['input', 'id']);
+      const current = await this.lockReachable(ctx, tx, uuid, ['input', 'id']);
       const memberUuids = await ctx.services.memberships.memberUuidsOf(tx, uuid);
       await deleteGroup(tx, uuid);
       // Its memberships go with it: subscribers to memberships hear of each.
@@ -119,7 +120,7 @@ export class GroupService {
         { type: 'group.deleted', groupUuid: uuid, data: { group: { name: current.name } } },
       ]);
       return current;
-    });
+    }, ctx.caller.actor);
     ctx.loaders.clearAll();
     return group.id;
   }
@@ -128,6 +129,13 @@ export class GroupService {
   async lockForChange(tx: Tx, uuid: string, path: InputPath): Promise<GroupRow> {
     const group = await lockGroup(tx, uuid);
     if (!group) throw notFound('group', path);
+    return group;
+  }
+
+  /** lockForChange, of a group the caller reaches (another realm's is not found). */
+  async lockReachable(ctx: Context, tx: Tx, uuid: string, path: InputPath): Promise<GroupRow> {
+    const group = await this.lockForChange(tx, uuid, path);
+    ctx.caller.mustReach(group.realmUuid, 'group', path);
     return group;
   }
 

@@ -16,7 +16,7 @@ export interface IdentityLoaders {
 
 export function createIdentityLoaders(db: Queryable, options: LoaderOptions): IdentityLoaders {
   return {
-    byUuid: rowLoader(options, (uuids) => findIdentitiesByUuid(db, uuids), (row) => row.uuid),
+    byUuid: rowLoader(options, (uuids) => findIdentitiesByUuid(db, uuids), (row) => row.uuid, (row) => row.realmUuid),
     ofRealm: new ListLoaders(
       options,
       (realmUuids, filter, ordering, request) => identityPagesByRealm(db, realmUuids, filter, ordering, request),

@@ -29,36 +29,43 @@ import {
 export class IdentityResolver {
   @FieldResolver(() => Realm)
   realm(@Root() identity: IdentityRow, @Ctx() ctx: Context) {
+    ctx.caller.need('realms:read');
     return ctx.services.realms.get(ctx, identity.realmUuid);
   }
 
   @Mutation(() => CreateIdentityPayload, { description: 'Creates an ACTIVE identity.' })
   async createIdentity(@Ctx() ctx: Context, @Arg('input', () => CreateIdentityInput) input: CreateIdentityInput) {
+    ctx.caller.need('identities:write');
     return { identity: await ctx.services.identities.create(ctx, input) };
   }
 
   @Mutation(() => UpdateIdentityPayload, { description: 'Changes the fields given; omitted fields stay as they are.' })
   async updateIdentity(@Ctx() ctx: Context, @Arg('input', () => UpdateIdentityInput) input: UpdateIdentityInput) {
+    ctx.caller.need('identities:write');
     return { identity: await ctx.services.identities.update(ctx, input) };
   }
 
   @Mutation(() => SuspendIdentityPayload, { description: 'ACTIVE → SUSPENDED.' })
   async suspendIdentity(@Ctx() ctx: Context, @Arg('input', () => SuspendIdentityInput) input: SuspendIdentityInput) {
+    ctx.caller.need('identities:write');
     return { identity: await ctx.services.identities.changeStatus(ctx, input, 'SUSPEND') };
   }
 
   @Mutation(() => ReactivateIdentityPayload, { description: 'SUSPENDED or DEPROVISIONED → ACTIVE.' })
   async reactivateIdentity(@Ctx() ctx: Context, @Arg('input', () => ReactivateIdentityInput) input: ReactivateIdentityInput) {
+    ctx.caller.need('identities:write');
     return { identity: await ctx.services.identities.changeStatus(ctx, input, 'REACTIVATE') };
   }
 
   @Mutation(() => DeprovisionIdentityPayload, { description: 'ACTIVE or SUSPENDED → DEPROVISIONED.' })
   async deprovisionIdentity(@Ctx() ctx: Context, @Arg('input', () => DeprovisionIdentityInput) input: DeprovisionIdentityInput) {
+    ctx.caller.need('identities:write');
     return { identity: await ctx.services.identities.changeStatus(ctx, input, 'DEPROVISION') };
   }
 
   @Mutation(() => DeleteIdentityPayload, { description: 'Deletes the identity and its memberships.' })
   async deleteIdentity(@Ctx() ctx: Context, @Arg('input', () => DeleteIdentityInput) input: DeleteIdentityInput) {
+    ctx.caller.need('identities:write');
     return { deletedIdentityId: await ctx.services.identities.delete(ctx, input) };
   }
 }
@@ -73,6 +80,7 @@ export class RealmIdentitiesResolver {
     @Arg('filter', () => IdentityFilter, { nullable: true }) filter?: IdentityFilter,
     @Arg('orderBy', () => IdentityOrder, { nullable: true }) orderBy?: IdentityOrder,
   ) {
+    ctx.caller.need('identities:read');
     return ctx.services.identities.listInRealm(ctx, realm, { ...page, filter, orderBy });
   }
 }

@@ -89,6 +89,7 @@ export class IdentityService {
 
   async create(ctx: Context, input: CreateIdentityInput): Promise<IdentityRow> {
     const realmUuid = expectGlobalId(input.realmId, 'Realm', ['input', 'realmId']);
+    ctx.caller.needIn('identities:write', realmUuid, ['input', 'realmId']);
     const source = input.source;
     const externalId = validate.optionalText(input.externalId, ['input', 'externalId'], 'The external ID', 256) ?? null;
     if (source === 'IDP' && externalId === null) {
@@ -115,7 +116,7 @@ export class IdentityService {
       const created = await insertIdentity(tx, values);
       await appendEvents(tx, realmUuid, [{ type: 'identity.created', identityUuid: created.uuid, data: { identity: identitySnapshot(created) } }]);
       return created;
-    });
+    }, ctx.caller.actor);
     ctx.loaders.clearAll();
     return identity;
   }
@@ -157,6 +158,7 @@ export class IdentityService {
       const groupUuids = await ctx.services.memberships.lockGroupsOf(tx, uuid);
       const current = await lockIdentity(tx, uuid);
       if (!current) throw notFound('identity', ['input', 'id'], input.id);
+      ctx.caller.mustReach(current.realmUuid, 'identity', ['input', 'id'], input.id);
       await deleteIdentity(tx, uuid);
       // Its memberships go with it: subscribers to memberships hear of each.
       await appendEvents(tx, current.realmUuid, [
@@ -164,7 +166,7 @@ export class IdentityService {
         { type: 'identity.deleted', identityUuid: uuid, data: { identity: identitySnapshot(current) } },
       ]);
       return current;
-    });
+    }, ctx.caller.actor);
     ctx.loaders.clearAll();
     return identity.id;
   }
@@ -199,6 +201,7 @@ export class IdentityService {
     const identity = await withTransaction(this.dataSource, async (tx) => {
       const current = await lockIdentity(tx, uuid);
       if (!current) throw notFound('identity', ['input', 'id']);
+      ctx.caller.mustReach(current.realmUuid, 'identity', ['input', 'id']);
       if (expected !== undefined && expected !== current.version) {
         throw versionConflict('identity', ['input', 'version'], expected, current.version);
       }
@@ -212,7 +215,7 @@ export class IdentityService {
           : { type: 'identity.updated', identityUuid: uuid, data: { changes: described } },
       ]);
       return updated;
-    });
+    }, ctx.caller.actor);
     ctx.loaders.clearAll();
     return identity;
   }

@@ -16,7 +16,7 @@ export interface InvitationLoaders {
 
 export function createInvitationLoaders(db: Queryable, options: LoaderOptions): InvitationLoaders {
   return {
-    byUuid: rowLoader(options, (uuids) => findInvitationsByUuid(db, uuids), (row) => row.uuid),
+    byUuid: rowLoader(options, (uuids) => findInvitationsByUuid(db, uuids), (row) => row.uuid, (row) => row.realmUuid),
     ofRealm: new ListLoaders(
       options,
       (realmUuids, filter, _ordering, request) => invitationPagesByRealm(db, realmUuids, filter, request),

@@ -22,11 +22,13 @@ import { Identity } from '../identity/identity.type';
 export class InvitationResolver {
   @FieldResolver(() => Realm)
   realm(@Root() invitation: InvitationRow, @Ctx() ctx: Context) {
+    ctx.caller.need('realms:read');
     return ctx.services.realms.get(ctx, invitation.realmUuid);
   }
 
   @FieldResolver(() => Identity, { nullable: true, description: 'The identity it made (INVITED until accepted); null once revoked, or deleted.' })
   identity(@Root() invitation: InvitationRow, @Ctx() ctx: Context) {
+    ctx.caller.need('identities:read');
     return ctx.services.invitations.identityOf(ctx, invitation);
   }
 
@@ -41,6 +43,7 @@ export class InvitationResolver {
     description: 'Creates an INVITED identity and a PENDING invitation, and emails its single-use link once committed.',
   })
   async inviteIdentity(@Ctx() ctx: Context, @Arg('input', () => InviteIdentityInput) input: InviteIdentityInput) {
+    ctx.caller.need('invitations:write');
     return { invitation: await ctx.services.invitations.invite(ctx, input) };
   }
 
@@ -53,6 +56,7 @@ export class InvitationResolver {
 
   @Mutation(() => RevokeInvitationPayload, { description: 'A PENDING or EXPIRED invitation → REVOKED: its link stops working and its INVITED identity is deleted.' })
   async revokeInvitation(@Ctx() ctx: Context, @Arg('input', () => RevokeInvitationInput) input: RevokeInvitationInput) {
+    ctx.caller.need('invitations:write');
     return { invitation: await ctx.services.invitations.revoke(ctx, input) };
   }
 
@@ -60,6 +64,7 @@ export class InvitationResolver {
     description: 'Emails a new link to a PENDING or EXPIRED invitation: the earlier links stop working and the expiry starts again.',
   })
   async resendInvitation(@Ctx() ctx: Context, @Arg('input', () => ResendInvitationInput) input: ResendInvitationInput) {
+    ctx.caller.need('invitations:write');
     return { invitation: await ctx.services.invitations.resend(ctx, input) };
   }
 }
@@ -74,6 +79,7 @@ export class RealmInvitationsResolver {
     @Arg('status', () => InvitationStatusEnum, { nullable: true, description: 'Only those in this status (as read: PENDING past `expiresAt` is EXPIRED).' })
     status?: InvitationStatus,
   ) {
+    ctx.caller.need('invitations:read');
     return ctx.services.invitations.listInRealm(ctx, realm, { ...page, status });
   }
 }

@@ -98,6 +98,7 @@ export class InvitationService {
    */
   async invite(ctx: Context, input: InviteIdentityInput): Promise<InvitationRow> {
     const realmUuid = expectGlobalId(input.realmId, 'Realm', ['input', 'realmId']);
+    ctx.caller.needIn('invitations:write', realmUuid, ['input', 'realmId']);
     const email = validate.email(input.email, ['input', 'email']);
     const fullName = validate.optionalText(input.fullName, ['input', 'fullName'], 'The full name', 256) ?? null;
     const phoneNumber = validate.phoneNumber(input.phoneNumber, ['input', 'phoneNumber']) ?? null;
@@ -146,7 +147,7 @@ export class InvitationService {
         { type: 'invitation.created', invitationUuid: uuid, identityUuid: identity.uuid, data: { email, role: input.role, expiresAt: created.expiresAt.toISOString() } },
       ]);
       return created;
-    });
+    }, ctx.caller.actor);
     this.afterEmailQueued(ctx);
     return invitation;
   }
@@ -172,7 +173,7 @@ export class InvitationService {
       const activated = await ctx.services.identities.activateInvited(tx, invitation.identityUuid!, { displayName, username });
       await appendEvents(tx, invitation.realmUuid, activated.events);
       for (const group of groups) {
-        await ctx.services.memberships.addInTransaction(tx, group, [activated.identity.id], ['input', 'token']);
+        await ctx.services.memberships.addInTransaction(ctx, tx, group, [activated.identity.id], ['input', 'token']);
       }
       await markAccepted(tx, invitation.uuid);
       // A message still queued (say, retrying) would now carry a used link.
@@ -181,7 +182,7 @@ export class InvitationService {
         { type: 'invitation.accepted', invitationUuid: invitation.uuid, identityUuid: activated.identity.uuid, data: {} },
       ]);
       return activated.identity;
-    });
+    }, ctx.caller.actor);
     ctx.loaders.clearAll();
     return identity;
   }
@@ -190,7 +191,7 @@ export class InvitationService {
   async revoke(ctx: Context, input: RevokeInvitationInput): Promise<InvitationRow> {
     const uuid = expectGlobalId(input.id, 'Invitation', ['input', 'id']);
     const invitation = await withTransaction(this.deps.dataSource, async (tx) => {
-      const current = await this.lockForChange(tx, uuid, input.id, 'REVOKE');
+      const current = await this.lockForChange(ctx, tx, uuid, input.id, 'REVOKE');
       // REVOKED first: a PENDING invitation must keep its identity (invitations_pending_identity_check).
       const revoked = await markRevoked(tx, uuid);
       const identityEvents = current.identityUuid
@@ -203,7 +204,7 @@ export class InvitationService {
       ]);
       // Deleting the identity set identity_id to null after `revoked` was read.
       return identityEvents.length > 0 ? { ...revoked, identityUuid: null } : revoked;
-    });
+    }, ctx.caller.actor);
     ctx.loaders.clearAll();
     return invitation;
   }
@@ -217,7 +218,7 @@ export class InvitationService {
     const expiresInHours = this.hours(input.expiresInHours);
     const { token, hash } = newInvitationToken();
     const invitation = await withTransaction(this.deps.dataSource, async (tx) => {
-      const current = await this.lockForChange(tx, uuid, input.id, 'RESEND');
+      const current = await this.lockForChange(ctx, tx, uuid, input.id, 'RESEND');
       if (!current.identityUuid) {
         throw new AppError(ErrorCode.INVITATION_NOT_PENDING, 'The identity this invitation made was deleted; invite the address again instead.', ['input', 'id']);
       }
@@ -230,7 +231,7 @@ export class InvitationService {
         { type: 'invitation.resent', invitationUuid: uuid, identityUuid: current.identityUuid, data: { expiresAt: renewed.expiresAt.toISOString() } },
       ]);
       return renewed;
-    });
+    }, ctx.caller.actor);
     this.afterEmailQueued(ctx);
     return invitation;
   }
@@ -308,9 +309,10 @@ export class InvitationService {
     }
   }
 
-  private async lockForChange(tx: Tx, uuid: string, id: string, action: InvitationAction): Promise<InvitationRow> {
+  private async lockForChange(ctx: Context, tx: Tx, uuid: string, id: string, action: InvitationAction): Promise<InvitationRow> {
     const current = await lockInvitation(tx, uuid);
     if (!current) throw notFound('invitation', ['input', 'id'], id);
+    ctx.caller.mustReach(current.realmUuid, 'invitation', ['input', 'id'], id);
     this.check(current, action, ['input', 'id']);
     return current;
   }

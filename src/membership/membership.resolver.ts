@@ -18,17 +18,20 @@ export class GroupMembersResolver {
     @Args(() => PageArgsType) page: PageArgsType,
     @Arg('filter', () => MemberFilter, { nullable: true }) filter?: MemberFilter,
   ) {
+    ctx.caller.need('identities:read');
     return ctx.services.memberships.membersOf(ctx, group, { ...page, filter });
   }
 
   @Mutation(() => AddGroupMembersPayload, { description: 'Adds 1 to 1 000 identities of the group’s realm; existing members are left as they are.' })
   async addGroupMembers(@Ctx() ctx: Context, @Arg('input', () => AddGroupMembersInput) input: AddGroupMembersInput) {
+    ctx.caller.need('groups:write');
     const { group, identities } = await ctx.services.memberships.add(ctx, input);
     return { group, addedMembers: identities };
   }
 
   @Mutation(() => RemoveGroupMembersPayload, { description: 'Removes 1 to 1 000 identities; non-members are ignored.' })
   async removeGroupMembers(@Ctx() ctx: Context, @Arg('input', () => RemoveGroupMembersInput) input: RemoveGroupMembersInput) {
+    ctx.caller.need('groups:write');
     const { group, identities } = await ctx.services.memberships.remove(ctx, input);
     return { group, removedMembers: identities };
   }
@@ -38,6 +41,7 @@ export class GroupMembersResolver {
 export class IdentityGroupsResolver {
   @FieldResolver(() => IdentityGroupConnection, { description: 'The groups the identity belongs to, in the order it joined them (groups joined at the same instant come in ID order).' })
   groups(@Root() identity: IdentityRow, @Ctx() ctx: Context, @Args(() => PageArgsType) page: PageArgsType) {
+    ctx.caller.need('groups:read');
     return ctx.services.memberships.groupsOf(ctx, identity, page);
   }
 }

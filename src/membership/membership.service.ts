@@ -69,10 +69,10 @@ export class MembershipService {
     const groupUuid = expectGlobalId(input.groupId, 'Group', ['input', 'groupId']);
     idBatch(input.identityIds, ['input', 'identityIds']);
     const { group, changed } = await withTransaction(this.dataSource, async (tx) => {
-      const current = await ctx.services.groups.lockForChange(tx, groupUuid, ['input', 'groupId']);
-      const added = await this.addInTransaction(tx, current, input.identityIds, ['input', 'identityIds']);
+      const current = await ctx.services.groups.lockReachable(ctx, tx, groupUuid, ['input', 'groupId']);
+      const added = await this.addInTransaction(ctx, tx, current, input.identityIds, ['input', 'identityIds']);
       return { group: { ...current, memberCount: current.memberCount + added.length }, changed: added };
-    });
+    }, ctx.caller.actor);
     return this.afterChange(ctx, group, changed);
   }
 
@@ -81,11 +81,11 @@ export class MembershipService {
     idBatch(input.identityIds, ['input', 'identityIds']);
     const identityUuids = this.uuidsOf(input.identityIds, ['input', 'identityIds']);
     const { group, changed } = await withTransaction(this.dataSource, async (tx) => {
-      const current = await ctx.services.groups.lockForChange(tx, groupUuid, ['input', 'groupId']);
+      const current = await ctx.services.groups.lockReachable(ctx, tx, groupUuid, ['input', 'groupId']);
       const removed = await deleteMemberships(tx, groupUuid, identityUuids);
       await appendEvents(tx, current.realmUuid, membershipEvents('membership.removed', groupUuid, removed));
       return { group: { ...current, memberCount: current.memberCount - removed.length }, changed: removed };
-    });
+    }, ctx.caller.actor);
     return this.afterChange(ctx, group, changed);
   }
 
@@ -93,13 +93,15 @@ export class MembershipService {
    * Adds identities to a group that the caller has locked: all of them or, when one does not
    * exist or belongs to another realm, none. Returns the uuids of those that were not members yet.
    */
-  async addInTransaction(tx: Tx, group: GroupRow, identityIds: readonly string[], path: InputPath): Promise<string[]> {
+  async addInTransaction(ctx: Context, tx: Tx, group: GroupRow, identityIds: readonly string[], path: InputPath): Promise<string[]> {
     const identityUuids = this.uuidsOf(identityIds, path);
     const realms = new Map((await lockIdentityRealms(tx, identityUuids)).map((row) => [row.uuid, row.realmUuid]));
     identityUuids.forEach((uuid, index) => {
       const realmUuid = realms.get(uuid);
       if (realmUuid === undefined) throw notFound('identity', [...path, index], identityIds[index]);
       if (realmUuid !== group.realmUuid) {
+        // An identity of a realm the caller does not reach does not exist, for the caller.
+        if (!ctx.caller.reaches(realmUuid)) throw notFound('identity', [...path, index], identityIds[index]);
         throw new AppError(ErrorCode.CROSS_REALM, `The identity "${identityIds[index]}" belongs to another realm than the group.`, [...path, index]);
       }
     });

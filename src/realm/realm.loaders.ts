@@ -10,7 +10,7 @@ export interface RealmLoaders {
 
 export function createRealmLoaders(db: Queryable, options: LoaderOptions): RealmLoaders {
   return {
-    byUuid: rowLoader(options, (uuids) => findRealmsByUuid(db, uuids), (row) => row.uuid),
-    byName: rowLoader(options, (names) => findRealmsByName(db, names), (row) => row.name),
+    byUuid: rowLoader(options, (uuids) => findRealmsByUuid(db, uuids), (row) => row.uuid, (row) => row.uuid),
+    byName: rowLoader(options, (names) => findRealmsByName(db, names), (row) => row.name, (row) => row.uuid),
   };
 }

@@ -40,18 +40,19 @@ export function findRealmsByName(db: Queryable, names: readonly string[]): Promi
   return db.query(`SELECT ${columns} FROM realms r WHERE r.name = ANY($1::text[])`, [names]);
 }
 
-export function findRealmPage(db: Queryable, request: PageRequest): Promise<Array<RealmRow & { __cursor: string[] }>> {
-  const params: unknown[] = [];
+/** A page of all realms, or of the one a realm-bound token reaches (`onlyUuid`). */
+export function findRealmPage(db: Queryable, request: PageRequest, onlyUuid: string | null): Promise<Array<RealmRow & { __cursor: string[] }>> {
+  const params: unknown[] = [onlyUuid];
   const keyset = keysetSql(realmOrdering, request, params);
   return db.query(
     `SELECT ${columns}, ${keyset.cursorValues} AS "__cursor" FROM realms r
-      WHERE ${keyset.predicate} ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`,
+      WHERE ($1::uuid IS NULL OR r.id = $1) AND ${keyset.predicate} ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`,
     params,
   );
 }
 
-export async function countRealms(db: Queryable): Promise<number> {
-  const [row] = await db.query(`SELECT count(*)::integer AS count FROM realms`);
+export async function countRealms(db: Queryable, onlyUuid: string | null): Promise<number> {
+  const [row] = await db.query(`SELECT count(*)::integer AS count FROM realms WHERE ($1::uuid IS NULL OR id = $1)`, [onlyUuid]);
   return row.count;
 }
 

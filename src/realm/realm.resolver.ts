@@ -8,6 +8,7 @@ import { CreateRealmPayload, DeleteRealmPayload, Realm, RealmConnection, UpdateR
 export class RealmResolver {
   @Query(() => RealmConnection, { description: 'All realms, by name.' })
   realms(@Ctx() ctx: Context, @Args(() => PageArgsType) page: PageArgsType) {
+    ctx.caller.need('realms:read');
     return ctx.services.realms.list(ctx, page);
   }
 
@@ -17,21 +18,25 @@ export class RealmResolver {
     @Arg('id', () => ID, { nullable: true }) id?: string,
     @Arg('name', () => String, { nullable: true }) name?: string,
   ) {
+    ctx.caller.need('realms:read');
     return ctx.services.realms.find(ctx, { id, name });
   }
 
   @Mutation(() => CreateRealmPayload)
   async createRealm(@Ctx() ctx: Context, @Arg('input', () => CreateRealmInput) input: CreateRealmInput) {
+    ctx.caller.needAllRealms('realms:write');
     return { realm: await ctx.services.realms.create(ctx, input) };
   }
 
   @Mutation(() => UpdateRealmPayload, { description: 'Changes the fields given; omitted fields stay as they are.' })
   async updateRealm(@Ctx() ctx: Context, @Arg('input', () => UpdateRealmInput) input: UpdateRealmInput) {
+    ctx.caller.need('realms:write');
     return { realm: await ctx.services.realms.update(ctx, input) };
   }
 
   @Mutation(() => DeleteRealmPayload, { description: 'Deletes the realm with all its identities, groups and memberships.' })
   async deleteRealm(@Ctx() ctx: Context, @Arg('input', () => DeleteRealmInput) input: DeleteRealmInput) {
+    ctx.caller.needAllRealms('realms:write');
     return { deletedRealmId: await ctx.services.realms.delete(ctx, input) };
   }
 }

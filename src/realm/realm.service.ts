@@ -46,10 +46,11 @@ export class RealmService {
 
   async list(ctx: Context, args: PageArgs): Promise<ConnectionData<{ cursor: string; node: RealmRow }>> {
     const request = pageRequest(args, realmOrdering, ctx.limits);
-    const rows = await findRealmPage(this.dataSource, request);
+    const only = ctx.caller.realmUuid;
+    const rows = await findRealmPage(this.dataSource, request, only);
     return {
       ...toPage(rows, realmOrdering, request, (node, cursor) => ({ cursor, node })),
-      totalCount: () => countRealms(this.dataSource),
+      totalCount: () => countRealms(this.dataSource, only),
     };
   }
 
@@ -66,13 +67,14 @@ export class RealmService {
       displayName: requiredText(input.displayName, ['input', 'displayName'], 'The display name', 128),
       description: optionalText(input.description, ['input', 'description'], 'The description', 1000) ?? null,
     };
-    const realm = await withTransaction(this.dataSource, (tx) => insertRealm(tx, values));
+    const realm = await withTransaction(this.dataSource, (tx) => insertRealm(tx, values), ctx.caller.actor);
     ctx.loaders.clearAll();
     return realm;
   }
 
   async update(ctx: Context, input: UpdateRealmInput): Promise<RealmRow> {
     const uuid = expectGlobalId(input.id, 'Realm', ['input', 'id']);
+    ctx.caller.needIn('realms:write', uuid, ['input', 'id']);
     const expected = validVersion(input.version, ['input', 'version']);
     const changes = {
       name: input.name == null ? undefined : realmName(input.name, ['input', 'name']),
@@ -86,7 +88,7 @@ export class RealmService {
       }
       const changed = differing(current, changes);
       return nothingChanges(changed) ? current : updateRealm(tx, uuid, changed);
-    });
+    }, ctx.caller.actor);
     ctx.loaders.clearAll();
     return after;
   }
@@ -98,7 +100,7 @@ export class RealmService {
       await deleteRealm(tx, uuid);
       await notifyRealmDeleted(tx, uuid);
       return current;
-    });
+    }, ctx.caller.actor);
     ctx.loaders.clearAll();
     return realm.id;
   }

@@ -14,6 +14,7 @@ import { InvitationResolver, RealmInvitationsResolver } from '../invitation/invi
 import { GroupMembersResolver, IdentityGroupsResolver } from '../membership/membership.resolver';
 import { RealmResolver } from '../realm/realm.resolver';
 import { NodeResolver } from '../server/node.resolver';
+import { ApiTokenResolver } from '../token/api-token.resolver';
 
 export const resolvers = [
   NodeResolver,
@@ -31,6 +32,7 @@ export const resolvers = [
   MembershipEventRelationsResolver,
   RealmEventInvitationResolver,
   InvitationEventResolver,
+  ApiTokenResolver,
 ] as const;
 
 /**

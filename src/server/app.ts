@@ -24,10 +24,14 @@ import { eventRetentionJob } from '../events/retention.job';
 import { InvitationExpiryJob } from '../invitation/invitation-expiry.job';
 import type { Logger } from '../logger';
 import type { Context } from './context';
+import { createRequestLimits, logClientProtocolErrors, withLimitCode } from './limits';
 import { bodyErrorResponse, formatError, isUnexpected } from './errors';
 import { Loaders } from './loaders';
 import { startJobs, type Job, type Jobs } from './jobs';
+import { authenticationPlugin, LiveConnections, unauthorizedClose } from './auth';
+import { unauthenticated, type Caller } from './caller';
 import { createServices } from './services';
+import { authenticate } from '../token/api-token.service';
 
 export interface App {
   readonly httpServer: Server;
@@ -51,6 +55,7 @@ export async function createApp(options: {
   const { schema, dataSource, config, logger } = options;
   let jobs: Jobs | undefined;
   let boundPort: number | undefined;
+  const liveConnections = new LiveConnections(dataSource, logger);
   const relay = new EventRelay(dataSource, connectionUrl(dataSource), logger, { bufferLimit: 1000, pollIntervalMs: 5000 });
   await relay.start();
   const services = createServices({
@@ -60,34 +65,56 @@ export async function createApp(options: {
     logger,
     wakeJob: (name) => jobs?.wake(name),
     publicUrl: () => config.publicUrl ?? `http://localhost:${boundPort ?? config.port}`,
+    tokenRevoked: (uuid) => liveConnections.end(uuid),
   });
   const backgroundJobs: Job[] = [
     eventRetentionJob(dataSource, config.eventRetentionDays),
     new InvitationExpiryJob(services.invitations),
     new EmailDeliveryJob(dataSource, createEmailTransport(config, logger), logger),
+    liveConnections.sweepJob(),
   ];
   const limits = { maxPageSize: config.maxPageSize, defaultPageSize: config.defaultPageSize };
-  const newContext = (requestId: string, cache: boolean): Context => ({
+  const newContext = (requestId: string, caller: Caller, cache: boolean): Context => ({
     requestId,
-    loaders: new Loaders(dataSource, { cache }),
+    caller,
+    loaders: new Loaders(dataSource, { cache, caller }),
     services,
     limits,
   });
 
+  const requestLimits = createRequestLimits(schema, config);
   const app = express();
   const httpServer = createServer(app);
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: requestLimits.maxWsMessageBytes });
   const wsCleanup = useServer<Record<string, unknown>, { requestIds?: Map<string, string> }>(
     {
       schema,
-      // Once per operation. A subscription's context outlives its events: its loaders do not cache.
-      context: (ctx, id, _payload, args) => {
+      // The token comes in connection_init's payload, as `authorization: "Bearer <token>"`.
+      onConnect: async (ctx) => {
+        if (!requestLimits.ws.admit(ctx)) return false;
+        try {
+          const caller = await authenticate(dataSource, ctx.connectionParams?.authorization);
+          if (caller.token === null) throw unauthenticated('Send `authorization: "Bearer <token>"` in connection_init.');
+          liveConnections.add(caller.token.uuid, ctx.extra.socket);
+          return true;
+        } catch (error) {
+          ctx.extra.socket.close(unauthorizedClose, error instanceof Error ? error.message : 'Unauthorized');
+          return false;
+        }
+      },
+      // Once per operation, authenticated again so that a revoked token runs nothing new. A
+      // subscription's context outlives its events: its loaders do not cache.
+      context: async (ctx, id, _payload, args) => {
         const requestId = randomUUID();
         (ctx.extra.requestIds ??= new Map()).set(id, requestId);
         const operation = getOperationAST(args.document, args.operationName);
-        return newContext(requestId, operation?.operation !== 'subscription');
+        const caller = await authenticate(dataSource, ctx.connectionParams?.authorization);
+        return newContext(requestId, caller, operation?.operation !== 'subscription');
       },
+      // The limits Apollo applies over HTTP (tokens, depth, aliases, cost, rate), before any resolver.
+      onSubscribe: (ctx, _id, payload) => requestLimits.ws.prepare(ctx, payload),
+      onClose: (ctx) => requestLimits.ws.release(ctx),
       onNext: (ctx, id, _payload, _args, result) => {
         if (!result.errors) return;
         const requestId = ctx.extra.requestIds?.get(id) ?? randomUUID();
@@ -99,6 +126,7 @@ export async function createApp(options: {
     },
     wsServer,
   );
+  wsServer.on('connection', (socket) => logClientProtocolErrors(socket, logger));
 
   const requestIdPlugin: ApolloServerPlugin<Context> = {
     async requestDidStart() {
@@ -118,9 +146,11 @@ export async function createApp(options: {
     // main.ts owns shutdown; Apollo's own handler would re-raise the signal and exit with 143.
     stopOnTerminationSignals: false,
     hideSchemaDetailsFromClientErrors: !config.introspection,
+    parseOptions: requestLimits.parseOptions,
+    validationRules: requestLimits.validationRules,
     // formatError has no context; the request ID is attached in the `didEncounterErrors` hook below.
     formatError: (formatted, error) =>
-      error instanceof GraphQLError ? formatError(error, requestIdOf(error), logger) : formatted,
+      error instanceof GraphQLError ? formatError(withLimitCode(error), requestIdOf(error), logger) : formatted,
     plugins: [
       // Apollo installs cache control implicitly, wrapping every field: 43 % of nested-read throughput.
       ApolloServerPluginCacheControlDisabled(),
@@ -131,6 +161,8 @@ export async function createApp(options: {
         },
       },
       requestIdPlugin,
+      requestLimits.apolloPlugin,
+      authenticationPlugin,
       {
         async requestDidStart() {
           return {
@@ -157,9 +189,11 @@ export async function createApp(options: {
   });
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    ...requestLimits.http,
+    express.json({ limit: requestLimits.maxBodyBytes }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => newContext(headerRequestId(req.headers['x-request-id']) ?? randomUUID(), true),
+      context: async ({ req }) =>
+        newContext(headerRequestId(req.headers['x-request-id']) ?? randomUUID(), await authenticate(dataSource, req.headers.authorization), true),
     }),
   );
 

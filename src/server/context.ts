@@ -1,10 +1,12 @@
 import type { PageLimits } from '../common/pagination';
+import type { Caller } from './caller';
 import type { Loaders } from './loaders';
 import type { Services } from './services';
 
 /** Built once per HTTP request, and once per subscription. */
 export interface Context {
   readonly requestId: string;
+  readonly caller: Caller;
   readonly loaders: Loaders;
   readonly services: Services;
   readonly limits: PageLimits;

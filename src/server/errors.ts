@@ -33,17 +33,27 @@ export function formatError(error: GraphQLError, requestId: string, logger: Logg
 }
 
 /** A request body that is not JSON, or too large, gets a GraphQL-shaped error, not Express's HTML page. */
-export function bodyErrorResponse(error: { type?: string; status?: number }): { status: number; body: unknown } {
-  const tooLarge = error.type === 'entity.too.large';
+export function bodyErrorResponse(error: { type?: string; status?: number; limit?: number; length?: number }): { status: number; body: unknown } {
+  if (error.type === 'entity.too.large') {
+    // body-parser knows the size when the client declared it (Content-Length); otherwise it stopped reading at the limit.
+    const message =
+      error.length !== undefined
+        ? `The request body is ${error.length} bytes; the server accepts at most ${error.limit} (MAX_BODY_BYTES).`
+        : `The request body is larger than the ${error.limit} bytes the server accepts (MAX_BODY_BYTES).`;
+    return {
+      status: 413,
+      body: {
+        errors: [
+          {
+            message,
+            extensions: { code: ErrorCode.BODY_TOO_LARGE, limit: error.limit },
+          },
+        ],
+      },
+    };
+  }
   return {
-    status: tooLarge ? 413 : 400,
-    body: {
-      errors: [
-        {
-          message: tooLarge ? 'The request body is larger than the server accepts.' : 'The request body is not valid JSON.',
-          extensions: { code: 'BAD_REQUEST' },
-        },
-      ],
-    },
+    status: 400,
+    body: { errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] },
   };
 }

@@ -6,8 +6,12 @@ import { createIdentityLoaders, type IdentityLoaders } from '../identity/identit
 import { createInvitationLoaders, type InvitationLoaders } from '../invitation/invitation.loaders';
 import { createMembershipLoaders, type MembershipLoaders } from '../membership/membership.loaders';
 import { createRealmLoaders, type RealmLoaders } from '../realm/realm.loaders';
+import { createApiTokenLoaders, type ApiTokenLoaders } from '../token/api-token.loaders';
 
-/** A fresh set per request (never at module scope), so no request sees another's cache. */
+/**
+ * A fresh set per request (never at module scope), so no request sees another's cache, scoped to
+ * the caller's realm inside every batch.
+ */
 export class Loaders {
   realms: RealmLoaders;
   identities: IdentityLoaders;
@@ -15,6 +19,7 @@ export class Loaders {
   memberships: MembershipLoaders;
   invitations: InvitationLoaders;
   emails: EmailLoaders;
+  tokens: ApiTokenLoaders;
 
   constructor(
     private readonly db: Queryable,
@@ -31,5 +36,6 @@ export class Loaders {
     this.memberships = createMembershipLoaders(this.db, this.options);
     this.invitations = createInvitationLoaders(this.db, this.options);
     this.emails = createEmailLoaders(this.db, this.options);
+    this.tokens = createApiTokenLoaders(this.db, this.options);
   }
 }

@@ -2,9 +2,18 @@ import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { AppError, ErrorCode, invalidInput } from '../common/errors';
 import { parseGlobalId, type NodeType } from '../common/global-id';
 import { Node } from '../common/node.type';
+import type { Scope } from '../token/scopes';
 import type { Context } from './context';
 
 const maxNodes = 1000;
+
+const readScopes: Record<NodeType, Scope> = {
+  Realm: 'realms:read',
+  Identity: 'identities:read',
+  Group: 'groups:read',
+  Invitation: 'invitations:read',
+  ApiToken: 'tokens:write',
+};
 
 function fetchNode(ctx: Context, id: string, path: ReadonlyArray<string | number>) {
   const parsed = parseGlobalId(id);
@@ -14,7 +23,10 @@ function fetchNode(ctx: Context, id: string, path: ReadonlyArray<string | number
     Identity: (uuid) => ctx.services.identities.get(ctx, uuid),
     Group: (uuid) => ctx.services.groups.get(ctx, uuid),
     Invitation: (uuid) => ctx.services.invitations.get(ctx, uuid),
+    ApiToken: (uuid) => ctx.services.tokens.get(ctx, uuid),
   };
+  // The scope of the type asked for; another realm's object is simply not found (the loaders).
+  ctx.caller.need(readScopes[parsed.type]);
   return fetchers[parsed.type](parsed.uuid);
 }
 

@@ -9,6 +9,7 @@ import { IdentityService } from '../identity/identity.service';
 import { InvitationService } from '../invitation/invitation.service';
 import { MembershipService } from '../membership/membership.service';
 import { RealmService } from '../realm/realm.service';
+import { ApiTokenService } from '../token/api-token.service';
 
 /** The domain services: created once per process, they take the request context first. */
 export interface Services {
@@ -19,6 +20,7 @@ export interface Services {
   events: EventService;
   invitations: InvitationService;
   emails: EmailService;
+  tokens: ApiTokenService;
 }
 
 /** What services are built from: created once in createApp. */
@@ -32,6 +34,8 @@ export interface ServiceDeps {
   publicUrl(): string;
   /** This instance's delivery of committed events to its subscribers. */
   relay: EventRelay;
+  /** Ends this instance's live connections made with a token just revoked. */
+  tokenRevoked(uuid: string): void;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -43,6 +47,7 @@ export function createServices(deps: ServiceDeps): Services {
     groups: new GroupService(dataSource),
     memberships: new MembershipService(dataSource),
     events: new EventService(dataSource, deps.relay),
+    tokens: new ApiTokenService(dataSource, deps.tokenRevoked),
     invitations: new InvitationService(deps, emails),
     emails,
   };

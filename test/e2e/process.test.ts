@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { startTestServer } from '../helpers/server';
+import { startTestServer, testAdminToken } from '../helpers/server';
 import { subscribe } from '../helpers/subscription';
 import { freePort } from '../helpers/net';
 
@@ -26,7 +26,7 @@ interface Running {
 function start(env: Record<string, string>): Promise<Running> {
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` (npm test does it first).`);
   const child = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ADMIN_TOKEN: testAdminToken, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
@@ -44,8 +44,12 @@ function start(env: Record<string, string>): Promise<Running> {
   });
 }
 
-async function query(url: string, document: string): Promise<any> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: document }) });
+async function query(url: string, document: string, token = testAdminToken): Promise<any> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: document }),
+  });
   return response.json();
 }
 
@@ -85,7 +89,12 @@ describe('the server process with DATABASE_URL', () => {
   test('a process killed right after a commit loses no event: a subscriber that resumes elsewhere gets it', async () => {
     const doomed = await start({ DATABASE_URL: db.url });
     const realm = (await query(doomed.url, 'mutation { createRealm(input: { name: "doomed", displayName: "D" }) { realm { id lastEventCursor } } }')).data.createRealm.realm;
-    const client = createClient({ url: doomed.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    const client = createClient({
+      url: doomed.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${testAdminToken}` },
+    });
     const received: Array<{ id: string; cursor: string; type: string }> = [];
     const lost = new Promise<void>((resolve) =>
       client.subscribe(
@@ -114,6 +123,24 @@ describe('the server process with DATABASE_URL', () => {
       expect(all.map((event) => event.type)).toEqual(['GROUP_CREATED', 'GROUP_CREATED']);
     } finally {
       await survivor.close();
+    }
+  });
+
+  test('the first start without ADMIN_TOKEN prints an admin token once, and it works', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const first = await start({ DATABASE_URL: fresh.url, ADMIN_TOKEN: '' });
+      const token = first.output.join('\n').match(/\b(rg_[A-Za-z0-9_-]{43})\b/)?.[1];
+      expect(token).toBeDefined();
+      expect(await query(first.url, '{ realms { totalCount } }', token)).toEqual({ data: { realms: { totalCount: 0 } } });
+      first.child.kill('SIGTERM');
+      await first.exited;
+      const second = await start({ DATABASE_URL: fresh.url, ADMIN_TOKEN: '' });
+      expect(second.output.join('\n')).not.toMatch(/rg_[A-Za-z0-9_-]{43}/);
+      second.child.kill('SIGTERM');
+      await second.exited;
+    } finally {
+      await fresh.drop();
     }
   });
 

@@ -21,10 +21,12 @@ describe('HTTP', () => {
 
   test('GET serves queries (with a CSRF preflight header) and refuses simple cross-site GETs', async () => {
     const query = encodeURIComponent('{ realms(first: 1) { totalCount } }');
-    const allowed = await fetch(`${server.url}?query=${query}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const allowed = await fetch(`${server.url}?query=${query}`, {
+      headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${server.adminToken}` },
+    });
     expect(allowed.status).toBe(200);
     expect(await allowed.json()).toEqual({ data: { realms: { totalCount: expect.any(Number) } } });
-    const simple = await fetch(`${server.url}?query=${query}`);
+    const simple = await fetch(`${server.url}?query=${query}`, { headers: { authorization: `Bearer ${server.adminToken}` } });
     expect(simple.status).toBe(400);
   });
 

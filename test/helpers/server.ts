@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { getSchema } from '../../src/schema/build';
 import { createApp, type App } from '../../src/server/app';
+import { bootstrapTokens } from '../../src/token/bootstrap';
 import { createTestDatabase, type TestDatabase } from './database';
 
 export interface GraphQLResponse<T = any> {
@@ -15,19 +16,27 @@ export interface GraphQLResponse<T = any> {
 }
 
 export interface TestServer {
+  /** An all-realms token with every scope (ADMIN_TOKEN), sent by default. */
+  readonly adminToken: string;
   readonly url: string;
   readonly wsUrl: string;
   readonly db: TestDatabase;
   readonly logs: string[];
-  /** POSTs an operation to /graphql over real HTTP. */
+  /** POSTs an operation to /graphql over real HTTP, with the admin token unless `headers.authorization` says otherwise ('' for none). */
   graphql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   /** Like `graphql`, but fails the test on any error and returns `data`. */
   ok<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** How many SQL statements `work` sent. */
   countStatements(work: () => Promise<unknown>): Promise<number>;
-  wsClient(): WsClient;
+  /** A graphql-ws client; with the admin token unless another (or null: none) is given. */
+  wsClient(token?: string | null): WsClient;
+  /** A new API token through the API, e.g. read-only or bound to one realm. */
+  createToken(scopes: string[], realmId?: string): Promise<{ id: string; token: string }>;
   close(): Promise<void>;
 }
+
+/** The ADMIN_TOKEN every test server is given (at least 24 characters, as the config demands). */
+export const testAdminToken = 'rg_test_admin_token_0123456789abcdef';
 
 export interface TestServerOptions {
   maxPageSize?: number;
@@ -45,6 +54,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const ownDatabase = options.db === undefined;
   const db = options.db ?? (await createTestDatabase());
   const logs: string[] = [];
+  const adminToken = options.env?.ADMIN_TOKEN ?? testAdminToken;
+  await bootstrapTokens(db.dataSource, adminToken);
   const app: App = await createApp({
     schema: await getSchema(),
     dataSource: ownDatabase ? db.dataSource : await db.newDataSource(),
@@ -53,6 +64,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       MAX_PAGE_SIZE: String(options.maxPageSize ?? 100),
       DEFAULT_PAGE_SIZE: String(options.defaultPageSize ?? 20),
       JOB_INTERVAL_MS: '100',
+      ADMIN_TOKEN: adminToken,
       ...options.env,
     }),
     logger: createLogger('info', (line) => logs.push(line)),
@@ -64,9 +76,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const clients: WsClient[] = [];
 
   const graphql = async (query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const sent: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${adminToken}`, ...headers };
+    if (sent.authorization === '') delete sent.authorization;
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: sent,
       body: JSON.stringify({ query, variables }),
     });
     const body = (await response.json()) as { data?: unknown; errors?: GraphQLResponse['errors'] };
@@ -74,6 +88,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   };
 
   return {
+    adminToken,
     url,
     wsUrl,
     db,
@@ -89,10 +104,24 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await work();
       return db.statements.count - before;
     },
-    wsClient: () => {
-      const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    wsClient: (token = adminToken) => {
+      const client = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: true,
+        connectionParams: token === null ? {} : { authorization: `Bearer ${token}` },
+      });
       clients.push(client);
       return client;
+    },
+    createToken: async (scopes, realmId) => {
+      const result = await graphql(
+        `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { apiToken { id } token } }`,
+        { input: { name: `test ${scopes.join(' ')}`, scopes, realmId } },
+      );
+      if (result.errors) throw new Error(`createApiToken: ${JSON.stringify(result.errors)}`);
+      return { id: result.data.createApiToken.apiToken.id, token: result.data.createApiToken.token };
     },
     close: async () => {
       await Promise.all(clients.map((client) => client.dispose()));

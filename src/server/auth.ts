@@ -1,0 +1,95 @@
+import { getOperationAST, Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { WebSocket } from 'ws';
+import type { Queryable } from '../db/queryable';
+import type { Logger } from '../logger';
+import { usableTokenUuids } from '../token/api-token.repository';
+import { unauthenticated } from './caller';
+import type { Context } from './context';
+import type { Job } from './jobs';
+
+/**
+ * What a request without a token may ask: accepting an invitation (the invitation's token is the
+ * credential) and, where introspection is on, the schema itself.
+ */
+const anonymousRootFields = new Set(['acceptInvitation', '__schema', '__type', '__typename']);
+
+export function anonymousMayRun(document: DocumentNode, operationName: string | null | undefined): boolean {
+  const operation = getOperationAST(document, operationName);
+  return operation != null && onlyAnonymousFields(operation.selectionSet, document);
+}
+
+function onlyAnonymousFields(selectionSet: SelectionSetNode, document: DocumentNode): boolean {
+  return selectionSet.selections.every((selection) => {
+    if (selection.kind === Kind.FIELD) return anonymousRootFields.has(selection.name.value);
+    if (selection.kind === Kind.INLINE_FRAGMENT) return onlyAnonymousFields(selection.selectionSet, document);
+    const fragment = document.definitions.find(
+      (definition) => definition.kind === Kind.FRAGMENT_DEFINITION && definition.name.value === selection.name.value,
+    );
+    return fragment?.kind === Kind.FRAGMENT_DEFINITION && onlyAnonymousFields(fragment.selectionSet, document);
+  });
+}
+
+/** A request without a token asking for more than that gets UNAUTHENTICATED (401) and no data. */
+export const authenticationPlugin: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ contextValue, document, operationName }) {
+        if (contextValue.caller.token === null && !anonymousMayRun(document, operationName)) {
+          throw unauthenticated('This needs an API token: send `Authorization: Bearer <token>`.');
+        }
+      },
+    };
+  },
+};
+
+/** graphql-ws close code for a connection without a usable token (4401 Unauthorized). */
+export const unauthorizedClose = 4401;
+/** … and for one whose token was revoked or expired while it was open (4403 Forbidden). */
+export const tokenEndedClose = 4403;
+
+/**
+ * This instance's WebSocket connections by token, so that a revoked or expired token's live
+ * subscriptions end: at once when it is revoked here, within one job interval when elsewhere.
+ */
+export class LiveConnections {
+  private readonly byToken = new Map<string, Set<WebSocket>>();
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly logger: Logger,
+  ) {}
+
+  add(tokenUuid: string, socket: WebSocket): void {
+    let sockets = this.byToken.get(tokenUuid);
+    if (!sockets) this.byToken.set(tokenUuid, (sockets = new Set()));
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      if (sockets.size === 0 && this.byToken.get(tokenUuid) === sockets) this.byToken.delete(tokenUuid);
+    });
+  }
+
+  end(tokenUuid: string): void {
+    for (const socket of this.byToken.get(tokenUuid) ?? []) socket.close(tokenEndedClose, 'The API token was revoked or has expired.');
+    this.byToken.delete(tokenUuid);
+  }
+
+  /** The job that ends the connections of tokens revoked on other instances, or expired. */
+  sweepJob(): Job {
+    return {
+      name: 'token-sweep',
+      run: async () => {
+        const tokens = [...this.byToken.keys()];
+        if (tokens.length === 0) return;
+        const usable = await usableTokenUuids(this.db, tokens);
+        for (const token of tokens) {
+          if (!usable.has(token)) {
+            this.logger.info('closing connections of an API token no longer usable', { token });
+            this.end(token);
+          }
+        }
+      },
+    };
+  }
+}

@@ -1,0 +1,85 @@
+import { AppError, ErrorCode, notFound, type InputPath } from '../common/errors';
+import type { Actor } from '../db/transaction';
+import { satisfies, type Scope } from '../token/scopes';
+
+export interface CallerToken {
+  /** The token's database key. */
+  readonly uuid: string;
+  /** Its global ID and name, as events record them. */
+  readonly actor: Actor;
+  /** The realm it is bound to; null: all realms. */
+  readonly realmUuid: string | null;
+  readonly scopes: ReadonlySet<Scope>;
+}
+
+export const unauthenticated = (message: string) =>
+  new AppError(ErrorCode.UNAUTHENTICATED, message, undefined, { http: { status: 401 } });
+
+/**
+ * Who is asking, and what they may do: built from the API token once per request (once per
+ * operation over WebSocket). Resolvers check scopes at root and relation fields; loaders scope
+ * their batches to `realmUuid`, so another realm's objects are simply not found.
+ */
+export class Caller {
+  private constructor(readonly token: CallerToken | null) {}
+
+  static of(token: CallerToken): Caller {
+    return new Caller(token);
+  }
+
+  /** No token: allowed only what needs none (acceptInvitation, whose credential is its own token). */
+  static readonly anonymous = new Caller(null);
+
+  /** The server itself (seed, jobs): every scope, every realm. */
+  static readonly system = new Caller({
+    uuid: '00000000-0000-0000-0000-000000000000',
+    actor: { id: 'system', name: 'system' },
+    realmUuid: null,
+    scopes: new Set(['realms:write', 'identities:write', 'groups:write', 'invitations:write', 'events:read', 'tokens:write']),
+  });
+
+  get actor(): Actor | null {
+    return this.token === Caller.system.token ? null : (this.token?.actor ?? null);
+  }
+
+  /** The realm the caller is bound to; null when it reaches every realm (or is anonymous). */
+  get realmUuid(): string | null {
+    return this.token?.realmUuid ?? null;
+  }
+
+  /** Whether objects of `realmUuid` are visible to the caller (another realm's are not found). */
+  reaches(realmUuid: string): boolean {
+    return this.token !== null && (this.token.realmUuid === null || this.token.realmUuid === realmUuid);
+  }
+
+  /** An object of a realm the caller does not reach is, to it, an object that does not exist. */
+  mustReach(realmUuid: string, what: string, path: InputPath, id?: string): void {
+    if (!this.reaches(realmUuid)) throw notFound(what, path, id);
+  }
+
+  /** UNAUTHENTICATED without a token; FORBIDDEN without the scope. */
+  need(scope: Scope): void {
+    if (!this.token) throw unauthenticated('This needs an API token: send `Authorization: Bearer <token>`.');
+    if (!satisfies(this.token.scopes, scope)) {
+      throw new AppError(ErrorCode.FORBIDDEN, `This needs the scope ${scope}, which the token "${this.token.actor.name}" does not have.`, undefined, {
+        scope,
+      });
+    }
+  }
+
+  /** `need(scope)`, in a realm the caller names itself (e.g. `input.realmId`): FORBIDDEN when it is not the token's. */
+  needIn(scope: Scope, realmUuid: string, path: InputPath): void {
+    this.need(scope);
+    if (!this.reaches(realmUuid)) {
+      throw new AppError(ErrorCode.FORBIDDEN, 'The token is bound to another realm.', path);
+    }
+  }
+
+  /** `need(scope)` with a token that spans all realms (creating or deleting realms). */
+  needAllRealms(scope: Scope): void {
+    this.need(scope);
+    if (this.token!.realmUuid !== null) {
+      throw new AppError(ErrorCode.FORBIDDEN, 'This needs a token that spans all realms.', undefined, { scope });
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, type GraphQLSchema, type ParseOptions, type ValidationRule } from 'graphql';
+import type { RequestHandler } from 'express';
+import type { Config } from '../../config';
+import { aliasRule } from './aliases';
+import { CostMeter, costError, maxBatchSize, type CostOptions } from './cost';
+import { depthRule } from './depth';
+import { RateLimiter, rateLimitMiddleware } from './rate-limit';
+import { WebSocketLimits } from './ws-limits';
+
+export { withLimitCode } from './limit-error';
+export { logClientProtocolErrors } from './ws-limits';
+
+/** Everything app.ts wires in, for HTTP (Express, Apollo) and WebSocket (ws, graphql-ws) alike. */
+export interface RequestLimits {
+  /** Express middleware in front of /graphql: the rate limit (none when RATE_LIMIT_PER_MINUTE is 0). */
+  readonly http: RequestHandler[];
+  readonly maxBodyBytes: number;
+  /** Apollo's `parseOptions`: the token limit. */
+  readonly parseOptions: ParseOptions;
+  /** Apollo's `validationRules`: depth and aliases, which depend on the document only (Apollo caches them with it). */
+  readonly validationRules: ValidationRule[];
+  /** The cost, which depends on the variables too, once Apollo has chosen the operation. */
+  readonly apolloPlugin: ApolloServerPlugin;
+  /** WebSocketServer's `maxPayload`. */
+  readonly maxWsMessageBytes: number;
+  readonly ws: WebSocketLimits;
+}
+
+export function createRequestLimits(schema: GraphQLSchema, config: Config): RequestLimits {
+  const { limits } = config;
+  const cost: CostOptions = { defaultPageSize: config.defaultPageSize, maxPageSize: config.maxPageSize, maxListSize: maxBatchSize };
+  const documentRules = [depthRule(limits.maxQueryDepth), aliasRule(limits.maxAliases)];
+  // One budget per caller for both transports.
+  const rateLimiter = limits.rateLimitPerMinute > 0 ? new RateLimiter(limits.rateLimitPerMinute) : undefined;
+  return {
+    http: rateLimiter ? [rateLimitMiddleware(rateLimiter)] : [],
+    maxBodyBytes: limits.maxBodyBytes,
+    parseOptions: { maxLexicalTokens: limits.maxQueryTokens },
+    validationRules: documentRules,
+    apolloPlugin: {
+      async requestDidStart() {
+        return {
+          async didResolveOperation({ document, operation, request }) {
+            if (!operation) return;
+            const meter = new CostMeter(schema, document, request.variables ?? {}, cost);
+            const error = costError(meter, operation, { ...cost, maxCost: limits.maxQueryCost });
+            // A 400, as Apollo answers the other validation errors.
+            if (error) throw new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, http: { status: 400 } } });
+          },
+        };
+      },
+    },
+    maxWsMessageBytes: limits.maxWsMessageBytes,
+    ws: new WebSocketLimits({ schema, limits, cost, documentRules, introspection: config.introspection, rateLimiter }),
+  };
+}

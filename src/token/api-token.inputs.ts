@@ -1,0 +1,22 @@
+import { Field, ID, InputType } from 'type-graphql';
+
+@InputType()
+export class CreateApiTokenInput {
+  @Field({ description: 'What the token is for, 1–100 characters (e.g. "CI provisioning").' })
+  name: string;
+
+  @Field(() => ID, { nullable: true, description: 'The realm it is bound to; omitted: all realms (only an all-realms token may create one).' })
+  realmId?: string | null;
+
+  @Field(() => [String], { description: 'Scopes from: realms:read, realms:write, identities:read, identities:write, groups:read, groups:write, invitations:read, invitations:write, events:read, tokens:write. At most those of the token creating it.' })
+  scopes: string[];
+
+  @Field(() => Date, { nullable: true, description: 'When it stops working; omitted: never.' })
+  expiresAt?: Date | null;
+}
+
+@InputType()
+export class RevokeApiTokenInput {
+  @Field(() => ID)
+  id: string;
+}

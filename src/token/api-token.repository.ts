@@ -1,0 +1,129 @@
+import { keysetSql, type Ordering, type PageRequest } from '../common/pagination';
+import type { Queryable } from '../db/queryable';
+import type { Tx } from '../db/transaction';
+import type { Scope } from './scopes';
+
+/** A token as the API shows it: never its secret, nor its hash. */
+export interface ApiTokenRow {
+  __typename: 'ApiToken';
+  id: string;
+  uuid: string;
+  name: string;
+  realmUuid: string | null;
+  scopes: Scope[];
+  fromEnvironment: boolean;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  createdAt: Date;
+}
+
+const columns = `'ApiToken' AS "__typename", global_id('ApiToken', t.id) AS id, t.id AS uuid, t.name,
+  t.realm_id AS "realmUuid", t.scopes, t.from_environment AS "fromEnvironment", t.expires_at AS "expiresAt",
+  t.revoked_at AS "revokedAt", t.last_used_at AS "lastUsedAt", t.created_at AS "createdAt"`;
+
+export const apiTokenOrdering: Ordering = {
+  key: 'apiToken.created',
+  columns: [
+    { sql: 't.created_at', type: 'timestamptz' },
+    { sql: 't.id', type: 'uuid' },
+  ],
+  descending: false,
+};
+
+/** The token with this hash if it may be used now: not revoked, not expired. */
+export async function findUsableToken(db: Queryable, hash: Buffer): Promise<ApiTokenRow | undefined> {
+  const [row] = await db.query(
+    `SELECT ${columns} FROM api_tokens t
+      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())`,
+    [hash],
+  );
+  return row;
+}
+
+/** Of these tokens, those still usable: live WebSocket connections of the others are closed. */
+export async function usableTokenUuids(db: Queryable, uuids: readonly string[]): Promise<Set<string>> {
+  const rows: Array<{ id: string }> = await db.query(
+    `SELECT id FROM api_tokens WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
+    [uuids],
+  );
+  return new Set(rows.map((row) => row.id));
+}
+
+/** At most once a minute per token, so that reading a token costs no write per request. */
+export async function touchLastUsed(db: Queryable, uuid: string): Promise<void> {
+  await db.query(
+    `UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+    [uuid],
+  );
+}
+
+export function findTokensByUuid(db: Queryable, uuids: readonly string[]): Promise<ApiTokenRow[]> {
+  return db.query(`SELECT ${columns} FROM api_tokens t WHERE t.id = ANY($1::uuid[])`, [uuids]);
+}
+
+/** A page of tokens, all of them or those of one realm. */
+export function findTokenPage(db: Queryable, realmUuid: string | null, request: PageRequest): Promise<Array<ApiTokenRow & { __cursor: string[] }>> {
+  const params: unknown[] = [realmUuid];
+  const keyset = keysetSql(apiTokenOrdering, request, params);
+  return db.query(
+    `SELECT ${columns}, ${keyset.cursorValues} AS "__cursor" FROM api_tokens t
+      WHERE ($1::uuid IS NULL OR t.realm_id = $1) AND ${keyset.predicate}
+      ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`,
+    params,
+  );
+}
+
+export async function countTokens(db: Queryable, realmUuid: string | null): Promise<number> {
+  const [row] = await db.query(`SELECT count(*)::integer AS count FROM api_tokens WHERE ($1::uuid IS NULL OR realm_id = $1)`, [realmUuid]);
+  return row.count;
+}
+
+export interface NewApiToken {
+  name: string;
+  realmUuid: string | null;
+  scopes: readonly Scope[];
+  hash: Buffer;
+  expiresAt: Date | null;
+  createdBy: string | null;
+  fromEnvironment?: boolean;
+}
+
+export async function insertToken(tx: Tx, token: NewApiToken): Promise<ApiTokenRow> {
+  const [row] = await tx.query<ApiTokenRow>(
+    `INSERT INTO api_tokens AS t (name, realm_id, scopes, token_hash, expires_at, created_by, from_environment)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${columns}`,
+    [token.name, token.realmUuid, token.scopes, token.hash, token.expiresAt, token.createdBy, token.fromEnvironment ?? false],
+  );
+  return row;
+}
+
+export async function lockToken(tx: Tx, uuid: string): Promise<ApiTokenRow | undefined> {
+  const [row] = await tx.query<ApiTokenRow>(`SELECT ${columns} FROM api_tokens t WHERE t.id = $1 FOR NO KEY UPDATE`, [uuid]);
+  return row;
+}
+
+export async function markRevoked(tx: Tx, uuid: string): Promise<ApiTokenRow> {
+  const [row] = await tx.query<ApiTokenRow>(
+    `UPDATE api_tokens AS t SET revoked_at = coalesce(t.revoked_at, now()) WHERE t.id = $1 RETURNING ${columns}`,
+    [uuid],
+  );
+  return row;
+}
+
+/**
+ * The ADMIN_TOKEN of the environment as a row: kept if it is the same secret, else the previous one
+ * is revoked and this one recorded. Returns whether the table held no token before (first start).
+ */
+export async function syncEnvironmentToken(tx: Tx, hash: Buffer | null, allScopes: readonly Scope[]): Promise<{ wasEmpty: boolean }> {
+  const [{ count }] = await tx.query<{ count: number }>(`SELECT count(*)::integer AS count FROM api_tokens`);
+  await tx.query(`UPDATE api_tokens SET revoked_at = now() WHERE from_environment AND revoked_at IS NULL AND token_hash IS DISTINCT FROM $1`, [hash]);
+  if (hash) {
+    await tx.query(
+      `INSERT INTO api_tokens (name, scopes, token_hash, from_environment) VALUES ('ADMIN_TOKEN', $1, $2, true)
+       ON CONFLICT (token_hash) DO UPDATE SET revoked_at = NULL, scopes = EXCLUDED.scopes, from_environment = true`,
+      [allScopes, hash],
+    );
+  }
+  return { wasEmpty: count === 0 };
+}

@@ -1,0 +1,30 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { toGlobalId } from '../common/global-id';
+import { PageArgsType } from '../common/connection.type';
+import type { Context } from '../server/context';
+import { CreateApiTokenInput, RevokeApiTokenInput } from './api-token.inputs';
+import type { ApiTokenRow } from './api-token.repository';
+import { ApiToken, ApiTokenConnection, CreateApiTokenPayload, RevokeApiTokenPayload } from './api-token.type';
+
+@Resolver(() => ApiToken)
+export class ApiTokenResolver {
+  @Query(() => ApiTokenConnection, { description: 'The API tokens the caller manages (tokens:write): all, or those of its realm. Never their secrets.' })
+  apiTokens(@Ctx() ctx: Context, @Args(() => PageArgsType) page: PageArgsType) {
+    return ctx.services.tokens.list(ctx, page);
+  }
+
+  @FieldResolver(() => ID, { nullable: true, description: 'The realm it is bound to; null: all realms.' })
+  realmId(@Root() token: ApiTokenRow) {
+    return token.realmUuid === null ? null : toGlobalId('Realm', token.realmUuid);
+  }
+
+  @Mutation(() => CreateApiTokenPayload, { description: 'A new token, with at most the scopes and realms of the token creating it. Its secret is in the payload, once.' })
+  createApiToken(@Ctx() ctx: Context, @Arg('input', () => CreateApiTokenInput) input: CreateApiTokenInput) {
+    return ctx.services.tokens.create(ctx, input);
+  }
+
+  @Mutation(() => RevokeApiTokenPayload, { description: 'The token stops working at once; its WebSocket connections close.' })
+  async revokeApiToken(@Ctx() ctx: Context, @Arg('input', () => RevokeApiTokenInput) input: RevokeApiTokenInput) {
+    return { apiToken: await ctx.services.tokens.revoke(ctx, input) };
+  }
+}

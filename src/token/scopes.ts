@@ -1,0 +1,39 @@
+/**
+ * What a token may do. `<resource>:write` includes `<resource>:read`; `tokens:write` manages
+ * tokens (and lists them). A token bound to a realm reaches only that realm.
+ */
+export const scopes = [
+  'realms:read',
+  'realms:write',
+  'identities:read',
+  'identities:write',
+  'groups:read',
+  'groups:write',
+  'invitations:read',
+  'invitations:write',
+  'events:read',
+  'tokens:write',
+] as const;
+
+export type Scope = (typeof scopes)[number];
+
+export const isScope = (value: string): value is Scope => (scopes as readonly string[]).includes(value);
+
+/** Whether holding `held` satisfies a need for `needed`. */
+export function satisfies(held: ReadonlySet<Scope>, needed: Scope): boolean {
+  if (held.has(needed)) return true;
+  return needed.endsWith(':read') && held.has(needed.replace(/:read$/, ':write') as Scope);
+}
+
+export const scopeDescriptions: Record<Scope, string> = {
+  'realms:read': 'Read realms (realms, realm, node of a realm, Identity.realm, Group.realm).',
+  'realms:write': 'Update realms; with an all-realms token, also create and delete them.',
+  'identities:read': 'Read identities, including group members and invited identities.',
+  'identities:write': 'Create, update, delete identities and change their status.',
+  'groups:read': 'Read groups, including an identity’s groups.',
+  'groups:write': 'Create, update, delete groups and add or remove their members.',
+  'invitations:read': 'Read invitations and their delivery status.',
+  'invitations:write': 'Invite, revoke and resend invitations.',
+  'events:read': 'Read the event log (Realm.events, lastEventCursor) and subscribe to events.',
+  'tokens:write': 'Create, list and revoke API tokens, never with more scopes or realms than its own.',
+};
