@@ -76,20 +76,27 @@ export async function logBounds(db: Queryable, realmUuid: string): Promise<LogBo
 }
 
 /**
- * Deletes events older than `cutoff`, and records per realm how far the log is gone, so that a
+ * Deletes events older than `cutoff`, a batch per statement (each well inside the statement
+ * timeout, however large the backlog), and records per realm how far the log is gone, so that a
  * cursor from before that point is refused instead of silently skipping what was deleted.
  */
-export async function pruneEvents(db: Queryable, cutoff: Date): Promise<number> {
-  const rows: Array<{ deleted: number }> = await db.query(
-    `WITH deleted AS (
-       DELETE FROM events WHERE occurred_at < $1 RETURNING realm_id, seq
-     ), marked AS (
-       UPDATE realms r SET pruned_through_seq = GREATEST(r.pruned_through_seq, d.max_seq)
-         FROM (SELECT realm_id, max(seq) AS max_seq FROM deleted GROUP BY realm_id) d
-        WHERE r.id = d.realm_id
-     )
-     SELECT count(*)::integer AS deleted FROM deleted`,
-    [cutoff],
-  );
-  return rows[0].deleted;
+export async function pruneEvents(db: Queryable, cutoff: Date, batchSize = 10_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const rows: Array<{ deleted: number }> = await db.query(
+      `WITH doomed AS (
+         SELECT realm_id, seq FROM events WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2
+       ), deleted AS (
+         DELETE FROM events e USING doomed d WHERE e.realm_id = d.realm_id AND e.seq = d.seq RETURNING e.realm_id, e.seq
+       ), marked AS (
+         UPDATE realms r SET pruned_through_seq = GREATEST(r.pruned_through_seq, d.max_seq)
+           FROM (SELECT realm_id, max(seq) AS max_seq FROM deleted GROUP BY realm_id) d
+          WHERE r.id = d.realm_id
+       )
+       SELECT count(*)::integer AS deleted FROM deleted`,
+      [cutoff, batchSize],
+    );
+    total += rows[0].deleted;
+    if (rows[0].deleted < batchSize) return total;
+  }
 }

@@ -1,7 +1,7 @@
 import { withTransaction } from '../../src/db/transaction';
 import { appendEvents } from '../../src/events/event-log';
 import { EventRelay } from '../../src/events/event-relay';
-import type { EventRow } from '../../src/events/event.repository';
+import { pruneEvents, type EventRow } from '../../src/events/event.repository';
 import { createLogger } from '../../src/logger';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
@@ -68,6 +68,15 @@ describe('the event relay', () => {
     await write(realm, 1, 2);
     expect(await take(evens, 1)).toEqual([12]);
     await evens.return!();
+  });
+
+  test('retention deletes a large backlog in batches and records how far the log is gone', async () => {
+    const realm = await newRealm();
+    await write(realm, 1, 5);
+    await db.dataSource.query(`UPDATE events SET occurred_at = now() - interval '1 year' WHERE realm_id = $1`, [realm]);
+    expect(await pruneEvents(db.dataSource, new Date(), 2)).toBeGreaterThanOrEqual(5);
+    const [row] = await db.dataSource.query(`SELECT pruned_through_seq::integer AS pruned, (SELECT count(*)::integer FROM events WHERE realm_id = $1) AS left FROM realms WHERE id = $1`, [realm]);
+    expect(row).toEqual({ pruned: 5, left: 0 });
   });
 
   test('a stream of an unknown realm is refused', async () => {
