@@ -100,7 +100,7 @@ function limits(env: NodeJS.ProcessEnv): Limits {
   const mib = 1024 * 1024;
   return {
     maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 1, 1000),
-    maxQueryCost: integer(env, 'MAX_QUERY_COST', 300_000, 1, 1_000_000_000),
+    maxQueryCost: integer(env, 'MAX_QUERY_COST', 500_000, 1, 1_000_000_000),
     maxAliases: integer(env, 'MAX_ALIASES', 30, 0, 100_000),
     maxQueryTokens: integer(env, 'MAX_QUERY_TOKENS', 5000, 100, 10_000_000),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', mib, 1024, 100 * mib),

@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   logger.info('realmgraph is serving', {
     graphql: `http://${shown}:${port}/graphql`,
     websocket: `ws://${shown}:${port}/graphql`,
+    playground: `http://${shown}:${port}/graphiql`,
+    dashboard: `http://${shown}:${port}/dashboard`,
     database: config.databaseUrl ? 'DATABASE_URL' : `embedded (${config.dataDir})`,
   });
 
@@ -58,7 +60,7 @@ function printFirstToken(token: string, port: number): void {
       `    ${token}`,
       '',
       '  Send it with every request:   Authorization: Bearer <token>',
-      `  In the playground (http://localhost:${port}/graphql), add that header under "Headers".`,
+      `  In the playground (http://localhost:${port}/graphiql) or the dashboard (/dashboard), paste it in the token field.`,
       '  Over WebSocket, put it in connection_init: { "authorization": "Bearer <token>" }.',
       '  Manage tokens with `npm run token -- --help`, or set ADMIN_TOKEN for automation.',
       '',

@@ -79,13 +79,28 @@ export function encodeCursor(ordering: Ordering, values: readonly string[]): str
 }
 
 // What PostgreSQL prints for each column type (`value::text`): a cursor's values must look like
-// that before they are cast back, or an edited cursor would reach the database as a cast error.
-const valueFormats: Record<Ordering['columns'][number]['type'], RegExp> = {
-  text: /^[\s\S]{0,1000}$/,
-  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-  timestamptz: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/,
-  integer: /^-?\d{1,10}$/,
+// that, and be values the type holds, before they are cast back, or an edited cursor would reach the
+// database as a cast error (test/e2e/fuzz.test.ts).
+const valueFormats: Record<Ordering['columns'][number]['type'], (value: string) => boolean> = {
+  // PostgreSQL's text holds anything but U+0000.
+  text: (value) => /^[^\u0000]{0,1000}$/.test(value),
+  uuid: (value) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value),
+  timestamptz: isTimestamp,
+  integer: (value) => /^-?\d{1,10}$/.test(value) && Math.abs(Number(value)) <= 2 ** 31 - 1,
 };
+
+/** `YYYY-MM-DD HH:MM:SS[.ffffff]±HH[:MM[:SS]]` with a date that exists and a displacement PostgreSQL takes (≤ 15:59:59). */
+function isTimestamp(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?[+-](\d{2})(?::(\d{2}))?(?::(\d{2}))?$/.exec(value);
+  if (!match) return false;
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes = 0, offsetSeconds = 0] = match.slice(1).map((part) => Number(part ?? 0));
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return (
+    year >= 1 && days !== undefined && day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 59 &&
+    offsetHours <= 15 && offsetMinutes <= 59 && offsetSeconds <= 59
+  );
+}
 
 function decodeCursor(cursor: string, ordering: Ordering, path: InputPath): string[] {
   let parsed: unknown;
@@ -100,7 +115,7 @@ function decodeCursor(cursor: string, ordering: Ordering, path: InputPath): stri
     parsed[0] !== ordering.key ||
     !ordering.columns.every((column, index) => {
       const value: unknown = parsed[index + 1];
-      return typeof value === 'string' && valueFormats[column.type].test(value);
+      return typeof value === 'string' && valueFormats[column.type](value);
     })
   ) {
     throw new AppError(ErrorCode.INVALID_CURSOR, 'This cursor is not one this list gave out (or it belongs to another ordering).', path);

@@ -12,7 +12,21 @@ export function characters(value: string): number {
   return count;
 }
 
+// A surrogate half without its other half: JavaScript strings may hold one, Unicode text may not.
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Text the database can store: PostgreSQL's text cannot hold U+0000, and its json (the event log's
+ * `data`) refuses a lone surrogate half. Either would fail in the database as an internal error, so
+ * every text input is refused here instead, with its path (found by test/e2e/fuzz.test.ts).
+ */
+export function refuseUnstorable(value: string, path: InputPath, label: string): void {
+  if (value.includes('\u0000')) throw invalidInput(path, `${label} must not contain the NUL character (U+0000).`);
+  if (loneSurrogate.test(value)) throw invalidInput(path, `${label} is not valid Unicode text (it has half of a surrogate pair).`);
+}
+
 export function requiredText(value: string, path: InputPath, label: string, max: number, min = 1): string {
+  refuseUnstorable(value, path, label);
   const trimmed = value.trim();
   const length = characters(trimmed);
   if (length < min) throw invalidInput(path, `${label} must not be empty.`);
@@ -24,6 +38,7 @@ export function requiredText(value: string, path: InputPath, label: string, max:
 export function optionalText<T extends string | null | undefined>(value: T, path: InputPath, label: string, max: number): T | null {
   if (value === undefined) return undefined as T;
   if (value === null) return null;
+  refuseUnstorable(value, path, label);
   const trimmed = value.trim();
   if (trimmed === '') return null;
   const length = characters(trimmed);
@@ -36,6 +51,7 @@ export function optionalText<T extends string | null | undefined>(value: T, path
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function email(value: string, path: InputPath): string {
+  refuseUnstorable(value, path, 'An email address');
   const trimmed = value.trim();
   if (characters(trimmed) > 254 || !emailPattern.test(trimmed)) {
     throw invalidInput(path, `"${trimmed.slice(0, 60)}" is not a valid email address.`);

@@ -52,6 +52,7 @@ export class GroupService {
     const request = pageRequest(args, ordering, ctx.limits);
     const search = args.filter?.search?.trim() || null;
     if (search && search.length > 64) throw invalidInput(['filter', 'search'], 'The search text is at most 64 characters.');
+    if (search) validate.refuseUnstorable(search, ['filter', 'search'], 'The search text');
     const filter: GroupFilterValues | undefined = search ? { search } : undefined;
     const rows = await ctx.loaders.groups.ofRealm.page(realm.uuid, filter, ordering, request);
     return {

@@ -56,6 +56,7 @@ export function memberFilterValues(filter: MemberFilter | null | undefined, path
   if (!filter) return undefined;
   const search = filter.search?.trim() || null;
   if (search && search.length > 254) throw invalidInput([...path, 'search'], 'The search text is at most 254 characters.');
+  if (search) validate.refuseUnstorable(search, [...path, 'search'], 'The search text');
   return { search, status: filter.status ?? null, role: filter.role ?? null, source: filter.source ?? null };
 }
 

@@ -37,6 +37,28 @@ export class GroupMembersResolver {
   }
 }
 
+/**
+ * A payload's identities are an edge like any other: groups:write changes memberships, and reading
+ * who was added or removed takes identities:read, as Group.members does.
+ */
+@Resolver(() => AddGroupMembersPayload)
+export class AddGroupMembersPayloadResolver {
+  @FieldResolver(() => [Identity], { description: 'The identities this call added; those that were members already are not listed.' })
+  addedMembers(@Root() payload: { addedMembers: IdentityRow[] }, @Ctx() ctx: Context) {
+    ctx.caller.need('identities:read');
+    return payload.addedMembers;
+  }
+}
+
+@Resolver(() => RemoveGroupMembersPayload)
+export class RemoveGroupMembersPayloadResolver {
+  @FieldResolver(() => [Identity], { description: 'The identities this call removed; those that were not members are not listed.' })
+  removedMembers(@Root() payload: { removedMembers: IdentityRow[] }, @Ctx() ctx: Context) {
+    ctx.caller.need('identities:read');
+    return payload.removedMembers;
+  }
+}
+
 @Resolver(() => Identity)
 export class IdentityGroupsResolver {
   @FieldResolver(() => IdentityGroupConnection, { description: 'The groups the identity belongs to, in the order it joined them (groups joined at the same instant come in ID order).' })

@@ -41,6 +41,8 @@ export class RealmService {
   async find(ctx: Context, args: { id?: string | null; name?: string | null }): Promise<RealmRow | null> {
     if ((args.id == null) === (args.name == null)) throw invalidInput(['id'], 'Give either `id` or `name` of the realm.');
     if (args.id != null) return this.get(ctx, expectGlobalId(args.id, 'Realm', ['id']));
+    // A name no realm can have finds none, without asking the database (which refuses some, e.g. with U+0000).
+    if (!realmNamePattern.test(args.name!)) return null;
     return ctx.loaders.realms.byName.load(args.name!);
   }
 

@@ -11,7 +11,12 @@ import {
 import { GroupResolver, RealmGroupsResolver } from '../group/group.resolver';
 import { IdentityResolver, RealmIdentitiesResolver } from '../identity/identity.resolver';
 import { InvitationResolver, RealmInvitationsResolver } from '../invitation/invitation.resolver';
-import { GroupMembersResolver, IdentityGroupsResolver } from '../membership/membership.resolver';
+import {
+  AddGroupMembersPayloadResolver,
+  GroupMembersResolver,
+  IdentityGroupsResolver,
+  RemoveGroupMembersPayloadResolver,
+} from '../membership/membership.resolver';
 import { RealmResolver } from '../realm/realm.resolver';
 import { NodeResolver } from '../server/node.resolver';
 import { ApiTokenResolver } from '../token/api-token.resolver';
@@ -25,6 +30,8 @@ export const resolvers = [
   IdentityGroupsResolver,
   GroupResolver,
   GroupMembersResolver,
+  AddGroupMembersPayloadResolver,
+  RemoveGroupMembersPayloadResolver,
   RealmInvitationsResolver,
   InvitationResolver,
   RealmEventsResolver,

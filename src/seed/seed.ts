@@ -310,7 +310,7 @@ async function main(argv: readonly string[]): Promise<number> {
   process.removeListener('SIGTERM', stopOn);
 
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const playground = `http://${host}:${config.port}/graphql`;
+  const playground = `http://${host}:${config.port}/graphiql`;
   const out: string[] = [];
   if (result.outcome === 'exists') {
     out.push(`The realm "demo" exists already; nothing changed. To delete it and create it again: npm run seed -- --reset`);
@@ -318,7 +318,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const { identities, groups, memberships } = result.counts;
     out.push(`${result.replaced ? 'Recreated' : 'Created'} the realm "demo" (Demo Company): ${identities} identities, ${groups} groups, ${memberships} memberships.`);
   }
-  out.push(`Realm ID: ${result.realmId}`, '', `Start the server (npm start), open ${playground} and run:`, '', exampleQuery(result.realmId), '');
+  out.push(`Realm ID: ${result.realmId}`, '', `Start the server (npm start), open ${playground}, give it your API token, and run:`, '', exampleQuery(result.realmId), '');
   process.stdout.write(out.join('\n'));
   return closedCleanly ? 0 : 1;
 }

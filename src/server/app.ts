@@ -2,12 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, getOperationAST, type GraphQLSchema } from 'graphql';
@@ -28,10 +24,11 @@ import { createRequestLimits, logClientProtocolErrors, withLimitCode } from './l
 import { bodyErrorResponse, formatError, isUnexpected } from './errors';
 import { Loaders } from './loaders';
 import { startJobs, type Job, type Jobs } from './jobs';
-import { authenticationPlugin, LiveConnections, unauthorizedClose } from './auth';
-import { unauthenticated, type Caller } from './caller';
+import { authenticationPlugin, LiveConnections, tokenEndedClose, unauthorizedClose } from './auth';
+import { Caller, unauthenticated } from './caller';
 import { createServices } from './services';
 import { authenticate } from '../token/api-token.service';
+import { webPages } from './web-pages';
 
 export interface App {
   readonly httpServer: Server;
@@ -87,7 +84,7 @@ export async function createApp(options: {
   const httpServer = createServer(app);
 
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: requestLimits.maxWsMessageBytes });
-  const wsCleanup = useServer<Record<string, unknown>, { requestIds?: Map<string, string> }>(
+  const wsCleanup = useServer<Record<string, unknown>, { requestIds?: Map<string, string>; callers?: Map<string, Caller> }>(
     {
       schema,
       // The token comes in connection_init's payload, as `authorization: "Bearer <token>"`.
@@ -103,17 +100,27 @@ export async function createApp(options: {
           return false;
         }
       },
-      // Once per operation, authenticated again so that a revoked token runs nothing new. A
-      // subscription's context outlives its events: its loaders do not cache.
-      context: async (ctx, id, _payload, args) => {
+      // Once per operation. A subscription's context outlives its events: its loaders do not cache.
+      context: (ctx, id, _payload, args) => {
         const requestId = randomUUID();
         (ctx.extra.requestIds ??= new Map()).set(id, requestId);
         const operation = getOperationAST(args.document, args.operationName);
-        const caller = await authenticate(dataSource, ctx.connectionParams?.authorization);
-        return newContext(requestId, caller, operation?.operation !== 'subscription');
+        return newContext(requestId, ctx.extra.callers?.get(id) ?? Caller.anonymous, operation?.operation !== 'subscription');
       },
-      // The limits Apollo applies over HTTP (tokens, depth, aliases, cost, rate), before any resolver.
-      onSubscribe: (ctx, _id, payload) => requestLimits.ws.prepare(ctx, payload),
+      // The limits Apollo applies over HTTP (tokens, depth, aliases, cost, rate), before any
+      // resolver; then the token again, so that one revoked since the connection opened (on another
+      // instance, before the sweep) runs nothing new and its connection closes as revoked.
+      onSubscribe: async (ctx, id, payload) => {
+        const prepared = requestLimits.ws.prepare(ctx, payload);
+        if (Array.isArray(prepared)) return prepared;
+        try {
+          (ctx.extra.callers ??= new Map()).set(id, await authenticate(dataSource, ctx.connectionParams?.authorization));
+        } catch (error) {
+          ctx.extra.socket.close(tokenEndedClose, 'The API token was revoked or has expired.');
+          return [error as GraphQLError];
+        }
+        return prepared;
+      },
       onClose: (ctx) => requestLimits.ws.release(ctx),
       onNext: (ctx, id, _payload, _args, result) => {
         if (!result.errors) return;
@@ -122,6 +129,7 @@ export async function createApp(options: {
       },
       onComplete: (ctx, id) => {
         ctx.extra.requestIds?.delete(id);
+        ctx.extra.callers?.delete(id);
       },
     },
     wsServer,
@@ -161,6 +169,7 @@ export async function createApp(options: {
         },
       },
       requestIdPlugin,
+      // The cost before authentication, like the other limits: their hooks run in this order.
       requestLimits.apolloPlugin,
       authenticationPlugin,
       {
@@ -172,7 +181,8 @@ export async function createApp(options: {
           };
         },
       },
-      config.production ? ApolloServerPluginLandingPageProductionDefault() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      // Apollo's pages load Apollo Sandbox from its CDN; ours (/graphiql) is bundled and works offline.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -183,6 +193,8 @@ export async function createApp(options: {
   app.get('/invitations/accept', (_req, res) => {
     res.type('html').send(acceptPage);
   });
+  // /graphiql (where introspection is on) and /dashboard; a browser opening /graphql goes to /graphiql.
+  app.use(webPages({ graphiql: config.introspection }));
   app.get('/readyz', async (_req, res) => {
     const ready = await isReady(dataSource);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });

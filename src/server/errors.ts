@@ -28,8 +28,17 @@ export function formatError(error: GraphQLError, requestId: string, logger: Logg
     message: error.message,
     ...(error.locations ? { locations: error.locations } : {}),
     ...(error.path ? { path: error.path } : {}),
-    extensions: { ...extensions, code: extensions.code ?? ErrorCode.INTERNAL_SERVER_ERROR },
+    extensions: { ...extensions, code: extensions.code ?? uncodedCode(error) },
   };
+}
+
+/**
+ * An expected error nobody coded. One that concerns no field is graphql-js refusing the request
+ * itself — a variable that does not fit its type — which Apollo codes BAD_USER_INPUT over HTTP but
+ * reaches us uncoded over WebSocket (found by test/e2e/fuzz.test.ts). One on a field is ours.
+ */
+function uncodedCode(error: GraphQLError): string {
+  return error.path === undefined ? 'BAD_USER_INPUT' : ErrorCode.INTERNAL_SERVER_ERROR;
 }
 
 /** A request body that is not JSON, or too large, gets a GraphQL-shaped error, not Express's HTML page. */

@@ -30,10 +30,25 @@ describe('HTTP', () => {
     expect(simple.status).toBe(400);
   });
 
-  test('a browser opening /graphql gets the playground', async () => {
-    const page = await fetch(server.url, { headers: { accept: 'text/html' } });
+  test('a browser opening /graphql is sent to /graphiql, served from this server', async () => {
+    const redirect = await fetch(server.url, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' }, redirect: 'manual' });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('location')).toBe('/graphiql');
+    const page = await fetch(`${base()}/graphiql`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    expect(await page.text()).not.toMatch(/(src|href)="(https?:)?\/\//);
+    // A client asking for JSON still gets GraphQL.
+    const json = await fetch(server.url, { headers: { accept: 'application/json' } });
+    expect(json.headers.get('content-type')).toMatch(/json/);
+  });
+
+  test('the dashboard is served, and a missing page is a 404', async () => {
+    const page = await fetch(`${base()}/dashboard`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect((await fetch(`${base()}/dashboard/nope.js`)).status).toBe(404);
   });
 
   test('an invitation link lands on a page whose form accepts the invitation', async () => {
@@ -116,6 +131,11 @@ describe('production mode', () => {
       expect(introspection.errors?.[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
       const typo = await production.graphql('{ realmz { totalCount } }');
       expect(typo.errors?.[0].message).not.toMatch(/Did you mean/);
+      // No playground without introspection; the dashboard, which needs a token, stays.
+      const base = production.url.replace(/\/graphql$/, '');
+      expect((await fetch(`${base}/graphiql`)).status).toBe(404);
+      expect((await fetch(production.url, { headers: { accept: 'text/html' }, redirect: 'manual' })).status).not.toBe(302);
+      expect((await fetch(`${base}/dashboard`)).status).toBe(200);
     } finally {
       await production.close();
     }

@@ -118,7 +118,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     createToken: async (scopes, realmId) => {
       const result = await graphql(
         `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { apiToken { id } token } }`,
-        { input: { name: `test ${scopes.join(' ')}`, scopes, realmId } },
+        { input: { name: `test ${scopes.join(' ')}`.slice(0, 100), scopes, realmId } },
       );
       if (result.errors) throw new Error(`createApiToken: ${JSON.stringify(result.errors)}`);
       return { id: result.data.createApiToken.apiToken.id, token: result.data.createApiToken.token };

@@ -1,16 +1,10 @@
 import { GraphQLError, type ASTNode } from 'graphql';
 import { ErrorCode } from '../../common/errors';
 
-/** The codes of refusals made before anything runs: they say which limit, `limit` and `found` by how much. */
-const limitCodes: ReadonlySet<string> = new Set([
-  ErrorCode.QUERY_TOO_DEEP,
-  ErrorCode.QUERY_TOO_COMPLEX,
-  ErrorCode.TOO_MANY_ALIASES,
-  ErrorCode.DOCUMENT_TOO_LARGE,
-  ErrorCode.RATE_LIMITED,
-  ErrorCode.TOO_MANY_SUBSCRIPTIONS,
-]);
+/** The codes of the limits checked as validation rules, whose errors Apollo wraps over HTTP. */
+const validationLimitCodes: ReadonlySet<string> = new Set([ErrorCode.QUERY_TOO_DEEP, ErrorCode.QUERY_TOO_COMPLEX, ErrorCode.TOO_MANY_ALIASES]);
 
+/** A refusal by a limit: its code, a message that says the limit and what was found, and both as numbers. */
 export function limitError(
   code: ErrorCode,
   message: string,
@@ -25,7 +19,7 @@ export const formatCount = (value: number): string =>
   Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'more than can be counted';
 
 // graphql-js' own words when `maxLexicalTokens` stops the parser (16.x says "more that", a typo).
-const tooManyTokens = /Document contains more th[ae]n (\d+) tokens/;
+const tooManyTokens = /Document contains more (?:than|that) (\d+) tokens/;
 
 /** The parse error graphql-js raises past MAX_QUERY_TOKENS, as our coded error; undefined for any other. */
 export function documentTooLarge(error: GraphQLError): GraphQLError | undefined {
@@ -47,7 +41,7 @@ export function documentTooLarge(error: GraphQLError): GraphQLError | undefined 
 export function withLimitCode(error: GraphQLError): GraphQLError {
   const original = error.originalError;
   if (original instanceof GraphQLError) {
-    if (limitCodes.has(String(original.extensions.code))) return original;
+    if (validationLimitCodes.has(String(original.extensions.code))) return original;
     return documentTooLarge(original) ?? error;
   }
   return error;

@@ -86,11 +86,6 @@ export class WebSocketLimits {
     else this.open.delete(key);
   }
 
-  /** Connections counted for a key now (tests). */
-  connections(ctx: WsLimitContext): number {
-    return this.open.get(this.keyOf(ctx)) ?? 0;
-  }
-
   /**
    * For `onSubscribe`: the operation's arguments, parsed and validated under the limits, or the
    * coded errors that refuse it. graphql-ws registers the operation before calling this and forgets

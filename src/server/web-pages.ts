@@ -1,0 +1,73 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express, { type Request, type Response, type NextFunction } from 'express';
+
+/**
+ * The browser pages, bundled at build time into dist/web/ (scripts/build-web.ts): /graphiql, served
+ * where introspection is on (it needs the schema), and /dashboard, always (it shows only what its
+ * token may read). A browser asking /graphql for HTML is sent to /graphiql.
+ */
+export function webPages(options: { graphiql: boolean; root?: string }): express.Router {
+  const root = options.root ?? webRoot();
+  const router = express.Router();
+  if (options.graphiql) {
+    router.get('/graphql', (req, res, next) => {
+      const wantsPage = req.query.query === undefined && req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html';
+      if (wantsPage) res.redirect(302, '/graphiql');
+      else next();
+    });
+    page(router, root, 'graphiql');
+  }
+  page(router, root, 'dashboard');
+  return router;
+}
+
+/** dist/web of this package, whether the server runs compiled (dist/src/server) or from source (tests). */
+export function webRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`No package.json above ${__dirname}.`);
+    dir = parent;
+  }
+  return path.join(dir, 'dist', 'web');
+}
+
+/**
+ * The pages load nothing but their own files; the policy says so to the browser too. Monaco and
+ * React set inline styles, hence 'unsafe-inline' for styles only. The token may be in the address
+ * (?token=): no Referer carries it anywhere.
+ */
+const contentSecurityPolicy = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+function headers(_req: Request, res: Response, next: NextFunction): void {
+  res.set({
+    'content-security-policy': contentSecurityPolicy,
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+    // Small files with stable names: the browser revalidates (ETag) rather than keep a stale build.
+    'cache-control': 'no-cache',
+  });
+  next();
+}
+
+function page(router: express.Router, root: string, name: string): void {
+  const dir = path.join(root, name);
+  const index = path.join(dir, 'index.html');
+  router.get([`/${name}`, `/${name}/`], headers, (_req, res) => {
+    if (existsSync(index)) res.sendFile(index);
+    else res.status(503).type('text/plain').send(`The ${name} page is not built: run \`npm run build\` (it bundles the browser pages into dist/web).\n`);
+  });
+  router.use(`/${name}`, headers, express.static(dir, { index: false, redirect: false, cacheControl: false }));
+}

@@ -1,0 +1,343 @@
+import 'reflect-metadata';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import type { DataSource } from 'typeorm';
+import { parseGlobalId } from '../common/global-id';
+import { ConfigError, loadConfig } from '../config';
+import { openDatabase, type Database } from '../db/database';
+import type { Queryable } from '../db/queryable';
+import { withTransaction } from '../db/transaction';
+import { createLogger } from '../logger';
+import { findRealmsByName, findRealmsByUuid } from '../realm/realm.repository';
+import { findTokenPage, insertToken, lockToken, markRevoked, type ApiTokenRow } from './api-token.repository';
+import { isScope, scopeDescriptions, scopes, type Scope } from './scopes';
+import { hashTokenSecret, newTokenSecret } from './token-secret';
+
+/**
+ * `npm run token -- …`: API tokens from the shell, for the operator who has the database but no
+ * token yet (or lost the first one). It opens the database as the server does (DATABASE_URL, or the
+ * embedded PostgreSQL under DATA_DIR, shared with a running server) and writes through the token
+ * repository, each command in one transaction.
+ */
+
+/** Exit codes: 0 done, 1 refused or failed (nothing changed), 2 the command line is wrong. */
+export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** An expected failure: its message is for the operator, and nothing was changed. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = exitCodes.failed,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export const usage = `Usage: npm run token -- <command> [options]
+
+Commands:
+  create --name <name> --scopes <scope,scope,...> [--realm <realm name or ID>] [--expires <date>]
+                 Creates a token and prints its secret, once: it is stored only as a hash.
+                 Without --realm the token reaches every realm. --expires takes a date
+                 (2027-01-01) or a date-time (2027-01-01T12:00:00Z); without it, it never expires.
+  list           Lists the tokens (never their secrets): ID, name, realm, scopes, dates, state.
+  revoke <id>    Revokes a token: it stops working at once, and its WebSocket connections close
+                 (within JOB_INTERVAL_MS on a running server).
+  -h, --help     Shows this help.
+
+Scopes (a :write scope includes its :read):
+${scopes.map((scope) => `  ${scope.padEnd(18)} ${scopeDescriptions[scope]}`).join('\n')}
+
+Exit codes: 0 done, 1 refused or failed (nothing changed), 2 the command line is wrong.
+The database is the server's: DATABASE_URL, or the embedded PostgreSQL under DATA_DIR.
+`;
+
+export interface CreateTokenOptions {
+  readonly name: string;
+  readonly scopes: readonly string[];
+  /** A realm's name or global ID; omitted: all realms. */
+  readonly realm?: string;
+  /** When it stops working; omitted: never. */
+  readonly expires?: Date;
+}
+
+export interface CreatedToken {
+  readonly token: ApiTokenRow;
+  /** The secret: shown this once. */
+  readonly secret: string;
+  readonly realmName: string | null;
+}
+
+/** Creates a token, in one transaction; the secret is returned and stored nowhere. */
+export async function createToken(dataSource: DataSource, options: CreateTokenOptions, now: Date = new Date()): Promise<CreatedToken> {
+  const name = validName(options.name);
+  const wanted = validScopes(options.scopes);
+  if (options.expires && options.expires.getTime() <= now.getTime()) throw new CliError('--expires must be in the future.', exitCodes.usage);
+
+  const secret = newTokenSecret();
+  return withTransaction(dataSource, async (tx) => {
+    // The realm's repository reads through a Queryable; this one runs in the transaction.
+    const inTransaction: Queryable = { query: (sql, parameters) => tx.query(sql, parameters) as Promise<any> };
+    const realm = options.realm === undefined ? null : await findRealm(inTransaction, options.realm);
+    const token = await insertToken(tx, {
+      name,
+      realmUuid: realm?.uuid ?? null,
+      scopes: wanted,
+      hash: hashTokenSecret(secret),
+      expiresAt: options.expires ?? null,
+      createdBy: null,
+    });
+    return { token, secret, realmName: realm?.name ?? null };
+  });
+}
+
+function validName(raw: string): string {
+  const name = raw.trim();
+  if (name.length < 1 || name.length > 100 || name.includes('\u0000')) throw new CliError('--name must be 1 to 100 characters.', exitCodes.usage);
+  return name;
+}
+
+function validScopes(raw: readonly string[]): Scope[] {
+  const wanted = [...new Set(raw.map((scope) => scope.trim()).filter((scope) => scope !== ''))];
+  if (wanted.length === 0) throw new CliError(`--scopes needs at least one of: ${scopes.join(', ')}.`, exitCodes.usage);
+  const unknown = wanted.filter((scope) => !isScope(scope));
+  if (unknown.length > 0) throw new CliError(`Not a scope: ${unknown.join(', ')}. The scopes are: ${scopes.join(', ')}.`, exitCodes.usage);
+  return wanted as Scope[];
+}
+
+/** A realm by its name or its global ID. */
+async function findRealm(db: Queryable, nameOrId: string): Promise<{ uuid: string; name: string }> {
+  const parsed = parseGlobalId(nameOrId);
+  const [realm] = parsed?.type === 'Realm' ? await findRealmsByUuid(db, [parsed.uuid]) : await findRealmsByName(db, [nameOrId.trim()]);
+  if (!realm) throw new CliError(`No realm is named or has the ID "${nameOrId}".`);
+  return realm;
+}
+
+/** Every token, oldest first (as the API lists them), with its realm's name. */
+export async function listTokens(db: Queryable): Promise<Array<ApiTokenRow & { realmName: string | null }>> {
+  const tokens: ApiTokenRow[] = [];
+  let cursor: string[] | null = null;
+  for (;;) {
+    const page: Array<ApiTokenRow & { __cursor: string[] }> = await findTokenPage(db, null, { forward: true, limit: 500, cursor, hasCursor: cursor !== null });
+    tokens.push(...page.slice(0, 500).map(({ __cursor: _cursor, ...token }) => token));
+    if (page.length <= 500) break;
+    cursor = page[499].__cursor;
+  }
+  const realmUuids = [...new Set(tokens.flatMap((token) => (token.realmUuid ? [token.realmUuid] : [])))];
+  const names = new Map((await findRealmsByUuid(db, realmUuids)).map((realm) => [realm.uuid, realm.name]));
+  return tokens.map((token) => ({ ...token, realmName: token.realmUuid ? (names.get(token.realmUuid) ?? token.realmUuid) : null }));
+}
+
+/** Revokes a token by its ID, in one transaction. ADMIN_TOKEN's row is managed by the environment. */
+export async function revokeToken(dataSource: DataSource, id: string): Promise<{ token: ApiTokenRow; already: boolean }> {
+  const parsed = parseGlobalId(id.trim());
+  if (parsed?.type !== 'ApiToken') throw new CliError(`"${id}" is not an API token ID (the first column of \`npm run token -- list\`).`, exitCodes.usage);
+  return withTransaction(dataSource, async (tx) => {
+    const current = await lockToken(tx, parsed.uuid);
+    if (!current) throw new CliError(`No API token has the ID "${id}".`);
+    if (current.fromEnvironment) throw new CliError('This token comes from the ADMIN_TOKEN environment variable: change or unset it there, then restart.');
+    if (current.revokedAt !== null) return { token: current, already: true };
+    return { token: await markRevoked(tx, parsed.uuid), already: false };
+  });
+}
+
+/** The state a token is in at `now`. */
+export function stateOf(token: Pick<ApiTokenRow, 'revokedAt' | 'expiresAt'>, now: Date = new Date()): 'active' | 'revoked' | 'expired' {
+  if (token.revokedAt !== null) return 'revoked';
+  if (token.expiresAt !== null && token.expiresAt.getTime() <= now.getTime()) return 'expired';
+  return 'active';
+}
+
+const day = (date: Date | null) => (date === null ? '-' : date.toISOString().slice(0, 16).replace('T', ' '));
+
+/** The tokens as a table for a terminal: never a secret (the rows do not have one). */
+export function formatTable(tokens: ReadonlyArray<ApiTokenRow & { realmName: string | null }>, now: Date = new Date()): string {
+  if (tokens.length === 0) return 'No API tokens.\n';
+  const header = ['ID', 'NAME', 'REALM', 'SCOPES', 'CREATED', 'EXPIRES', 'LAST USED', 'STATE'];
+  const rows = tokens.map((token) => [
+    token.id,
+    token.fromEnvironment ? `${token.name} (environment)` : token.name,
+    token.realmName ?? '(all realms)',
+    token.scopes.length === scopes.length ? 'all' : token.scopes.join(','),
+    day(token.createdAt),
+    day(token.expiresAt),
+    day(token.lastUsedAt),
+    stateOf(token, now),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+type Command =
+  | { command: 'help' }
+  | { command: 'create'; options: CreateTokenOptions }
+  | { command: 'list' }
+  | { command: 'revoke'; id: string };
+
+/** The command line, checked before the database is opened. */
+export function parseCommand(argv: readonly string[], now: Date = new Date()): Command {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof cliOptions; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: cliOptions, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error), exitCodes.usage);
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) return { command: 'help' };
+  const [command, ...rest] = positionals;
+  const unused = (names: Array<keyof typeof values>) => {
+    const given = names.filter((name) => values[name] !== undefined);
+    if (given.length > 0) throw new CliError(`\`${command}\` takes no ${given.map((name) => `--${name}`).join(', ')}.`, exitCodes.usage);
+  };
+  switch (command) {
+    case 'create': {
+      if (rest.length > 0) throw new CliError(`\`create\` takes options only, not "${rest.join(' ')}".`, exitCodes.usage);
+      if (values.name === undefined) throw new CliError('`create` needs --name.', exitCodes.usage);
+      if (values.scopes === undefined) throw new CliError('`create` needs --scopes (comma-separated).', exitCodes.usage);
+      return {
+        command: 'create',
+        // Checked here too, so that a typo does not wait for the database to start.
+        options: {
+          name: validName(values.name),
+          scopes: validScopes(values.scopes.split(',')),
+          ...(values.realm !== undefined ? { realm: values.realm } : {}),
+          ...(values.expires !== undefined ? { expires: parseExpiry(values.expires, now) } : {}),
+        },
+      };
+    }
+    case 'list':
+      unused(['name', 'scopes', 'realm', 'expires']);
+      if (rest.length > 0) throw new CliError('`list` takes no arguments.', exitCodes.usage);
+      return { command: 'list' };
+    case 'revoke':
+      unused(['name', 'scopes', 'realm', 'expires']);
+      if (rest.length !== 1) throw new CliError('`revoke` takes one token ID.', exitCodes.usage);
+      return { command: 'revoke', id: rest[0] };
+    default:
+      throw new CliError(`Unknown command "${command}". The commands are create, list and revoke.`, exitCodes.usage);
+  }
+}
+
+const cliOptions = {
+  name: { type: 'string' },
+  scopes: { type: 'string' },
+  realm: { type: 'string' },
+  expires: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** A date (midnight UTC) or a date-time with its zone; one that exists, in the future. */
+function parseExpiry(value: string, now: Date): Date {
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
+  const wellFormed = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.exec(iso);
+  const date = new Date(iso);
+  // JavaScript turns 2027-02-30 into March 2nd: the day must exist as written.
+  const dayExists = wellFormed !== null && new Date(`${wellFormed[1]}T00:00:00Z`).toISOString().startsWith(wellFormed[1]);
+  if (!wellFormed || Number.isNaN(date.getTime()) || !dayExists) {
+    throw new CliError(`--expires takes a date (2027-01-01) or a date-time with its zone (2027-01-01T12:00:00Z), not "${value}".`, exitCodes.usage);
+  }
+  if (date.getTime() <= now.getTime()) throw new CliError('--expires must be in the future.', exitCodes.usage);
+  return date;
+}
+
+/** Runs one command against an open database; returns the exit code. */
+export async function runCommand(command: Exclude<Command, { command: 'help' }>, dataSource: DataSource, output: Output): Promise<number> {
+  switch (command.command) {
+    case 'create': {
+      const { token, secret, realmName } = await createToken(dataSource, command.options);
+      output.err(
+        [
+          `Created the API token "${token.name}" (${token.id}) for ${realmName === null ? 'all realms' : `the realm "${realmName}"`}, ` +
+            `with ${token.scopes.join(', ')}${token.expiresAt ? `, until ${token.expiresAt.toISOString()}` : ''}.`,
+          'Its secret follows, shown this once: it is stored only as a hash. Send it as `Authorization: Bearer <secret>`.',
+          '',
+        ].join('\n'),
+      );
+      // The secret alone on stdout, so that `npm run -s token -- create … > file` keeps just it.
+      output.out(`${secret}\n`);
+      return exitCodes.ok;
+    }
+    case 'list':
+      output.out(formatTable(await listTokens(dataSource)));
+      return exitCodes.ok;
+    case 'revoke': {
+      const { token, already } = await revokeToken(dataSource, command.id);
+      output.err(
+        already
+          ? `The API token "${token.name}" (${token.id}) was already revoked, at ${token.revokedAt!.toISOString()}.\n`
+          : `Revoked the API token "${token.name}" (${token.id}). Requests with it now get UNAUTHENTICATED; a running server closes its WebSocket connections within JOB_INTERVAL_MS.\n`,
+      );
+      return exitCodes.ok;
+    }
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const output: Output = { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) };
+  let command: Command;
+  try {
+    command = parseCommand(argv);
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    output.err(`${error.message}\n\n${usage}`);
+    return error.exitCode;
+  }
+  if (command.command === 'help') {
+    output.out(usage);
+    return exitCodes.ok;
+  }
+
+  const config = loadConfig();
+  const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn', (line) => process.stderr.write(line + '\n'));
+  let database: Database | undefined;
+  let interrupted: NodeJS.Signals | undefined;
+  // On Ctrl-C the PostgreSQL this command may have started itself is stopped, not left running (decision 17).
+  const stopOn = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = signal;
+    output.err(`\n${signal}: stopping.\n`);
+    if (database) void database.close().finally(() => process.exit(128 + os.constants.signals[signal]));
+  };
+  process.once('SIGINT', stopOn);
+  process.once('SIGTERM', stopOn);
+  try {
+    database = await openDatabase(config, logger);
+    if (interrupted) return 128 + os.constants.signals[interrupted];
+    return await runCommand(command, database.dataSource, output);
+  } catch (error) {
+    if (error instanceof CliError) {
+      output.err(`${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  } finally {
+    await database?.close().catch(() => {});
+    process.removeListener('SIGINT', stopOn);
+    process.removeListener('SIGTERM', stopOn);
+  }
+}
+
+/** Exits with `code` once stdout and stderr have taken everything written. */
+function exit(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(exit, (error: unknown) => {
+    const message = error instanceof ConfigError ? `Configuration: ${error.message}` : error instanceof Error ? error.message : String(error);
+    process.stderr.write(`The token command failed; nothing was changed. ${message}\n`);
+    exit(exitCodes.failed);
+  });
+}

@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/**
+ * Browser tests drive Debian's Chromium (apt-get install chromium) through playwright-core: npm's
+ * own browser downloads do not work here. A machine without it FAILS these tests with a message
+ * saying how to install it; SKIP_BROWSER_TESTS=1 skips them instead, and jest reports them skipped.
+ */
+export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const skip = process.env.SKIP_BROWSER_TESTS === '1';
+
+if (skip) process.stderr.write('SKIP_BROWSER_TESTS=1: the browser tests (test/browser) are skipped, not run.\n');
+
+/** `describe`, or `describe.skip` when SKIP_BROWSER_TESTS=1. */
+export const describeInBrowser: jest.Describe = skip ? describe.skip : describe;
+
+const builtPages = path.join(__dirname, '../../dist/web');
+
+/**
+ * Headless Chromium with a fresh profile (playwright gives every launch its own temporary
+ * --user-data-dir) and nothing in the background that could call out: no component updates, no
+ * sync, no first-run pages.
+ */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(
+      `The browser tests need Chromium at ${chromiumPath} and it is not there. Install Debian's package:\n` +
+        `    sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium\n` +
+        `or point CHROMIUM_PATH at a Chromium binary. To skip these tests (they are then reported as skipped), set SKIP_BROWSER_TESTS=1.`,
+    );
+  }
+  if (!existsSync(path.join(builtPages, 'graphiql/index.html')) || !existsSync(path.join(builtPages, 'dashboard/index.html'))) {
+    throw new Error('The browser pages are not built (dist/web): run `npm run build` first (`npm test` does).');
+  }
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+}
+
+export interface Watched {
+  readonly page: Page;
+  /** Every URL the page (and its workers) asked for, WebSockets included. */
+  readonly requests: string[];
+  /** Uncaught exceptions and console errors: a CSP violation shows up here. */
+  readonly errors: string[];
+}
+
+/** A page whose requests and errors are recorded; anything not on this machine is refused too. */
+export async function watchedPage(context: BrowserContext): Promise<Watched> {
+  const requests: string[] = [];
+  const errors: string[] = [];
+  context.on('request', (request) => requests.push(request.url()));
+  await context.route(
+    (url) => !isLocal(url.href),
+    (route) => route.abort('blockedbyclient'),
+  );
+  const page = await context.newPage();
+  page.on('websocket', (socket) => requests.push(socket.url()));
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  return { page, requests, errors };
+}
+
+/** This machine's loopback, or a resource the page made itself. */
+export function isLocal(url: string): boolean {
+  return /^(https?|wss?):\/\/127\.0\.0\.1(:\d+)?\//.test(url) || url.startsWith('data:') || url.startsWith('blob:');
+}

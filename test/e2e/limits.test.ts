@@ -1,0 +1,367 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { getIntrospectionQuery } from 'graphql';
+import type { Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { loadConfig } from '../../src/config';
+import { openDatabase } from '../../src/db/database';
+import { createLogger } from '../../src/logger';
+import { createGroup, createIdentity, createRealm } from '../factories/graph';
+import { eventually } from '../helpers/eventually';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+let server: TestServer;
+beforeAll(async () => {
+  // No background jobs: their statements on the same data source would be counted too.
+  server = await startTestServer({ runJobs: false });
+});
+afterAll(() => server.close());
+
+const mib = 1024 * 1024;
+
+/** POSTs without a token (so that no authentication statement runs either), or with the headers given. */
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as { data?: any; errors?: any[] } };
+}
+
+/** One operation through a graphql-ws client: its result, or the errors it was refused with. */
+function runOver(client: Client, query: string, variables?: Record<string, unknown>): Promise<{ data?: any; errors?: any[] }> {
+  return new Promise((resolve, reject) => {
+    let result: { data?: any; errors?: any[] } = {};
+    client.subscribe(
+      { query, variables },
+      {
+        next: (value) => (result = value as typeof result),
+        error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error)),
+        complete: () => resolve(result),
+      },
+    );
+  });
+}
+
+interface Message {
+  type: string;
+  id?: string;
+  payload?: any;
+}
+
+/**
+ * A graphql-transport-ws connection by hand: it stays open between operations (graphql-ws' lazy
+ * client reconnects, and authenticates, for each), and shows close codes as they come.
+ */
+class RawConnection {
+  private readonly inbox = new Map<string, Message[]>();
+  private readonly waiters = new Map<string, Array<(message: Message) => void>>();
+  private nextId = 0;
+  readonly closed: Promise<{ code: number; reason: string }>;
+
+  private constructor(private readonly socket: WebSocket) {
+    this.closed = new Promise((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    socket.on('message', (data) => {
+      const message = JSON.parse(data.toString()) as Message;
+      const key = message.id ?? message.type;
+      const waiter = this.waiters.get(key)?.shift();
+      if (waiter) waiter(message);
+      else this.inbox.set(key, [...(this.inbox.get(key) ?? []), message]);
+    });
+  }
+
+  /** Opens and initialises a connection; resolves once acknowledged, rejects with the close if refused. */
+  static async open(url: string, payload: Record<string, unknown>): Promise<RawConnection> {
+    const connection = await RawConnection.connect(url);
+    connection.send({ type: 'connection_init', payload });
+    const outcome = await Promise.race([connection.receive('connection_ack'), connection.closed]);
+    if ('code' in outcome) throw Object.assign(new Error(`closed with ${outcome.code}: ${outcome.reason}`), outcome);
+    return connection;
+  }
+
+  static connect(url: string): Promise<RawConnection> {
+    const socket = new WebSocket(url, 'graphql-transport-ws');
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => resolve(new RawConnection(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  send(message: unknown): void {
+    this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  /** Starts an operation; its messages come from `receive(id)`. */
+  start(query: string, variables?: Record<string, unknown>): string {
+    const id = String(++this.nextId);
+    this.send({ type: 'subscribe', id, payload: { query, variables } });
+    return id;
+  }
+
+  /** A whole operation: its last `next` payload, or the errors of its `error` message. */
+  async run(query: string, variables?: Record<string, unknown>): Promise<{ data?: any; errors?: any[] }> {
+    const id = this.start(query, variables);
+    let result: { data?: any; errors?: any[] } = {};
+    for (;;) {
+      const message = await this.receive(id);
+      if (message.type === 'error') return { errors: message.payload };
+      if (message.type === 'complete') return result;
+      result = message.payload;
+    }
+  }
+
+  receive(key: string): Promise<Message> {
+    const queued = this.inbox.get(key)?.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve) => this.waiters.set(key, [...(this.waiters.get(key) ?? []), resolve]));
+  }
+
+  async close(): Promise<void> {
+    this.socket.close(1000);
+    await this.closed;
+  }
+}
+
+/** The connection_init payload that authenticates as `target`'s admin token. */
+const asAdmin = (target: TestServer) => ({ authorization: `Bearer ${target.adminToken}` });
+
+const deepQuery = `{ realms(first: 1) { edges { node { groups(first: 1) { edges { node {
+  members(first: 1) { edges { node { groups(first: 1) { edges { node { name } } } } } } } } } } } } }`;
+const pageQuery = `query($size: Int) { realms(first: $size) { edges { node { groups(first: $size) { edges { node {
+  members(first: $size) { edges { node { id } } } } } } } } } }`;
+const aliasedQuery = `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: __typename`).join(' ')} }`;
+const hugeQuery = `{ ${'__typename '.repeat(5000)}}`;
+
+// Each refused document, its code, the limit (the default) and what the document has.
+const refusals = [
+  { what: 'a document nested deeper than 12 levels', query: deepQuery, variables: {}, code: 'QUERY_TOO_DEEP', limit: 12, found: 13 },
+  // 1 + 100 × (1 + 1 + 1 + 100 × (1 + 1 + 1 + 100 × (1 + 1 + 1)))
+  { what: 'pages of 100 × 100 × 100', query: pageQuery, variables: { size: 100 }, code: 'QUERY_TOO_COMPLEX', limit: 500_000, found: 3_030_301 },
+  { what: 'a document with 31 aliases', query: aliasedQuery, variables: {}, code: 'TOO_MANY_ALIASES', limit: 30, found: 31 },
+  { what: 'a document of 5 002 tokens', query: hugeQuery, variables: {}, code: 'DOCUMENT_TOO_LARGE', limit: 5000, found: undefined },
+] as const;
+
+describe('document limits, before anything runs', () => {
+  test.each(refusals)('HTTP refuses $what with $code and no SQL', async ({ query, variables, code, limit, found }) => {
+    let response: Awaited<ReturnType<typeof post>> | undefined;
+    const statements = await server.countStatements(async () => {
+      response = await post(server.url, { query, variables });
+    });
+    expect(statements).toBe(0);
+    expect(response!.status).toBe(400);
+    expect(response!.body.data).toBeUndefined();
+    expect(response!.body.errors).toEqual([
+      expect.objectContaining({ message: expect.stringContaining(limit.toLocaleString('en-US')), extensions: { code, limit, ...(found ? { found } : {}) } }),
+    ]);
+    if (found) expect(response!.body.errors![0].message).toContain(found.toLocaleString('en-US'));
+  });
+
+  test.each(refusals)('WebSocket refuses $what with $code and no SQL', async ({ query, variables, code, limit, found }) => {
+    const connection = await RawConnection.open(server.wsUrl, asAdmin(server));
+    try {
+      let result: { data?: any; errors?: any[] } | undefined;
+      const statements = await server.countStatements(async () => {
+        result = await connection.run(query, variables);
+      });
+      expect(statements).toBe(0);
+      expect(result!.errors).toEqual([expect.objectContaining({ extensions: { code, limit, ...(found ? { found } : {}) } })]);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  test('the cost counts page sizes given as variables', async () => {
+    const small = await server.graphql(pageQuery, { size: 10 });
+    expect(small.errors).toBeUndefined();
+    const large = await post(server.url, { query: pageQuery, variables: { size: 100 } });
+    expect(large.body.errors?.[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
+  });
+
+  test('graphql-js’ own parse and validation errors over WebSocket carry the codes they have over HTTP', async () => {
+    const connection = await RawConnection.open(server.wsUrl, asAdmin(server));
+    try {
+      expect((await connection.run('{ realms { '))?.errors?.[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+      expect((await connection.run('{ realmz { totalCount } }'))?.errors?.[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      // The connection survives both.
+      expect((await connection.run('{ __typename }')).data).toEqual({ __typename: 'Query' });
+    } finally {
+      await connection.close();
+    }
+  });
+});
+
+describe('what the limits let through', () => {
+  const readme = readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+  const nestedRead = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1]).find((block) => block.includes('query NestedRead'))!;
+
+  test('the README’s nested read (realm → groups(50) → members(100) → groups(10)) passes over HTTP and WebSocket', async () => {
+    const realm = await createRealm(server);
+    const ann = await createIdentity(server, realm.id);
+    await createGroup(server, realm.id, 'Engineering', [ann.id]);
+    const overHttp = await server.ok(nestedRead, { name: realm.name });
+    expect(overHttp.realm.groups.edges[0].node.members.edges[0].node.groups.totalCount).toBe(1);
+    const overWs = await runOver(server.wsClient(), nestedRead, { name: realm.name });
+    expect(overWs).toEqual({ data: overHttp });
+  });
+
+  test('GraphiQL’s introspection query passes over HTTP and WebSocket', async () => {
+    const query = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true });
+    const overHttp = await server.graphql(query);
+    expect(overHttp.errors).toBeUndefined();
+    expect(overHttp.data.__schema.types.length).toBeGreaterThan(10);
+    const overWs = await runOver(server.wsClient(), query);
+    expect(overWs.errors).toBeUndefined();
+    expect(overWs.data.__schema.types).toEqual(overHttp.data.__schema.types);
+  });
+});
+
+describe('sizes', () => {
+  test('a body over MAX_BODY_BYTES (1 MiB) gets 413 and a coded JSON error', async () => {
+    const response = await post(server.url, { query: '{ __typename }', variables: { padding: 'x'.repeat(mib) } });
+    expect(response.status).toBe(413);
+    expect(response.body).toEqual({
+      errors: [{ message: expect.stringMatching(/^The request body is \d+ bytes; the server accepts at most 1048576/), extensions: { code: 'BODY_TOO_LARGE', limit: mib } }],
+    });
+  });
+
+  test('a WebSocket message over MAX_WS_MESSAGE_BYTES (1 MiB) closes the connection with 1009', async () => {
+    const connection = await RawConnection.connect(server.wsUrl);
+    connection.send({ type: 'connection_init', payload: { padding: 'x'.repeat(mib) } });
+    expect(await connection.closed).toMatchObject({ code: 1009 });
+  });
+});
+
+describe('configured limits', () => {
+  let small: TestServer;
+  beforeAll(async () => {
+    small = await startTestServer({
+      db: server.db,
+      runJobs: false,
+      env: {
+        MAX_QUERY_DEPTH: '3',
+        MAX_BODY_BYTES: '4096',
+        MAX_WS_MESSAGE_BYTES: '4096',
+        MAX_WS_CONNECTIONS_PER_TOKEN: '2',
+        MAX_SUBSCRIPTIONS_PER_CONNECTION: '2',
+      },
+    });
+  });
+  afterAll(() => small.close());
+
+  test('MAX_QUERY_DEPTH, MAX_BODY_BYTES and MAX_WS_MESSAGE_BYTES take effect', async () => {
+    const deep = await post(small.url, { query: '{ realms { edges { node { name } } } }' });
+    expect(deep.body.errors?.[0].extensions).toEqual({ code: 'QUERY_TOO_DEEP', limit: 3, found: 4 });
+    const big = await post(small.url, { query: '{ __typename }', variables: { padding: 'x'.repeat(5000) } });
+    expect(big.status).toBe(413);
+    expect(big.body.errors?.[0].extensions).toEqual({ code: 'BODY_TOO_LARGE', limit: 4096 });
+    const connection = await RawConnection.connect(small.wsUrl);
+    connection.send({ type: 'connection_init', payload: { padding: 'x'.repeat(5000) } });
+    expect(await connection.closed).toMatchObject({ code: 1009 });
+  });
+
+  test('a token’s connections over MAX_WS_CONNECTIONS_PER_TOKEN are closed with 1013 TOO_MANY_CONNECTIONS, until one closes', async () => {
+    const init = asAdmin(small);
+    const first = await RawConnection.open(small.wsUrl, init);
+    const second = await RawConnection.open(small.wsUrl, init);
+    try {
+      await expect(RawConnection.open(small.wsUrl, init)).rejects.toMatchObject({ code: 1013, reason: expect.stringMatching(/^TOO_MANY_CONNECTIONS: 2 connections/) });
+      // Another token has a count of its own.
+      const { token } = await small.createToken(['realms:read']);
+      const other = await RawConnection.open(small.wsUrl, { authorization: `Bearer ${token}` });
+      await other.close();
+      // Closing one frees its place (the server learns of the close a moment after the client).
+      await first.close();
+      const third = await eventually(
+        () => RawConnection.open(small.wsUrl, init).catch((error: { code: number }) => error),
+        (outcome) => outcome instanceof RawConnection,
+        100,
+      );
+      await (third as RawConnection).close();
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
+  test('operations over MAX_SUBSCRIPTIONS_PER_CONNECTION get TOO_MANY_SUBSCRIPTIONS until one completes', async () => {
+    const realm = await createRealm(small);
+    const connection = await RawConnection.open(small.wsUrl, asAdmin(small));
+    try {
+      const subscription = 'subscription($realmId: ID!) { realmEvents(realmId: $realmId) { id } }';
+      const first = connection.start(subscription, { realmId: realm.id });
+      connection.start(subscription, { realmId: realm.id });
+      const refused = await connection.run('{ __typename }');
+      expect(refused.errors).toEqual([expect.objectContaining({ extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', limit: 2, found: 3 } })]);
+      connection.send({ type: 'complete', id: first });
+      expect(await connection.run('{ __typename }')).toEqual({ data: { __typename: 'Query' } });
+    } finally {
+      await connection.close();
+    }
+  });
+});
+
+describe('rate limit', () => {
+  let limited: TestServer;
+  beforeAll(async () => {
+    limited = await startTestServer({ db: server.db, runJobs: false, env: { RATE_LIMIT_PER_MINUTE: '3' } });
+  });
+  afterAll(() => limited.close());
+
+  // Any Authorization value is a key, valid token or not: the limit runs before authentication.
+  const as = (authorization: string) => ({ authorization });
+
+  test('every /graphql answer says what is left; past the budget it is 429 RATE_LIMITED with Retry-After', async () => {
+    const remaining: Array<string | null> = [];
+    for (let i = 0; i < 3; i++) {
+      // A token nobody issued: guessing tokens spends the budget like anything else.
+      const response = await post(limited.url, { query: '{ realms { totalCount } }' }, as('Bearer guessed-token'));
+      expect(response.body.errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
+      expect(response.headers.get('ratelimit-limit')).toBe('3');
+      expect(response.headers.get('ratelimit-policy')).toBe('3;w=60');
+      remaining.push(response.headers.get('ratelimit-remaining'));
+    }
+    expect(remaining).toEqual(['2', '1', '0']);
+
+    const refused = await post(limited.url, { query: '{ realms { totalCount } }' }, as('Bearer guessed-token'));
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('ratelimit-remaining')).toBe('0');
+    expect(Number(refused.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(refused.body).toEqual({
+      errors: [
+        {
+          message: expect.stringMatching(/^Too many requests: .* 3 a minute\. Try again in \d+ s\.$/),
+          extensions: { code: 'RATE_LIMITED', limit: 3, retryAfterSeconds: Number(refused.headers.get('retry-after')) },
+        },
+      ],
+    });
+
+    // Another key has its own budget.
+    const other = await post(limited.url, { query: '{ __typename }' }, as('Bearer another-token'));
+    expect(other.status).not.toBe(429);
+    expect(other.headers.get('ratelimit-remaining')).toBe('2');
+  });
+
+  test('WebSocket operations spend the same budget and are refused with RATE_LIMITED', async () => {
+    const client = limited.wsClient();
+    const results: Array<{ data?: any; errors?: any[] }> = [];
+    while (results.length <= 3 && !results.at(-1)?.errors) results.push(await runOver(client, '{ __typename }'));
+    expect(results.at(-1)!.errors).toEqual([expect.objectContaining({ extensions: { code: 'RATE_LIMITED', limit: 3, retryAfterSeconds: expect.any(Number) } })]);
+  });
+});
+
+describe('statement timeout', () => {
+  test('a statement longer than STATEMENT_TIMEOUT_MS is cancelled by PostgreSQL', async () => {
+    const config = loadConfig({ DATABASE_URL: server.db.url, STATEMENT_TIMEOUT_MS: '100' });
+    const database = await openDatabase(config, createLogger('error'));
+    try {
+      expect(await database.dataSource.query('SHOW statement_timeout')).toEqual([{ statement_timeout: '100ms' }]);
+      await expect(database.dataSource.query('SELECT pg_sleep(30)')).rejects.toMatchObject({ code: '57014', message: expect.stringMatching(/statement timeout/) });
+      // The pool goes on serving.
+      expect(await database.dataSource.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await database.close();
+    }
+  });
+});

@@ -1,0 +1,149 @@
+import { createClient, type Client } from 'graphql-ws';
+import { authorization, graphqlWsUrl } from '../shared/token';
+import type { Cursors, InvitationEvent, MembershipEvent } from './state';
+
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'unauthorized' | 'ended';
+
+export const membershipSubscription = `subscription DashboardMemberships($realmId: ID!, $after: String) {
+  membershipChanged(realmId: $realmId, after: $after) {
+    cursor id type occurredAt groupId identityId
+    group { id name memberCount }
+    identity { username }
+    actor { name }
+  }
+}`;
+
+export const invitationSubscription = `subscription DashboardInvitations($realmId: ID!, $after: String) {
+  invitationChanged(realmId: $realmId, after: $after) {
+    cursor id type occurredAt invitationId
+    invitation { email status }
+    actor { name }
+  }
+}`;
+
+interface GraphQLErrorLike {
+  message: string;
+  extensions?: { code?: string };
+}
+
+export interface LiveOptions {
+  token: string;
+  realmId: string;
+  /** Read at every (re)connection: each subscription resumes after the last event it handled. */
+  cursors: Cursors;
+  onMembership(event: MembershipEvent): void;
+  onInvitation(event: InvitationEvent): void;
+  onState(state: ConnectionState, detail?: string): void;
+  /** A cursor older than the event log keeps: the page reloads its data and starts again. */
+  onCursorExpired(): void;
+  onError(message: string): void;
+}
+
+/** graphql-ws close codes the server uses for tokens (src/server/auth.ts). */
+const unauthorizedClose = 4401;
+const tokenEndedClose = 4403;
+
+const closeCode = (value: unknown): number | undefined =>
+  typeof value === 'object' && value !== null && 'code' in value && typeof value.code === 'number' ? value.code : undefined;
+
+/**
+ * The realm's membership and invitation events over one WebSocket that reconnects by itself.
+ *
+ * graphql-ws would re-send a subscription after a reconnect with the variables it was first given,
+ * i.e. replay everything since the page loaded. Instead the subscriptions live for one connection:
+ * they are dropped when it closes and made again on `connected`, each `after` the cursor of the last
+ * event it handled, so the server replays exactly what was missed, in order, then goes on live.
+ */
+export class LiveFeed {
+  private readonly client: Client;
+  private subscriptions: Array<() => void> = [];
+  private stopped = false;
+
+  constructor(private readonly options: LiveOptions) {
+    this.client = createClient({
+      url: graphqlWsUrl(),
+      lazy: false,
+      retryAttempts: Infinity,
+      // 0.25 s, 0.5 s, 1 s … at most 5 s, with jitter so that many dashboards do not come back at once.
+      retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** retries, 5000) * (1 + Math.random() / 4))),
+      // A refused or revoked token will not get better by retrying.
+      shouldRetry: (event) => {
+        const code = closeCode(event);
+        return code !== unauthorizedClose && code !== tokenEndedClose;
+      },
+      connectionParams: () => ({ authorization: authorization(options.token) }),
+      onNonLazyError: () => {
+        // Reported through `closed` below.
+      },
+      on: {
+        connecting: (isRetry) => options.onState(isRetry ? 'reconnecting' : 'connecting'),
+        connected: () => {
+          this.subscribe();
+          options.onState('live');
+        },
+        closed: (event) => {
+          this.unsubscribe();
+          if (this.stopped) return;
+          const code = closeCode(event);
+          const reason = typeof event === 'object' && event !== null && 'reason' in event ? String(event.reason) : '';
+          if (code === unauthorizedClose) options.onState('unauthorized', `The server refused the token (${code}): ${reason || 'check it'}.`);
+          else if (code === tokenEndedClose) options.onState('unauthorized', `The token was revoked or has expired (${code}). Enter a valid token.`);
+          else options.onState('reconnecting');
+        },
+      },
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe();
+    void this.client.dispose();
+  }
+
+  private subscribe(): void {
+    this.unsubscribe();
+    const { cursors } = this.options;
+    this.subscriptions = [
+      this.stream<MembershipEvent>(membershipSubscription, cursors.membership, 'membershipChanged', (event) => this.options.onMembership(event)),
+      this.stream<InvitationEvent>(invitationSubscription, cursors.invitation, 'invitationChanged', (event) => this.options.onInvitation(event)),
+    ];
+  }
+
+  private unsubscribe(): void {
+    for (const dispose of this.subscriptions.splice(0)) dispose();
+  }
+
+  private stream<T>(query: string, after: string, field: string, handle: (event: T) => void): () => void {
+    let disposed = false;
+    const dispose = this.client.subscribe<Record<string, T>>(
+      { query, variables: { realmId: this.options.realmId, after } },
+      {
+        next: (result) => {
+          if (result.errors?.length) this.options.onError(`${field}: ${describe(result.errors as GraphQLErrorLike[])}`);
+          const event = result.data?.[field];
+          if (event) handle(event);
+        },
+        error: (error) => {
+          if (disposed || closeCode(error) !== undefined) return; // a closed socket: `closed` handles it
+          const errors = Array.isArray(error) ? (error as GraphQLErrorLike[]) : [{ message: String(error) }];
+          if (errors.some((e) => e.extensions?.code === 'EVENT_CURSOR_EXPIRED')) this.options.onCursorExpired();
+          else if (errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED' || e.extensions?.code === 'FORBIDDEN')) {
+            this.options.onState('unauthorized', `${field}: ${describe(errors)}`);
+          } else this.options.onError(`${field}: ${describe(errors)}`);
+        },
+        complete: () => {
+          // The server completes a realm's subscriptions when the realm is deleted.
+          if (!disposed && !this.stopped) this.options.onState('ended', 'The realm was deleted.');
+        },
+      },
+    );
+    return () => {
+      disposed = true;
+      dispose();
+    };
+  }
+}
+
+function describe(errors: readonly GraphQLErrorLike[]): string {
+  return errors.map((error) => (error.extensions?.code ? `${error.extensions.code}: ${error.message}` : error.message)).join('; ');
+}
