@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { addMembers, createGroup, createIdentities, createRealm, inviteIdentity, type Ref } from '../factories/graph';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { describeInBrowser, isLocal, launchChromium, watchedPage, type Watched } from './chromium';
+import { describeInBrowser, skipBrowser, isLocal, launchChromium, watchedPage, type Watched } from './chromium';
 import { flakyNetwork, type FlakyNetwork } from './proxy';
 
 let server: TestServer;
@@ -9,7 +9,7 @@ let browser: Browser;
 const origin = () => server.url.replace(/\/graphql$/, '');
 
 beforeAll(async () => {
-  if (process.env.SKIP_BROWSER_TESTS === '1') return;
+  if (skipBrowser) return;
   // No background jobs: the log holds exactly the events the tests cause (no INVITATION_SENT racing in).
   server = await startTestServer({ runJobs: false });
   browser = await launchChromium();
