@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { DataSource } from 'typeorm';
-import { ConfigError, loadConfig } from '../config';
+import { loadConfig } from '../config';
+import { runCommand } from '../common/cli';
 import { openDatabase, type Database } from '../db/database';
 import { withTransaction, type Tx } from '../db/transaction';
 import { createLogger } from '../logger';
@@ -323,20 +324,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return closedCleanly ? 0 : 1;
 }
 
-/** Exits with `code` once stdout and stderr have taken everything written. */
-function exit(code: number): void {
-  let pending = 2;
-  const done = () => {
-    if (--pending === 0) process.exit(code);
-  };
-  process.stdout.write('', done);
-  process.stderr.write('', done);
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then(exit, (error: unknown) => {
-    const message = error instanceof ConfigError ? `Configuration: ${error.message}` : error instanceof Error ? error.message : String(error);
-    process.stderr.write(`\nThe seed failed; the demo realm was not changed. ${message}\n`);
-    exit(1);
-  });
-}
+if (require.main === module) runCommand(() => main(process.argv.slice(2)), '\nThe seed failed; the demo realm was not changed.');

@@ -3,7 +3,8 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { parseGlobalId } from '../common/global-id';
-import { ConfigError, loadConfig } from '../config';
+import { loadConfig } from '../config';
+import { runCommand as runCli } from '../common/cli';
 import { openDatabase, type Database } from '../db/database';
 import type { Queryable } from '../db/queryable';
 import { withTransaction } from '../db/transaction';
@@ -324,20 +325,4 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** Exits with `code` once stdout and stderr have taken everything written. */
-function exit(code: number): void {
-  let pending = 2;
-  const done = () => {
-    if (--pending === 0) process.exit(code);
-  };
-  process.stdout.write('', done);
-  process.stderr.write('', done);
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then(exit, (error: unknown) => {
-    const message = error instanceof ConfigError ? `Configuration: ${error.message}` : error instanceof Error ? error.message : String(error);
-    process.stderr.write(`The token command failed; nothing was changed. ${message}\n`);
-    exit(exitCodes.failed);
-  });
-}
+if (require.main === module) runCli(() => main(process.argv.slice(2)), 'The token command failed; nothing was changed.', exitCodes.failed);
