@@ -30,16 +30,8 @@ export class Caller {
   /** No token: allowed only what needs none (acceptInvitation, whose credential is its own token). */
   static readonly anonymous = new Caller(null);
 
-  /** The server itself (seed, jobs): every scope, every realm. */
-  static readonly system = new Caller({
-    uuid: '00000000-0000-0000-0000-000000000000',
-    actor: { id: 'system', name: 'system' },
-    realmUuid: null,
-    scopes: new Set(['realms:write', 'identities:write', 'groups:write', 'invitations:write', 'events:read', 'tokens:write']),
-  });
-
   get actor(): Actor | null {
-    return this.token === Caller.system.token ? null : (this.token?.actor ?? null);
+    return this.token?.actor ?? null;
   }
 
   /** The realm the caller is bound to; null when it reaches every realm (or is anonymous). */

@@ -34,6 +34,6 @@ export const scopeDescriptions: Record<Scope, string> = {
   'groups:write': 'Create, update, delete groups and add or remove their members.',
   'invitations:read': 'Read invitations and their delivery status.',
   'invitations:write': 'Invite, revoke and resend invitations.',
-  'events:read': 'Read the event log (Realm.events, lastEventCursor) and subscribe to events.',
+  'events:read': 'Read the event log (Realm.events, lastEventCursor) and subscribe to events; the log is an audit trail, so its `data` includes snapshots of the identities created or deleted (names, username, email).',
   'tokens:write': 'Create, list and revoke API tokens, never with more scopes or realms than its own.',
 };
