@@ -1,0 +1,52 @@
+/**
+ * `npm run bench [-- --quick]` from the repository root: installs the bench's own dependencies when
+ * missing (into bench/node_modules, never the product's), builds the product, then runs the suite
+ * (run.mjs) in a child process bounded in time. Only Node built-ins here: it runs before the install.
+ */
+import { spawnSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(benchDir, '..');
+const args = process.argv.slice(2);
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+function step(title, command, commandArgs, cwd, timeoutMs) {
+  process.stderr.write(`${title}\n`);
+  const result = spawnSync(command, commandArgs, { cwd, stdio: 'inherit', timeout: timeoutMs });
+  if (result.status !== 0) {
+    process.stderr.write(`${title} failed (${result.error?.message ?? `exit ${result.status}`}).\n`);
+    process.exit(1);
+  }
+}
+
+if (args.includes('--help') || args.includes('-h')) {
+  spawnSync(process.execPath, [path.join(benchDir, 'run.mjs'), '--help'], { stdio: 'inherit' });
+  process.exit(0);
+}
+
+const manifest = JSON.parse(readFileSync(path.join(benchDir, 'package.json'), 'utf8'));
+const missing = Object.keys(manifest.dependencies).filter((name) => !existsSync(path.join(benchDir, 'node_modules', name, 'package.json')));
+if (missing.length > 0) {
+  // `npm install`, not `npm ci`: docs/decisions.md 14.
+  step(`Installing the bench's dependencies (${missing.join(', ')})...`, npm, ['install', '--no-audit', '--no-fund'], benchDir, 600_000);
+}
+if (!args.includes('--no-build')) step('Building the product (npm run build)...', npm, ['run', 'build'], root, 600_000);
+
+// The suite bounds itself (its deadline); this is the last line: 12 minutes quick, 90 full.
+const limitMs = (args.includes('--quick') ? 12 : 90) * 60_000;
+const child = spawn(process.execPath, [path.join(benchDir, 'run.mjs'), ...args.filter((a) => a !== '--no-build')], { stdio: 'inherit', detached: true });
+const timer = setTimeout(() => {
+  process.stderr.write(`The bench ran past ${limitMs / 60_000} minutes: killing it.\n`);
+  // The whole group: run.mjs and the servers it started.
+  process.kill(-child.pid, 'SIGKILL');
+}, limitMs);
+const forward = (signal) => child.kill(signal);
+process.on('SIGINT', forward);
+process.on('SIGTERM', forward);
+child.on('exit', (code, signal) => {
+  clearTimeout(timer);
+  process.exit(code ?? (signal ? 1 : 0));
+});

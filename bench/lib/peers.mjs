@@ -1,0 +1,132 @@
+/**
+ * Starting and stopping the servers under test, each its own process (so that its CPU is its own),
+ * each on a free loopback port, each stopped with SIGTERM and, past a deadline, SIGKILL.
+ */
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const running = new Set();
+
+/** Every child still running: the harness's deadline and signal handlers stop them. */
+export function stopAll() {
+  for (const child of running) child.kill('SIGKILL');
+}
+
+async function waitReady(url, child, timeoutMs, output) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`exited (${child.exitCode}) before it was ready:\n${output()}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`not ready after ${timeoutMs} ms:\n${output()}`);
+}
+
+/**
+ * Starts one server: `args` run by this Node, `env` added to the environment, ready when `readyPath`
+ * answers 200. Returns { name, pid, port, url(path), stop() }.
+ */
+export async function startServer({ name, args, cwd, env, readyPath = '/healthz', nodeOptions = [] }) {
+  const port = await freePort();
+  const spawnedAt = Date.now();
+  const child = spawn(process.execPath, [...nodeOptions, ...args], {
+    cwd,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let output = '';
+  const keep = (chunk) => {
+    output = (output + chunk).slice(-20_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let stopping = false;
+  child.on('exit', (code, signal) => {
+    running.delete(child);
+    // A server that dies under load is a finding: say so, with what it last wrote.
+    if (!stopping) process.stderr.write(`\n${name} (pid ${child.pid}) exited unexpectedly (${signal ?? `exit ${code}`}). Its last output:\n${output.slice(-4000)}\n`);
+  });
+  try {
+    await waitReady(`http://127.0.0.1:${port}${readyPath}`, child, 90_000, () => output);
+  } catch (error) {
+    stopping = true;
+    child.kill('SIGKILL');
+    throw new Error(`${name} ${error.message}`);
+  }
+  return {
+    name,
+    pid: child.pid,
+    port,
+    spawnedAt,
+    url: (p) => `http://127.0.0.1:${port}${p}`,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        stopping = true;
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          resolve(code);
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export function productServer(root, { databaseUrl, adminToken, profileDir }) {
+  return startServer({
+    name: 'realmgraph',
+    cwd: root,
+    args: ['dist/src/main.js'],
+    readyPath: '/readyz',
+    nodeOptions: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    env: {
+      DATABASE_URL: databaseUrl,
+      NODE_ENV: 'production',
+      ADMIN_TOKEN: adminToken,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '0',
+      // The nested read costs about 2.6·10^5 by the product's rule; abuse (W5) goes far past this.
+      MAX_QUERY_COST: '5000000',
+      MAX_WS_CONNECTIONS_PER_TOKEN: '20000',
+      // Background jobs look for work rarely: their statements are not what is measured.
+      JOB_INTERVAL_MS: '60000',
+    },
+  });
+}
+
+export function postgraphileServer(benchDir, { databaseUrl }) {
+  return startServer({
+    name: 'postgraphile',
+    cwd: benchDir,
+    args: [path.join(benchDir, 'servers/postgraphile.mjs')],
+    env: { DATABASE_URL: databaseUrl, NODE_ENV: 'production' },
+  });
+}
+
+export function rawServer(benchDir, { databaseUrl }) {
+  return startServer({ name: 'raw', cwd: benchDir, args: [path.join(benchDir, 'servers/raw.mjs')], env: { DATABASE_URL: databaseUrl, NODE_ENV: 'production' } });
+}
+
+export function broadcastServer(benchDir) {
+  return startServer({ name: 'ws-broadcast', cwd: benchDir, args: [path.join(benchDir, 'servers/broadcast.mjs')], env: { NODE_ENV: 'production' } });
+}

@@ -1,0 +1,205 @@
+/** bench/RESULTS.md from one run's results (also kept as JSON under bench/results/). */
+import path from 'node:path';
+import { barChartSvg, writeChart } from './charts.mjs';
+
+const f = (value, digits = 1) => (value === null || value === undefined || Number.isNaN(value) ? '–' : Number(value).toFixed(digits));
+const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
+const verdict = (ok) => (ok === undefined ? '–' : ok ? '**met**' : '**missed**');
+const peers = ['realmgraph', 'postgraphile', 'raw'];
+const peerNames = { realmgraph: 'realmgraph', postgraphile: 'PostGraphile v4', raw: 'raw SQL (node:http)' };
+
+function loadTable(results, reference = 'realmgraph') {
+  const rows = [
+    '| peer | answer check | req/s | p50 ms | p95 ms | p99 ms | errors | server CPU-ms/req | PostgreSQL CPU-ms/req | realmgraph ÷ peer (req/s) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const peer of peers) {
+    const r = results.closed?.[peer];
+    if (!r) continue;
+    const check = results.checks?.[peer];
+    rows.push(
+      `| ${peerNames[peer]} | ${check ? (check.same ? 'same data' : `differs: ${check.difference}`) : '–'} | ${f(r.rps)} | ${f(r.p50, 0)} | ${f(r.p95, 0)} | ${f(r.p99, 0)} | ${r.errors} | ${f(r.serverCpuMsPerRequest, 2)} | ${f(r.pgCpuMsPerRequest, 2)} | ${peer === reference ? '1.00×' : ratio(results.closed[reference]?.rps, r.rps)} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+function fixedTable(results) {
+  const rows = [`| peer (at ${results.rate} req/s) | achieved req/s | p50 ms | p95 ms | p99 ms | errors | server CPU-ms/req | PostgreSQL CPU-ms/req |`, '|---|---:|---:|---:|---:|---:|---:|---:|'];
+  for (const peer of peers) {
+    const r = results.fixed?.[peer];
+    if (r) rows.push(`| ${peerNames[peer]} | ${f(r.rps)} | ${f(r.p50, 0)} | ${f(r.p95, 0)} | ${f(r.p99, 0)} | ${r.errors} | ${f(r.serverCpuMsPerRequest, 2)} | ${f(r.pgCpuMsPerRequest, 2)} |`);
+  }
+  return rows.join('\n');
+}
+
+export function targets(results) {
+  const out = [];
+  const w1 = results.workloads.w1;
+  if (w1?.closed) {
+    const us = w1.closed.realmgraph?.rps;
+    out.push({ workload: 'W1', target: '≥ 3× PostGraphile’s throughput', measured: ratio(us, w1.closed.postgraphile?.rps), ok: us >= 3 * w1.closed.postgraphile?.rps });
+    out.push({ workload: 'W1', target: '≥ 0.5× the raw baseline’s throughput', measured: ratio(us, w1.closed.raw?.rps), ok: us >= 0.5 * w1.closed.raw?.rps });
+  }
+  if (results.statements) {
+    const s = results.statements;
+    out.push({ workload: 'W1', target: 'SQL statements per request independent of breadth', measured: `${s.narrow} (5 groups × 10 members) vs ${s.wide} (50 × 100)`, ok: s.narrow === s.wide });
+  }
+  const w2 = results.workloads.w2;
+  if (w2?.api) {
+    out.push({ workload: 'W2', target: '≥ 0.5× the raw transaction rate', measured: ratio(w2.api.rps, w2.raw.rps), ok: w2.api.rps >= 0.5 * w2.raw.rps });
+    out.push({ workload: 'W2', target: 'zero invariant violations', measured: w2.apiCheck.ok ? '0' : JSON.stringify(w2.apiCheck.violations), ok: w2.apiCheck.ok });
+  }
+  for (const row of results.workloads.w3 ?? []) {
+    if (row.subscribers < 1000) continue;
+    out.push({
+      workload: 'W3',
+      target: `p99 ≤ 2× raw broadcast at ${row.subscribers}, nothing lost`,
+      measured: `${ratio(row.realmgraph.p99, row.raw.p99)}, lost ${row.realmgraph.lost}`,
+      ok: row.realmgraph.p99 <= 2 * row.raw.p99 && row.realmgraph.lost === 0,
+    });
+  }
+  const w4 = results.workloads.w4;
+  if (w4?.cases) {
+    const start = w4.cases.find((c) => c.case === 'start')?.results.realmgraph.p50;
+    const end = w4.cases.find((c) => c.case === 'end')?.results.realmgraph.p50;
+    out.push({ workload: 'W4', target: 'last page ≤ 1.5× the first (p50)', measured: ratio(end, start), ok: end <= 1.5 * start });
+  }
+  const w5 = results.workloads.w5;
+  if (w5?.documents) {
+    const refused = w5.documents.filter((d) => d.refusedBeforeExecution).length;
+    out.push({ workload: 'W5', target: 'refused before execution', measured: `${refused} of ${w5.documents.length}`, ok: refused === w5.documents.length });
+  }
+  return out;
+}
+
+export async function writeReport(results, { benchDir }) {
+  const lines = [];
+  const push = (...l) => lines.push(...l);
+  const { machine, versions, profile } = results;
+  push(
+    '# Benchmark results',
+    '',
+    `Written by \`npm run bench${results.mode === 'quick' ? ' -- --quick' : ''}\` (bench/run.mjs) on ${results.finishedAt}; do not edit by hand.`,
+    `Mode **${results.mode}**: ${profile.identities.toLocaleString('en')} identities in one realm, a group "all" of every one, 100 groups of 100–1 000 members;`,
+    `closed-loop runs of ${profile.duration} s (W4: ${profile.shortDuration} s), ${profile.repeats} repeats each after a warm-up, figures are medians over the repeats.`,
+    results.incomplete ? `\n**Incomplete run**: ${results.incomplete}\n` : '',
+    '## Machine and versions',
+    '',
+    `- ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.kernel}; Node ${machine.node}; ${versions.postgres}.`,
+    `- Load average (1, 5, 15 min) at the start: ${results.loadBefore.join(', ')}; at the end: ${results.loadAfter.join(', ')}. The load generator, the servers and PostgreSQL share these cores (other work on the machine shows in the load average).`,
+    `- realmgraph: ${versions.product}. PostGraphile ${versions.postgraphile}, autocannon ${versions.autocannon}, pg ${versions.pg}.`,
+    `- Data: ${results.data.identities.toLocaleString('en')} identities, ${results.data.groups} groups, ${results.data.memberships.toLocaleString('en')} memberships (generated in ${results.data.seconds} s, or reused).`,
+    '- Settings: realmgraph with `NODE_ENV=production`, `RATE_LIMIT_PER_MINUTE=0`, `MAX_QUERY_COST=5000000`, an `ADMIN_TOKEN`; PostGraphile as a library with its production options; every server its own process on 127.0.0.1, each with a pool of 10 connections.',
+    '',
+    '## Targets (issue #5)',
+    '',
+    '| workload | target | measured | |',
+    '|---|---|---|---|',
+    ...targets(results).map((t) => `| ${t.workload} | ${t.target} | ${t.measured} | ${verdict(t.ok)} |`),
+    '',
+  );
+
+  const w1 = results.workloads.w1;
+  if (w1?.closed) {
+    push('## W1 nested read', '', 'realm → groups(first: 50) → members(first: 100) → groups(first: 10), with totalCount at each level (the README\'s query; PostGraphile\'s equivalent through its derived relations; the raw baseline one CTE + json_agg statement). Answers normalized and compared before timing.', '');
+    push(`Answer size: ${w1.checks.realmgraph.bytes.toLocaleString('en')} bytes (realmgraph).`, '', '### Closed loop (2 clients; requests in flight at the end are waited for and counted)', '', loadTable(w1), '', '### Fixed rate (half the slowest peer’s maximum)', '', fixedTable(w1), '');
+    if (results.charts?.w1) push(`![W1](${path.relative(benchDir, results.charts.w1)})`, '');
+    if (results.statements) {
+      push(`SQL statements per request (counted on the wire by a proxy): realmgraph ${results.statements.narrow} for 5 groups × 10 members, ${results.statements.wide} for 50 × 100; PostGraphile ${results.statements.postgraphileWide ?? '–'}; raw 1.`, '');
+    }
+  }
+  const w1s = results.workloads.w1s;
+  if (w1s?.closed) push('## W1s small read', '', '`node(id) { ... on Identity { primaryEmail groups(first: 20) { edges { node { name } } } } }`, rotating over 200 identities.', '', '### Closed loop (8 connections)', '', loadTable(w1s), '', fixedTable(w1s), '');
+  const w4 = results.workloads.w4;
+  if (w4?.cases) {
+    push('## W4 the big group', '', `Pages of 100 members of "all" (${w4.memberCount.toLocaleString('en')} members), by keyset cursor, realmgraph vs the same page by one SQL statement. "ACTIVE only" filters members, so its totalCount is a count over the group (unfiltered, realmgraph reads the stored member_count).`, '');
+    push('| page | check | realmgraph req/s | p50 ms | p99 ms | server CPU-ms/req | PG CPU-ms/req | raw req/s | raw p50 ms | realmgraph ÷ raw |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const c of w4.cases) {
+      const a = c.results.realmgraph;
+      const b = c.results.raw;
+      push(`| ${c.case} | ${c.same ? 'same' : `differs: ${c.difference}`} | ${f(a.rps)} | ${f(a.p50, 0)} | ${f(a.p99, 0)} | ${f(a.serverCpuMsPerRequest, 2)} | ${f(a.pgCpuMsPerRequest, 2)} | ${f(b.rps)} | ${f(b.p50, 0)} | ${ratio(a.rps, b.rps)} |`);
+    }
+    push('');
+  }
+  const w5 = results.workloads.w5;
+  if (w5?.documents) {
+    push('## W5 abuse', '', `Each document sent ${w5.count} times in a row to realmgraph; time and CPU per refusal.`, '', '| document | bytes | HTTP | code | refused before execution | p50 ms | max ms | server CPU-ms | PG CPU-ms |', '|---|---:|---:|---|---|---:|---:|---:|---:|');
+    for (const d of w5.documents) push(`| ${d.name} | ${d.bytes.toLocaleString('en')} | ${d.status} | ${d.code ?? '–'} | ${d.refusedBeforeExecution ? 'yes' : `**no**: ${d.message}`} | ${f(d.p50)} | ${f(d.max)} | ${f(d.serverCpuMs, 2)} | ${f(d.pgCpuMs, 2)} |`);
+    push('');
+  }
+  const w2 = results.workloads.w2;
+  if (w2?.api) {
+    push('## W2 membership writes', '', `One identity added to or removed from one of 19 groups per request, 50/50, 10 % repeats of an earlier request; ${w2.connections} concurrent clients. Baseline: the product's SQL transaction (lock the group, lock the identity, insert or delete, append the event with NOTIFY) from a pg pool of ${w2.connections}.`, '');
+    push('| | writes/s | p50 ms | p95 ms | p99 ms | errors | CPU-ms/write (server or client) | PostgreSQL CPU-ms/write | committed adds / removes | invariants |', '|---|---:|---:|---:|---:|---:|---:|---:|---|---|');
+    push(`| realmgraph API | ${f(w2.api.rps)} | ${f(w2.api.p50, 0)} | ${f(w2.api.p95, 0)} | ${f(w2.api.p99, 0)} | ${w2.api.errors + w2.apiCheck.committed.failed} | ${f(w2.api.serverCpuMsPerRequest, 2)} | ${f(w2.api.pgCpuMsPerRequest, 2)} | ${w2.apiCheck.committed.added} / ${w2.apiCheck.committed.removed} | ${w2.apiCheck.ok ? 'hold' : JSON.stringify(w2.apiCheck.violations)} |`);
+    push(`| raw SQL | ${f(w2.raw.rps)} | ${f(w2.raw.p50, 1)} | ${f(w2.raw.p95, 1)} | ${f(w2.raw.p99, 1)} | ${w2.raw.errors} | ${f(w2.raw.clientCpuMsPerRequest, 2)} | ${f(w2.raw.pgCpuMsPerRequest, 2)} | ${w2.rawCheck.committed.added} / ${w2.rawCheck.committed.removed} | ${w2.rawCheck.ok ? 'hold' : JSON.stringify(w2.rawCheck.violations)} |`);
+    push('', `realmgraph ÷ raw: ${ratio(w2.api.rps, w2.raw.rps)}. Commits whose response the load generator never read (requests in flight when a run ends): ${w2.apiCheck.unseenCommits}; they have their events like the rest.`, '');
+  }
+  const w3 = results.workloads.w3;
+  if (w3?.length) {
+    push('## W3 fan-out', '', `One membership change → N graphql-ws subscribers of \`membershipChanged(realmId, groupId)\` (one connection each); time from just before the mutation is sent to each delivery; ${w3[0].rounds} changes per N, medians over them. Baseline: a plain \`ws\` server broadcasting the very message realmgraph delivered (${w3[0].payloadBytes} bytes), from just before the POST that triggers it.`, '');
+    push('| subscribers | realmgraph p50 ms | p99 ms | last ms | lost | duplicated | server CPU-ms/event | PG CPU-ms/event | ws p50 ms | ws p99 ms | ws last ms | ws lost | p99 ÷ ws p99 |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const r of w3) {
+      push(`| ${r.subscribers.toLocaleString('en')} | ${f(r.realmgraph.p50)} | ${f(r.realmgraph.p99)} | ${f(r.realmgraph.last)} | ${r.realmgraph.lost} | ${r.realmgraph.duplicated} | ${f(r.realmgraph.serverCpuMsPerEvent)} | ${f(r.realmgraph.pgCpuMsPerEvent)} | ${f(r.raw.p50)} | ${f(r.raw.p99)} | ${f(r.raw.last)} | ${r.raw.lost} | ${ratio(r.realmgraph.p99, r.raw.p99)} |`);
+    }
+    push('');
+    if (results.charts?.w3) push(`![W3](${path.relative(benchDir, results.charts.w3)})`, '');
+  }
+  if (results.profileSummary) {
+    const p = results.profileSummary;
+    push('## Where realmgraph spends a nested read', '', `\`node --cpu-prof\` of the server during ${p.seconds} s of W1 closed loop (${p.busyMs} ms on CPU, self time):`, '', '| where | share |', '|---|---:|');
+    for (const b of p.buckets) push(`| ${b.name} | ${b.percent} % |`);
+    push('', 'Hottest functions (self time):', '', '| function | share |', '|---|---:|');
+    for (const t of p.top) push(`| \`${t.name}\` | ${t.percent} % |`);
+    push('');
+  }
+  if (results.analysis) push(results.analysis, '');
+  const errors = Object.entries(results.errors ?? {});
+  if (errors.length) {
+    push('## Workloads that failed in this run', '');
+    for (const [name, message] of errors) push(`- ${name}: ${message}`);
+    push('');
+  }
+  return lines.join('\n');
+}
+
+export async function drawCharts(results, dir) {
+  const charts = {};
+  const w1 = results.workloads.w1;
+  if (w1?.closed) {
+    const names = peers.filter((p) => w1.closed[p]);
+    const svg = barChartSvg(`W1 nested read (${results.mode}, ${w1.checks.realmgraph.bytes.toLocaleString('en')}-byte answer)`, [
+      { title: 'Throughput, closed loop (req/s, higher is better)', unit: 'req/s', categories: names.map((p) => peerNames[p]), series: [{ name: 'req/s', values: names.map((p) => w1.closed[p].rps) }] },
+      {
+        title: `Latency at ${w1.rate} req/s (ms, lower is better)`,
+        unit: 'ms',
+        categories: names.map((p) => peerNames[p]),
+        series: [
+          { name: 'p50', values: names.map((p) => w1.fixed[p]?.p50 ?? null) },
+          { name: 'p99', values: names.map((p) => w1.fixed[p]?.p99 ?? null) },
+        ],
+      },
+      {
+        title: 'CPU per request (ms): server process and PostgreSQL backends',
+        unit: 'CPU-ms',
+        categories: names.map((p) => peerNames[p]),
+        series: [
+          { name: 'server', values: names.map((p) => w1.closed[p].serverCpuMsPerRequest) },
+          { name: 'PostgreSQL', values: names.map((p) => w1.closed[p].pgCpuMsPerRequest) },
+        ],
+      },
+    ]);
+    charts.w1 = await writeChart(svg, path.join(dir, `w1-${results.mode}.png`));
+  }
+  const w3 = results.workloads.w3;
+  if (w3?.length) {
+    const categories = w3.map((r) => `${r.subscribers.toLocaleString('en')} subscribers`);
+    const svg = barChartSvg(`W3 fan-out: one change → N subscribers (${results.mode})`, [
+      { title: 'Delivery p99 (ms, lower is better)', unit: 'ms', categories, series: [{ name: 'realmgraph', values: w3.map((r) => r.realmgraph.p99) }, { name: 'raw ws broadcast', values: w3.map((r) => r.raw.p99) }] },
+      { title: 'Until the last subscriber has it (ms)', unit: 'ms', categories, series: [{ name: 'realmgraph', values: w3.map((r) => r.realmgraph.last) }, { name: 'raw ws broadcast', values: w3.map((r) => r.raw.last) }] },
+    ]);
+    charts.w3 = await writeChart(svg, path.join(dir, `w3-${results.mode}.png`));
+  }
+  return charts;
+}

@@ -1,0 +1,286 @@
+/**
+ * The benchmark suite (issue #5): realmgraph, PostGraphile v4 and a raw-SQL baseline over the same
+ * PostgreSQL database and data, in one run; writes bench/RESULTS.md, bench/results/<mode>.json and
+ * the charts. Started by index.mjs (which installs, builds and bounds the run); see README "Benchmarks".
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { databaseUrl, prepareDatabase, realmName } from './lib/data.mjs';
+import { postJson } from './lib/load.mjs';
+import { broadcastServer, postgraphileServer, productServer, rawServer, stopAll } from './lib/peers.mjs';
+import { loadAverage, machine } from './lib/proc.mjs';
+import { summarizeProfile } from './lib/profile.mjs';
+import { drawCharts, targets, writeReport } from './lib/report.mjs';
+import { statementProxy } from './lib/statement-proxy.mjs';
+import * as q from './lib/queries.mjs';
+import { abuse } from './workloads/abuse.mjs';
+import { fanout } from './workloads/fanout.mjs';
+import { bigGroupPages, nestedRead, smallRead } from './workloads/reads.mjs';
+import { writes } from './workloads/writes.mjs';
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(benchDir, '..');
+
+const profiles = {
+  quick: { identities: 100_000, duration: 8, shortDuration: 3, repeats: 3, abuseRequests: 20, fanout: [100, 1000], fanoutRounds: 5, deadlineMinutes: 8 },
+  full: { identities: 1_000_000, duration: 20, shortDuration: 10, repeats: 3, abuseRequests: 100, fanout: [100, 1000, 5000], fanoutRounds: 10, deadlineMinutes: 75 },
+};
+const allWorkloads = ['w1', 'w1s', 'w4', 'w5', 'profile', 'w2', 'w3'];
+
+const { values: options } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    regenerate: { type: 'boolean', default: false },
+    'database-url': { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+    report: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+});
+
+const usage = `Usage: npm run bench [-- --quick] [-- --only w1,w1s,w4,w5,profile,w2,w3] [-- --regenerate] [-- --database-url postgres://…/postgres]
+
+  --quick           the whole suite on a tenth of the data, shorter runs (under 10 minutes on 2 cores)
+  --only LIST       only these workloads (comma-separated)
+  --regenerate      rebuild the bench database even if it holds the right data
+  --database-url    a PostgreSQL server where the user may CREATE DATABASE
+                    (default: BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)
+  --no-build        do not rebuild the product first
+  --report          measure nothing: write RESULTS.md again from results/<mode>.json (after editing ANALYSIS.md)
+`;
+if (options.help) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
+
+const mode = options.quick ? 'quick' : 'full';
+const profile = profiles[mode];
+const selected = options.only ? options.only.split(',').map((s) => s.trim().toLowerCase()) : allWorkloads;
+for (const name of selected) if (!allWorkloads.includes(name)) throw new Error(`Unknown workload "${name}"; one of ${allWorkloads.join(', ')}.`);
+const adminUrl = options['database-url'] ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const host = new URL(adminUrl).hostname;
+if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) throw new Error(`The bench stays on loopback: ${host} is not.`);
+
+const startedAt = Date.now();
+const log = (message) => process.stderr.write(`[${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)}s] ${message}\n`);
+const resultsDir = path.join(benchDir, 'results');
+mkdirSync(resultsDir, { recursive: true });
+
+const results = {
+  mode,
+  profile,
+  startedAt: new Date(startedAt).toISOString(),
+  machine: machine(),
+  loadBefore: loadAverage(),
+  versions: {},
+  workloads: {},
+  errors: {},
+};
+
+async function finish(incomplete) {
+  results.finishedAt = new Date().toISOString();
+  results.loadAfter = loadAverage();
+  if (incomplete) results.incomplete = incomplete;
+  results.charts = await drawCharts(results, resultsDir).catch((error) => {
+    log(`charts failed: ${error.message}`);
+    return {};
+  });
+  writeFileSync(path.join(resultsDir, `${mode}.json`), JSON.stringify(results, null, 2));
+  const analysisFile = path.join(benchDir, 'ANALYSIS.md');
+  try {
+    results.analysis = readFileSync(analysisFile, 'utf8');
+  } catch {
+    // No hand-written analysis: the tables only.
+  }
+  writeFileSync(path.join(benchDir, 'RESULTS.md'), await writeReport(results, { benchDir }));
+  log(`Wrote bench/RESULTS.md and bench/results/${mode}.json`);
+  for (const t of targets(results)) log(`  ${t.workload} ${t.target}: ${t.measured} ${t.ok ? 'met' : 'MISSED'}`);
+}
+
+// The whole run is bounded: past the deadline the servers are killed and what was measured is written.
+const deadline = setTimeout(async () => {
+  log(`Deadline of ${profile.deadlineMinutes} minutes reached: stopping.`);
+  stopAll();
+  await finish(`stopped at the ${profile.deadlineMinutes}-minute deadline`).catch(() => {});
+  process.exit(2);
+}, profile.deadlineMinutes * 60_000);
+deadline.unref();
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stopAll();
+    process.exit(130);
+  });
+}
+
+function versionOf(dir, name) {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return '?';
+  }
+}
+
+async function main() {
+  const product = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  results.versions = {
+    product: `${product.version} (${['@apollo/server', 'graphql', 'type-graphql', 'typeorm', 'graphql-ws', 'pg'].map((n) => `${n} ${versionOf(root, n)}`).join(', ')})`,
+    postgraphile: versionOf(benchDir, 'postgraphile'),
+    autocannon: versionOf(benchDir, 'autocannon'),
+    pg: versionOf(benchDir, 'pg'),
+  };
+  const database = `realmgraph_bench_${mode}`;
+  const dbUrl = databaseUrl(adminUrl, database);
+  log(`Mode ${mode}: database ${database} on ${host}; workloads ${selected.join(', ')}.`);
+  results.data = await prepareDatabase({ adminUrl, database, root, identities: profile.identities, regenerate: options.regenerate, log });
+
+  const admin = new pg.Client({ connectionString: dbUrl });
+  await admin.connect();
+  results.versions.postgres = (await admin.query('SELECT version()')).rows[0].version.replace(/ on .*/, '');
+  const token = randomBytes(32).toString('base64url');
+  const benchProfileDir = path.join(resultsDir, 'profiles');
+
+  log('Starting realmgraph, PostGraphile and the raw baseline...');
+  const peers = {
+    product: await productServer(root, { databaseUrl: dbUrl, adminToken: token }),
+    postgraphile: await postgraphileServer(benchDir, { databaseUrl: dbUrl }),
+    raw: await rawServer(benchDir, { databaseUrl: dbUrl }),
+  };
+  const ctx = { root, benchDir, profile, admin, database, databaseUrl: dbUrl, realmName, token, peers, log, loadBase: { admin, database } };
+
+  const run = async (name, fn) => {
+    if (!selected.includes(name)) return;
+    log(`${name.toUpperCase()}`);
+    try {
+      results.workloads[name] = await fn();
+    } catch (error) {
+      results.errors[name] = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      log(`${name} failed: ${error.stack ?? error}`);
+    }
+  };
+
+  await run('w1', async () => {
+    const result = await nestedRead(ctx);
+    results.statements = await countStatements(ctx, dbUrl, token).catch((error) => {
+      log(`statement count failed: ${error.message}`);
+      return undefined;
+    });
+    return result;
+  });
+  await run('w1s', () => smallRead(ctx));
+  await run('w4', () => bigGroupPages(ctx));
+  await run('w5', () => abuse(ctx));
+  await run('profile', () => profileNestedRead(ctx, dbUrl, token, benchProfileDir));
+  await peers.postgraphile.stop();
+  await peers.raw.stop();
+  await run('w2', () => writes(ctx));
+  await run('w3', async () => {
+    const broadcast = await broadcastServer(benchDir);
+    try {
+      return await fanout(ctx, broadcast);
+    } finally {
+      await broadcast.stop();
+    }
+  });
+  await peers.product.stop();
+  await admin.end();
+  await finish();
+}
+
+/** SQL statements per W1 request, counted by a proxy, for a narrow and a wide answer. */
+async function countStatements(ctx, dbUrl, token) {
+  const target = new URL(dbUrl);
+  const proxy = await statementProxy(target.hostname, Number(target.port || 5432));
+  const viaProxy = new URL(dbUrl);
+  viaProxy.hostname = '127.0.0.1';
+  viaProxy.port = String(proxy.port);
+  const narrow = q.w1Product.replace('first: 50', 'first: 5').replace('first: 100', 'first: 10');
+  const servers = [];
+  try {
+    const product = await productServer(root, { databaseUrl: viaProxy.toString(), adminToken: token });
+    servers.push(product);
+    const pgl = await postgraphileServer(benchDir, { databaseUrl: viaProxy.toString() });
+    servers.push(pgl);
+    const measureOne = async (url, body, headers) => {
+      const counts = [];
+      for (let i = 0; i < 3; i++) {
+        const before = proxy.count();
+        const { status } = await postJson(url, body, headers);
+        if (status !== 200) throw new Error(`HTTP ${status}`);
+        counts.push(proxy.count() - before);
+      }
+      // The least of three: a background statement (the event relay's poll) can fall into one.
+      return Math.min(...counts);
+    };
+    const headers = { authorization: `Bearer ${token}` };
+    const result = {
+      narrow: await measureOne(product.url('/graphql'), { query: narrow, variables: { name: realmName } }, headers),
+      wide: await measureOne(product.url('/graphql'), { query: q.w1Product, variables: { name: realmName } }, headers),
+      postgraphileWide: await measureOne(pgl.url('/graphql'), { query: q.w1PostGraphile, variables: { name: realmName } }, {}),
+    };
+    ctx.log(`  SQL statements per request: realmgraph ${result.narrow} (narrow) / ${result.wide} (wide); PostGraphile ${result.postgraphileWide}`);
+    return result;
+  } finally {
+    for (const server of servers) await server.stop();
+    await proxy.close();
+  }
+}
+
+/** The product under `node --cpu-prof` for one W1 closed-loop run; the profile summarized. */
+async function profileNestedRead(ctx, dbUrl, token, dir) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const { measure, graphqlRequest } = await import('./lib/load.mjs');
+  const server = await productServer(root, { databaseUrl: dbUrl, adminToken: token, profileDir: dir });
+  let load;
+  let skipMs;
+  try {
+    const request = graphqlRequest('/graphql', q.w1Product, { name: realmName }, { authorization: `Bearer ${token}` });
+    await measure({ peer: server, url: server.url('/'), request, connections: 2, duration: 2, repeats: 0, warmup: 2, ownLoop: true });
+    // Start-up and the warm-up are left out of the summary.
+    skipMs = Date.now() - server.spawnedAt;
+    load = await measure({ peer: server, url: server.url('/'), request, connections: 2, duration: ctx.profile.duration, repeats: 1, warmup: 0, ownLoop: true });
+  } finally {
+    await server.stop();
+  }
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) throw new Error('the server wrote no .cpuprofile');
+  const summary = summarizeProfile(path.join(dir, files[0]), skipMs);
+  results.profileSummary = { ...summary, seconds: ctx.profile.duration, rps: load.rps, file: path.relative(benchDir, path.join(dir, files[0])) };
+  ctx.log(`  profile: ${summary.buckets.slice(0, 5).map((b) => `${b.name} ${b.percent} %`).join(', ')}`);
+  return { rpsUnderProfiler: load.rps };
+}
+
+if (options.report) {
+  // The last run's figures, with the current ANALYSIS.md; the charts are drawn again.
+  const saved = JSON.parse(readFileSync(path.join(resultsDir, `${mode}.json`), 'utf8'));
+  Object.assign(results, saved, { analysis: undefined });
+  clearTimeout(deadline);
+  const analysisFile = path.join(benchDir, 'ANALYSIS.md');
+  try {
+    results.analysis = readFileSync(analysisFile, 'utf8');
+  } catch {
+    // none
+  }
+  results.charts = await drawCharts(results, resultsDir);
+  writeFileSync(path.join(benchDir, 'RESULTS.md'), await writeReport(results, { benchDir }));
+  log('Wrote bench/RESULTS.md from the saved results.');
+  process.exit(0);
+}
+
+main().then(
+  () => process.exit(0),
+  async (error) => {
+    log(`The run failed: ${error.stack ?? error}`);
+    stopAll();
+    results.errors.run = error.message;
+    await finish(`failed: ${error.message}`).catch(() => {});
+    process.exit(1);
+  },
+);
