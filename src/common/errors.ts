@@ -52,6 +52,8 @@ export enum ErrorCode {
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
   /** The document has more aliases than MAX_ALIASES. */
   TOO_MANY_ALIASES = 'TOO_MANY_ALIASES',
+  /** A list in the variables is longer than any argument takes (1 000 items). */
+  LIST_TOO_LONG = 'LIST_TOO_LONG',
   /** The document has more tokens than MAX_QUERY_TOKENS: it was not parsed. */
   DOCUMENT_TOO_LARGE = 'DOCUMENT_TOO_LARGE',
   /** The HTTP body is larger than MAX_BODY_BYTES (HTTP 413). */

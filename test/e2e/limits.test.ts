@@ -140,6 +140,14 @@ const refusals = [
   { what: 'pages of 100 × 100 × 100', query: pageQuery, variables: { size: 100 }, code: 'QUERY_TOO_COMPLEX', limit: 500_000, found: 3_030_301 },
   { what: 'a document with 31 aliases', query: aliasedQuery, variables: {}, code: 'TOO_MANY_ALIASES', limit: 30, found: 31 },
   { what: 'a document of 5 002 tokens', query: hugeQuery, variables: {}, code: 'DOCUMENT_TOO_LARGE', limit: 5000, found: undefined },
+  {
+    what: 'a list of 1 001 IDs in the variables',
+    query: `mutation($groupId: ID!, $ids: [ID!]!) { addGroupMembers(input: { groupId: $groupId, identityIds: $ids }) { group { id } } }`,
+    variables: { groupId: 'g', ids: Array.from({ length: 1001 }, (_, i) => `id-${i}`) },
+    code: 'LIST_TOO_LONG',
+    limit: 1000,
+    found: 1001,
+  },
 ] as const;
 
 describe('document limits, before anything runs', () => {

@@ -5,6 +5,7 @@ import type { Config } from '../../config';
 import { aliasRule } from './aliases';
 import { CostMeter, costError, maxBatchSize, type CostOptions } from './cost';
 import { depthRule } from './depth';
+import { longListError } from './lists';
 import { RateLimiter, rateLimitMiddleware } from './rate-limit';
 import { WebSocketLimits } from './ws-limits';
 
@@ -43,6 +44,8 @@ export function createRequestLimits(schema: GraphQLSchema, config: Config): Requ
         return {
           async didResolveOperation({ document, operation, request }) {
             if (!operation) return;
+            const tooLong = longListError(request.variables);
+            if (tooLong) throw new GraphQLError(tooLong.message, { extensions: { ...tooLong.extensions, http: { status: 400 } } });
             const meter = new CostMeter(schema, document, request.variables ?? {}, cost);
             const error = costError(meter, operation, { ...cost, maxCost: limits.maxQueryCost });
             // A 400, as Apollo answers the other validation errors.

@@ -17,6 +17,7 @@ import type { Logger } from '../../logger';
 import { costRule, type CostOptions } from './cost';
 import { documentTooLarge, formatCount, limitError } from './limit-error';
 import { callerKey, rateLimitedError, type RateLimiter } from './rate-limit';
+import { longListError } from './lists';
 
 /** The parts of a graphql-ws connection's context the limits read. */
 export interface WsLimitContext {
@@ -107,6 +108,8 @@ export class WebSocketLimits {
       const decision = rateLimiter.take(this.keyOf(ctx));
       if (!decision.allowed) return [rateLimitedError(decision)];
     }
+    const tooLong = longListError(payload.variables);
+    if (tooLong) return [tooLong];
     let document: DocumentNode;
     try {
       document = parse(payload.query, { maxLexicalTokens: limits.maxQueryTokens });
