@@ -151,7 +151,11 @@ export async function openLoop({ peer, admin, database, url, request, rate, dura
   }
   await Promise.all(pending);
   const seconds = (performance.now() - started) / 1000;
-  const cpu = await meter.stop();
+  return summarize(latencies, seconds, await meter.stop(), errors);
+}
+
+/** The figures both of our own loops report: throughput, latency percentiles, errors, CPU per request. */
+function summarize(latencies, seconds, cpu, errors) {
   latencies.sort((a, b) => a - b);
   const count = latencies.length;
   return {
@@ -199,19 +203,6 @@ export async function closedLoop({ peer, admin, database, url, request, connecti
   );
   const seconds = (performance.now() - started) / 1000;
   const cpu = await meter.stop();
-  latencies.sort((a, b) => a - b);
-  const count = latencies.length;
-  return {
-    requests: count,
-    rps: count / seconds,
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
-    p99: percentile(latencies, 99),
-    errors,
-    bytesPerRequest: count ? bytes / count : 0,
-    serverCpuMsPerRequest: count ? cpu.serverMs / count : null,
-    pgCpuMsPerRequest: count ? cpu.pgMs / count : null,
-    serverCpuShare: cpu.serverMs / (seconds * 1000),
-    load1: loadAverage()[0],
-  };
+  const summary = summarize(latencies, seconds, cpu, errors);
+  return { ...summary, bytesPerRequest: summary.requests ? bytes / summary.requests : 0, serverCpuShare: cpu.serverMs / (seconds * 1000) };
 }

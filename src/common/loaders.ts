@@ -19,7 +19,7 @@ export function rowLoader<K, R>(
   options: LoaderOptions,
   fetch: (keys: readonly K[]) => Promise<R[]>,
   keyOf: (row: R) => K,
-  realmOf: (row: R) => string,
+  realmOf: (row: R) => string | null,
 ): DataLoader<K, R | null> {
   return new DataLoader<K, R | null>(
     async (keys) => {

@@ -1,23 +1,20 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { fromConstraintViolation } from '../common/constraint-errors';
 
-/**
- * A unit of work. Code that changes data takes a `Tx`, so that it can only run inside
- * `withTransaction`: every write of one mutation commits or rolls back together.
- */
 /** Who makes a change: the API token, recorded with every event the change appends. */
 export interface Actor {
   readonly id: string;
   readonly name: string;
 }
 
+/**
+ * A unit of work. Code that changes data takes a `Tx`, so that it can only run inside
+ * `withTransaction`: every write of one mutation commits or rolls back together.
+ */
 export interface Tx {
-  readonly manager: EntityManager;
   /** Null for the server's own work (background jobs). */
   readonly actor: Actor | null;
   query<T = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<T[]>;
-  /** Runs after a successful commit, e.g. to clear loaders or wake subscribers. */
-  afterCommit(hook: () => void): void;
 }
 
 // deadlock_detected and serialization_failure: PostgreSQL rolled the transaction back, and running
@@ -33,20 +30,14 @@ const attempts = 3;
  */
 export async function withTransaction<T>(dataSource: DataSource, work: (tx: Tx) => Promise<T>, actor: Actor | null = null): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const hooks: Array<() => void> = [];
     try {
-      const result = await dataSource.transaction(async (manager) => {
-        const tx: Tx = {
-          manager,
+      return await dataSource.transaction((manager) =>
+        work({
           actor,
           // Structured results: TypeORM otherwise returns [rows, count] for UPDATE and DELETE.
           query: async (sql, parameters) => (await manager.queryRunner!.query(sql, parameters, true)).records,
-          afterCommit: (hook) => hooks.push(hook),
-        };
-        return work(tx);
-      });
-      for (const hook of hooks) hook();
-      return result;
+        }),
+      );
     } catch (error) {
       const code = ((error as { driverError?: { code?: string } }).driverError ?? (error as { code?: string })).code;
       if (code !== undefined && retryable.has(code) && attempt < attempts) continue;

@@ -17,11 +17,14 @@ export interface RealmRow {
   version: number;
   /** The number of the realm's last event when the row was read. */
   lastEventSeq: string;
+  /** Events up to this number were deleted by retention. */
+  prunedThroughSeq: string;
 }
 
 const columns = `'Realm' AS "__typename", global_id('Realm', r.id) AS id, r.id AS uuid, r.name,
   r.display_name AS "displayName", r.description, r.created_at AS "createdAt",
-  r.updated_at AS "updatedAt", r.version, r.last_event_seq::text AS "lastEventSeq"`;
+  r.updated_at AS "updatedAt", r.version, r.last_event_seq::text AS "lastEventSeq",
+  r.pruned_through_seq::text AS "prunedThroughSeq"`;
 
 export const realmOrdering: Ordering = {
   key: 'realm.name',

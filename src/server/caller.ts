@@ -39,8 +39,11 @@ export class Caller {
     return this.token?.realmUuid ?? null;
   }
 
-  /** Whether objects of `realmUuid` are visible to the caller (another realm's are not found). */
-  reaches(realmUuid: string): boolean {
+  /**
+   * Whether objects of `realmUuid` are visible to the caller (another realm's are not found). Null
+   * is something of every realm (an all-realms token): only an all-realms caller reaches it.
+   */
+  reaches(realmUuid: string | null): boolean {
     return this.token !== null && (this.token.realmUuid === null || this.token.realmUuid === realmUuid);
   }
 

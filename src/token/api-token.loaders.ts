@@ -10,9 +10,7 @@ export interface ApiTokenLoaders {
 
 export function createApiTokenLoaders(db: Queryable, options: LoaderOptions): ApiTokenLoaders {
   return {
-    // An all-realms token is reached only by an all-realms caller: the nil uuid is no realm.
-    byUuid: rowLoader(options, (uuids) => findTokensByUuid(db, uuids), (row) => row.uuid, (row) => row.realmUuid ?? allRealms),
+    // An all-realms token (realm null) is reached only by an all-realms caller.
+    byUuid: rowLoader(options, (uuids) => findTokensByUuid(db, uuids), (row) => row.uuid, (row) => row.realmUuid),
   };
 }
-
-const allRealms = '00000000-0000-0000-0000-000000000000';

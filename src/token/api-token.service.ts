@@ -119,7 +119,7 @@ export class ApiTokenService {
       this.dataSource,
       async (tx) => {
         const current = await lockToken(tx, uuid);
-        if (!current || (current.realmUuid === null ? ctx.caller.realmUuid !== null : !ctx.caller.reaches(current.realmUuid))) {
+        if (!current || !ctx.caller.reaches(current.realmUuid)) {
           throw notFound('API token', ['input', 'id'], input.id);
         }
         if (current.fromEnvironment) {
