@@ -24,6 +24,8 @@ export interface Config {
   readonly eventRetentionDays: number;
   /** How often the background jobs (invitation expiry, email delivery, event retention) look for work. */
   readonly jobIntervalMs: number;
+  /** How long this instance trusts a token it has authenticated, at most (src/token/token-cache.ts); 0: never. */
+  readonly tokenCacheTtlMs: number;
   /** An all-realms admin API token for automation; unset: the first start creates one. */
   readonly adminToken: string | undefined;
 }
@@ -137,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     invitationTtlHours: integer(env, 'INVITATION_TTL_HOURS', 168, 1, 24 * 365),
     eventRetentionDays: integer(env, 'EVENT_RETENTION_DAYS', 30, 1, 3650),
     jobIntervalMs: integer(env, 'JOB_INTERVAL_MS', 5000, 10, 3_600_000),
+    tokenCacheTtlMs: integer(env, 'TOKEN_CACHE_TTL_MS', 5000, 0, 60_000),
     adminToken: adminToken(env),
   };
 }

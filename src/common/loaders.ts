@@ -1,7 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Caller } from '../server/caller';
-import type { CursorRow } from '../db/paged-query';
-import type { Ordering, PageRequest } from './pagination';
+import type { CursorRow, Ordering, PageRequest } from './pagination';
 
 export interface LoaderOptions {
   /** Off for subscriptions: their context outlives the events they resolve. */
@@ -40,22 +39,36 @@ export class LoaderFamily<K, V> {
 
   constructor(private readonly options: LoaderOptions) {}
 
-  get(variant: unknown, batch: DataLoader.BatchLoadFn<K, V>): DataLoader<K, V> {
-    const key = JSON.stringify(variant);
+  /** The loader of the variant `key` names; `batch` makes it the first time (called once per key). */
+  get(key: string, batch: () => DataLoader.BatchLoadFn<K, V>): DataLoader<K, V> {
     let loader = this.loaders.get(key);
     if (!loader) {
-      loader = new DataLoader(batch, { cache: this.options.cache });
+      loader = new DataLoader(batch(), { cache: this.options.cache });
       this.loaders.set(key, loader);
     }
     return loader;
   }
 }
 
+// A nested list asks for its loader once per parent row, with the same selection Set each time
+// (src/common/selection.ts caches it): its part of the key is made once.
+const fieldKeys = new WeakMap<ReadonlySet<string>, string>();
+
+function fieldsKey(fields: ReadonlySet<string> | undefined): string {
+  if (!fields) return '*';
+  let key = fieldKeys.get(fields);
+  if (key === undefined) fieldKeys.set(fields, (key = JSON.stringify([...fields].sort())));
+  return key;
+}
+
+const filterKey = (filter: unknown) => (filter == null ? '-' : JSON.stringify(filter));
+
 type PagesFetch<TRow, TFilter> = (
   parentUuids: readonly string[],
   filter: TFilter | undefined,
   ordering: Ordering,
   request: PageRequest,
+  fields: ReadonlySet<string> | undefined,
 ) => Promise<Map<string, CursorRow<TRow>[]>>;
 
 type CountsFetch<TFilter> = (parentUuids: readonly string[], filter: TFilter | undefined) => Promise<Map<string, number>>;
@@ -77,10 +90,12 @@ export class ListLoaders<TRow, TFilter> {
     this.counts = new LoaderFamily(options);
   }
 
-  page(parentUuid: string, filter: TFilter | undefined, ordering: Ordering, request: PageRequest): Promise<CursorRow<TRow>[]> {
+  /** `fields`: the fields the query selects on the rows (src/common/selection.ts); absent, all. */
+  page(parentUuid: string, filter: TFilter | undefined, ordering: Ordering, request: PageRequest, fields?: ReadonlySet<string>): Promise<CursorRow<TRow>[]> {
+    const key = `${ordering.key} ${request.forward ? 'first' : 'last'} ${request.limit} ${request.cursor ? JSON.stringify(request.cursor) : '-'} ${filterKey(filter)} ${fieldsKey(fields)}`;
     return this.pages
-      .get([filter ?? null, ordering.key, request], async (parentUuids) => {
-        const byParent = await this.fetchPages(parentUuids, filter, ordering, request);
+      .get(key, () => async (parentUuids) => {
+        const byParent = await this.fetchPages(parentUuids, filter, ordering, request, fields);
         return parentUuids.map((uuid) => byParent.get(uuid) ?? []);
       })
       .load(parentUuid);
@@ -88,7 +103,7 @@ export class ListLoaders<TRow, TFilter> {
 
   count(parentUuid: string, filter: TFilter | undefined): Promise<number> {
     return this.counts
-      .get(filter ?? null, async (parentUuids) => {
+      .get(filterKey(filter), () => async (parentUuids) => {
         const byParent = await this.fetchCounts(parentUuids, filter);
         return parentUuids.map((uuid) => byParent.get(uuid) ?? 0);
       })

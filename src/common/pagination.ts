@@ -124,9 +124,23 @@ function decodeCursor(cursor: string, ordering: Ordering, path: InputPath): stri
 }
 
 /**
+ * A page's row carries its sort values as PostgreSQL prints them, one text column per ordering
+ * column (`__cursor0`, `__cursor1`, …): plain strings cost nothing to read, where a `text[]` column
+ * was parsed by pg for every row, and the cursor itself is encoded only when a client reads it.
+ */
+export type CursorRow<T> = T & { readonly [column: `__cursor${number}`]: string };
+
+const cursorColumn = (index: number) => `__cursor${index}` as const;
+
+/** The sort values of a page's row, for its cursor. */
+export function cursorValues(ordering: Ordering, row: CursorRow<object>): string[] {
+  return ordering.columns.map((_, index) => row[cursorColumn(index)]);
+}
+
+/**
  * The SQL pieces of a keyset page: the predicate that starts after the cursor, the ORDER BY, the
- * LIMIT (one more row than asked, to know whether there is a next page), and the expression whose
- * value is the row's cursor. Parameters are appended to `params`.
+ * LIMIT (one more row than asked, to know whether there is a next page), and the select list of the
+ * row's sort values (see CursorRow). Parameters are appended to `params`.
  */
 export function keysetSql(ordering: Ordering, request: PageRequest, params: unknown[]) {
   // Scan in list order going forward, against it going backward.
@@ -146,7 +160,7 @@ export function keysetSql(ordering: Ordering, request: PageRequest, params: unkn
     predicate,
     orderBy: ordering.columns.map((column) => `${column.sql} ${direction}`).join(', '),
     limit: `$${params.length}`,
-    cursorValues: `ARRAY[${ordering.columns.map((column) => `(${column.sql})::text`).join(', ')}]`,
+    cursorColumns: ordering.columns.map((column, index) => `(${column.sql})::text AS "${cursorColumn(index)}"`).join(', '),
   };
 }
 
@@ -155,6 +169,42 @@ export interface PageInfoData {
   hasPreviousPage: boolean;
   startCursor: string | null;
   endCursor: string | null;
+}
+
+/**
+ * An edge of a page: the row itself is the node, and the cursor is encoded when it is read. A
+ * nested read of 50 × 100 members and their groups makes ten thousand edges whose cursors nobody
+ * asks for; building each one was a visible share of the server's time (bench/ANALYSIS.md).
+ */
+export class PageEdge<TRow extends CursorRow<object>> {
+  constructor(
+    readonly node: TRow,
+    private readonly ordering: Ordering,
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor(this.ordering, cursorValues(this.ordering, this.node));
+  }
+}
+
+export type EdgeClass<TRow extends CursorRow<object>, TEdge extends PageEdge<TRow>> = new (node: TRow, ordering: Ordering) => TEdge;
+
+/** Where a page stands; its cursors too are encoded only when read. */
+class PageInfoOf<TRow extends CursorRow<object>> implements PageInfoData {
+  constructor(
+    private readonly first: PageEdge<TRow> | undefined,
+    private readonly last: PageEdge<TRow> | undefined,
+    readonly hasNextPage: boolean,
+    readonly hasPreviousPage: boolean,
+  ) {}
+
+  get startCursor(): string | null {
+    return this.first?.cursor ?? null;
+  }
+
+  get endCursor(): string | null {
+    return this.last?.cursor ?? null;
+  }
 }
 
 export interface PageData<TEdge> {
@@ -167,25 +217,23 @@ export interface PageData<TEdge> {
  * order. `hasPreviousPage` (forward) and `hasNextPage` (backward) say whether a cursor was given:
  * Relay allows that approximation, and it costs no extra query.
  */
-export function toPage<TRow extends { __cursor: string[] }, TEdge>(
-  rows: TRow[],
+export function toPage<TRow extends CursorRow<object>, TEdge extends PageEdge<TRow> = PageEdge<TRow>>(
+  rows: readonly TRow[],
   ordering: Ordering,
   request: PageRequest,
-  toEdge: (row: TRow, cursor: string) => TEdge,
+  Edge: EdgeClass<TRow, TEdge> = PageEdge as EdgeClass<TRow, TEdge>,
 ): PageData<TEdge> {
   const more = rows.length > request.limit;
-  const kept = more ? rows.slice(0, request.limit) : rows;
-  if (!request.forward) kept.reverse();
-  const edges = kept.map((row) => toEdge(row, encodeCursor(ordering, row.__cursor)));
-  const first = edges[0] as { cursor: string } | undefined;
-  const last = edges[edges.length - 1] as { cursor: string } | undefined;
+  const count = more ? request.limit : rows.length;
+  const edges: TEdge[] = new Array(count);
+  for (let i = 0; i < count; i++) edges[request.forward ? i : count - 1 - i] = new Edge(rows[i], ordering);
   return {
     edges,
-    pageInfo: {
-      hasNextPage: request.forward ? more : request.hasCursor,
-      hasPreviousPage: request.forward ? request.hasCursor : more,
-      startCursor: first?.cursor ?? null,
-      endCursor: last?.cursor ?? null,
-    },
+    pageInfo: new PageInfoOf(
+      edges[0],
+      edges[count - 1],
+      request.forward ? more : request.hasCursor,
+      request.forward ? request.hasCursor : more,
+    ),
   };
 }

@@ -1,8 +1,8 @@
-import { keysetSql, type Ordering, type PageRequest } from '../common/pagination';
+import { keysetSql, type CursorRow, type Ordering, type PageRequest } from '../common/pagination';
 import type { Queryable } from './queryable';
 
 export interface ParentPageSpec {
-  /** The selected columns of one row (the cursor column is added). */
+  /** The selected columns of one row (the cursor columns are added). */
   select: string;
   /** FROM clause of the list, e.g. `group_memberships gm JOIN identities i ON ...`. */
   from: string;
@@ -13,8 +13,6 @@ export interface ParentPageSpec {
   ordering: Ordering;
   request: PageRequest;
 }
-
-export type CursorRow<T> = T & { __cursor: string[] };
 
 /**
  * One page of a list for each of many parents, in one statement: a LATERAL subquery per parent,
@@ -33,7 +31,7 @@ export async function pagesByParent<TRow>(
     `SELECT p.parent AS "__parent", x.*
        FROM unnest($1::uuid[]) AS p(parent)
        CROSS JOIN LATERAL (
-         SELECT ${spec.select}, ${keyset.cursorValues} AS "__cursor"
+         SELECT ${spec.select}, ${keyset.cursorColumns}
            FROM ${spec.from}
           WHERE ${[`${spec.parentColumn} = p.parent`, ...filters, keyset.predicate].join(' AND ')}
           ORDER BY ${keyset.orderBy}

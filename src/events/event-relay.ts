@@ -1,5 +1,5 @@
-import { Client } from 'pg';
 import { AppError, ErrorCode } from '../common/errors';
+import type { NotificationListener } from '../db/notification-listener';
 import type { Queryable } from '../db/queryable';
 import type { Logger } from '../logger';
 import { eventChannel } from './event-log';
@@ -24,37 +24,40 @@ export const cursorExpired = () =>
 
 /**
  * Delivers committed events to this instance's subscribers. PostgreSQL is the bus: every
- * instance LISTENs on one channel, appendEvents NOTIFYs it at commit, and the rows are the truth —
- * a notification only says "realm R has events up to N". Per realm with subscribers, one feed
- * reads the new rows once and hands them to every subscriber; each subscriber keeps its own
- * position, fills any gap (a resume, a dropped buffer, a missed notification) from the table, and
- * skips what it has already passed, so the stream has no gap and no duplicate.
+ * instance LISTENs on one channel (on its NotificationListener), appendEvents NOTIFYs it at commit,
+ * and the rows are the truth — a notification only says "realm R has events up to N". Per realm
+ * with subscribers, one feed reads the new rows once and hands them to every subscriber; each
+ * subscriber keeps its own position, fills any gap (a resume, a dropped buffer, a missed
+ * notification) from the table, and skips what it has already passed, so the stream has no gap and
+ * no duplicate.
  */
 export class EventRelay {
-  private listener: Client | undefined;
   private readonly feeds = new Map<string, RealmFeed>();
   private poll: NodeJS.Timeout | undefined;
-  private stopped = false;
 
   constructor(
     private readonly db: Queryable,
-    private readonly connectionString: string,
+    private readonly notifications: NotificationListener,
     private readonly logger: Logger,
     private readonly options: RelayOptions,
   ) {}
 
   async start(): Promise<void> {
-    await this.listen();
+    // Notifications sent while the listener was down are lost: every feed looks again once it is back.
+    this.notifications.onReconnect(() => this.wakeAll());
+    await this.notifications.listen(eventChannel, (payload) => {
+      const [realmUuid] = payload.split(':');
+      this.feeds.get(realmUuid)?.wake();
+    });
     this.poll = setInterval(() => this.wakeAll(), this.options.pollIntervalMs);
     this.poll.unref();
   }
 
+  /** Ends every stream; the listener is its owner's to stop. */
   async stop(): Promise<void> {
-    this.stopped = true;
     clearInterval(this.poll);
     for (const feed of this.feeds.values()) feed.close();
     this.feeds.clear();
-    await this.listener?.end().catch(() => {});
   }
 
   /**
@@ -75,37 +78,6 @@ export class EventRelay {
     // Events may have committed between reading the bounds and joining the feed.
     feed.wake();
     return subscriber;
-  }
-
-  private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.connectionString, application_name: 'realmgraph-relay' });
-    client.on('notification', (message) => {
-      const [realmUuid] = (message.payload ?? '').split(':');
-      this.feeds.get(realmUuid)?.wake();
-    });
-    client.on('error', (error) => this.logger.warn('event listener connection failed', { error: error.message }));
-    client.on('end', () => {
-      if (this.stopped) return;
-      this.listener = undefined;
-      this.reconnect();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${eventChannel}`);
-    this.listener = client;
-  }
-
-  /** Notifications sent while the listener was down are lost: every feed looks again once it is back. */
-  private reconnect(attempt = 1): void {
-    const delay = Math.min(100 * 2 ** attempt, 5000);
-    setTimeout(() => {
-      if (this.stopped) return;
-      this.listen()
-        .then(() => this.wakeAll())
-        .catch((error: unknown) => {
-          this.logger.warn('event listener reconnect failed', { attempt, error: String(error) });
-          this.reconnect(attempt + 1);
-        });
-    }, delay).unref();
   }
 
   private wakeAll(): void {

@@ -1,5 +1,7 @@
-import type { Ordering, PageRequest } from '../common/pagination';
-import { countsByParent, pagesByParent, type CursorRow } from '../db/paged-query';
+import type { CursorRow, Ordering, PageRequest } from '../common/pagination';
+import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
+import { countsByParent, pagesByParent } from '../db/paged-query';
+import { selectList } from '../db/select-list';
 import type { Queryable } from '../db/queryable';
 import type { Tx } from '../db/transaction';
 import { updateSet } from '../db/update-set';
@@ -14,15 +16,29 @@ export interface GroupRow {
   name: string;
   description: string | null;
   memberCount: number;
-  createdAt: Date;
-  updatedAt: Date;
+  createdAt: IsoTimestamp;
+  updatedAt: IsoTimestamp;
   version: number;
 }
 
-/** The select list of a group row from the table aliased `a`. */
-export const groupColumns = (a: string) => `'Group' AS "__typename", global_id('Group', ${a}.id) AS id,
-  ${a}.id AS uuid, ${a}.realm_id AS "realmUuid", ${a}.name, ${a}.description,
-  ${a}.member_count AS "memberCount", ${a}.created_at AS "createdAt", ${a}.updated_at AS "updatedAt", ${a}.version`;
+/**
+ * The select list of a group row from the table aliased `a`: every field, or the keys and the
+ * `fields` a query selects (a row of a list page holds only those; see selectList). The member
+ * count is a key: an unfiltered `members { totalCount }` reads it.
+ */
+export const groupColumns = (a: string, fields?: ReadonlySet<string>) =>
+  selectList(
+    [`'Group' AS "__typename"`, `${a}.id AS uuid`, `${a}.realm_id AS "realmUuid"`, `${a}.member_count AS "memberCount"`],
+    {
+      id: `global_id('Group', ${a}.id) AS id`,
+      name: `${a}.name`,
+      description: `${a}.description`,
+      createdAt: `${isoTimestamp(`${a}.created_at`)} AS "createdAt"`,
+      updatedAt: `${isoTimestamp(`${a}.updated_at`)} AS "updatedAt"`,
+      version: `${a}.version`,
+    } satisfies Record<Exclude<keyof GroupRow, '__typename' | 'uuid' | 'realmUuid' | 'memberCount'>, string>,
+    fields,
+  );
 
 const columns = groupColumns('g');
 
@@ -46,9 +62,10 @@ export function groupPagesByRealm(
   filter: GroupFilterValues | undefined,
   ordering: Ordering,
   request: PageRequest,
+  fields?: ReadonlySet<string>,
 ): Promise<Map<string, CursorRow<GroupRow>[]>> {
   return pagesByParent<GroupRow>(db, realmUuids, {
-    select: columns,
+    select: groupColumns('g', fields),
     from: 'groups g',
     parentColumn: 'g.realm_id',
     where: (params) => groupFilterSql(filter, params),
@@ -82,9 +99,9 @@ export async function insertGroup(tx: Tx, values: { realmUuid: string; name: str
   return row;
 }
 
-/** Reads the group and locks it until the transaction ends. */
-export async function lockGroup(tx: Tx, uuid: string): Promise<GroupRow | undefined> {
-  const [row] = await tx.query<GroupRow>(`SELECT ${columns} FROM groups g WHERE g.id = $1 FOR NO KEY UPDATE`, [uuid]);
+/** Reads the group (its keys and `fields`, or all) and locks it until the transaction ends. */
+export async function lockGroup(tx: Tx, uuid: string, fields?: ReadonlySet<string>): Promise<GroupRow | undefined> {
+  const [row] = await tx.query<GroupRow>(`SELECT ${fields ? groupColumns('g', fields) : columns} FROM groups g WHERE g.id = $1 FOR NO KEY UPDATE`, [uuid]);
   return row;
 }
 

@@ -1,5 +1,7 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Mutation, Resolver, Root } from 'type-graphql';
 import { PageArgsType } from '../common/connection.type';
+import { nodeFields } from '../common/selection';
 import type { RealmRow } from '../realm/realm.repository';
 import { Realm } from '../realm/realm.type';
 import type { Context } from '../server/context';
@@ -41,10 +43,11 @@ export class RealmGroupsResolver {
     @Root() realm: RealmRow,
     @Ctx() ctx: Context,
     @Args(() => PageArgsType) page: PageArgsType,
+    @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => GroupFilter, { nullable: true }) filter?: GroupFilter,
     @Arg('orderBy', () => GroupOrder, { nullable: true }) orderBy?: GroupOrder,
   ) {
     ctx.caller.need('groups:read');
-    return ctx.services.groups.listInRealm(ctx, realm, { ...page, filter, orderBy });
+    return ctx.services.groups.listInRealm(ctx, realm, { ...page, filter, orderBy }, nodeFields(info));
   }
 }

@@ -47,6 +47,7 @@ export class GroupService {
     ctx: Context,
     realm: RealmRow,
     args: PageArgs & { filter?: GroupFilter | null; orderBy?: GroupOrder | null },
+    fields?: ReadonlySet<string>,
   ): Promise<ConnectionData<{ cursor: string; node: GroupRow }>> {
     const ordering = groupOrdering(args.orderBy);
     const request = pageRequest(args, ordering, ctx.limits);
@@ -54,9 +55,9 @@ export class GroupService {
     if (search && search.length > 64) throw invalidInput(['filter', 'search'], 'The search text is at most 64 characters.');
     if (search) validate.refuseUnstorable(search, ['filter', 'search'], 'The search text');
     const filter: GroupFilterValues | undefined = search ? { search } : undefined;
-    const rows = await ctx.loaders.groups.ofRealm.page(realm.uuid, filter, ordering, request);
+    const rows = await ctx.loaders.groups.ofRealm.page(realm.uuid, filter, ordering, request, fields);
     return {
-      ...toPage(rows, ordering, request, (node, cursor) => ({ cursor, node })),
+      ...toPage(rows, ordering, request),
       totalCount: () => ctx.loaders.groups.ofRealm.count(realm.uuid, filter),
     };
   }
@@ -126,16 +127,19 @@ export class GroupService {
     return group.id;
   }
 
-  /** The group a mutation acts on, locked until its transaction ends; NOT_FOUND when there is none. */
-  async lockForChange(tx: Tx, uuid: string, path: InputPath): Promise<GroupRow> {
-    const group = await lockGroup(tx, uuid);
+  /**
+   * The group a mutation acts on, locked until its transaction ends; NOT_FOUND when there is none.
+   * With `fields`, only its keys and those are read (a payload that shows no more).
+   */
+  async lockForChange(tx: Tx, uuid: string, path: InputPath, fields?: ReadonlySet<string>): Promise<GroupRow> {
+    const group = await lockGroup(tx, uuid, fields);
     if (!group) throw notFound('group', path);
     return group;
   }
 
   /** lockForChange, of a group the caller reaches (another realm's is not found). */
-  async lockReachable(ctx: Context, tx: Tx, uuid: string, path: InputPath): Promise<GroupRow> {
-    const group = await this.lockForChange(tx, uuid, path);
+  async lockReachable(ctx: Context, tx: Tx, uuid: string, path: InputPath, fields?: ReadonlySet<string>): Promise<GroupRow> {
+    const group = await this.lockForChange(tx, uuid, path, fields);
     ctx.caller.mustReach(group.realmUuid, 'group', path);
     return group;
   }

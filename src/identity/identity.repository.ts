@@ -1,6 +1,8 @@
 import type { IdentityRole, IdentitySource, IdentityStatus } from '../common/enums';
-import type { Ordering, PageRequest } from '../common/pagination';
-import { countsByParent, pagesByParent, type CursorRow } from '../db/paged-query';
+import type { CursorRow, Ordering, PageRequest } from '../common/pagination';
+import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
+import { countsByParent, pagesByParent } from '../db/paged-query';
+import { selectList } from '../db/select-list';
 import type { Queryable } from '../db/queryable';
 import type { Tx } from '../db/transaction';
 import { updateSet } from '../db/update-set';
@@ -20,17 +22,35 @@ export interface IdentityRow {
   status: IdentityStatus;
   source: IdentitySource;
   externalId: string | null;
-  createdAt: Date;
-  updatedAt: Date;
+  createdAt: IsoTimestamp;
+  updatedAt: IsoTimestamp;
   version: number;
 }
 
-/** The select list of an identity row from the table aliased `a`. */
-export const identityColumns = (a: string) => `'Identity' AS "__typename", global_id('Identity', ${a}.id) AS id,
-  ${a}.id AS uuid, ${a}.realm_id AS "realmUuid", ${a}.display_name AS "displayName", ${a}.username,
-  ${a}.primary_email AS "primaryEmail", ${a}.full_name AS "fullName", ${a}.phone_number AS "phoneNumber",
-  ${a}.role, ${a}.status, ${a}.source, ${a}.external_id AS "externalId", ${a}.created_at AS "createdAt",
-  ${a}.updated_at AS "updatedAt", ${a}.version`;
+/**
+ * The select list of an identity row from the table aliased `a`: every field, or the keys and the
+ * `fields` a query selects (a row of a list page holds only those; see selectList).
+ */
+export const identityColumns = (a: string, fields?: ReadonlySet<string>) =>
+  selectList(
+    [`'Identity' AS "__typename"`, `${a}.id AS uuid`, `${a}.realm_id AS "realmUuid"`],
+    {
+      id: `global_id('Identity', ${a}.id) AS id`,
+      displayName: `${a}.display_name AS "displayName"`,
+      username: `${a}.username`,
+      primaryEmail: `${a}.primary_email AS "primaryEmail"`,
+      fullName: `${a}.full_name AS "fullName"`,
+      phoneNumber: `${a}.phone_number AS "phoneNumber"`,
+      role: `${a}.role`,
+      status: `${a}.status`,
+      source: `${a}.source`,
+      externalId: `${a}.external_id AS "externalId"`,
+      createdAt: `${isoTimestamp(`${a}.created_at`)} AS "createdAt"`,
+      updatedAt: `${isoTimestamp(`${a}.updated_at`)} AS "updatedAt"`,
+      version: `${a}.version`,
+    } satisfies Record<Exclude<keyof IdentityRow, '__typename' | 'uuid' | 'realmUuid'>, string>,
+    fields,
+  );
 
 const columns = identityColumns('i');
 
@@ -81,9 +101,10 @@ export function identityPagesByRealm(
   filter: IdentityFilterValues | undefined,
   ordering: Ordering,
   request: PageRequest,
+  fields?: ReadonlySet<string>,
 ): Promise<Map<string, CursorRow<IdentityRow>[]>> {
   return pagesByParent<IdentityRow>(db, realmUuids, {
-    select: columns,
+    select: identityColumns('i', fields),
     from: 'identities i',
     parentColumn: 'i.realm_id',
     where: (params) => identityFilterSql('i', filter, params),

@@ -1,5 +1,7 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Mutation, Resolver, Root } from 'type-graphql';
 import { PageArgsType } from '../common/connection.type';
+import { nodeFields } from '../common/selection';
 import type { RealmRow } from '../realm/realm.repository';
 import { Realm } from '../realm/realm.type';
 import type { Context } from '../server/context';
@@ -77,10 +79,11 @@ export class RealmIdentitiesResolver {
     @Root() realm: RealmRow,
     @Ctx() ctx: Context,
     @Args(() => PageArgsType) page: PageArgsType,
+    @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => IdentityFilter, { nullable: true }) filter?: IdentityFilter,
     @Arg('orderBy', () => IdentityOrder, { nullable: true }) orderBy?: IdentityOrder,
   ) {
     ctx.caller.need('identities:read');
-    return ctx.services.identities.listInRealm(ctx, realm, { ...page, filter, orderBy });
+    return ctx.services.identities.listInRealm(ctx, realm, { ...page, filter, orderBy }, nodeFields(info));
   }
 }

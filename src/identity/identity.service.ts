@@ -73,6 +73,7 @@ export class IdentityService {
     ctx: Context,
     realm: RealmRow,
     args: PageArgs & { filter?: IdentityFilter | null; orderBy?: IdentityOrder | null },
+    fields?: ReadonlySet<string>,
   ): Promise<ConnectionData<IdentityEdge>> {
     const ordering = identityOrdering(args.orderBy);
     const request = pageRequest(args, ordering, ctx.limits);
@@ -81,9 +82,9 @@ export class IdentityService {
       const groupUuid = expectGlobalId(args.filter.groupId, 'Group', ['filter', 'groupId']);
       Object.assign(filter!, { groupUuid });
     }
-    const rows = await ctx.loaders.identities.ofRealm.page(realm.uuid, filter, ordering, request);
+    const rows = await ctx.loaders.identities.ofRealm.page(realm.uuid, filter, ordering, request, fields);
     return {
-      ...toPage(rows, ordering, request, (node, cursor) => ({ cursor, node })),
+      ...toPage(rows, ordering, request),
       totalCount: () => ctx.loaders.identities.ofRealm.count(realm.uuid, filter),
     };
   }

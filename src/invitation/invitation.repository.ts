@@ -1,6 +1,6 @@
 import type { IdentityRole, InvitationStatus } from '../common/enums';
-import type { Ordering, PageRequest } from '../common/pagination';
-import { countsByParent, pagesByParent, type CursorRow } from '../db/paged-query';
+import type { CursorRow, Ordering, PageRequest } from '../common/pagination';
+import { countsByParent, pagesByParent } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
 import type { Tx } from '../db/transaction';
 

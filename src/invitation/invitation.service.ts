@@ -87,7 +87,7 @@ export class InvitationService {
     const filter = args.status ? { status: args.status } : undefined;
     const rows = await ctx.loaders.invitations.ofRealm.page(realm.uuid, filter, invitationOrdering, request);
     return {
-      ...toPage(rows, invitationOrdering, request, (node, cursor) => ({ cursor, node })),
+      ...toPage(rows, invitationOrdering, request),
       totalCount: () => ctx.loaders.invitations.ofRealm.count(realm.uuid, filter),
     };
   }

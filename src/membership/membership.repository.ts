@@ -1,12 +1,15 @@
 import type { Ordering, PageRequest } from '../common/pagination';
+import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
 import { countsByParent, pagesByParent } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
 import type { Tx } from '../db/transaction';
 import { groupColumns, type GroupRow } from '../group/group.repository';
 import { identityColumns, identityFilterSql, type IdentityFilterValues, type IdentityRow } from '../identity/identity.repository';
 
-export type MemberRow = IdentityRow & { addedAt: Date };
-export type MembershipGroupRow = GroupRow & { addedAt: Date };
+export type MemberRow = IdentityRow & { addedAt: IsoTimestamp };
+export type MembershipGroupRow = GroupRow & { addedAt: IsoTimestamp };
+
+const addedAt = `${isoTimestamp('gm.added_at')} AS "addedAt"`;
 
 /** Both lists run in the order members were added: the memberships' own index serves them. */
 export const memberOrdering: Ordering = {
@@ -30,9 +33,15 @@ export const identityGroupOrdering: Ordering = {
 const membersFrom = 'group_memberships gm JOIN identities i ON i.id = gm.identity_id';
 const groupsFrom = 'group_memberships gm JOIN groups g ON g.id = gm.group_id';
 
-export function memberPagesByGroup(db: Queryable, groupUuids: readonly string[], filter: IdentityFilterValues | undefined, request: PageRequest) {
+export function memberPagesByGroup(
+  db: Queryable,
+  groupUuids: readonly string[],
+  filter: IdentityFilterValues | undefined,
+  request: PageRequest,
+  fields?: ReadonlySet<string>,
+) {
   return pagesByParent<MemberRow>(db, groupUuids, {
-    select: `${identityColumns('i')}, gm.added_at AS "addedAt"`,
+    select: `${identityColumns('i', fields)}, ${addedAt}`,
     from: membersFrom,
     parentColumn: 'gm.group_id',
     where: (params) => identityFilterSql('i', filter, params),
@@ -49,9 +58,9 @@ export function memberCountsByGroup(db: Queryable, groupUuids: readonly string[]
   });
 }
 
-export function groupPagesByIdentity(db: Queryable, identityUuids: readonly string[], request: PageRequest) {
+export function groupPagesByIdentity(db: Queryable, identityUuids: readonly string[], request: PageRequest, fields?: ReadonlySet<string>) {
   return pagesByParent<MembershipGroupRow>(db, identityUuids, {
-    select: `${groupColumns('g')}, gm.added_at AS "addedAt"`,
+    select: `${groupColumns('g', fields)}, ${addedAt}`,
     from: groupsFrom,
     parentColumn: 'gm.identity_id',
     ordering: identityGroupOrdering,
@@ -74,25 +83,72 @@ export function lockIdentityRealms(tx: Tx, identityUuids: readonly string[]): Pr
   return tx.query(`SELECT id AS uuid, realm_id AS "realmUuid" FROM identities WHERE id = ANY($1::uuid[]) FOR KEY SHARE`, [identityUuids]);
 }
 
-/** Adds the identities that are not members yet, in one statement; returns those it added. */
-export async function insertMemberships(tx: Tx, realmUuid: string, groupUuid: string, identityUuids: readonly string[]): Promise<string[]> {
-  const rows: Array<{ identityUuid: string }> = await tx.query(
-    `INSERT INTO group_memberships (group_id, identity_id, realm_id)
-     SELECT $2, t.id, $1 FROM unnest($3::uuid[]) WITH ORDINALITY AS t(id, n) ORDER BY t.n
-     ON CONFLICT (group_id, identity_id) DO NOTHING
-     RETURNING identity_id AS "identityUuid"`,
+/**
+ * Adds the identities that are not members yet, in one statement; returns those it added, read in
+ * the same statement (the payload's `addedMembers`, with no query after commit), in input order:
+ * their keys and the columns of `fields` (absent: all), as identityColumns reads them.
+ */
+export async function insertMemberships(
+  tx: Tx,
+  realmUuid: string,
+  groupUuid: string,
+  identityUuids: readonly string[],
+  fields?: ReadonlySet<string>,
+): Promise<IdentityRow[]> {
+  const rows = await tx.query<IdentityRow>(
+    `WITH changed AS (
+       INSERT INTO group_memberships (group_id, identity_id, realm_id)
+       SELECT $2, t.id, $1 FROM unnest($3::uuid[]) WITH ORDINALITY AS t(id, n) ORDER BY t.n
+       ON CONFLICT (group_id, identity_id) DO NOTHING
+       RETURNING identity_id AS id, realm_id
+     )
+     ${selectChanged(fields)}`,
     [realmUuid, groupUuid, identityUuids],
   );
-  return rows.map((row) => row.identityUuid);
+  return inInputOrder(rows, identityUuids);
 }
 
-/** Removes the identities that are members, in one statement; returns those it removed. */
-export async function deleteMemberships(tx: Tx, groupUuid: string, identityUuids: readonly string[]): Promise<string[]> {
-  const rows: Array<{ identityUuid: string }> = await tx.query(
-    `DELETE FROM group_memberships WHERE group_id = $1 AND identity_id = ANY($2::uuid[]) RETURNING identity_id AS "identityUuid"`,
+/** Removes the identities that are members, in one statement; returns those it removed, read as above. */
+export async function deleteMemberships(tx: Tx, groupUuid: string, identityUuids: readonly string[], fields?: ReadonlySet<string>): Promise<IdentityRow[]> {
+  const rows = await tx.query<IdentityRow>(
+    `WITH changed AS (
+       DELETE FROM group_memberships WHERE group_id = $1 AND identity_id = ANY($2::uuid[]) RETURNING identity_id AS id, realm_id
+     )
+     ${selectChanged(fields)}`,
     [groupUuid, identityUuids],
   );
-  return rows.map((row) => row.identityUuid);
+  return inInputOrder(rows, identityUuids);
+}
+
+const idOnly: ReadonlySet<string> = new Set(['id']);
+const noFields: ReadonlySet<string> = new Set();
+
+/**
+ * The identities of the memberships a write changed (`changed`: identity_id AS id, realm_id). When
+ * the query asks for nothing of them but their ID (the usual payload, `addedMembers { id }`), the
+ * keys and the ID come from the membership rows themselves, which hold both: the join to
+ * `identities` and its cost (≈ 0.06 ms of PostgreSQL CPU per W2 write) are spared. That nothing else
+ * is needed shows as the select list being the same as with `id` alone.
+ */
+function selectChanged(fields: ReadonlySet<string> | undefined): string {
+  const idAtMost = fields !== undefined && identityColumns('m', fields) === identityColumns('m', fields.has('id') ? idOnly : noFields);
+  return idAtMost
+    ? `SELECT ${identityColumns('m', fields)} FROM changed m`
+    : `SELECT ${identityColumns('i', fields)} FROM changed m JOIN identities i ON i.id = m.id`;
+}
+
+/**
+ * The rows in the order the caller listed their identities (a join keeps no order). Sorted here:
+ * in SQL, `ORDER BY array_position(…)` costs O(n²) and a join on the input's positions a hash per
+ * write, for what a Map does in microseconds.
+ */
+function inInputOrder(rows: IdentityRow[], identityUuids: readonly string[]): IdentityRow[] {
+  if (rows.length < 2) return rows;
+  const position = new Map<string, number>();
+  identityUuids.forEach((uuid, index) => {
+    if (!position.has(uuid)) position.set(uuid, index);
+  });
+  return rows.sort((a, b) => position.get(a.uuid)! - position.get(b.uuid)!);
 }
 
 /**

@@ -1,5 +1,8 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Mutation, Resolver, Root } from 'type-graphql';
 import { PageArgsType } from '../common/connection.type';
+import type { PageArgs } from '../common/pagination';
+import { fieldsSelectedOn, nodeFields } from '../common/selection';
 import type { GroupRow } from '../group/group.repository';
 import { Group } from '../group/group.type';
 import { MemberFilter } from '../identity/identity.inputs';
@@ -9,6 +12,21 @@ import type { Context } from '../server/context';
 import { AddGroupMembersInput, RemoveGroupMembersInput } from './membership.inputs';
 import { AddGroupMembersPayload, GroupMemberConnection, IdentityGroupConnection, RemoveGroupMembersPayload } from './membership.type';
 
+/**
+ * Group.members and Identity.groups run once per row of a nested read (5 000 times for 50 groups ×
+ * 100 members): src/schema/build.ts binds these functions to graphql-js directly, and the decorated
+ * methods below declare the fields (and serve as the same resolvers for anything else).
+ */
+export function groupMembers(group: GroupRow, args: PageArgs & { filter?: MemberFilter | null }, ctx: Context, info: GraphQLResolveInfo) {
+  ctx.caller.need('identities:read');
+  return ctx.services.memberships.membersOf(ctx, group, args, nodeFields(info));
+}
+
+export function identityGroups(identity: IdentityRow, args: PageArgs, ctx: Context, info: GraphQLResolveInfo) {
+  ctx.caller.need('groups:read');
+  return ctx.services.memberships.groupsOf(ctx, identity, args, nodeFields(info));
+}
+
 @Resolver(() => Group)
 export class GroupMembersResolver {
   @FieldResolver(() => GroupMemberConnection, { description: 'The group’s members, in the order they were added (those added by one call share `addedAt` and come in ID order).' })
@@ -16,23 +34,25 @@ export class GroupMembersResolver {
     @Root() group: GroupRow,
     @Ctx() ctx: Context,
     @Args(() => PageArgsType) page: PageArgsType,
+    @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => MemberFilter, { nullable: true }) filter?: MemberFilter,
   ) {
-    ctx.caller.need('identities:read');
-    return ctx.services.memberships.membersOf(ctx, group, { ...page, filter });
+    return groupMembers(group, { ...page, filter }, ctx, info);
   }
 
   @Mutation(() => AddGroupMembersPayload, { description: 'Adds 1 to 1 000 identities of the group’s realm; existing members are left as they are.' })
-  async addGroupMembers(@Ctx() ctx: Context, @Arg('input', () => AddGroupMembersInput) input: AddGroupMembersInput) {
+  async addGroupMembers(@Ctx() ctx: Context, @Arg('input', () => AddGroupMembersInput) input: AddGroupMembersInput, @Info() info: GraphQLResolveInfo) {
     ctx.caller.need('groups:write');
-    const { group, identities } = await ctx.services.memberships.add(ctx, input);
+    const selected = { group: fieldsSelectedOn(info, 'group'), identities: fieldsSelectedOn(info, 'addedMembers') };
+    const { group, identities } = await ctx.services.memberships.add(ctx, input, selected);
     return { group, addedMembers: identities };
   }
 
   @Mutation(() => RemoveGroupMembersPayload, { description: 'Removes 1 to 1 000 identities; non-members are ignored.' })
-  async removeGroupMembers(@Ctx() ctx: Context, @Arg('input', () => RemoveGroupMembersInput) input: RemoveGroupMembersInput) {
+  async removeGroupMembers(@Ctx() ctx: Context, @Arg('input', () => RemoveGroupMembersInput) input: RemoveGroupMembersInput, @Info() info: GraphQLResolveInfo) {
     ctx.caller.need('groups:write');
-    const { group, identities } = await ctx.services.memberships.remove(ctx, input);
+    const selected = { group: fieldsSelectedOn(info, 'group'), identities: fieldsSelectedOn(info, 'removedMembers') };
+    const { group, identities } = await ctx.services.memberships.remove(ctx, input, selected);
     return { group, removedMembers: identities };
   }
 }
@@ -62,8 +82,7 @@ export class RemoveGroupMembersPayloadResolver {
 @Resolver(() => Identity)
 export class IdentityGroupsResolver {
   @FieldResolver(() => IdentityGroupConnection, { description: 'The groups the identity belongs to, in the order it joined them (groups joined at the same instant come in ID order).' })
-  groups(@Root() identity: IdentityRow, @Ctx() ctx: Context, @Args(() => PageArgsType) page: PageArgsType) {
-    ctx.caller.need('groups:read');
-    return ctx.services.memberships.groupsOf(ctx, identity, page);
+  groups(@Root() identity: IdentityRow, @Ctx() ctx: Context, @Args(() => PageArgsType) page: PageArgsType, @Info() info: GraphQLResolveInfo) {
+    return identityGroups(identity, page, ctx, info);
   }
 }

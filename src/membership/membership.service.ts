@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { ConnectionData } from '../common/connection.type';
 import { AppError, ErrorCode, notFound, type InputPath } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
-import { pageRequest, toPage, type PageArgs } from '../common/pagination';
+import { PageEdge, pageRequest, toPage, type CursorRow, type PageArgs } from '../common/pagination';
 import { idBatch } from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
 import { appendEvents } from '../events/event-log';
@@ -29,6 +29,25 @@ function membershipEvents(type: 'membership.added' | 'membership.removed', group
   return identityUuids.map((identityUuid) => ({ type, groupUuid, identityUuid, data: {} }));
 }
 
+/** An edge of a membership list: the member (or group) with the time it joined. */
+class MembershipEdge<TRow extends CursorRow<{ addedAt: string }>> extends PageEdge<TRow> {
+  get addedAt(): string {
+    return this.node.addedAt;
+  }
+}
+
+const noFields: ReadonlySet<string> = new Set();
+
+/**
+ * What the caller reads of a change (src/common/selection.ts): the fields of its `group` and of
+ * its identities. The write reads those and the keys, no more: a payload of `addedMembers { id }`
+ * costs no column of either, nor their per-row functions.
+ */
+export interface ChangeSelection {
+  group: ReadonlySet<string>;
+  identities: ReadonlySet<string>;
+}
+
 export interface MembershipChange {
   group: GroupRow;
   identities: IdentityRow[];
@@ -41,12 +60,13 @@ export class MembershipService {
     ctx: Context,
     group: GroupRow,
     args: PageArgs & { filter?: MemberFilter | null },
-  ): Promise<ConnectionData<{ cursor: string; node: MemberRow; addedAt: Date }>> {
+    fields?: ReadonlySet<string>,
+  ): Promise<ConnectionData<MembershipEdge<CursorRow<MemberRow>>>> {
     const request = pageRequest(args, memberOrdering, ctx.limits);
     const filter = memberFilterValues(args.filter, ['filter']);
-    const rows = await ctx.loaders.memberships.membersOfGroup.page(group.uuid, filter, memberOrdering, request);
+    const rows = await ctx.loaders.memberships.membersOfGroup.page(group.uuid, filter, memberOrdering, request, fields);
     return {
-      ...toPage(rows, memberOrdering, request, (node, cursor) => ({ cursor, node, addedAt: node.addedAt })),
+      ...toPage(rows, memberOrdering, request, MembershipEdge),
       // Unfiltered, the count is the group's own member_count: no query at all.
       totalCount: filter ? () => ctx.loaders.memberships.membersOfGroup.count(group.uuid, filter) : group.memberCount,
     };
@@ -56,34 +76,35 @@ export class MembershipService {
     ctx: Context,
     identity: IdentityRow,
     args: PageArgs,
-  ): Promise<ConnectionData<{ cursor: string; node: MembershipGroupRow; addedAt: Date }>> {
+    fields?: ReadonlySet<string>,
+  ): Promise<ConnectionData<MembershipEdge<CursorRow<MembershipGroupRow>>>> {
     const request = pageRequest(args, identityGroupOrdering, ctx.limits);
-    const rows = await ctx.loaders.memberships.groupsOfIdentity.page(identity.uuid, undefined, identityGroupOrdering, request);
+    const rows = await ctx.loaders.memberships.groupsOfIdentity.page(identity.uuid, undefined, identityGroupOrdering, request, fields);
     return {
-      ...toPage(rows, identityGroupOrdering, request, (node, cursor) => ({ cursor, node, addedAt: node.addedAt })),
+      ...toPage(rows, identityGroupOrdering, request, MembershipEdge),
       totalCount: () => ctx.loaders.memberships.groupsOfIdentity.count(identity.uuid, undefined),
     };
   }
 
-  async add(ctx: Context, input: AddGroupMembersInput): Promise<MembershipChange> {
+  async add(ctx: Context, input: AddGroupMembersInput, selected: ChangeSelection): Promise<MembershipChange> {
     const groupUuid = expectGlobalId(input.groupId, 'Group', ['input', 'groupId']);
     idBatch(input.identityIds, ['input', 'identityIds']);
     const { group, changed } = await withTransaction(this.dataSource, async (tx) => {
-      const current = await ctx.services.groups.lockReachable(ctx, tx, groupUuid, ['input', 'groupId']);
-      const added = await this.addInTransaction(ctx, tx, current, input.identityIds, ['input', 'identityIds']);
+      const current = await ctx.services.groups.lockReachable(ctx, tx, groupUuid, ['input', 'groupId'], selected.group);
+      const added = await this.addInTransaction(ctx, tx, current, input.identityIds, ['input', 'identityIds'], selected.identities);
       return { group: { ...current, memberCount: current.memberCount + added.length }, changed: added };
     }, ctx.caller.actor);
     return this.afterChange(ctx, group, changed);
   }
 
-  async remove(ctx: Context, input: RemoveGroupMembersInput): Promise<MembershipChange> {
+  async remove(ctx: Context, input: RemoveGroupMembersInput, selected: ChangeSelection): Promise<MembershipChange> {
     const groupUuid = expectGlobalId(input.groupId, 'Group', ['input', 'groupId']);
     idBatch(input.identityIds, ['input', 'identityIds']);
     const identityUuids = this.uuidsOf(input.identityIds, ['input', 'identityIds']);
     const { group, changed } = await withTransaction(this.dataSource, async (tx) => {
-      const current = await ctx.services.groups.lockReachable(ctx, tx, groupUuid, ['input', 'groupId']);
-      const removed = await deleteMemberships(tx, groupUuid, identityUuids);
-      await appendEvents(tx, current.realmUuid, membershipEvents('membership.removed', groupUuid, removed));
+      const current = await ctx.services.groups.lockReachable(ctx, tx, groupUuid, ['input', 'groupId'], selected.group);
+      const removed = await deleteMemberships(tx, groupUuid, identityUuids, selected.identities);
+      await appendEvents(tx, current.realmUuid, membershipEvents('membership.removed', groupUuid, removed.map((row) => row.uuid)));
       return { group: { ...current, memberCount: current.memberCount - removed.length }, changed: removed };
     }, ctx.caller.actor);
     return this.afterChange(ctx, group, changed);
@@ -91,9 +112,18 @@ export class MembershipService {
 
   /**
    * Adds identities to a group that the caller has locked: all of them or, when one does not
-   * exist or belongs to another realm, none. Returns the uuids of those that were not members yet.
+   * exist or belongs to another realm, none. Returns those that were not members yet: their keys,
+   * and the columns of `fields` (by default none: creating a group or accepting an invitation
+   * reads no more).
    */
-  async addInTransaction(ctx: Context, tx: Tx, group: GroupRow, identityIds: readonly string[], path: InputPath): Promise<string[]> {
+  async addInTransaction(
+    ctx: Context,
+    tx: Tx,
+    group: GroupRow,
+    identityIds: readonly string[],
+    path: InputPath,
+    fields: ReadonlySet<string> = noFields,
+  ): Promise<IdentityRow[]> {
     const identityUuids = this.uuidsOf(identityIds, path);
     const realms = new Map((await lockIdentityRealms(tx, identityUuids)).map((row) => [row.uuid, row.realmUuid]));
     identityUuids.forEach((uuid, index) => {
@@ -105,8 +135,8 @@ export class MembershipService {
         throw new AppError(ErrorCode.CROSS_REALM, `The identity "${identityIds[index]}" belongs to another realm than the group.`, [...path, index]);
       }
     });
-    const added = await insertMemberships(tx, group.realmUuid, group.uuid, identityUuids);
-    await appendEvents(tx, group.realmUuid, membershipEvents('membership.added', group.uuid, added));
+    const added = await insertMemberships(tx, group.realmUuid, group.uuid, identityUuids, fields);
+    await appendEvents(tx, group.realmUuid, membershipEvents('membership.added', group.uuid, added.map((row) => row.uuid)));
     return added;
   }
 
@@ -124,9 +154,12 @@ export class MembershipService {
     return ids.map((id, index) => expectGlobalId(id, 'Identity', [...path, index]));
   }
 
-  private async afterChange(ctx: Context, group: GroupRow, changedUuids: string[]): Promise<MembershipChange> {
+  /**
+   * The payload, from the rows the change itself returned: no read after commit. They are of the
+   * group's realm, which the caller reaches; filtered all the same, as the identity loader would.
+   */
+  private afterChange(ctx: Context, group: GroupRow, changed: IdentityRow[]): MembershipChange {
     ctx.loaders.clearAll();
-    const identities = await ctx.loaders.identities.byUuid.loadMany(changedUuids);
-    return { group, identities: identities.filter((row): row is IdentityRow => row !== null && !(row instanceof Error)) };
+    return { group, identities: changed.filter((row) => ctx.caller.reaches(row.realmUuid)) };
   }
 }

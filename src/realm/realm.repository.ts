@@ -1,5 +1,6 @@
-import type { Ordering, PageRequest } from '../common/pagination';
+import type { CursorRow, Ordering, PageRequest } from '../common/pagination';
 import { keysetSql } from '../common/pagination';
+import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
 import type { Queryable } from '../db/queryable';
 import type { Tx } from '../db/transaction';
 import { updateSet } from '../db/update-set';
@@ -12,8 +13,8 @@ export interface RealmRow {
   name: string;
   displayName: string;
   description: string | null;
-  createdAt: Date;
-  updatedAt: Date;
+  createdAt: IsoTimestamp;
+  updatedAt: IsoTimestamp;
   version: number;
   /** The number of the realm's last event when the row was read. */
   lastEventSeq: string;
@@ -22,8 +23,8 @@ export interface RealmRow {
 }
 
 const columns = `'Realm' AS "__typename", global_id('Realm', r.id) AS id, r.id AS uuid, r.name,
-  r.display_name AS "displayName", r.description, r.created_at AS "createdAt",
-  r.updated_at AS "updatedAt", r.version, r.last_event_seq::text AS "lastEventSeq",
+  r.display_name AS "displayName", r.description, ${isoTimestamp('r.created_at')} AS "createdAt",
+  ${isoTimestamp('r.updated_at')} AS "updatedAt", r.version, r.last_event_seq::text AS "lastEventSeq",
   r.pruned_through_seq::text AS "prunedThroughSeq"`;
 
 export const realmOrdering: Ordering = {
@@ -44,11 +45,11 @@ export function findRealmsByName(db: Queryable, names: readonly string[]): Promi
 }
 
 /** A page of all realms, or of the one a realm-bound token reaches (`onlyUuid`). */
-export function findRealmPage(db: Queryable, request: PageRequest, onlyUuid: string | null): Promise<Array<RealmRow & { __cursor: string[] }>> {
+export function findRealmPage(db: Queryable, request: PageRequest, onlyUuid: string | null): Promise<Array<CursorRow<RealmRow>>> {
   const params: unknown[] = [onlyUuid];
   const keyset = keysetSql(realmOrdering, request, params);
   return db.query(
-    `SELECT ${columns}, ${keyset.cursorValues} AS "__cursor" FROM realms r
+    `SELECT ${columns}, ${keyset.cursorColumns} FROM realms r
       WHERE ($1::uuid IS NULL OR r.id = $1) AND ${keyset.predicate} ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`,
     params,
   );

@@ -51,7 +51,7 @@ export class RealmService {
     const only = ctx.caller.realmUuid;
     const rows = await findRealmPage(this.dataSource, request, only);
     return {
-      ...toPage(rows, realmOrdering, request, (node, cursor) => ({ cursor, node })),
+      ...toPage(rows, realmOrdering, request),
       totalCount: () => countRealms(this.dataSource, only),
     };
   }

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
-import type { GraphQLSchema } from 'graphql';
+import { assertObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
+import { DateTimeISO } from '../common/date-time.scalar';
+import type { Context } from '../server/context';
 import {
   InvitationEventResolver,
   MembershipEventRelationsResolver,
@@ -13,7 +15,9 @@ import { IdentityResolver, RealmIdentitiesResolver } from '../identity/identity.
 import { InvitationResolver, RealmInvitationsResolver } from '../invitation/invitation.resolver';
 import {
   AddGroupMembersPayloadResolver,
+  groupMembers,
   GroupMembersResolver,
+  identityGroups,
   IdentityGroupsResolver,
   RemoveGroupMembersPayloadResolver,
 } from '../membership/membership.resolver';
@@ -55,6 +59,18 @@ const noPubSub: PubSub = {
   },
 };
 
+/**
+ * Fields resolved once per row of a nested read, bound to graphql-js without type-graphql's wrapper:
+ * it turns every argument into a class instance and validates it through a promise (validateArg is
+ * async even with validation off), ≈ 10 % of a nested read's time (bench/ANALYSIS.md). These
+ * functions take graphql-js' coerced arguments as they are; the decorated methods declare the fields.
+ */
+// Rows and arguments as graphql-js passes them (untyped there); each function declares what it takes.
+const perRowFields: ReadonlyArray<[type: string, field: string, resolve: GraphQLFieldResolver<any, Context, any>]> = [
+  ['Group', 'members', groupMembers],
+  ['Identity', 'groups', identityGroups],
+];
+
 let built: Promise<GraphQLSchema> | undefined;
 
 /**
@@ -62,6 +78,14 @@ let built: Promise<GraphQLSchema> | undefined;
  * cost 3.4× on nested reads here; checks live in resolvers and loaders.
  */
 export function getSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [...resolvers], validate: false, pubSub: noPubSub });
+  built ??= buildSchema({
+    resolvers: [...resolvers],
+    validate: false,
+    pubSub: noPubSub,
+    scalarsMap: [{ type: Date, scalar: DateTimeISO }],
+  }).then((schema) => {
+    for (const [type, field, resolve] of perRowFields) assertObjectType(schema.getType(type)).getFields()[field].resolve = resolve;
+    return schema;
+  });
   return built;
 }

@@ -16,6 +16,7 @@ import { acceptPage } from '../invitation/accept-page';
 import { EmailDeliveryJob } from '../email/email-delivery.job';
 import { createEmailTransport } from '../email/email-transport';
 import { EventRelay } from '../events/event-relay';
+import { NotificationListener } from '../db/notification-listener';
 import { eventRetentionJob } from '../events/retention.job';
 import { InvitationExpiryJob } from '../invitation/invitation-expiry.job';
 import type { Logger } from '../logger';
@@ -27,7 +28,9 @@ import { startJobs, type Job, type Jobs } from './jobs';
 import { authenticationPlugin, LiveConnections, tokenEndedClose, unauthorizedClose } from './auth';
 import { Caller, unauthenticated } from './caller';
 import { createServices } from './services';
+import { sharedSubscribe } from './shared-subscription';
 import { authenticate } from '../token/api-token.service';
+import { TokenCache } from '../token/token-cache';
 import { webPages } from './web-pages';
 
 export interface App {
@@ -53,8 +56,12 @@ export async function createApp(options: {
   let jobs: Jobs | undefined;
   let boundPort: number | undefined;
   const liveConnections = new LiveConnections(dataSource, logger);
-  const relay = new EventRelay(dataSource, connectionUrl(dataSource), logger, { bufferLimit: 1000, pollIntervalMs: 5000 });
+  const notifications = new NotificationListener(connectionUrl(dataSource), logger);
+  await notifications.start();
+  const relay = new EventRelay(dataSource, notifications, logger, { bufferLimit: 1000, pollIntervalMs: 5000 });
   await relay.start();
+  const tokens = new TokenCache({ ttlMs: config.tokenCacheTtlMs, maxEntries: 10_000 });
+  await tokens.listenTo(notifications);
   const services = createServices({
     relay,
     dataSource,
@@ -62,7 +69,10 @@ export async function createApp(options: {
     logger,
     wakeJob: (name) => jobs?.wake(name),
     publicUrl: () => config.publicUrl ?? `http://localhost:${boundPort ?? config.port}`,
-    tokenRevoked: (uuid) => liveConnections.end(uuid),
+    tokenRevoked: (uuid) => {
+      tokens.evict(uuid);
+      liveConnections.end(uuid);
+    },
   });
   const backgroundJobs: Job[] = [
     eventRetentionJob(dataSource, config.eventRetentionDays),
@@ -91,7 +101,7 @@ export async function createApp(options: {
       onConnect: async (ctx) => {
         if (!requestLimits.ws.admit(ctx)) return false;
         try {
-          const caller = await authenticate(dataSource, ctx.connectionParams?.authorization);
+          const caller = await authenticate(dataSource, tokens, ctx.connectionParams?.authorization);
           if (caller.token === null) throw unauthenticated('Send `authorization: "Bearer <token>"` in connection_init.');
           liveConnections.add(caller.token.uuid, ctx.extra.socket);
           return true;
@@ -100,7 +110,9 @@ export async function createApp(options: {
           return false;
         }
       },
-      // Once per operation. A subscription's context outlives its events: its loaders do not cache.
+      // Once per operation. A subscription's own context serves its source stream (authorization,
+      // realm, cursor) and outlives its events: its loaders do not cache. Its events are executed
+      // in contexts of their own, one per event, shared by the subscribers alike (below).
       context: (ctx, id, _payload, args) => {
         const requestId = randomUUID();
         (ctx.extra.requestIds ??= new Map()).set(id, requestId);
@@ -114,14 +126,18 @@ export async function createApp(options: {
         const prepared = requestLimits.ws.prepare(ctx, payload);
         if (Array.isArray(prepared)) return prepared;
         try {
-          (ctx.extra.callers ??= new Map()).set(id, await authenticate(dataSource, ctx.connectionParams?.authorization));
+          (ctx.extra.callers ??= new Map()).set(id, await authenticate(dataSource, tokens, ctx.connectionParams?.authorization));
         } catch (error) {
           ctx.extra.socket.close(tokenEndedClose, 'The API token was revoked or has expired.');
           return [error as GraphQLError];
         }
         return prepared;
       },
+      // One execution per event for all subscribers with the same document, variables and rights;
+      // its loaders cache, as they live for that one execution (decision 58).
+      subscribe: sharedSubscribe((subscriber) => newContext(randomUUID(), subscriber.caller, true)),
       onClose: (ctx) => requestLimits.ws.release(ctx),
+      // `result` may be shared with other subscribers: build a new one, never change it.
       onNext: (ctx, id, _payload, _args, result) => {
         if (!result.errors) return;
         const requestId = ctx.extra.requestIds?.get(id) ?? randomUUID();
@@ -205,7 +221,7 @@ export async function createApp(options: {
     express.json({ limit: requestLimits.maxBodyBytes }),
     expressMiddleware(apollo, {
       context: async ({ req }) =>
-        newContext(headerRequestId(req.headers['x-request-id']) ?? randomUUID(), await authenticate(dataSource, req.headers.authorization), true),
+        newContext(headerRequestId(req.headers['x-request-id']) ?? randomUUID(), await authenticate(dataSource, tokens, req.headers.authorization), true),
     }),
   );
 
@@ -235,13 +251,14 @@ export async function createApp(options: {
       await apollo.stop();
       await jobs?.stop();
       await relay.stop();
+      await notifications.stop();
     },
   };
 }
 
 function connectionUrl(dataSource: DataSource): string {
   const { url } = dataSource.options as { url?: string };
-  if (!url) throw new Error('The data source has no URL: the event relay needs one for its LISTEN connection.');
+  if (!url) throw new Error('The data source has no URL: the notification listener needs one for its LISTEN connection.');
   return url;
 }
 

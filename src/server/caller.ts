@@ -1,6 +1,6 @@
 import { AppError, ErrorCode, notFound, type InputPath } from '../common/errors';
 import type { Actor } from '../db/transaction';
-import { satisfies, type Scope } from '../token/scopes';
+import { satisfies, scopes, type Scope } from '../token/scopes';
 
 export interface CallerToken {
   /** The token's database key. */
@@ -45,6 +45,19 @@ export class Caller {
    */
   reaches(realmUuid: string | null): boolean {
     return this.token !== null && (this.token.realmUuid === null || this.token.realmUuid === realmUuid);
+  }
+
+  /**
+   * All that a read's answer depends on about the caller: the realm it reaches, the scopes it
+   * effectively holds (`groups:write` holds `groups:read`), and the token's name, which `need`'s
+   * FORBIDDEN message quotes. Callers with equal keys get equal answers to the same read, so
+   * subscribers of one event share its execution (decision 58). Not the token's key: tokens that
+   * are alike share. Whatever else a read comes to depend on belongs in it.
+   */
+  get readKey(): string {
+    const token = this.token;
+    if (!token) return 'anonymous';
+    return JSON.stringify([token.realmUuid, scopes.filter((scope) => satisfies(token.scopes, scope)), token.actor.name]);
   }
 
   /** An object of a realm the caller does not reach is, to it, an object that does not exist. */

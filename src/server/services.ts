@@ -34,7 +34,7 @@ export interface ServiceDeps {
   publicUrl(): string;
   /** This instance's delivery of committed events to its subscribers. */
   relay: EventRelay;
-  /** Ends this instance's live connections made with a token just revoked. */
+  /** Forgets a token just revoked here: its entry in this instance's token cache, its live connections. */
   tokenRevoked(uuid: string): void;
 }
 

@@ -1,4 +1,4 @@
-import { keysetSql, type Ordering, type PageRequest } from '../common/pagination';
+import { keysetSql, type CursorRow, type Ordering, type PageRequest } from '../common/pagination';
 import type { Queryable } from '../db/queryable';
 import type { Tx } from '../db/transaction';
 import type { Scope } from './scopes';
@@ -63,11 +63,11 @@ export function findTokensByUuid(db: Queryable, uuids: readonly string[]): Promi
 }
 
 /** A page of tokens, all of them or those of one realm. */
-export function findTokenPage(db: Queryable, realmUuid: string | null, request: PageRequest): Promise<Array<ApiTokenRow & { __cursor: string[] }>> {
+export function findTokenPage(db: Queryable, realmUuid: string | null, request: PageRequest): Promise<Array<CursorRow<ApiTokenRow>>> {
   const params: unknown[] = [realmUuid];
   const keyset = keysetSql(apiTokenOrdering, request, params);
   return db.query(
-    `SELECT ${columns}, ${keyset.cursorValues} AS "__cursor" FROM api_tokens t
+    `SELECT ${columns}, ${keyset.cursorColumns} FROM api_tokens t
       WHERE ($1::uuid IS NULL OR t.realm_id = $1) AND ${keyset.predicate}
       ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`,
     params,
@@ -103,9 +103,17 @@ export async function lockToken(tx: Tx, uuid: string): Promise<ApiTokenRow | und
   return row;
 }
 
+/** The channel on which a revocation reaches the token cache of every instance (src/token/token-cache.ts). */
+export const tokenRevokedChannel = 'realmgraph_token_revoked';
+
+/**
+ * Revokes the token, and queues a NOTIFY of its uuid that PostgreSQL delivers only if the
+ * transaction commits: every instance then forgets the token at once, not after its cache's TTL.
+ */
 export async function markRevoked(tx: Tx, uuid: string): Promise<ApiTokenRow> {
   const [row] = await tx.query<ApiTokenRow>(
-    `UPDATE api_tokens AS t SET revoked_at = coalesce(t.revoked_at, now()) WHERE t.id = $1 RETURNING ${columns}`,
+    `WITH revoked AS (UPDATE api_tokens AS t SET revoked_at = coalesce(t.revoked_at, now()) WHERE t.id = $1 RETURNING t.*)
+     SELECT ${columns} FROM revoked t, pg_notify('${tokenRevokedChannel}', t.id::text)`,
     [uuid],
   );
   return row;
@@ -113,11 +121,18 @@ export async function markRevoked(tx: Tx, uuid: string): Promise<ApiTokenRow> {
 
 /**
  * The ADMIN_TOKEN of the environment as a row: kept if it is the same secret, else the previous one
- * is revoked and this one recorded. Returns whether the table held no token before (first start).
+ * is revoked (and the revocation notified, as markRevoked does) and this one recorded. Returns
+ * whether the table held no token before (first start).
  */
 export async function syncEnvironmentToken(tx: Tx, hash: Buffer | null, allScopes: readonly Scope[]): Promise<{ wasEmpty: boolean }> {
   const [{ count }] = await tx.query<{ count: number }>(`SELECT count(*)::integer AS count FROM api_tokens`);
-  await tx.query(`UPDATE api_tokens SET revoked_at = now() WHERE from_environment AND revoked_at IS NULL AND token_hash IS DISTINCT FROM $1`, [hash]);
+  await tx.query(
+    `WITH revoked AS (
+       UPDATE api_tokens SET revoked_at = now() WHERE from_environment AND revoked_at IS NULL AND token_hash IS DISTINCT FROM $1 RETURNING id
+     )
+     SELECT pg_notify('${tokenRevokedChannel}', id::text) FROM revoked`,
+    [hash],
+  );
   if (hash) {
     await tx.query(
       `INSERT INTO api_tokens (name, scopes, token_hash, from_environment) VALUES ('ADMIN_TOKEN', $1, $2, true)

@@ -21,6 +21,7 @@ import {
   type ApiTokenRow,
 } from './api-token.repository';
 import { satisfies, isScope, type Scope } from './scopes';
+import type { TokenCache } from './token-cache';
 import { hashTokenSecret, newTokenSecret } from './token-secret';
 
 const bearer = /^Bearer\s+(\S+)\s*$/i;
@@ -38,16 +39,21 @@ export function callerOf(token: ApiTokenRow): Caller {
 
 /**
  * Who an `Authorization` value (HTTP header, or graphql-ws connection_init payload) stands for.
- * None: the anonymous caller. A value that is not a usable token: UNAUTHENTICATED.
+ * None: the anonymous caller. A value that is not a usable token: UNAUTHENTICATED. A token
+ * authenticated lately on this instance costs no statement (`tokens`, src/token/token-cache.ts).
  */
-export async function authenticate(db: Queryable, authorization: unknown): Promise<Caller> {
+export async function authenticate(db: Queryable, tokens: TokenCache, authorization: unknown): Promise<Caller> {
   if (authorization === undefined || authorization === null || authorization === '') return Caller.anonymous;
   const match = typeof authorization === 'string' ? bearer.exec(authorization) : null;
   if (!match) throw unauthenticated('The authorization is not of the form "Bearer <token>".');
-  const token = await findUsableToken(db, hashTokenSecret(match[1]));
+  const hash = hashTokenSecret(match[1]);
+  const token = await tokens.find(hash.toString('base64'), async () => {
+    const row = await findUsableToken(db, hash);
+    return row && { uuid: row.uuid, caller: callerOf(row), expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt).getTime() };
+  });
   if (!token) throw unauthenticated('This token is unknown, revoked or expired.');
   touch(db, token.uuid);
-  return callerOf(token);
+  return token.caller;
 }
 
 // lastUsedAt is kept to the minute: at most one write per token per minute and instance, and no
@@ -74,7 +80,7 @@ export class ApiTokenService {
     const realmUuid = ctx.caller.realmUuid;
     const rows = await findTokenPage(this.dataSource, realmUuid, request);
     return {
-      ...toPage(rows, apiTokenOrdering, request, (node, cursor) => ({ cursor, node })),
+      ...toPage(rows, apiTokenOrdering, request),
       totalCount: () => countTokens(this.dataSource, realmUuid),
     };
   }

@@ -10,7 +10,8 @@ import type { Queryable } from '../db/queryable';
 import { withTransaction } from '../db/transaction';
 import { createLogger } from '../logger';
 import { findRealmsByName, findRealmsByUuid } from '../realm/realm.repository';
-import { findTokenPage, insertToken, lockToken, markRevoked, type ApiTokenRow } from './api-token.repository';
+import { cursorValues } from '../common/pagination';
+import { apiTokenOrdering, findTokenPage, insertToken, lockToken, markRevoked, type ApiTokenRow } from './api-token.repository';
 import { isScope, scopeDescriptions, scopes, type Scope } from './scopes';
 import { hashTokenSecret, newTokenSecret } from './token-secret';
 
@@ -120,10 +121,10 @@ export async function listTokens(db: Queryable): Promise<Array<ApiTokenRow & { r
   const tokens: ApiTokenRow[] = [];
   let cursor: string[] | null = null;
   for (;;) {
-    const page: Array<ApiTokenRow & { __cursor: string[] }> = await findTokenPage(db, null, { forward: true, limit: 500, cursor, hasCursor: cursor !== null });
-    tokens.push(...page.slice(0, 500).map(({ __cursor: _cursor, ...token }) => token));
+    const page = await findTokenPage(db, null, { forward: true, limit: 500, cursor, hasCursor: cursor !== null });
+    tokens.push(...page.slice(0, 500));
     if (page.length <= 500) break;
-    cursor = page[499].__cursor;
+    cursor = cursorValues(apiTokenOrdering, page[499]);
   }
   const realmUuids = [...new Set(tokens.flatMap((token) => (token.realmUuid ? [token.realmUuid] : [])))];
   const names = new Map((await findRealmsByUuid(db, realmUuids)).map((realm) => [realm.uuid, realm.name]));

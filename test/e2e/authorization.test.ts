@@ -13,7 +13,9 @@ let server: TestServer;
 beforeAll(async () => {
   // No background jobs: invitation links are read from the outbox before a job could send them.
   // No rate limit: the file makes a few hundred requests with one token.
-  server = await startTestServer({ runJobs: false, env: { RATE_LIMIT_PER_MINUTE: '0' } });
+  // Tokens cached for a minute, longer than any test waits: what refuses a revoked or expired token
+  // here is the eviction or the expiry, never the cache's TTL.
+  server = await startTestServer({ runJobs: false, env: { RATE_LIMIT_PER_MINUTE: '0', TOKEN_CACHE_TTL_MS: '60000' } });
 });
 afterAll(() => server.close());
 
@@ -42,6 +44,22 @@ const realmsQuery = `{ realms(first: 100) { totalCount edges { node { id name } 
 const realmEventsSubscription = `subscription($realmId: ID!, $after: String) { realmEvents(realmId: $realmId, after: $after) { id type identityId } }`;
 const lastCursor = async (realmId: string): Promise<string> =>
   (await server.ok(`query($id: ID!) { realm(id: $id) { lastEventCursor } }`, { id: realmId })).realm.lastEventCursor;
+
+const lastUsedAt = async (id: string): Promise<string | null> =>
+  (await server.ok(`query($id: ID!) { node(id: $id) { ... on ApiToken { lastUsedAt } } }`, { id })).node.lastUsedAt;
+
+/** The statements of a request that runs none of its own: the token's lookup, unless it is cached. */
+const tokenStatements = (token: string) => server.countStatements(() => as(token, '{ __typename }'));
+
+/**
+ * Uses a new token until `server` has it cached: the first use looks it up and records lastUsedAt
+ * (awaited, so that its write is not counted below); the next costs no statement.
+ */
+async function useUntilCached(token: { id: string; token: string }): Promise<void> {
+  expect(codes(await as(token.token, realmsQuery))).toEqual([]);
+  await eventually(() => lastUsedAt(token.id), (value) => value !== null);
+  expect(await tokenStatements(token.token)).toBe(0);
+}
 
 function expectUnauthenticated(result: GraphQLResponse) {
   expect(result.status).toBe(401);
@@ -76,16 +94,32 @@ describe('without a usable token', () => {
     expectUnauthenticated(await as(`rg_${randomBytes(32).toString('base64url')}`, realmsQuery));
   });
 
-  test('a revoked token: UNAUTHENTICATED', async () => {
+  test('an unknown token is looked up every time: refusals are not cached, so they cannot fill the cache', async () => {
+    const unknown = `rg_${randomBytes(32).toString('base64url')}`;
+    expect(await tokenStatements(unknown)).toBe(1);
+    expect(await tokenStatements(unknown)).toBe(1);
+  });
+
+  test('a revoked token: UNAUTHENTICATED at once on the instance that revoked it, though it was cached', async () => {
     const token = await newToken(['realms:read']);
-    expect(codes(await as(token.token, realmsQuery))).toEqual([]);
+    await useUntilCached(token);
     expect(codes(await revoke(token.id))).toEqual([]);
     expectUnauthenticated(await as(token.token, realmsQuery));
   });
 
-  test('an expired token: UNAUTHENTICATED', async () => {
+  test('an expired token: UNAUTHENTICATED from its expiry on, though it was cached', async () => {
+    // The cache keeps it until it expires, not for its TTL (a minute): refused within the wait below,
+    // the expiry bounded its entry.
+    const expiresAt = new Date(Date.now() + 1500);
+    const token = await newToken(['realms:read'], undefined, { expiresAt: expiresAt.toISOString() });
+    await useUntilCached(token);
+    const refused = await eventually(() => as(token.token, realmsQuery), (result) => result.status === 401, 20_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt.getTime());
+    expectUnauthenticated(refused);
+  });
+
+  test('a token the database holds expired: UNAUTHENTICATED', async () => {
     const token = await newToken(['realms:read'], undefined, { expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
-    expect(codes(await as(token.token, realmsQuery))).toEqual([]);
     await server.db.dataSource.query(`UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [uuidOf(token.id)]);
     expectUnauthenticated(await as(token.token, realmsQuery));
   });
@@ -513,9 +547,18 @@ describe('WebSocket', () => {
   describe('on another instance', () => {
     let other: TestServer;
     beforeAll(async () => {
-      other = await startTestServer({ db: server.db, runJobs: true, env: { RATE_LIMIT_PER_MINUTE: '0' } });
+      other = await startTestServer({ db: server.db, runJobs: true, env: { RATE_LIMIT_PER_MINUTE: '0', TOKEN_CACHE_TTL_MS: '60000' } });
     });
     afterAll(() => other.close());
+
+    test('a token revoked elsewhere is refused here as soon as the revocation commits, though cached: no TTL to wait out', async () => {
+      const token = await newToken(['realms:read']);
+      expect(codes(await other.graphql(realmsQuery, {}, bearer(token.token)))).toEqual([]);
+      expect(codes(await revoke(token.id))).toEqual([]);
+      // `other` caches tokens for a minute: refused within this wait, it heard the revocation's NOTIFY.
+      const refused = await eventually(() => other.graphql(realmsQuery, {}, bearer(token.token)), (result) => result.status === 401);
+      expectUnauthenticated(refused);
+    });
 
     test('a token revoked elsewhere: the token-sweep job closes its connections with 4403', async () => {
       const token = await newToken(['events:read'], realm.id);
@@ -538,6 +581,8 @@ describe('WebSocket', () => {
         expect(first).toMatchObject({ kind: 'result', result: { data: { realm: { id: realm.id } } } });
         const revoked = await other.graphql(`mutation($id: ID!) { revokeApiToken(input: { id: $id }) { apiToken { id } } }`, { id: token.id });
         expect(codes(revoked)).toEqual([]);
+        // `server` trusts its cached token until the revocation's NOTIFY reaches it, a moment after commit.
+        await eventually(() => as(token.token, realmsQuery), (result) => result.status === 401);
         const second = await firstOutcome(client, { query: `query($id: ID!) { realm(id: $id) { id } }`, variables: { id: realm.id } });
         expect(second).toMatchObject({ kind: 'closed', code: 4403 });
         // Refused by the server, not escaped from it: graphql-ws reports no internal error.

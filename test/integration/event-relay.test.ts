@@ -1,3 +1,4 @@
+import { NotificationListener } from '../../src/db/notification-listener';
 import { withTransaction } from '../../src/db/transaction';
 import { appendEvents } from '../../src/events/event-log';
 import { EventRelay } from '../../src/events/event-relay';
@@ -6,14 +7,18 @@ import { createLogger } from '../../src/logger';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 let db: TestDatabase;
+let notifications: NotificationListener;
 let relay: EventRelay;
 beforeAll(async () => {
   db = await createTestDatabase();
-  relay = new EventRelay(db.dataSource, db.url, createLogger('error'), { bufferLimit: 50, pollIntervalMs: 60_000 });
+  notifications = new NotificationListener(db.url, createLogger('error'));
+  await notifications.start();
+  relay = new EventRelay(db.dataSource, notifications, createLogger('error'), { bufferLimit: 50, pollIntervalMs: 60_000 });
   await relay.start();
 });
 afterAll(async () => {
   await relay.stop();
+  await notifications.stop();
   await db.drop();
 });
 

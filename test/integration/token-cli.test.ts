@@ -1,6 +1,10 @@
 import { toGlobalId } from '../../src/common/global-id';
+import { NotificationListener } from '../../src/db/notification-listener';
+import { createLogger } from '../../src/logger';
+import { tokenRevokedChannel } from '../../src/token/api-token.repository';
 import { authenticate } from '../../src/token/api-token.service';
 import { bootstrapTokens } from '../../src/token/bootstrap';
+import { TokenCache } from '../../src/token/token-cache';
 import { CliError, createToken, exitCodes, formatTable, listTokens, parseCommand, revokeToken, runCommand, usage, type Output } from '../../src/token/cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
@@ -31,6 +35,9 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
   }
 }
 
+/** No caching: every call looks the token up, as a server does the first time it sees a token. */
+const uncached = new TokenCache({ ttlMs: 0, maxEntries: 0 });
+
 const tokenCount = async (): Promise<number> => (await db.dataSource.query(`SELECT count(*)::integer AS n FROM api_tokens`))[0].n;
 
 describe('create', () => {
@@ -42,7 +49,7 @@ describe('create', () => {
     expect(err).toContain('shown this once');
     expect(err).not.toContain(secret);
 
-    const caller = await authenticate(db.dataSource, `Bearer ${secret}`);
+    const caller = await authenticate(db.dataSource, uncached, `Bearer ${secret}`);
     expect(caller.token).toMatchObject({ realmUuid: realm.uuid, actor: { name: 'ci provisioning' } });
     expect([...caller.token!.scopes].sort()).toEqual(['groups:read', 'identities:write']);
     // Only the hash is kept.
@@ -61,9 +68,9 @@ describe('create', () => {
   test('--expires: the token stops working then', async () => {
     const { code, out } = await run('create', '--name', 'short-lived', '--scopes', 'realms:read', '--expires', '2099-01-01');
     expect(code).toBe(0);
-    const caller = await authenticate(db.dataSource, `Bearer ${out.trim()}`);
+    const caller = await authenticate(db.dataSource, uncached, `Bearer ${out.trim()}`);
     await db.dataSource.query(`UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [caller.token!.uuid]);
-    await expect(authenticate(db.dataSource, `Bearer ${out.trim()}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    await expect(authenticate(db.dataSource, uncached, `Bearer ${out.trim()}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
   });
 
   test.each([
@@ -134,11 +141,33 @@ describe('revoke', () => {
     const first = await run('revoke', token.id);
     expect(first.code).toBe(0);
     expect(first.err).toContain('Revoked the API token "to revoke"');
-    await expect(authenticate(db.dataSource, `Bearer ${secret}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    await expect(authenticate(db.dataSource, uncached, `Bearer ${secret}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
     expect((await run('list')).out.split('\n').find((line) => line.startsWith(token.id))).toMatch(/revoked$/);
     const again = await run('revoke', token.id);
     expect(again.code).toBe(0);
     expect(again.err).toContain('was already revoked');
+  });
+
+  test('running servers forget the token when the revocation commits: it is notified, not left to their cache’s TTL', async () => {
+    const notifications = new NotificationListener(db.url, createLogger('error'));
+    await notifications.start();
+    try {
+      const cache = new TokenCache({ ttlMs: 60_000, maxEntries: 10 });
+      await cache.listenTo(notifications);
+      const { token, secret } = await createToken(db.dataSource, { name: 'cached, then revoked', scopes: ['realms:read'] });
+      await authenticate(db.dataSource, cache, `Bearer ${secret}`);
+      expect(cache.size).toBe(1);
+      // The cache listens on this channel already; this handler comes after its, for the same notification.
+      let hear: (uuid: string) => void = () => {};
+      const heard = new Promise<string>((resolve) => (hear = resolve));
+      await notifications.listen(tokenRevokedChannel, (uuid) => hear(uuid));
+      expect((await run('revoke', token.id)).code).toBe(0);
+      expect(await heard).toBe(token.uuid);
+      expect(cache.size).toBe(0);
+      await expect(authenticate(db.dataSource, cache, `Bearer ${secret}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    } finally {
+      await notifications.stop();
+    }
   });
 
   test('an ID no token has: refused (exit 1)', async () => {
@@ -150,7 +179,7 @@ describe('revoke', () => {
   test('ADMIN_TOKEN’s row is the environment’s: refused, and it still works', async () => {
     const [row] = await db.dataSource.query(`SELECT id FROM api_tokens WHERE from_environment AND revoked_at IS NULL`);
     await expect(revokeToken(db.dataSource, toGlobalId('ApiToken', row.id))).rejects.toThrow(/ADMIN_TOKEN environment variable/);
-    expect((await authenticate(db.dataSource, `Bearer ${adminToken}`)).token).not.toBeNull();
+    expect((await authenticate(db.dataSource, uncached, `Bearer ${adminToken}`)).token).not.toBeNull();
   });
 });
 

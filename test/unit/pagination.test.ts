@@ -75,23 +75,30 @@ describe('keysetSql', () => {
 });
 
 describe('toPage', () => {
-  const rows = (names: string[]) => names.map((name) => ({ name, __cursor: [name, uuid] }));
+  const rows = (names: string[]) => names.map((name) => ({ name, __cursor0: name, __cursor1: uuid }));
 
   test('keeps one page and says there is more', () => {
-    const page = toPage(rows(['a', 'b', 'c']), byName, pageRequest({ first: 2 }, byName, limits), (row, cursor) => ({ cursor, name: row.name }));
-    expect(page.edges.map((e) => e.name)).toEqual(['a', 'b']);
-    expect(page.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false, endCursor: encodeCursor(byName, ['b', uuid]) });
+    const page = toPage(rows(['a', 'b', 'c']), byName, pageRequest({ first: 2 }, byName, limits));
+    expect(page.edges.map((e) => e.node.name)).toEqual(['a', 'b']);
+    expect(page.edges.map((e) => e.cursor)).toEqual([encodeCursor(byName, ['a', uuid]), encodeCursor(byName, ['b', uuid])]);
+    expect(page.pageInfo).toMatchObject({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: encodeCursor(byName, ['a', uuid]),
+      endCursor: encodeCursor(byName, ['b', uuid]),
+    });
   });
 
   test('puts a backward page back in list order', () => {
     const request = pageRequest({ last: 2, before: encodeCursor(byName, ['z', uuid]) }, byName, limits);
-    const page = toPage(rows(['d', 'c', 'b']), byName, request, (row, cursor) => ({ cursor, name: row.name }));
-    expect(page.edges.map((e) => e.name)).toEqual(['c', 'd']);
-    expect(page.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: true });
+    const page = toPage(rows(['d', 'c', 'b']), byName, request);
+    expect(page.edges.map((e) => e.node.name)).toEqual(['c', 'd']);
+    expect(page.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: true, startCursor: encodeCursor(byName, ['c', uuid]) });
   });
 
   test('an empty page has no cursors', () => {
-    const page = toPage([], byName, pageRequest({ first: 0 }, byName, limits), (_row, cursor) => ({ cursor }));
-    expect(page).toEqual({ edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
+    const page = toPage([], byName, pageRequest({ first: 0 }, byName, limits));
+    expect(page.edges).toEqual([]);
+    expect(page.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null });
   });
 });

@@ -1,0 +1,89 @@
+import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { Context } from './context';
+
+/**
+ * Sharing keys remembered per event. Past it (a hundred different documents, variables or rights
+ * on one event) further subscribers execute on their own: still right, only not shared.
+ */
+const maxSharedPerEvent = 100;
+
+/**
+ * graphql-ws' `subscribe`: graphql-js' own, except that an event is executed once for all the
+ * subscribers that would get the same answer, and each of them is given that one ExecutionResult.
+ * With one execution per subscriber, 1 000 dashboards on one group made 2 000 SELECTs and 1 000
+ * executions per membership change, and the last one heard of it ~0.5–1 s late (W3, issue #5).
+ *
+ * Each subscriber keeps its own source stream (`createSourceEventStream` with its own context), so
+ * its authorization, realm check, cursor and filter are as before; only the step from an event to
+ * its result is shared. The relay hands the same event object to every subscriber of a realm, so
+ * executions are remembered per event object, in a WeakMap: they go when the last subscriber has
+ * passed the event. Within one event they are keyed by what the answer depends on — the document,
+ * the operation, the variables and the caller's `readKey` (decision 58). An event read again for
+ * one subscriber (a resume, a dropped buffer) is another object, executed for it alone.
+ *
+ * `executionContext` makes the context of one shared execution from one subscriber's context.
+ */
+export function sharedSubscribe(executionContext: (subscriber: Context) => Context) {
+  const executions = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+  return async (args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
+    const stream = await createSourceEventStream(args);
+    if (!isAsyncIterable(stream)) return stream;
+    const subscriber = args.contextValue as Context;
+    // Once per subscription. graphql-ws' parse keeps the text (`loc`); print is the fallback.
+    const key = JSON.stringify([
+      args.document.loc?.source.body ?? print(args.document),
+      args.operationName ?? null,
+      args.variableValues ?? null,
+      subscriber.caller.readKey,
+    ]);
+    const run = async (event: unknown) => execute({ ...args, rootValue: event, contextValue: executionContext(subscriber) });
+    return mapEvents(stream, (event) => {
+      if (typeof event !== 'object' || event === null) return run(event);
+      let byKey = executions.get(event);
+      if (!byKey) executions.set(event, (byKey = new Map()));
+      let result = byKey.get(key);
+      if (!result) {
+        result = run(event);
+        if (byKey.size < maxSharedPerEvent) byKey.set(key, result);
+      }
+      return result;
+    });
+  };
+}
+
+/**
+ * `source`, each event mapped by `map`. Not an async generator: its `return()` would queue behind
+ * a `next()` waiting for the next event, and an unsubscribed client would stay in its realm's feed
+ * until then; this one reaches the source at once, as graphql-js' own mapping does.
+ */
+function mapEvents<T>(source: AsyncIterable<unknown>, map: (event: unknown) => Promise<T>): AsyncIterableIterator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  const close = async (): Promise<IteratorResult<T>> => {
+    await iterator.return?.();
+    return { value: undefined, done: true };
+  };
+  return {
+    async next() {
+      const step = await iterator.next();
+      if (step.done) return { value: undefined, done: true };
+      try {
+        return { value: await map(step.value), done: false };
+      } catch (error) {
+        await close().catch(() => {});
+        throw error;
+      }
+    },
+    return: close,
+    async throw(error: unknown) {
+      await close();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] === 'function';
+}

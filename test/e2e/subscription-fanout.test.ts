@@ -1,0 +1,201 @@
+import type { Client, FormattedExecutionResult } from 'graphql-ws';
+import { addMembers, createGroup, createRealm, insertIdentities } from '../factories/graph';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+// Many subscribers of one event, as many dashboards on one group are (W3, issue #5): one execution
+// per event for all of those that would get the same answer (decision 58).
+
+let server: TestServer;
+beforeAll(async () => {
+  // No background jobs: their statements would be counted too. One connection per subscriber, as
+  // dashboards have, so more connections per token than the default 20.
+  server = await startTestServer({ runJobs: false, env: { MAX_WS_CONNECTIONS_PER_TOKEN: '100' } });
+});
+afterAll(() => server.close());
+
+const dashboard = `subscription($realmId: ID!, $groupId: ID, $after: String) {
+  membershipChanged(realmId: $realmId, groupId: $groupId, after: $after) {
+    id type groupId identityId group { name memberCount } identity { username }
+  }
+}`;
+
+type Result = FormattedExecutionResult<any, unknown>;
+
+interface Listener {
+  /** The next whole result (data and errors), waiting for it if need be. */
+  next(): Promise<Result>;
+  /** Results that arrived and were not taken yet. */
+  readonly pending: number;
+  close(): void;
+}
+
+/** A subscription whose whole results a test awaits one by one: errors are results here, not failures. */
+function listen(client: Client, query: string, variables: Record<string, unknown>): Listener {
+  const received: Result[] = [];
+  const waiting: Array<{ resolve: (result: Result) => void; reject: (error: Error) => void }> = [];
+  const fail = (error: Error) => {
+    for (const waiter of waiting.splice(0)) waiter.reject(error);
+  };
+  const close = client.subscribe(
+    { query, variables },
+    {
+      next: (result) => {
+        const waiter = waiting.shift();
+        if (waiter) waiter.resolve(result);
+        else received.push(result);
+      },
+      error: (error) => fail(new Error(`the subscription failed: ${JSON.stringify(error)}`)),
+      complete: () => fail(new Error('the subscription ended')),
+    },
+  );
+  return {
+    next: () => (received.length > 0 ? Promise.resolve(received.shift()!) : new Promise((resolve, reject) => waiting.push({ resolve, reject }))),
+    get pending() {
+      return received.length;
+    },
+    close,
+  };
+}
+
+const lastCursor = async (realmId: string): Promise<string> =>
+  (await server.ok(`query($id: ID!) { realm(id: $id) { lastEventCursor } }`, { id: realmId })).realm.lastEventCursor;
+
+/** `count` subscribers, each on a connection of its own, from the realm's current cursor (so none misses an event). */
+async function subscribers(count: number, query: string, variables: Record<string, unknown>, token?: string): Promise<Listener[]> {
+  const after = await lastCursor(variables.realmId as string);
+  return Array.from({ length: count }, () => listen(server.wsClient(token), query, { ...variables, after }));
+}
+
+const all = (listeners: Listener[]) => Promise.all(listeners.map((listener) => listener.next()));
+
+/**
+ * Adds the three `identities` to the group one by one, and returns the SQL statements it took for
+ * one change to reach all `listeners`, and what each got from the last two. The first change is not
+ * counted: once every listener has it, every subscription is live and none is still replaying from
+ * the table. The relay's 5-second safety poll may fall into one of the two counts, never into both:
+ * the smaller one is the fan-out's.
+ */
+async function fanOut(listeners: Listener[], groupId: string, identities: string[]) {
+  await addMembers(server, groupId, [identities[0]]);
+  await all(listeners);
+  const rounds: Array<{ statements: number; results: Result[] }> = [];
+  for (const identity of identities.slice(1, 3)) {
+    let results: Result[] = [];
+    const statements = await server.countStatements(async () => {
+      await addMembers(server, groupId, [identity]);
+      results = await all(listeners);
+    });
+    rounds.push({ statements, results });
+  }
+  for (const listener of listeners) listener.close();
+  return { statements: Math.min(...rounds.map((round) => round.statements)), rounds };
+}
+
+describe('one event, many subscribers', () => {
+  test('subscribers of one document all get the same data, once each, and the SQL does not grow with their number', async () => {
+    const realm = await createRealm(server);
+    const group = await createGroup(server, realm.id, 'fan-out');
+    const identities = await insertIdentities(server, realm.id, 6);
+    const variables = { realmId: realm.id, groupId: group.id };
+
+    const few = await fanOut(await subscribers(2, dashboard, variables), group.id, identities.slice(0, 3));
+    const many = await fanOut(await subscribers(20, dashboard, variables), group.id, identities.slice(3));
+    expect(many.statements).toBe(few.statements);
+
+    for (const { results } of many.rounds) {
+      expect(results[0].errors).toBeUndefined();
+      expect(results[0].data.membershipChanged).toMatchObject({ type: 'ADDED', groupId: group.id, group: { name: 'fan-out' }, identity: { username: expect.any(String) } });
+      for (const result of results) expect(result).toEqual(results[0]);
+    }
+    // Once each: every subscriber's result after the first counted change is the second change.
+    const [first, second] = many.rounds.map(({ results }) => results[0].data.membershipChanged);
+    expect(second.identityId).toBe(identities[5]);
+    expect(second.group.memberCount).toBe(first.group.memberCount + 1);
+  });
+
+  test('subscribers with other rights get answers made with their own rights', async () => {
+    const realm = await createRealm(server);
+    const group = await createGroup(server, realm.id, 'mixed');
+    const [ann] = await insertIdentities(server, realm.id, 1, 'ann');
+    const noIdentities = await server.createToken(['events:read', 'groups:read']);
+    const variables = { realmId: realm.id, groupId: group.id };
+    // Interleaved, so that whichever executes first, a shared answer would show in both kinds.
+    const listeners = [
+      ...(await subscribers(1, dashboard, variables, noIdentities.token)),
+      ...(await subscribers(1, dashboard, variables)),
+      ...(await subscribers(1, dashboard, variables, noIdentities.token)),
+      ...(await subscribers(1, dashboard, variables)),
+    ];
+
+    await addMembers(server, group.id, [ann]);
+    const [limited, admin, limitedAgain, adminAgain] = await all(listeners);
+    for (const listener of listeners) listener.close();
+
+    for (const result of [admin, adminAgain]) {
+      expect(result.errors).toBeUndefined();
+      expect(result.data.membershipChanged).toMatchObject({ group: { name: 'mixed' }, identity: { username: 'ann1' } });
+    }
+    for (const result of [limited, limitedAgain]) {
+      expect(result.data.membershipChanged).toMatchObject({ group: { name: 'mixed' }, identity: null });
+      expect(result.errors).toEqual([expect.objectContaining({ path: ['membershipChanged', 'identity'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+    }
+  });
+
+  test('tokens with the same rights share an execution: two tokens cost what one does', async () => {
+    const realm = await createRealm(server);
+    const group = await createGroup(server, realm.id);
+    const identities = await insertIdentities(server, realm.id, 6);
+    const scopes = ['events:read', 'groups:read', 'identities:read'];
+    // The same scopes and, as test/helpers/server.ts names tokens after their scopes, the same name.
+    const [one, other] = [await server.createToken(scopes), await server.createToken(scopes)];
+    const variables = { realmId: realm.id, groupId: group.id };
+    const of = async (tokens: string[]) => (await Promise.all(tokens.map((token) => subscribers(1, dashboard, variables, token)))).flat();
+
+    const alone = await fanOut(await of([one.token, one.token]), group.id, identities.slice(0, 3));
+    const together = await fanOut(await of([one.token, other.token]), group.id, identities.slice(3));
+    expect(together.statements).toBe(alone.statements);
+  });
+
+  test('different variables get their own answers', async () => {
+    const realm = await createRealm(server);
+    const [a, b] = [await createGroup(server, realm.id, 'a'), await createGroup(server, realm.id, 'b')];
+    const [ann, bob] = [...(await insertIdentities(server, realm.id, 1, 'ann')), ...(await insertIdentities(server, realm.id, 1, 'bob'))];
+    const query = `subscription($realmId: ID!, $groupId: ID, $after: String, $withIdentity: Boolean!) {
+      membershipChanged(realmId: $realmId, groupId: $groupId, after: $after) { groupId group { name } identity @include(if: $withIdentity) { username } }
+    }`;
+    const [ofAWithIdentity] = await subscribers(1, query, { realmId: realm.id, groupId: a.id, withIdentity: true });
+    const [ofAWithout] = await subscribers(1, query, { realmId: realm.id, groupId: a.id, withIdentity: false });
+    const [ofB] = await subscribers(1, query, { realmId: realm.id, groupId: b.id, withIdentity: true });
+    const [ofAll] = await subscribers(1, query, { realmId: realm.id, withIdentity: false });
+
+    await addMembers(server, a.id, [ann]);
+    await addMembers(server, b.id, [bob]);
+
+    expect((await ofAWithIdentity.next()).data).toEqual({ membershipChanged: { groupId: a.id, group: { name: 'a' }, identity: { username: 'ann1' } } });
+    expect((await ofAWithout.next()).data).toEqual({ membershipChanged: { groupId: a.id, group: { name: 'a' } } });
+    expect((await ofB.next()).data).toEqual({ membershipChanged: { groupId: b.id, group: { name: 'b' }, identity: { username: 'bob1' } } });
+    expect([(await ofAll.next()).data, (await ofAll.next()).data]).toEqual([
+      { membershipChanged: { groupId: a.id, group: { name: 'a' } } },
+      { membershipChanged: { groupId: b.id, group: { name: 'b' } } },
+    ]);
+    for (const listener of [ofAWithIdentity, ofAWithout, ofB, ofAll]) listener.close();
+  });
+
+  test('a subscriber that leaves does not disturb the others', async () => {
+    const realm = await createRealm(server);
+    const group = await createGroup(server, realm.id);
+    const identities = await insertIdentities(server, realm.id, 2);
+    const [stays, leaves, alsoStays] = await subscribers(3, dashboard, { realmId: realm.id, groupId: group.id });
+    await addMembers(server, group.id, [identities[0]]);
+    await all([stays, leaves, alsoStays]);
+
+    leaves.close();
+    await addMembers(server, group.id, [identities[1]]);
+    const [one, other] = await all([stays, alsoStays]);
+    expect(one.data.membershipChanged.identityId).toBe(identities[1]);
+    expect(other).toEqual(one);
+    expect(leaves.pending).toBe(0);
+    stays.close();
+    alsoStays.close();
+  });
+});
