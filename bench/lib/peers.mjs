@@ -3,6 +3,7 @@
  * each on a free loopback port, each stopped with SIGTERM and, past a deadline, SIGKILL.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -92,13 +93,19 @@ export async function startServer({ name, args, cwd, env, readyPath = '/healthz'
   };
 }
 
+/** The Node options `npm start` runs the product with (package.json), so that the bench measures that. */
+function startOptions(root) {
+  const start = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start.split(/\s+/);
+  return start.slice(1, start.indexOf('dist/src/main.js')).filter((word) => word.startsWith('--'));
+}
+
 export function productServer(root, { databaseUrl, adminToken, profileDir }) {
   return startServer({
     name: 'realmgraph',
     cwd: root,
     args: ['dist/src/main.js'],
     readyPath: '/readyz',
-    nodeOptions: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    nodeOptions: [...startOptions(root), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
     env: {
       DATABASE_URL: databaseUrl,
       NODE_ENV: 'production',

@@ -63,6 +63,15 @@ function fieldsKey(fields: ReadonlySet<string> | undefined): string {
 
 const filterKey = (filter: unknown) => (filter == null ? '-' : JSON.stringify(filter));
 
+const pageKey = (filter: unknown, ordering: Ordering, request: PageRequest, fields: ReadonlySet<string> | undefined) =>
+  `${ordering.key} ${request.forward ? 'first' : 'last'} ${request.limit} ${request.cursor ? JSON.stringify(request.cursor) : '-'} ${filterKey(filter)} ${fieldsKey(fields)}`;
+
+function remember<V>(loaded: Map<string, Map<string, V>>, key: string, parentUuids: readonly string[], values: readonly V[]): void {
+  let byParent = loaded.get(key);
+  if (!byParent) loaded.set(key, (byParent = new Map()));
+  parentUuids.forEach((uuid, index) => byParent.set(uuid, values[index]));
+}
+
 type PagesFetch<TRow, TFilter> = (
   parentUuids: readonly string[],
   filter: TFilter | undefined,
@@ -82,7 +91,7 @@ export class ListLoaders<TRow, TFilter> {
   private readonly counts: LoaderFamily<string, number>;
 
   constructor(
-    options: LoaderOptions,
+    private readonly options: LoaderOptions,
     private readonly fetchPages: PagesFetch<TRow, TFilter>,
     private readonly fetchCounts: CountsFetch<TFilter>,
   ) {
@@ -90,23 +99,43 @@ export class ListLoaders<TRow, TFilter> {
     this.counts = new LoaderFamily(options);
   }
 
+  // What this request's batches returned, by loader key and parent: a nested list that its parent
+  // level prefetched (MembershipService.prefetchGroupsOf) then resolves without a promise per row.
+  // Kept only where the loaders cache (not for subscriptions, whose context outlives events).
+  private readonly loadedPages = new Map<string, Map<string, CursorRow<TRow>[]>>();
+  private readonly loadedCounts = new Map<string, Map<string, number>>();
+
   /** `fields`: the fields the query selects on the rows (src/common/selection.ts); absent, all. */
   page(parentUuid: string, filter: TFilter | undefined, ordering: Ordering, request: PageRequest, fields?: ReadonlySet<string>): Promise<CursorRow<TRow>[]> {
-    const key = `${ordering.key} ${request.forward ? 'first' : 'last'} ${request.limit} ${request.cursor ? JSON.stringify(request.cursor) : '-'} ${filterKey(filter)} ${fieldsKey(fields)}`;
+    const key = pageKey(filter, ordering, request, fields);
     return this.pages
       .get(key, () => async (parentUuids) => {
         const byParent = await this.fetchPages(parentUuids, filter, ordering, request, fields);
-        return parentUuids.map((uuid) => byParent.get(uuid) ?? []);
+        const pages = parentUuids.map((uuid) => byParent.get(uuid) ?? []);
+        if (this.options.cache) remember(this.loadedPages, key, parentUuids, pages);
+        return pages;
       })
       .load(parentUuid);
   }
 
+  /** The page if a batch of this request already read it; undefined otherwise. */
+  loadedPage(parentUuid: string, filter: TFilter | undefined, ordering: Ordering, request: PageRequest, fields?: ReadonlySet<string>) {
+    return this.loadedPages.get(pageKey(filter, ordering, request, fields))?.get(parentUuid);
+  }
+
   count(parentUuid: string, filter: TFilter | undefined): Promise<number> {
+    const key = filterKey(filter);
     return this.counts
-      .get(filterKey(filter), () => async (parentUuids) => {
+      .get(key, () => async (parentUuids) => {
         const byParent = await this.fetchCounts(parentUuids, filter);
-        return parentUuids.map((uuid) => byParent.get(uuid) ?? 0);
+        const counts = parentUuids.map((uuid) => byParent.get(uuid) ?? 0);
+        if (this.options.cache) remember(this.loadedCounts, key, parentUuids, counts);
+        return counts;
       })
       .load(parentUuid);
+  }
+
+  loadedCount(parentUuid: string, filter: TFilter | undefined): number | undefined {
+    return this.loadedCounts.get(filterKey(filter))?.get(parentUuid);
   }
 }

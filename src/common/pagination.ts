@@ -172,28 +172,35 @@ export interface PageInfoData {
 }
 
 /**
- * An edge of a page: the row itself is the node, and the cursor is encoded when it is read. A
- * nested read of 50 × 100 members and their groups makes ten thousand edges whose cursors nobody
- * asks for; building each one was a visible share of the server's time (bench/ANALYSIS.md).
+ * An edge of a page, made from its row; the cursor is encoded when it is read. A nested read of
+ * 50 × 100 members and their groups makes ten thousand edges whose cursors nobody asks for;
+ * building each one was a visible share of the server's time (bench/ANALYSIS.md).
  */
-export class PageEdge<TRow extends CursorRow<object>> {
+export abstract class Edge<TRow extends CursorRow<object>> {
   constructor(
-    readonly node: TRow,
+    protected readonly row: TRow,
     private readonly ordering: Ordering,
   ) {}
 
   get cursor(): string {
-    return encodeCursor(this.ordering, cursorValues(this.ordering, this.node));
+    return encodeCursor(this.ordering, cursorValues(this.ordering, this.row));
   }
 }
 
-export type EdgeClass<TRow extends CursorRow<object>, TEdge extends PageEdge<TRow>> = new (node: TRow, ordering: Ordering) => TEdge;
+/** An edge whose node is its row. */
+export class PageEdge<TRow extends CursorRow<object>> extends Edge<TRow> {
+  get node(): TRow {
+    return this.row;
+  }
+}
+
+export type EdgeClass<TRow extends CursorRow<object>, TEdge extends Edge<TRow>> = new (row: TRow, ordering: Ordering) => TEdge;
 
 /** Where a page stands; its cursors too are encoded only when read. */
 class PageInfoOf<TRow extends CursorRow<object>> implements PageInfoData {
   constructor(
-    private readonly first: PageEdge<TRow> | undefined,
-    private readonly last: PageEdge<TRow> | undefined,
+    private readonly first: Edge<TRow> | undefined,
+    private readonly last: Edge<TRow> | undefined,
     readonly hasNextPage: boolean,
     readonly hasPreviousPage: boolean,
   ) {}
@@ -213,15 +220,15 @@ export interface PageData<TEdge> {
 }
 
 /**
- * Turns the rows of one keyset query (in query order, up to limit + 1 of them) into edges in list
- * order. `hasPreviousPage` (forward) and `hasNextPage` (backward) say whether a cursor was given:
+ * Turns the rows of one keyset query (in query order, up to limit + 1 of them) into edges (of the
+ * class `Edge`, usually PageEdge) in list order. `hasPreviousPage` (forward) and `hasNextPage` (backward) say whether a cursor was given:
  * Relay allows that approximation, and it costs no extra query.
  */
-export function toPage<TRow extends CursorRow<object>, TEdge extends PageEdge<TRow> = PageEdge<TRow>>(
+export function toPage<TRow extends CursorRow<object>, TEdge extends Edge<TRow>>(
   rows: readonly TRow[],
   ordering: Ordering,
   request: PageRequest,
-  Edge: EdgeClass<TRow, TEdge> = PageEdge as EdgeClass<TRow, TEdge>,
+  Edge: EdgeClass<TRow, TEdge>,
 ): PageData<TEdge> {
   const more = rows.length > request.limit;
   const count = more ? request.limit : rows.length;

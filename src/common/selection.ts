@@ -1,4 +1,6 @@
-import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { getArgumentValues, Kind, type FieldNode, type GraphQLField, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+
+type Fragments = GraphQLResolveInfo['fragments'];
 
 const cache = new WeakMap<readonly FieldNode[], ReadonlySet<string>>();
 
@@ -10,16 +12,65 @@ const cache = new WeakMap<readonly FieldNode[], ReadonlySet<string>>();
  * same `fieldNodes`, so each list is walked once.
  */
 export function nodeFields(info: GraphQLResolveInfo): ReadonlySet<string> {
-  let fields = cache.get(info.fieldNodes);
+  return nodeFieldsOf(info.fieldNodes, info.fragments);
+}
+
+function nodeFieldsOf(fieldNodes: readonly FieldNode[], fragments: Fragments): ReadonlySet<string> {
+  let fields = cache.get(fieldNodes);
   if (!fields) {
     const found = new Set<string>();
-    const edges = collect(info, info.fieldNodes.map((node) => node.selectionSet), 'edges');
-    const nodes = collect(info, edges, 'node');
-    for (const selectionSet of nodes) eachField(info, selectionSet, (field) => found.add(field.name.value));
+    for (const selectionSet of nodeSelections(fieldNodes, fragments)) eachField(fragments, selectionSet, (field) => found.add(field.name.value));
     fields = found;
-    cache.set(info.fieldNodes, fields);
+    cache.set(fieldNodes, fields);
   }
   return fields;
+}
+
+const nodeSelections = (fieldNodes: readonly FieldNode[], fragments: Fragments) =>
+  collect(fragments, collect(fragments, fieldNodes.map((node) => node.selectionSet), 'edges'), 'node');
+
+/** A connection the query selects on every node of another: what its resolver will be given. */
+export interface NestedConnection {
+  /** Its arguments, as graphql-js coerces them. */
+  args: Record<string, unknown>;
+  /** The fields selected on its own nodes (nodeFields). */
+  nodeFields: ReadonlySet<string>;
+  selectsTotalCount: boolean;
+}
+
+const nestedCache = new WeakMap<readonly FieldNode[], { variables: unknown; byName: Map<string, NestedConnection[]> }>();
+
+/**
+ * The connections called `field.name` that a query selects on the nodes of this connection, one
+ * per response key (aliases may ask for different pages): a level that has loaded its rows can
+ * load theirs for all of them at once, and each row's resolver then finds its page ready.
+ */
+export function nestedConnections(info: GraphQLResolveInfo, field: GraphQLField<unknown, unknown>): readonly NestedConnection[] {
+  let cached = nestedCache.get(info.fieldNodes);
+  if (cached?.variables !== info.variableValues) nestedCache.set(info.fieldNodes, (cached = { variables: info.variableValues, byName: new Map() }));
+  let nested = cached.byName.get(field.name);
+  if (!nested) {
+    const byResponseKey = new Map<string, FieldNode[]>();
+    for (const selectionSet of nodeSelections(info.fieldNodes, info.fragments)) {
+      eachField(info.fragments, selectionSet, (node) => {
+        if (node.name.value !== field.name) return;
+        const key = node.alias?.value ?? node.name.value;
+        byResponseKey.set(key, [...(byResponseKey.get(key) ?? []), node]);
+      });
+    }
+    nested = [...byResponseKey.values()].map((fieldNodes) => {
+      let selectsTotalCount = false;
+      for (const node of fieldNodes) eachField(info.fragments, node.selectionSet, (child) => (selectsTotalCount ||= child.name.value === 'totalCount'));
+      return {
+        // Fields of one response key have the same arguments (graphql's validation makes sure).
+        args: getArgumentValues(field, fieldNodes[0], info.variableValues),
+        nodeFields: nodeFieldsOf(fieldNodes, info.fragments),
+        selectsTotalCount,
+      };
+    });
+    cached.byName.set(field.name, nested);
+  }
+  return nested;
 }
 
 /**
@@ -28,27 +79,27 @@ export function nodeFields(info: GraphQLResolveInfo): ReadonlySet<string> {
  */
 export function fieldsSelectedOn(info: GraphQLResolveInfo, name: string): ReadonlySet<string> {
   const found = new Set<string>();
-  for (const selectionSet of collect(info, info.fieldNodes.map((node) => node.selectionSet), name)) {
-    eachField(info, selectionSet, (field) => found.add(field.name.value));
+  for (const selectionSet of collect(info.fragments, info.fieldNodes.map((node) => node.selectionSet), name)) {
+    eachField(info.fragments, selectionSet, (field) => found.add(field.name.value));
   }
   return found;
 }
 
 /** The selection sets of the fields called `name` in these selection sets. */
-function collect(info: GraphQLResolveInfo, selectionSets: ReadonlyArray<SelectionSetNode | undefined>, name: string): SelectionSetNode[] {
+function collect(fragments: Fragments, selectionSets: ReadonlyArray<SelectionSetNode | undefined>, name: string): SelectionSetNode[] {
   const found: SelectionSetNode[] = [];
   for (const selectionSet of selectionSets) {
-    eachField(info, selectionSet, (field) => {
+    eachField(fragments, selectionSet, (field) => {
       if (field.name.value === name && field.selectionSet) found.push(field.selectionSet);
     });
   }
   return found;
 }
 
-function eachField(info: GraphQLResolveInfo, selectionSet: SelectionSetNode | undefined, visit: (field: FieldNode) => void): void {
+function eachField(fragments: Fragments, selectionSet: SelectionSetNode | undefined, visit: (field: FieldNode) => void): void {
   for (const selection of selectionSet?.selections ?? []) {
     if (selection.kind === Kind.FIELD) visit(selection);
-    else if (selection.kind === Kind.INLINE_FRAGMENT) eachField(info, selection.selectionSet, visit);
-    else eachField(info, info.fragments[selection.name.value]?.selectionSet, visit);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) eachField(fragments, selection.selectionSet, visit);
+    else eachField(fragments, fragments[selection.name.value]?.selectionSet, visit);
   }
 }

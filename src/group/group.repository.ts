@@ -52,8 +52,9 @@ function groupFilterSql(filter: GroupFilterValues | undefined, params: unknown[]
   return [`lower(g.name) COLLATE "C" LIKE $${params.length}`];
 }
 
-export function findGroupsByUuid(db: Queryable, uuids: readonly string[]): Promise<GroupRow[]> {
-  return db.query(`SELECT ${columns} FROM groups g WHERE g.id = ANY($1::uuid[])`, [uuids]);
+/** `fields`: only these (and the keys), as a list's rows (see groupColumns). */
+export function findGroupsByUuid(db: Queryable, uuids: readonly string[], fields?: ReadonlySet<string>): Promise<GroupRow[]> {
+  return db.query(`SELECT ${fields ? groupColumns('g', fields) : columns} FROM groups g WHERE g.id = ANY($1::uuid[])`, [uuids]);
 }
 
 export function groupPagesByRealm(

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { ConnectionData } from '../common/connection.type';
 import { AppError, ErrorCode, invalidInput, notFound, versionConflict, type InputPath } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
-import { orderings, pageRequest, toPage, type PageArgs } from '../common/pagination';
+import { orderings, pageRequest, PageEdge, toPage, type PageArgs } from '../common/pagination';
 import * as validate from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
 import { describeChanges } from '../events/changes';
@@ -57,7 +57,7 @@ export class GroupService {
     const filter: GroupFilterValues | undefined = search ? { search } : undefined;
     const rows = await ctx.loaders.groups.ofRealm.page(realm.uuid, filter, ordering, request, fields);
     return {
-      ...toPage(rows, ordering, request),
+      ...toPage(rows, ordering, request, PageEdge),
       totalCount: () => ctx.loaders.groups.ofRealm.count(realm.uuid, filter),
     };
   }

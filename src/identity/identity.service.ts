@@ -3,7 +3,7 @@ import type { ConnectionData } from '../common/connection.type';
 import type { IdentitySource } from '../common/enums';
 import { AppError, ErrorCode, invalidInput, notFound, versionConflict, type InputPath } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
-import { orderings, pageRequest, toPage, type PageArgs } from '../common/pagination';
+import { orderings, pageRequest, PageEdge, toPage, type PageArgs } from '../common/pagination';
 import * as validate from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
 import { describeChanges, identitySnapshot } from '../events/changes';
@@ -84,7 +84,7 @@ export class IdentityService {
     }
     const rows = await ctx.loaders.identities.ofRealm.page(realm.uuid, filter, ordering, request, fields);
     return {
-      ...toPage(rows, ordering, request),
+      ...toPage(rows, ordering, request, PageEdge),
       totalCount: () => ctx.loaders.identities.ofRealm.count(realm.uuid, filter),
     };
   }

@@ -4,7 +4,7 @@ import type { ConnectionData } from '../common/connection.type';
 import type { InvitationStatus } from '../common/enums';
 import { AppError, ErrorCode, invalidInput, notFound, type InputPath } from '../common/errors';
 import { expectGlobalId, toGlobalId } from '../common/global-id';
-import { pageRequest, toPage, type PageArgs } from '../common/pagination';
+import { pageRequest, PageEdge, toPage, type PageArgs } from '../common/pagination';
 import * as validate from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
 import { emailDeliveryJobName } from '../email/email-delivery.job';
@@ -87,7 +87,7 @@ export class InvitationService {
     const filter = args.status ? { status: args.status } : undefined;
     const rows = await ctx.loaders.invitations.ofRealm.page(realm.uuid, filter, invitationOrdering, request);
     return {
-      ...toPage(rows, invitationOrdering, request),
+      ...toPage(rows, invitationOrdering, request, PageEdge),
       totalCount: () => ctx.loaders.invitations.ofRealm.count(realm.uuid, filter),
     };
   }

@@ -1,8 +1,8 @@
-import type { GraphQLResolveInfo } from 'graphql';
+import { assertObjectType, type GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Mutation, Resolver, Root } from 'type-graphql';
 import { PageArgsType } from '../common/connection.type';
 import type { PageArgs } from '../common/pagination';
-import { fieldsSelectedOn, nodeFields } from '../common/selection';
+import { fieldsSelectedOn, nestedConnections, nodeFields } from '../common/selection';
 import type { GroupRow } from '../group/group.repository';
 import { Group } from '../group/group.type';
 import { MemberFilter } from '../identity/identity.inputs';
@@ -19,7 +19,9 @@ import { AddGroupMembersPayload, GroupMemberConnection, IdentityGroupConnection,
  */
 export function groupMembers(group: GroupRow, args: PageArgs & { filter?: MemberFilter | null }, ctx: Context, info: GraphQLResolveInfo) {
   ctx.caller.need('identities:read');
-  return ctx.services.memberships.membersOf(ctx, group, args, nodeFields(info));
+  // The members' own `groups`, loaded with the page when the caller may read them.
+  const nested = ctx.caller.can('groups:read') ? nestedConnections(info, assertObjectType(info.schema.getType('Identity')).getFields().groups) : [];
+  return ctx.services.memberships.membersOf(ctx, group, args, nodeFields(info), nested);
 }
 
 export function identityGroups(identity: IdentityRow, args: PageArgs, ctx: Context, info: GraphQLResolveInfo) {

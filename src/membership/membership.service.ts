@@ -2,7 +2,8 @@ import type { DataSource } from 'typeorm';
 import type { ConnectionData } from '../common/connection.type';
 import { AppError, ErrorCode, notFound, type InputPath } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
-import { PageEdge, pageRequest, toPage, type CursorRow, type PageArgs } from '../common/pagination';
+import { Edge, PageEdge, pageRequest, toPage, type CursorRow, type PageArgs, type PageRequest } from '../common/pagination';
+import type { NestedConnection } from '../common/selection';
 import { idBatch } from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
 import { appendEvents } from '../events/event-log';
@@ -29,10 +30,21 @@ function membershipEvents(type: 'membership.added' | 'membership.removed', group
   return identityUuids.map((identityUuid) => ({ type, groupUuid, identityUuid, data: {} }));
 }
 
-/** An edge of a membership list: the member (or group) with the time it joined. */
-class MembershipEdge<TRow extends CursorRow<{ addedAt: string }>> extends PageEdge<TRow> {
+/** An edge of a membership list: the member with the time it joined … */
+class MemberEdge extends PageEdge<CursorRow<MemberRow>> {
   get addedAt(): string {
-    return this.node.addedAt;
+    return this.row.addedAt;
+  }
+}
+
+/** … and the group an identity belongs to, with the time it joined. */
+class IdentityGroupEdge extends Edge<CursorRow<MembershipGroupRow>> {
+  get node(): GroupRow {
+    return this.row.group;
+  }
+
+  get addedAt(): string {
+    return this.row.addedAt;
   }
 }
 
@@ -56,34 +68,66 @@ export interface MembershipChange {
 export class MembershipService {
   constructor(private readonly dataSource: DataSource) {}
 
+  /**
+   * `nested`: the groups lists the query asks of every member (nestedConnections). They are
+   * loaded here, for all the members of all the groups asked together, before the page is
+   * returned, so that each member's `groups` resolves at once from what was loaded (groupsOf)
+   * rather than through a promise per member: ≈ 10 % of a nested read's time (bench/ANALYSIS.md).
+   */
   async membersOf(
     ctx: Context,
     group: GroupRow,
     args: PageArgs & { filter?: MemberFilter | null },
     fields?: ReadonlySet<string>,
-  ): Promise<ConnectionData<MembershipEdge<CursorRow<MemberRow>>>> {
+    nested: readonly NestedConnection[] = [],
+  ): Promise<ConnectionData<MemberEdge>> {
     const request = pageRequest(args, memberOrdering, ctx.limits);
     const filter = memberFilterValues(args.filter, ['filter']);
     const rows = await ctx.loaders.memberships.membersOfGroup.page(group.uuid, filter, memberOrdering, request, fields);
+    const page = toPage(rows, memberOrdering, request, MemberEdge);
+    if (nested.length > 0) await Promise.all(nested.map((connection) => this.prefetchGroupsOf(ctx, page.edges, connection)));
     return {
-      ...toPage(rows, memberOrdering, request, MembershipEdge),
+      ...page,
       // Unfiltered, the count is the group's own member_count: no query at all.
       totalCount: filter ? () => ctx.loaders.memberships.membersOfGroup.count(group.uuid, filter) : group.memberCount,
     };
   }
 
-  async groupsOf(
+  /** The identity's groups: at once when a batch of this request already read them (membersOf). */
+  groupsOf(
     ctx: Context,
     identity: IdentityRow,
     args: PageArgs,
     fields?: ReadonlySet<string>,
-  ): Promise<ConnectionData<MembershipEdge<CursorRow<MembershipGroupRow>>>> {
+  ): ConnectionData<IdentityGroupEdge> | Promise<ConnectionData<IdentityGroupEdge>> {
     const request = pageRequest(args, identityGroupOrdering, ctx.limits);
-    const rows = await ctx.loaders.memberships.groupsOfIdentity.page(identity.uuid, undefined, identityGroupOrdering, request, fields);
-    return {
-      ...toPage(rows, identityGroupOrdering, request, MembershipEdge),
-      totalCount: () => ctx.loaders.memberships.groupsOfIdentity.count(identity.uuid, undefined),
-    };
+    const loaders = ctx.loaders.memberships.groupsOfIdentity;
+    const connection = (rows: CursorRow<MembershipGroupRow>[]) => ({
+      ...toPage(rows, identityGroupOrdering, request, IdentityGroupEdge),
+      totalCount: loaders.loadedCount(identity.uuid, undefined) ?? (() => loaders.count(identity.uuid, undefined)),
+    });
+    const loaded = loaders.loadedPage(identity.uuid, undefined, identityGroupOrdering, request, fields);
+    return loaded ? connection(loaded) : loaders.page(identity.uuid, undefined, identityGroupOrdering, request, fields).then(connection);
+  }
+
+  /**
+   * Loads the groups pages (and counts, when asked) of these members in the batches groupsOf
+   * reads from. Arguments it cannot use are left for groupsOf to refuse, at the field they belong to.
+   */
+  private async prefetchGroupsOf(ctx: Context, members: ReadonlyArray<{ node: IdentityRow }>, nested: NestedConnection): Promise<void> {
+    let request: PageRequest;
+    try {
+      request = pageRequest(nested.args, identityGroupOrdering, ctx.limits);
+    } catch {
+      return;
+    }
+    const loaders = ctx.loaders.memberships.groupsOfIdentity;
+    await Promise.all(
+      members.flatMap(({ node }) => [
+        loaders.page(node.uuid, undefined, identityGroupOrdering, request, nested.nodeFields),
+        ...(nested.selectsTotalCount ? [loaders.count(node.uuid, undefined)] : []),
+      ]),
+    );
   }
 
   async add(ctx: Context, input: AddGroupMembersInput, selected: ChangeSelection): Promise<MembershipChange> {

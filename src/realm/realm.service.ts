@@ -1,7 +1,7 @@
 import type { ConnectionData } from '../common/connection.type';
 import { invalidInput, notFound, versionConflict } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
-import { pageRequest, toPage, type PageArgs } from '../common/pagination';
+import { pageRequest, PageEdge, toPage, type PageArgs } from '../common/pagination';
 import { optionalText, requiredText, version as validVersion } from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
 import { differing, nothingChanges } from '../db/update-set';
@@ -51,7 +51,7 @@ export class RealmService {
     const only = ctx.caller.realmUuid;
     const rows = await findRealmPage(this.dataSource, request, only);
     return {
-      ...toPage(rows, realmOrdering, request),
+      ...toPage(rows, realmOrdering, request, PageEdge),
       totalCount: () => countRealms(this.dataSource, only),
     };
   }

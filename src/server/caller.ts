@@ -65,6 +65,11 @@ export class Caller {
     if (!this.reaches(realmUuid)) throw notFound(what, path, id);
   }
 
+  /** Whether `need(scope)` would pass. */
+  can(scope: Scope): boolean {
+    return this.token !== null && satisfies(this.token.scopes, scope);
+  }
+
   /** UNAUTHENTICATED without a token; FORBIDDEN without the scope. */
   need(scope: Scope): void {
     if (!this.token) throw unauthenticated('This needs an API token: send `Authorization: Bearer <token>`.');

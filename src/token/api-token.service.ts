@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { ConnectionData } from '../common/connection.type';
 import { AppError, ErrorCode, invalidInput, notFound } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
-import { pageRequest, toPage, type PageArgs } from '../common/pagination';
+import { pageRequest, PageEdge, toPage, type PageArgs } from '../common/pagination';
 import * as validate from '../common/validate';
 import type { Queryable } from '../db/queryable';
 import { withTransaction } from '../db/transaction';
@@ -80,7 +80,7 @@ export class ApiTokenService {
     const realmUuid = ctx.caller.realmUuid;
     const rows = await findTokenPage(this.dataSource, realmUuid, request);
     return {
-      ...toPage(rows, apiTokenOrdering, request),
+      ...toPage(rows, apiTokenOrdering, request, PageEdge),
       totalCount: () => countTokens(this.dataSource, realmUuid),
     };
   }

@@ -69,10 +69,11 @@ describe('the nested read realm → groups → members → groups', () => {
       }
     }
     // The token's lookup, the realm, groups page, groups count, members page (members' count is the
-    // group's memberCount), the members' groups page and their count: seven statements, for 2 groups
-    // or 12 (six with the token cached, as on a server with the default TOKEN_CACHE_TTL_MS).
+    // group's memberCount), the members' memberships page, the groups those name (each once) and the
+    // members' group counts: eight statements, for 2 groups or 12 (seven with the token cached, as on
+    // a server with the default TOKEN_CACHE_TTL_MS).
     expect(largeCount).toBe(smallCount);
-    expect(largeCount).toBe(7);
+    expect(largeCount).toBe(8);
   });
 
   test('members of many groups load with one statement per level, not one per group', async () => {
@@ -83,5 +84,55 @@ describe('the nested read realm → groups → members → groups', () => {
       }),
     );
     expect(count).toBe(4);
+  });
+
+  test('aliases of the members’ groups with different pages each get their own page, loaded with the members', async () => {
+    const realm = await buildRealm(3, 4);
+    const query = `query($id: ID!, $two: Int!) {
+      realm(id: $id) { groups(first: 10) { edges { node { name members(first: 10) { edges { node { username
+        one: groups(first: 1) { totalCount edges { node { name } } pageInfo { hasNextPage endCursor } }
+        two: groups(first: $two) { edges { cursor node { name memberCount } } }
+        ...more
+      } } } } } } }
+    }
+    fragment more on Identity { groups(first: 3) { totalCount } }`;
+    let answer: any;
+    const count = await server.countStatements(async () => {
+      answer = await server.ok(query, { id: realm, two: 2 });
+    });
+    const members = answer.realm.groups.edges.flatMap((e: any) => e.node.members.edges.map((m: any) => m.node));
+    expect(members.length).toBeGreaterThan(0);
+    // Every identity is in one or two groups (buildRealm); check those in two.
+    const inTwo = members.filter((member: any) => member.groups.totalCount === 2);
+    expect(inTwo.length).toBeGreaterThan(0);
+    for (const member of inTwo) {
+      expect(member.one.edges).toHaveLength(1);
+      expect(member.two.edges).toHaveLength(2);
+      expect(member.one.totalCount).toBe(2);
+      // The same list, cut at different lengths: the first of `two` is `one`'s only group.
+      expect(member.two.edges[0].node.name).toBe(member.one.edges[0].node.name);
+      expect(member.one.pageInfo.hasNextPage).toBe(true);
+      // A cursor from the prefetched page pages on like any other.
+      const { realm: next } = await server.ok(
+        `query($id: ID!, $after: String!) { realm(id: $id) { groups(first: 10) { edges { node { members(first: 10) { edges { node { username groups(first: 5, after: $after) { edges { node { name } } } } } } } } } } }`,
+        { id: realm, after: member.one.pageInfo.endCursor },
+      );
+      const again = next.groups.edges.flatMap((e: any) => e.node.members.edges.map((m: any) => m.node)).find((m: any) => m.username === member.username);
+      expect(again.groups.edges.map((e: any) => e.node.name)).toEqual([member.two.edges[1].node.name]);
+    }
+    // The token, the realm, groups, members, then per alias the memberships' page and the groups they
+    // name (three aliases), and the counts (shared by `one` and the fragment): still flat.
+    expect(count).toBe(11);
+  });
+
+  test('a bad page size of the members’ groups is refused at that field, not at the members that load them', async () => {
+    const realm = await buildRealm(2, 2);
+    const result = await server.graphql(
+      `query($id: ID!) { realm(id: $id) { groups(first: 1) { edges { node { members(first: 1) { edges { node { username groups(first: -1) { totalCount } } } } } } } } }`,
+      { id: realm },
+    );
+    expect(result.errors?.map((e: any) => [e.extensions.code, e.path])).toEqual([
+      ['INVALID_INPUT', ['realm', 'groups', 'edges', 0, 'node', 'members', 'edges', 0, 'node', 'groups']],
+    ]);
   });
 });

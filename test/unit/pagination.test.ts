@@ -1,4 +1,4 @@
-import { encodeCursor, keysetSql, pageRequest, toPage, type Ordering } from '../../src/common/pagination';
+import { encodeCursor, keysetSql, PageEdge, pageRequest, toPage, type Ordering } from '../../src/common/pagination';
 
 const byName: Ordering = { key: 'thing.name', columns: [{ sql: 't.name', type: 'text' }, { sql: 't.id', type: 'uuid' }], descending: false };
 const byDate: Ordering = { key: 'thing.date', columns: [{ sql: 't.date', type: 'timestamptz' }, { sql: 't.id', type: 'uuid' }], descending: true };
@@ -78,7 +78,7 @@ describe('toPage', () => {
   const rows = (names: string[]) => names.map((name) => ({ name, __cursor0: name, __cursor1: uuid }));
 
   test('keeps one page and says there is more', () => {
-    const page = toPage(rows(['a', 'b', 'c']), byName, pageRequest({ first: 2 }, byName, limits));
+    const page = toPage(rows(['a', 'b', 'c']), byName, pageRequest({ first: 2 }, byName, limits), PageEdge);
     expect(page.edges.map((e) => e.node.name)).toEqual(['a', 'b']);
     expect(page.edges.map((e) => e.cursor)).toEqual([encodeCursor(byName, ['a', uuid]), encodeCursor(byName, ['b', uuid])]);
     expect(page.pageInfo).toMatchObject({
@@ -91,13 +91,13 @@ describe('toPage', () => {
 
   test('puts a backward page back in list order', () => {
     const request = pageRequest({ last: 2, before: encodeCursor(byName, ['z', uuid]) }, byName, limits);
-    const page = toPage(rows(['d', 'c', 'b']), byName, request);
+    const page = toPage(rows(['d', 'c', 'b']), byName, request, PageEdge);
     expect(page.edges.map((e) => e.node.name)).toEqual(['c', 'd']);
     expect(page.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: true, startCursor: encodeCursor(byName, ['c', uuid]) });
   });
 
   test('an empty page has no cursors', () => {
-    const page = toPage([], byName, pageRequest({ first: 0 }, byName, limits));
+    const page = toPage([], byName, pageRequest({ first: 0 }, byName, limits), PageEdge);
     expect(page.edges).toEqual([]);
     expect(page.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null });
   });
