@@ -33,6 +33,16 @@ if (missing.length > 0) {
   // `npm install`, not `npm ci`: docs/decisions.md 14.
   step(`Installing the bench's dependencies (${missing.join(', ')})...`, npm, ['install', '--no-audit', '--no-fund'], benchDir, 600_000);
 }
+// PostGraphile v5 and its Node 22 live in a folder of their own (see its package.json). Without them
+// the suite runs with the other peers and says so in RESULTS.md: a failed install here is not fatal.
+const peer5Dir = path.join(benchDir, 'peers/postgraphile5');
+const peer5 = JSON.parse(readFileSync(path.join(peer5Dir, 'package.json'), 'utf8'));
+const missing5 = Object.keys(peer5.dependencies).filter((name) => !existsSync(path.join(peer5Dir, 'node_modules', name, 'package.json')));
+if (missing5.length > 0 || !existsSync(path.join(peer5Dir, 'node_modules/node/bin/node'))) {
+  process.stderr.write(`Installing PostGraphile v5 and Node 22 for the bench (${missing5.join(', ') || 'node binary'})...\n`);
+  const result = spawnSync(npm, ['install', '--no-audit', '--no-fund'], { cwd: peer5Dir, stdio: 'inherit', timeout: 600_000 });
+  if (result.status !== 0) process.stderr.write(`That install failed (${result.error?.message ?? `exit ${result.status}`}): the run goes on without PostGraphile v5.\n`);
+}
 if (!args.includes('--no-build')) step('Building the product (npm run build)...', npm, ['run', 'build'], root, 600_000);
 
 // The suite bounds itself (its deadline); this is the last line: 12 minutes quick, 90 full.

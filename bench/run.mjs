@@ -1,5 +1,6 @@
 /**
- * The benchmark suite (issue #5): realmgraph, PostGraphile v4 and a raw-SQL baseline over the same
+ * The benchmark suite (issue #5): realmgraph, PostGraphile v4 (and v5, on Node 22, in W1/W1s when it
+ * can be started) and a raw-SQL baseline over the same
  * PostgreSQL database and data, in one run; writes bench/RESULTS.md, bench/results/<mode>.json and
  * the charts. Started by index.mjs (which installs, builds and bounds the run); see README "Benchmarks".
  */
@@ -11,7 +12,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { databaseUrl, prepareDatabase, realmName } from './lib/data.mjs';
 import { postJson } from './lib/load.mjs';
-import { broadcastServer, postgraphileServer, productServer, rawServer, stopAll } from './lib/peers.mjs';
+import { broadcastServer, postgraphile5Server, postgraphileServer, productServer, rawServer, stopAll } from './lib/peers.mjs';
 import { loadAverage, machine } from './lib/proc.mjs';
 import { summarizeProfile } from './lib/profile.mjs';
 import { drawCharts, targets, writeReport } from './lib/report.mjs';
@@ -26,7 +27,7 @@ const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(benchDir, '..');
 
 const profiles = {
-  quick: { identities: 100_000, duration: 8, shortDuration: 3, repeats: 3, abuseRequests: 20, fanout: [100, 1000], fanoutRounds: 5, deadlineMinutes: 8 },
+  quick: { identities: 100_000, duration: 8, shortDuration: 3, repeats: 3, abuseRequests: 20, fanout: [100, 1000], fanoutRounds: 5, deadlineMinutes: 9.5 },
   full: { identities: 1_000_000, duration: 20, shortDuration: 10, repeats: 3, abuseRequests: 100, fanout: [100, 1000, 5000], fanoutRounds: 10, deadlineMinutes: 75 },
 };
 const allWorkloads = ['w1', 'w1s', 'w4', 'w5', 'profile', 'w2', 'w3'];
@@ -82,6 +83,8 @@ const results = {
   versions: {},
   workloads: {},
   errors: {},
+  // Peers that could not be had in this run, and why (the report says so).
+  skipped: {},
 };
 
 async function finish(incomplete) {
@@ -101,7 +104,7 @@ async function finish(incomplete) {
   }
   writeFileSync(path.join(benchDir, 'RESULTS.md'), await writeReport(results, { benchDir }));
   log(`Wrote bench/RESULTS.md and bench/results/${mode}.json`);
-  for (const t of targets(results)) log(`  ${t.workload} ${t.target}: ${t.measured} ${t.ok ? 'met' : 'MISSED'}`);
+  for (const t of targets(results)) log(`  ${t.workload} ${t.target}: ${t.measured}${t.ok === undefined ? '' : t.ok ? ' met' : ' MISSED'}`);
 }
 
 // The whole run is bounded: past the deadline the servers are killed and what was measured is written.
@@ -132,6 +135,7 @@ async function main() {
   results.versions = {
     product: `${product.version} (${['@apollo/server', 'graphql', 'type-graphql', 'typeorm', 'graphql-ws', 'pg'].map((n) => `${n} ${versionOf(root, n)}`).join(', ')})`,
     postgraphile: versionOf(benchDir, 'postgraphile'),
+    postgraphile5: versionOf(path.join(benchDir, 'peers/postgraphile5'), 'postgraphile'),
     autocannon: versionOf(benchDir, 'autocannon'),
     pg: versionOf(benchDir, 'pg'),
   };
@@ -152,6 +156,16 @@ async function main() {
     postgraphile: await postgraphileServer(benchDir, { databaseUrl: dbUrl }),
     raw: await rawServer(benchDir, { databaseUrl: dbUrl }),
   };
+  // PostGraphile v5 only where it serves (W1, W1s); without it the run goes on and the report says why.
+  if (selected.includes('w1') || selected.includes('w1s')) {
+    try {
+      peers.postgraphile5 = await postgraphile5Server(benchDir, { databaseUrl: dbUrl });
+      results.versions.node22 = peers.postgraphile5.nodeVersion;
+    } catch (error) {
+      results.skipped.postgraphile5 = error.message.split('\n')[0];
+      log(`PostGraphile v5 left out: ${error.message}`);
+    }
+  }
   const ctx = { root, benchDir, profile, admin, database, databaseUrl: dbUrl, realmName, token, peers, log, loadBase: { admin, database } };
 
   const run = async (name, fn) => {
@@ -174,6 +188,8 @@ async function main() {
     return result;
   });
   await run('w1s', () => smallRead(ctx));
+  await peers.postgraphile5?.stop();
+  delete peers.postgraphile5;
   await run('w4', () => bigGroupPages(ctx));
   await run('w5', () => abuse(ctx));
   await run('profile', () => profileNestedRead(ctx, dbUrl, token, benchProfileDir));
@@ -224,7 +240,16 @@ async function countStatements(ctx, dbUrl, token) {
       wide: await measureOne(product.url('/graphql'), { query: q.w1Product, variables: { name: realmName } }, headers),
       postgraphileWide: await measureOne(pgl.url('/graphql'), { query: q.w1PostGraphile, variables: { name: realmName } }, {}),
     };
-    ctx.log(`  SQL statements per request: realmgraph ${result.narrow} (narrow) / ${result.wide} (wide); PostGraphile ${result.postgraphileWide}`);
+    if (ctx.peers.postgraphile5) {
+      try {
+        const pgl5 = await postgraphile5Server(benchDir, { databaseUrl: viaProxy.toString() });
+        servers.push(pgl5);
+        result.postgraphile5Wide = await measureOne(pgl5.url('/graphql'), { query: q.w1PostGraphile5, variables: { name: realmName } }, {});
+      } catch (error) {
+        ctx.log(`  statement count of PostGraphile v5 failed: ${error.message.split('\n')[0]}`);
+      }
+    }
+    ctx.log(`  SQL statements per request: realmgraph ${result.narrow} (narrow) / ${result.wide} (wide); PostGraphile ${result.postgraphileWide}; PostGraphile v5 ${result.postgraphile5Wide ?? '–'}`);
     return result;
   } finally {
     for (const server of servers) await server.stop();

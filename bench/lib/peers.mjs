@@ -2,8 +2,8 @@
  * Starting and stopping the servers under test, each its own process (so that its CPU is its own),
  * each on a free loopback port, each stopped with SIGTERM and, past a deadline, SIGKILL.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -41,13 +41,13 @@ async function waitReady(url, child, timeoutMs, output) {
 }
 
 /**
- * Starts one server: `args` run by this Node, `env` added to the environment, ready when `readyPath`
- * answers 200. Returns { name, pid, port, url(path), stop() }.
+ * Starts one server: `args` run by this Node (or by `executable`, another Node binary), `env` added
+ * to the environment, ready when `readyPath` answers 200. Returns { name, pid, port, url(path), stop() }.
  */
-export async function startServer({ name, args, cwd, env, readyPath = '/healthz', nodeOptions = [] }) {
+export async function startServer({ name, args, cwd, env, readyPath = '/healthz', nodeOptions = [], executable = process.execPath }) {
   const port = await freePort();
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [...nodeOptions, ...args], {
+  const child = spawn(executable, [...nodeOptions, ...args], {
     cwd,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -128,6 +128,35 @@ export function postgraphileServer(benchDir, { databaseUrl }) {
     args: [path.join(benchDir, 'servers/postgraphile.mjs')],
     env: { DATABASE_URL: databaseUrl, NODE_ENV: 'production' },
   });
+}
+
+/**
+ * The Node 22 that PostGraphile v5 needs: the binary of the npm package "node" installed in
+ * bench/peers/postgraphile5 (its preinstall script links bin/node to the platform's node-<os>-<arch>
+ * package). Returns { path, version }, or throws saying why there is none.
+ */
+export function node22(benchDir) {
+  const dir = path.join(benchDir, 'peers/postgraphile5');
+  const candidates = [path.join(dir, 'node_modules/node/bin/node'), path.join(dir, 'node_modules/.bin/node')];
+  const binary = candidates.find((p) => existsSync(p));
+  if (!binary) throw new Error(`no Node 22 binary (looked for ${candidates.map((p) => path.relative(benchDir, p)).join(', ')}; run npm install in bench/peers/postgraphile5)`);
+  const run = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 20_000 });
+  const version = run.stdout?.trim();
+  if (run.status !== 0 || !/^v\d+\./.test(version ?? '')) throw new Error(`${path.relative(benchDir, binary)} does not run (${run.error?.message ?? `exit ${run.status}: ${run.stderr?.trim().slice(0, 200)}`})`);
+  if (Number(version.slice(1).split('.')[0]) < 22) throw new Error(`${path.relative(benchDir, binary)} is Node ${version}; PostGraphile v5 needs 22 or later`);
+  return { path: binary, version };
+}
+
+/** PostGraphile v5 (bench/servers/postgraphile5.mjs) on the Node 22 of node22(); throws when it cannot start. */
+export function postgraphile5Server(benchDir, { databaseUrl }) {
+  const node = node22(benchDir);
+  return startServer({
+    name: 'postgraphile5',
+    cwd: benchDir,
+    executable: node.path,
+    args: [path.join(benchDir, 'servers/postgraphile5.mjs')],
+    env: { DATABASE_URL: databaseUrl, NODE_ENV: 'production', GRAPHILE_ENV: 'production' },
+  }).then((server) => Object.assign(server, { nodeVersion: node.version }));
 }
 
 export function rawServer(benchDir, { databaseUrl }) {

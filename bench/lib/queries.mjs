@@ -38,6 +38,15 @@ export const w1PostGraphile = `query NestedRead($name: String!) {
   }
 }`;
 
+/**
+ * PostGraphile v5 is run with its V4 preset (servers/postgraphile5.mjs), so its schema has v4's names
+ * (checked by introspection: realmByName, groupsByRealmId, groupMembershipsByRealmIdAndGroupId,
+ * identityById, GroupsOrderBy NAME_ASC/ID_ASC…): the same documents. Its Amber preset alone names
+ * otherwise (identityByRowId) and, honouring indexes, leaves out the relations this query walks
+ * (Group has no groupMembershipsByRealmIdAndGroupId, Identity no groupMembershipsByRealmIdAndIdentityId).
+ */
+export const w1PostGraphile5 = w1PostGraphile;
+
 const ms = (value) => new Date(value).toISOString();
 
 /** Product and raw answer in the same (GraphQL) shape. */
@@ -84,6 +93,12 @@ export function normalizeW1PostGraphile(body) {
   };
 }
 
+/**
+ * v5 answers in v4's shape; only what the normalizer drops differs (cursors, and timestamps written
+ * with microseconds, "2025-01-01T00:00:00.001000+00:00", which `ms` reads alike).
+ */
+export const normalizeW1PostGraphile5 = (body) => normalizeW1PostGraphile(body);
+
 export const w1sProduct = `query SmallRead($id: ID!) {
   node(id: $id) { ... on Identity { primaryEmail groups(first: 20) { edges { node { name } } } } }
 }`;
@@ -94,6 +109,8 @@ export const w1sPostGraphile = `query SmallRead($id: UUID!) {
   }
 }`;
 
+export const w1sPostGraphile5 = w1sPostGraphile;
+
 export function normalizeW1sProduct(body) {
   const node = body.data.node;
   return { email: node.primaryEmail, groups: node.groups.edges.map((e) => e.node.name) };
@@ -103,6 +120,8 @@ export function normalizeW1sPostGraphile(body) {
   const node = body.data.identityById;
   return { email: node.primaryEmail, groups: node.groupMembershipsByRealmIdAndIdentityId.nodes.map((n) => n.groupByRealmIdAndGroupId.name) };
 }
+
+export const normalizeW1sPostGraphile5 = (body) => normalizeW1sPostGraphile(body);
 
 /** W4: a page of 100 members of the big group; `count`: with totalCount; `active`: of ACTIVE members only. */
 export function w4Product({ count, active }) {

@@ -5,8 +5,8 @@ import { barChartSvg, writeChart } from './charts.mjs';
 const f = (value, digits = 1) => (value === null || value === undefined || Number.isNaN(value) ? '–' : Number(value).toFixed(digits));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
 const verdict = (ok) => (ok === undefined ? '–' : ok ? '**met**' : '**missed**');
-const peers = ['realmgraph', 'postgraphile', 'raw'];
-const peerNames = { realmgraph: 'realmgraph', postgraphile: 'PostGraphile v4', raw: 'raw SQL (node:http)' };
+const peers = ['realmgraph', 'postgraphile', 'postgraphile5', 'raw'];
+const peerNames = { realmgraph: 'realmgraph', postgraphile: 'PostGraphile v4', postgraphile5: 'PostGraphile v5', raw: 'raw SQL (node:http)' };
 
 function loadTable(results, reference = 'realmgraph') {
   const rows = [
@@ -39,6 +39,8 @@ export function targets(results) {
   if (w1?.closed) {
     const us = w1.closed.realmgraph?.rps;
     out.push({ workload: 'W1', target: '≥ 3× PostGraphile’s throughput', measured: ratio(us, w1.closed.postgraphile?.rps), ok: us >= 3 * w1.closed.postgraphile?.rps });
+    // The issue's target names PostGraphile, measured against v4; v5's ratio beside it, for information.
+    if (w1.closed.postgraphile5) out.push({ workload: 'W1', target: '(for information) realmgraph ÷ PostGraphile v5', measured: ratio(us, w1.closed.postgraphile5.rps), ok: undefined });
     out.push({ workload: 'W1', target: '≥ 0.5× the raw baseline’s throughput', measured: ratio(us, w1.closed.raw?.rps), ok: us >= 0.5 * w1.closed.raw?.rps });
   }
   if (results.statements) {
@@ -88,9 +90,10 @@ export async function writeReport(results, { benchDir }) {
     '',
     `- ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.kernel}; Node ${machine.node}; ${versions.postgres}.`,
     `- Load average (1, 5, 15 min) at the start: ${results.loadBefore.join(', ')}; at the end: ${results.loadAfter.join(', ')}. The load generator, the servers and PostgreSQL share these cores (other work on the machine shows in the load average).`,
-    `- realmgraph: ${versions.product}. PostGraphile ${versions.postgraphile}, autocannon ${versions.autocannon}, pg ${versions.pg}.`,
+    `- realmgraph: ${versions.product}. PostGraphile ${versions.postgraphile}${versions.node22 ? `; PostGraphile ${versions.postgraphile5} on Node ${versions.node22.replace(/^v/, '')} (W1 and W1s only)` : ''}, autocannon ${versions.autocannon}, pg ${versions.pg}.`,
+    ...Object.entries(results.skipped ?? {}).map(([peer, why]) => `- **${peerNames[peer] ?? peer} left out of this run**: ${why}.`),
     `- Data: ${results.data.identities.toLocaleString('en')} identities, ${results.data.groups} groups, ${results.data.memberships.toLocaleString('en')} memberships (generated in ${results.data.seconds} s, or reused).`,
-    '- Settings: realmgraph with `NODE_ENV=production`, `RATE_LIMIT_PER_MINUTE=0`, `MAX_QUERY_COST=5000000`, an `ADMIN_TOKEN`; PostGraphile as a library with its production options; every server its own process on 127.0.0.1, each with a pool of 10 connections.',
+    '- Settings: realmgraph with `NODE_ENV=production`, `RATE_LIMIT_PER_MINUTE=0`, `MAX_QUERY_COST=5000000`, an `ADMIN_TOKEN`; PostGraphile v4 as a library with its production options, v5 likewise with its V4 preset carrying v4’s options (so v4’s names and documents); every server its own process on 127.0.0.1, each with a pool of 10 connections.',
     '',
     '## Targets (issue #5)',
     '',
@@ -102,11 +105,11 @@ export async function writeReport(results, { benchDir }) {
 
   const w1 = results.workloads.w1;
   if (w1?.closed) {
-    push('## W1 nested read', '', 'realm → groups(first: 50) → members(first: 100) → groups(first: 10), with totalCount at each level (the README\'s query; PostGraphile\'s equivalent through its derived relations; the raw baseline one CTE + json_agg statement). Answers normalized and compared before timing.', '');
+    push('## W1 nested read', '', 'realm → groups(first: 50) → members(first: 100) → groups(first: 10), with totalCount at each level (the README\'s query; PostGraphile\'s equivalent through its derived relations, the same document for v4 and v5; the raw baseline one CTE + json_agg statement). Answers normalized and compared before timing.', '');
     push(`Answer size: ${w1.checks.realmgraph.bytes.toLocaleString('en')} bytes (realmgraph).`, '', '### Closed loop (2 clients; requests in flight at the end are waited for and counted)', '', loadTable(w1), '', '### Fixed rate (half the slowest peer’s maximum)', '', fixedTable(w1), '');
     if (results.charts?.w1) push(`![W1](${path.relative(benchDir, results.charts.w1)})`, '');
     if (results.statements) {
-      push(`SQL statements per request (counted on the wire by a proxy): realmgraph ${results.statements.narrow} for 5 groups × 10 members, ${results.statements.wide} for 50 × 100; PostGraphile ${results.statements.postgraphileWide ?? '–'}; raw 1.`, '');
+      push(`SQL statements per request (counted on the wire by a proxy): realmgraph ${results.statements.narrow} for 5 groups × 10 members, ${results.statements.wide} for 50 × 100; PostGraphile v4 ${results.statements.postgraphileWide ?? '–'}${results.statements.postgraphile5Wide !== undefined ? `, v5 ${results.statements.postgraphile5Wide}` : ''}; raw 1.`, '');
     }
   }
   const w1s = results.workloads.w1s;

@@ -32,17 +32,20 @@ function fixedRate(closed) {
 }
 
 export async function nestedRead(ctx) {
-  const { product, postgraphile, raw } = ctx.peers;
+  // postgraphile5 is absent when it could not be started (run.mjs says why in the report).
+  const { product, postgraphile, postgraphile5, raw } = ctx.peers;
   const variables = { name: ctx.realmName };
   const answers = {
     realmgraph: await ask(product.url('/graphql'), { query: q.w1Product, variables }, auth(ctx), q.normalizeW1Product),
     postgraphile: await ask(postgraphile.url('/graphql'), { query: q.w1PostGraphile, variables }, {}, q.normalizeW1PostGraphile),
+    ...(postgraphile5 && { postgraphile5: await ask(postgraphile5.url('/graphql'), { query: q.w1PostGraphile5, variables }, {}, q.normalizeW1PostGraphile5) }),
     raw: await ask(raw.url('/w1'), variables, {}, q.normalizeW1Product),
   };
   const checks = await check(ctx, 'W1', answers);
   const requests = {
     realmgraph: [product, graphqlRequest('/graphql', q.w1Product, variables, auth(ctx))],
     postgraphile: [postgraphile, graphqlRequest('/graphql', q.w1PostGraphile, variables)],
+    ...(postgraphile5 && { postgraphile5: [postgraphile5, graphqlRequest('/graphql', q.w1PostGraphile5, variables)] }),
     raw: [raw, { method: 'POST', path: '/w1', headers: { 'content-type': 'application/json' }, body: JSON.stringify(variables) }],
   };
   const { duration, repeats } = ctx.profile;
@@ -65,7 +68,7 @@ export async function nestedRead(ctx) {
 }
 
 export async function smallRead(ctx) {
-  const { product, postgraphile, raw } = ctx.peers;
+  const { product, postgraphile, postgraphile5, raw } = ctx.peers;
   // Identities that are in several groups: members of g000 (and of "all").
   const { rows } = await ctx.admin.query(
     `SELECT gm.identity_id AS id FROM group_memberships gm JOIN groups g ON g.id = gm.group_id
@@ -75,6 +78,7 @@ export async function smallRead(ctx) {
   const answers = {
     realmgraph: await ask(product.url('/graphql'), { query: q.w1sProduct, variables: { id: q.globalId('Identity', ids[0]) } }, auth(ctx), q.normalizeW1sProduct),
     postgraphile: await ask(postgraphile.url('/graphql'), { query: q.w1sPostGraphile, variables: { id: ids[0] } }, {}, q.normalizeW1sPostGraphile),
+    ...(postgraphile5 && { postgraphile5: await ask(postgraphile5.url('/graphql'), { query: q.w1sPostGraphile5, variables: { id: ids[0] } }, {}, q.normalizeW1sPostGraphile5) }),
     raw: await ask(raw.url('/w1s'), { id: ids[0] }, {}, (json) => ({ email: json.data.node.primaryEmail, groups: json.data.node.groups.edges.map((e) => e.node.name) })),
   };
   const checks = await check(ctx, 'W1s', answers);
@@ -86,6 +90,7 @@ export async function smallRead(ctx) {
   const requests = {
     realmgraph: [product, rotating('/graphql', auth(ctx), (id) => ({ query: q.w1sProduct, variables: { id: q.globalId('Identity', id) } }))],
     postgraphile: [postgraphile, rotating('/graphql', {}, (id) => ({ query: q.w1sPostGraphile, variables: { id } }))],
+    ...(postgraphile5 && { postgraphile5: [postgraphile5, rotating('/graphql', {}, (id) => ({ query: q.w1sPostGraphile5, variables: { id } }))] }),
     raw: [raw, rotating('/w1s', {}, (id) => ({ id }))],
   };
   const { duration, repeats } = ctx.profile;

@@ -220,9 +220,10 @@ export interface PageData<TEdge> {
 }
 
 /**
- * Turns the rows of one keyset query (in query order, up to limit + 1 of them) into edges (of the
- * class `Edge`, usually PageEdge) in list order. `hasPreviousPage` (forward) and `hasNextPage` (backward) say whether a cursor was given:
- * Relay allows that approximation, and it costs no extra query.
+ * Turns the rows of one keyset query (in query order, up to limit + 1 of them) into edges of the
+ * class `Edge` (usually PageEdge) in list order. `hasPreviousPage` (forward) and `hasNextPage`
+ * (backward) say whether a cursor was given: Relay allows that approximation, and it costs no
+ * extra query.
  */
 export function toPage<TRow extends CursorRow<object>, TEdge extends Edge<TRow>>(
   rows: readonly TRow[],

@@ -89,9 +89,12 @@ export async function groupPagesByIdentity(
   const withGroups = new Map<string, CursorRow<MembershipGroupRow>[]>();
   for (const [identityUuid, rows] of pages) {
     const kept: CursorRow<MembershipGroupRow>[] = [];
-    for (const row of rows) {
+    for (const row of rows as Array<CursorRow<MembershipGroupRow>>) {
       const group = groups.get(row.groupUuid);
-      if (group) kept.push(Object.assign(row, { group }));
+      if (group) {
+        row.group = group;
+        kept.push(row);
+      }
     }
     withGroups.set(identityUuid, kept);
   }

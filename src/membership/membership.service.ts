@@ -122,12 +122,12 @@ export class MembershipService {
       return;
     }
     const loaders = ctx.loaders.memberships.groupsOfIdentity;
-    await Promise.all(
-      members.flatMap(({ node }) => [
-        loaders.page(node.uuid, undefined, identityGroupOrdering, request, nested.nodeFields),
-        ...(nested.selectsTotalCount ? [loaders.count(node.uuid, undefined)] : []),
-      ]),
-    );
+    const loads: Array<Promise<unknown>> = [];
+    for (const { node } of members) {
+      loads.push(loaders.page(node.uuid, undefined, identityGroupOrdering, request, nested.nodeFields));
+      if (nested.selectsTotalCount) loads.push(loaders.count(node.uuid, undefined));
+    }
+    await Promise.all(loads);
   }
 
   async add(ctx: Context, input: AddGroupMembersInput, selected: ChangeSelection): Promise<MembershipChange> {
