@@ -85,7 +85,36 @@ const results = {
   errors: {},
   // Peers that could not be had in this run, and why (the report says so).
   skipped: {},
+  /** When each workload's figures were measured: this run, or (with --only) an earlier one. */
+  measuredAt: {},
 };
+
+/**
+ * `--only` reruns some workloads; the others keep their figures from the last run of this mode
+ * (results/<mode>.json), each with the date of the run that measured it, so that RESULTS.md stays
+ * whole. A run without --only measures everything afresh.
+ */
+function carryOverUnselected() {
+  if (!options.only) return;
+  let previous;
+  try {
+    previous = JSON.parse(readFileSync(path.join(resultsDir, `${mode}.json`), 'utf8'));
+  } catch {
+    return;
+  }
+  if (previous.mode !== mode) return;
+  for (const [name, figures] of Object.entries(previous.workloads ?? {})) {
+    if (selected.includes(name)) continue;
+    results.workloads[name] = figures;
+    results.measuredAt[name] = previous.measuredAt?.[name] ?? previous.startedAt;
+    if (previous.errors?.[name]) results.errors[name] = previous.errors[name];
+  }
+  if (!selected.includes('w1') && previous.statements) results.statements = previous.statements;
+  // The Node 22 that ran PostGraphile v5, when its workloads are carried over.
+  if (!selected.includes('w1') && !selected.includes('w1s')) carriedNode22 = previous.versions?.node22;
+}
+let carriedNode22;
+carryOverUnselected();
 
 async function finish(incomplete) {
   results.finishedAt = new Date().toISOString();
@@ -139,6 +168,7 @@ async function main() {
     autocannon: versionOf(benchDir, 'autocannon'),
     pg: versionOf(benchDir, 'pg'),
   };
+  if (carriedNode22) results.versions.node22 = carriedNode22;
   const database = `realmgraph_bench_${mode}`;
   const dbUrl = databaseUrl(adminUrl, database);
   log(`Mode ${mode}: database ${database} on ${host}; workloads ${selected.join(', ')}.`);
@@ -171,6 +201,7 @@ async function main() {
   const run = async (name, fn) => {
     if (!selected.includes(name)) return;
     log(`${name.toUpperCase()}`);
+    results.measuredAt[name] = results.startedAt;
     try {
       results.workloads[name] = await fn();
     } catch (error) {

@@ -92,6 +92,7 @@ export async function writeReport(results, { benchDir }) {
     `- Load average (1, 5, 15 min) at the start: ${results.loadBefore.join(', ')}; at the end: ${results.loadAfter.join(', ')}. The load generator, the servers and PostgreSQL share these cores (other work on the machine shows in the load average).`,
     `- realmgraph: ${versions.product}. PostGraphile ${versions.postgraphile}${versions.node22 ? `; PostGraphile ${versions.postgraphile5} on Node ${versions.node22.replace(/^v/, '')} (W1 and W1s only)` : ''}, autocannon ${versions.autocannon}, pg ${versions.pg}.`,
     ...Object.entries(results.skipped ?? {}).map(([peer, why]) => `- **${peerNames[peer] ?? peer} left out of this run**: ${why}.`),
+    ...carriedOver(results),
     `- Data: ${results.data.identities.toLocaleString('en')} identities, ${results.data.groups} groups, ${results.data.memberships.toLocaleString('en')} memberships (generated in ${results.data.seconds} s, or reused).`,
     '- Settings: realmgraph with `NODE_ENV=production`, `RATE_LIMIT_PER_MINUTE=0`, `MAX_QUERY_COST=5000000`, an `ADMIN_TOKEN`; PostGraphile v4 as a library with its production options, v5 likewise with its V4 preset carrying v4’s options (so v4’s names and documents); every server its own process on 127.0.0.1, each with a pool of 10 connections.',
     '',
@@ -205,4 +206,12 @@ export async function drawCharts(results, dir) {
     charts.w3 = await writeChart(svg, path.join(dir, `w3-${results.mode}.png`));
   }
   return charts;
+}
+
+/** The workloads whose figures an `--only` run kept from earlier runs, with when they were measured. */
+function carriedOver(results) {
+  const earlier = Object.entries(results.measuredAt ?? {}).filter(([, at]) => at !== results.startedAt);
+  if (earlier.length === 0) return [];
+  const list = earlier.map(([name, at]) => `${name === 'profile' ? 'the profile' : name.toUpperCase()} (${at})`).join(', ');
+  return [`- Rerun with \`--only\`: the figures of ${list} come from the earlier run${earlier.length > 1 ? 's' : ''} of this mode named (the machine and load lines above are this run's).`];
 }

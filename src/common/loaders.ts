@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Caller } from '../server/caller';
 import type { CursorRow, Ordering, PageRequest } from './pagination';
+import type { ListSelection } from './selection';
 
 export interface LoaderOptions {
   /** Off for subscriptions: their context outlives the events they resolve. */
@@ -50,21 +51,21 @@ export class LoaderFamily<K, V> {
   }
 }
 
-// A nested list asks for its loader once per parent row, with the same selection Set each time
+// A nested list asks for its loader once per parent row, with the same selection each time
 // (src/common/selection.ts caches it): its part of the key is made once.
-const fieldKeys = new WeakMap<ReadonlySet<string>, string>();
+const selectionKeys = new WeakMap<ListSelection, string>();
 
-function fieldsKey(fields: ReadonlySet<string> | undefined): string {
-  if (!fields) return '*';
-  let key = fieldKeys.get(fields);
-  if (key === undefined) fieldKeys.set(fields, (key = JSON.stringify([...fields].sort())));
+function selectionKey(selection: ListSelection | undefined): string {
+  if (!selection) return '*';
+  let key = selectionKeys.get(selection);
+  if (key === undefined) selectionKeys.set(selection, (key = JSON.stringify([[...selection.node].sort(), [...selection.edge].sort()])));
   return key;
 }
 
 const filterKey = (filter: unknown) => (filter == null ? '-' : JSON.stringify(filter));
 
-const pageKey = (filter: unknown, ordering: Ordering, request: PageRequest, fields: ReadonlySet<string> | undefined) =>
-  `${ordering.key} ${request.forward ? 'first' : 'last'} ${request.limit} ${request.cursor ? JSON.stringify(request.cursor) : '-'} ${filterKey(filter)} ${fieldsKey(fields)}`;
+const pageKey = (filter: unknown, ordering: Ordering, request: PageRequest, selection: ListSelection | undefined) =>
+  `${ordering.key} ${request.forward ? 'first' : 'last'} ${request.limit} ${request.cursor ? JSON.stringify(request.cursor) : '-'} ${filterKey(filter)} ${selectionKey(selection)}`;
 
 function remember<V>(loaded: Map<string, Map<string, V>>, key: string, parentUuids: readonly string[], values: readonly V[]): void {
   let byParent = loaded.get(key);
@@ -77,7 +78,7 @@ type PagesFetch<TRow, TFilter> = (
   filter: TFilter | undefined,
   ordering: Ordering,
   request: PageRequest,
-  fields: ReadonlySet<string> | undefined,
+  selection: ListSelection | undefined,
 ) => Promise<Map<string, CursorRow<TRow>[]>>;
 
 type CountsFetch<TFilter> = (parentUuids: readonly string[], filter: TFilter | undefined) => Promise<Map<string, number>>;
@@ -105,12 +106,12 @@ export class ListLoaders<TRow, TFilter> {
   private readonly loadedPages = new Map<string, Map<string, CursorRow<TRow>[]>>();
   private readonly loadedCounts = new Map<string, Map<string, number>>();
 
-  /** `fields`: the fields the query selects on the rows (src/common/selection.ts); absent, all. */
-  page(parentUuid: string, filter: TFilter | undefined, ordering: Ordering, request: PageRequest, fields?: ReadonlySet<string>): Promise<CursorRow<TRow>[]> {
-    const key = pageKey(filter, ordering, request, fields);
+  /** `selection`: what the query selects of the items (src/common/selection.ts); absent, all. */
+  page(parentUuid: string, filter: TFilter | undefined, ordering: Ordering, request: PageRequest, selection?: ListSelection): Promise<CursorRow<TRow>[]> {
+    const key = pageKey(filter, ordering, request, selection);
     return this.pages
       .get(key, () => async (parentUuids) => {
-        const byParent = await this.fetchPages(parentUuids, filter, ordering, request, fields);
+        const byParent = await this.fetchPages(parentUuids, filter, ordering, request, selection);
         const pages = parentUuids.map((uuid) => byParent.get(uuid) ?? []);
         if (this.options.cache) remember(this.loadedPages, key, parentUuids, pages);
         return pages;
@@ -119,8 +120,8 @@ export class ListLoaders<TRow, TFilter> {
   }
 
   /** The page if a batch of this request already read it; undefined otherwise. */
-  loadedPage(parentUuid: string, filter: TFilter | undefined, ordering: Ordering, request: PageRequest, fields?: ReadonlySet<string>) {
-    return this.loadedPages.get(pageKey(filter, ordering, request, fields))?.get(parentUuid);
+  loadedPage(parentUuid: string, filter: TFilter | undefined, ordering: Ordering, request: PageRequest, selection?: ListSelection) {
+    return this.loadedPages.get(pageKey(filter, ordering, request, selection))?.get(parentUuid);
   }
 
   count(parentUuid: string, filter: TFilter | undefined): Promise<number> {

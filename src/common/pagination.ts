@@ -127,6 +127,7 @@ function decodeCursor(cursor: string, ordering: Ordering, path: InputPath): stri
  * A page's row carries its sort values as PostgreSQL prints them, one text column per ordering
  * column (`__cursor0`, `__cursor1`, …): plain strings cost nothing to read, where a `text[]` column
  * was parsed by pg for every row, and the cursor itself is encoded only when a client reads it.
+ * A list whose query reads no cursor does not select them (src/db/paged-query.ts `cursors`).
  */
 export type CursorRow<T> = T & { readonly [column: `__cursor${number}`]: string };
 

@@ -2,28 +2,47 @@ import { getArgumentValues, Kind, type FieldNode, type GraphQLField, type GraphQ
 
 type Fragments = GraphQLResolveInfo['fragments'];
 
-const cache = new WeakMap<readonly FieldNode[], ReadonlySet<string>>();
+const cache = new WeakMap<readonly FieldNode[], ListSelection>();
 
 /**
- * The fields a query selects on the nodes of a connection (`edges { node { … } }`), through
+ * What a query selects of a connection's items: the fields of the nodes, and of the edges
+ * themselves (`cursor`, `addedAt`, …; `cursor` also when pageInfo's `startCursor` or `endCursor` is
+ * selected). A list reads the columns these need, and no others (decision 61).
+ */
+export interface ListSelection {
+  readonly node: ReadonlySet<string>;
+  readonly edge: ReadonlySet<string>;
+}
+
+/**
+ * What a query selects of a connection (`edges { cursor node { … } }`, `pageInfo`), through
  * fragments, so that a list reads only those columns: a nested read of 50 × 100 members and their
  * groups otherwise parsed and dropped ten columns per row (bench/ANALYSIS.md). `@skip`/`@include`
  * are not evaluated: a superset of the fields is harmless. graphql-js hands every row of a list the
  * same `fieldNodes`, so each list is walked once.
  */
-export function nodeFields(info: GraphQLResolveInfo): ReadonlySet<string> {
-  return nodeFieldsOf(info.fieldNodes, info.fragments);
+export function listSelection(info: GraphQLResolveInfo): ListSelection {
+  return listSelectionOf(info.fieldNodes, info.fragments);
 }
 
-function nodeFieldsOf(fieldNodes: readonly FieldNode[], fragments: Fragments): ReadonlySet<string> {
-  let fields = cache.get(fieldNodes);
-  if (!fields) {
-    const found = new Set<string>();
-    for (const selectionSet of nodeSelections(fieldNodes, fragments)) eachField(fragments, selectionSet, (field) => found.add(field.name.value));
-    fields = found;
-    cache.set(fieldNodes, fields);
+function listSelectionOf(fieldNodes: readonly FieldNode[], fragments: Fragments): ListSelection {
+  let selection = cache.get(fieldNodes);
+  if (!selection) {
+    const node = new Set<string>();
+    const edge = new Set<string>();
+    for (const selectionSet of nodeSelections(fieldNodes, fragments)) eachField(fragments, selectionSet, (field) => node.add(field.name.value));
+    for (const selectionSet of collect(fragments, fieldNodes.map((field) => field.selectionSet), 'edges')) {
+      eachField(fragments, selectionSet, (field) => edge.add(field.name.value));
+    }
+    for (const selectionSet of collect(fragments, fieldNodes.map((field) => field.selectionSet), 'pageInfo')) {
+      eachField(fragments, selectionSet, (field) => {
+        if (field.name.value === 'startCursor' || field.name.value === 'endCursor') edge.add('cursor');
+      });
+    }
+    selection = { node, edge };
+    cache.set(fieldNodes, selection);
   }
-  return fields;
+  return selection;
 }
 
 const nodeSelections = (fieldNodes: readonly FieldNode[], fragments: Fragments) =>
@@ -33,8 +52,8 @@ const nodeSelections = (fieldNodes: readonly FieldNode[], fragments: Fragments) 
 export interface NestedConnection {
   /** Its arguments, as graphql-js coerces them. */
   args: Record<string, unknown>;
-  /** The fields selected on its own nodes (nodeFields). */
-  nodeFields: ReadonlySet<string>;
+  /** What it selects of its own items (listSelection). */
+  selection: ListSelection;
   selectsTotalCount: boolean;
 }
 
@@ -64,7 +83,7 @@ export function nestedConnections(info: GraphQLResolveInfo, field: GraphQLField<
       return {
         // Fields of one response key have the same arguments (graphql's validation makes sure).
         args: getArgumentValues(field, fieldNodes[0], info.variableValues),
-        nodeFields: nodeFieldsOf(fieldNodes, info.fragments),
+        selection: listSelectionOf(fieldNodes, info.fragments),
         selectsTotalCount,
       };
     });

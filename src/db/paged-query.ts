@@ -12,6 +12,8 @@ export interface ParentPageSpec {
   where?: (params: unknown[]) => string[];
   ordering: Ordering;
   request: PageRequest;
+  /** Whether the rows carry their sort values (CursorRow): not when no cursor is read. Default true. */
+  cursors?: boolean;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function pagesByParent<TRow>(
     `SELECT p.parent AS "__parent", x.*
        FROM unnest($1::uuid[]) AS p(parent)
        CROSS JOIN LATERAL (
-         SELECT ${spec.select}, ${keyset.cursorColumns}
+         SELECT ${spec.cursors === false ? spec.select : `${spec.select}, ${keyset.cursorColumns}`}
            FROM ${spec.from}
           WHERE ${[`${spec.parentColumn} = p.parent`, ...filters, keyset.predicate].join(' AND ')}
           ORDER BY ${keyset.orderBy}

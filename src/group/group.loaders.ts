@@ -13,7 +13,7 @@ export function createGroupLoaders(db: Queryable, options: LoaderOptions): Group
     byUuid: rowLoader(options, (uuids) => findGroupsByUuid(db, uuids), (row) => row.uuid, (row) => row.realmUuid),
     ofRealm: new ListLoaders(
       options,
-      (realmUuids, filter, ordering, request, fields) => groupPagesByRealm(db, realmUuids, filter, ordering, request, fields),
+      (realmUuids, filter, ordering, request, selection) => groupPagesByRealm(db, realmUuids, filter, ordering, request, selection),
       (realmUuids, filter) => groupCountsByRealm(db, realmUuids, filter),
     ),
   };

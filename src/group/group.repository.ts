@@ -1,4 +1,5 @@
 import type { CursorRow, Ordering, PageRequest } from '../common/pagination';
+import type { ListSelection } from '../common/selection';
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
 import { countsByParent, pagesByParent } from '../db/paged-query';
 import { selectList } from '../db/select-list';
@@ -63,10 +64,11 @@ export function groupPagesByRealm(
   filter: GroupFilterValues | undefined,
   ordering: Ordering,
   request: PageRequest,
-  fields?: ReadonlySet<string>,
+  selection?: ListSelection,
 ): Promise<Map<string, CursorRow<GroupRow>[]>> {
   return pagesByParent<GroupRow>(db, realmUuids, {
-    select: groupColumns('g', fields),
+    select: groupColumns('g', selection?.node),
+    cursors: !selection || selection.edge.has('cursor'),
     from: 'groups g',
     parentColumn: 'g.realm_id',
     where: (params) => groupFilterSql(filter, params),

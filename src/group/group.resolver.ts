@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Mutation, Resolver, Root } from 'type-graphql';
 import { PageArgsType } from '../common/connection.type';
-import { nodeFields } from '../common/selection';
+import { listSelection } from '../common/selection';
 import type { RealmRow } from '../realm/realm.repository';
 import { Realm } from '../realm/realm.type';
 import type { Context } from '../server/context';
@@ -48,6 +48,6 @@ export class RealmGroupsResolver {
     @Arg('orderBy', () => GroupOrder, { nullable: true }) orderBy?: GroupOrder,
   ) {
     ctx.caller.need('groups:read');
-    return ctx.services.groups.listInRealm(ctx, realm, { ...page, filter, orderBy }, nodeFields(info));
+    return ctx.services.groups.listInRealm(ctx, realm, { ...page, filter, orderBy }, listSelection(info));
   }
 }

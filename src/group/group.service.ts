@@ -9,6 +9,7 @@ import { describeChanges } from '../events/changes';
 import { appendEvents } from '../events/event-log';
 import { differing, nothingChanges } from '../db/update-set';
 import type { RealmRow } from '../realm/realm.repository';
+import type { ListSelection } from '../common/selection';
 import type { Context } from '../server/context';
 import { GroupOrderField, type CreateGroupInput, type DeleteGroupInput, type GroupFilter, type GroupOrder, type UpdateGroupInput } from './group.inputs';
 import {
@@ -47,7 +48,7 @@ export class GroupService {
     ctx: Context,
     realm: RealmRow,
     args: PageArgs & { filter?: GroupFilter | null; orderBy?: GroupOrder | null },
-    fields?: ReadonlySet<string>,
+    selection?: ListSelection,
   ): Promise<ConnectionData<{ cursor: string; node: GroupRow }>> {
     const ordering = groupOrdering(args.orderBy);
     const request = pageRequest(args, ordering, ctx.limits);
@@ -55,7 +56,7 @@ export class GroupService {
     if (search && search.length > 64) throw invalidInput(['filter', 'search'], 'The search text is at most 64 characters.');
     if (search) validate.refuseUnstorable(search, ['filter', 'search'], 'The search text');
     const filter: GroupFilterValues | undefined = search ? { search } : undefined;
-    const rows = await ctx.loaders.groups.ofRealm.page(realm.uuid, filter, ordering, request, fields);
+    const rows = await ctx.loaders.groups.ofRealm.page(realm.uuid, filter, ordering, request, selection);
     return {
       ...toPage(rows, ordering, request, PageEdge),
       totalCount: () => ctx.loaders.groups.ofRealm.count(realm.uuid, filter),

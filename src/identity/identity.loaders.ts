@@ -19,7 +19,7 @@ export function createIdentityLoaders(db: Queryable, options: LoaderOptions): Id
     byUuid: rowLoader(options, (uuids) => findIdentitiesByUuid(db, uuids), (row) => row.uuid, (row) => row.realmUuid),
     ofRealm: new ListLoaders(
       options,
-      (realmUuids, filter, ordering, request, fields) => identityPagesByRealm(db, realmUuids, filter, ordering, request, fields),
+      (realmUuids, filter, ordering, request, selection) => identityPagesByRealm(db, realmUuids, filter, ordering, request, selection),
       (realmUuids, filter) => identityCountsByRealm(db, realmUuids, filter),
     ),
   };

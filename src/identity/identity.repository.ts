@@ -1,5 +1,6 @@
 import type { IdentityRole, IdentitySource, IdentityStatus } from '../common/enums';
 import type { CursorRow, Ordering, PageRequest } from '../common/pagination';
+import type { ListSelection } from '../common/selection';
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
 import { countsByParent, pagesByParent } from '../db/paged-query';
 import { selectList } from '../db/select-list';
@@ -101,10 +102,11 @@ export function identityPagesByRealm(
   filter: IdentityFilterValues | undefined,
   ordering: Ordering,
   request: PageRequest,
-  fields?: ReadonlySet<string>,
+  selection?: ListSelection,
 ): Promise<Map<string, CursorRow<IdentityRow>[]>> {
   return pagesByParent<IdentityRow>(db, realmUuids, {
-    select: identityColumns('i', fields),
+    select: identityColumns('i', selection?.node),
+    cursors: !selection || selection.edge.has('cursor'),
     from: 'identities i',
     parentColumn: 'i.realm_id',
     where: (params) => identityFilterSql('i', filter, params),

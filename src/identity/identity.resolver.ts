@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Mutation, Resolver, Root } from 'type-graphql';
 import { PageArgsType } from '../common/connection.type';
-import { nodeFields } from '../common/selection';
+import { listSelection } from '../common/selection';
 import type { RealmRow } from '../realm/realm.repository';
 import { Realm } from '../realm/realm.type';
 import type { Context } from '../server/context';
@@ -84,6 +84,6 @@ export class RealmIdentitiesResolver {
     @Arg('orderBy', () => IdentityOrder, { nullable: true }) orderBy?: IdentityOrder,
   ) {
     ctx.caller.need('identities:read');
-    return ctx.services.identities.listInRealm(ctx, realm, { ...page, filter, orderBy }, nodeFields(info));
+    return ctx.services.identities.listInRealm(ctx, realm, { ...page, filter, orderBy }, listSelection(info));
   }
 }

@@ -10,6 +10,7 @@ import { describeChanges, identitySnapshot } from '../events/changes';
 import { appendEvents } from '../events/event-log';
 import { differing, nothingChanges } from '../db/update-set';
 import type { RealmRow } from '../realm/realm.repository';
+import type { ListSelection } from '../common/selection';
 import type { Context } from '../server/context';
 import { transition, type StatusChange } from './identity-lifecycle';
 import {
@@ -73,7 +74,7 @@ export class IdentityService {
     ctx: Context,
     realm: RealmRow,
     args: PageArgs & { filter?: IdentityFilter | null; orderBy?: IdentityOrder | null },
-    fields?: ReadonlySet<string>,
+    selection?: ListSelection,
   ): Promise<ConnectionData<IdentityEdge>> {
     const ordering = identityOrdering(args.orderBy);
     const request = pageRequest(args, ordering, ctx.limits);
@@ -82,7 +83,7 @@ export class IdentityService {
       const groupUuid = expectGlobalId(args.filter.groupId, 'Group', ['filter', 'groupId']);
       Object.assign(filter!, { groupUuid });
     }
-    const rows = await ctx.loaders.identities.ofRealm.page(realm.uuid, filter, ordering, request, fields);
+    const rows = await ctx.loaders.identities.ofRealm.page(realm.uuid, filter, ordering, request, selection);
     return {
       ...toPage(rows, ordering, request, PageEdge),
       totalCount: () => ctx.loaders.identities.ofRealm.count(realm.uuid, filter),

@@ -19,12 +19,12 @@ export function createMembershipLoaders(db: Queryable, options: LoaderOptions): 
   return {
     membersOfGroup: new ListLoaders(
       options,
-      (groupUuids, filter, _ordering, request, fields) => memberPagesByGroup(db, groupUuids, filter, request, fields),
+      (groupUuids, filter, _ordering, request, selection) => memberPagesByGroup(db, groupUuids, filter, request, selection),
       (groupUuids, filter) => memberCountsByGroup(db, groupUuids, filter),
     ),
     groupsOfIdentity: new ListLoaders(
       options,
-      (identityUuids, _filter, _ordering, request, fields) => groupPagesByIdentity(db, identityUuids, request, fields),
+      (identityUuids, _filter, _ordering, request, selection) => groupPagesByIdentity(db, identityUuids, request, selection),
       (identityUuids) => groupCountsByIdentity(db, identityUuids),
     ),
   };

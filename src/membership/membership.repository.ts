@@ -1,4 +1,5 @@
 import type { CursorRow, Ordering, PageRequest } from '../common/pagination';
+import type { ListSelection } from '../common/selection';
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
 import { countsByParent, pagesByParent } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
@@ -15,6 +16,14 @@ export interface MembershipGroupRow {
 }
 
 const addedAt = `${isoTimestamp('gm.added_at')} AS "addedAt"`;
+
+/** The membership's own columns a list's edges read (`addedAt`, the cursor), as selected. */
+function membershipEdgeColumns(selection: ListSelection | undefined, keys: string) {
+  return {
+    select: !selection || selection.edge.has('addedAt') ? `${keys}, ${addedAt}` : keys,
+    cursors: !selection || selection.edge.has('cursor'),
+  };
+}
 
 /** Both lists run in the order members were added: the memberships' own index serves them. */
 export const memberOrdering: Ordering = {
@@ -42,10 +51,10 @@ export function memberPagesByGroup(
   groupUuids: readonly string[],
   filter: IdentityFilterValues | undefined,
   request: PageRequest,
-  fields?: ReadonlySet<string>,
+  selection?: ListSelection,
 ) {
   return pagesByParent<MemberRow>(db, groupUuids, {
-    select: `${identityColumns('i', fields)}, ${addedAt}`,
+    ...membershipEdgeColumns(selection, identityColumns('i', selection?.node)),
     from: membersFrom,
     parentColumn: 'gm.group_id',
     where: (params) => identityFilterSql('i', filter, params),
@@ -73,10 +82,10 @@ export async function groupPagesByIdentity(
   db: Queryable,
   identityUuids: readonly string[],
   request: PageRequest,
-  fields?: ReadonlySet<string>,
+  selection?: ListSelection,
 ): Promise<Map<string, CursorRow<MembershipGroupRow>[]>> {
   const pages = await pagesByParent<Omit<MembershipGroupRow, 'group'>>(db, identityUuids, {
-    select: `gm.group_id AS "groupUuid", ${addedAt}`,
+    ...membershipEdgeColumns(selection, 'gm.group_id AS "groupUuid"'),
     from: 'group_memberships gm',
     parentColumn: 'gm.identity_id',
     ordering: identityGroupOrdering,
@@ -85,7 +94,7 @@ export async function groupPagesByIdentity(
   const groupUuids = new Set<string>();
   for (const rows of pages.values()) for (const row of rows) groupUuids.add(row.groupUuid);
   if (groupUuids.size === 0) return new Map();
-  const groups = new Map((await findGroupsByUuid(db, [...groupUuids], fields)).map((group) => [group.uuid, group]));
+  const groups = new Map((await findGroupsByUuid(db, [...groupUuids], selection?.node)).map((group) => [group.uuid, group]));
   const withGroups = new Map<string, CursorRow<MembershipGroupRow>[]>();
   for (const [identityUuid, rows] of pages) {
     const kept: CursorRow<MembershipGroupRow>[] = [];

@@ -2,7 +2,7 @@ import { assertObjectType, type GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Mutation, Resolver, Root } from 'type-graphql';
 import { PageArgsType } from '../common/connection.type';
 import type { PageArgs } from '../common/pagination';
-import { fieldsSelectedOn, nestedConnections, nodeFields } from '../common/selection';
+import { fieldsSelectedOn, listSelection, nestedConnections } from '../common/selection';
 import type { GroupRow } from '../group/group.repository';
 import { Group } from '../group/group.type';
 import { MemberFilter } from '../identity/identity.inputs';
@@ -21,12 +21,12 @@ export function groupMembers(group: GroupRow, args: PageArgs & { filter?: Member
   ctx.caller.need('identities:read');
   // The members' own `groups`, loaded with the page when the caller may read them.
   const nested = ctx.caller.can('groups:read') ? nestedConnections(info, assertObjectType(info.schema.getType('Identity')).getFields().groups) : [];
-  return ctx.services.memberships.membersOf(ctx, group, args, nodeFields(info), nested);
+  return ctx.services.memberships.membersOf(ctx, group, args, listSelection(info), nested);
 }
 
 export function identityGroups(identity: IdentityRow, args: PageArgs, ctx: Context, info: GraphQLResolveInfo) {
   ctx.caller.need('groups:read');
-  return ctx.services.memberships.groupsOf(ctx, identity, args, nodeFields(info));
+  return ctx.services.memberships.groupsOf(ctx, identity, args, listSelection(info));
 }
 
 @Resolver(() => Group)

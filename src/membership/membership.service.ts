@@ -3,7 +3,7 @@ import type { ConnectionData } from '../common/connection.type';
 import { AppError, ErrorCode, notFound, type InputPath } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
 import { Edge, PageEdge, pageRequest, toPage, type CursorRow, type PageArgs, type PageRequest } from '../common/pagination';
-import type { NestedConnection } from '../common/selection';
+import type { ListSelection, NestedConnection } from '../common/selection';
 import { idBatch } from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
 import { appendEvents } from '../events/event-log';
@@ -78,12 +78,12 @@ export class MembershipService {
     ctx: Context,
     group: GroupRow,
     args: PageArgs & { filter?: MemberFilter | null },
-    fields?: ReadonlySet<string>,
+    selection?: ListSelection,
     nested: readonly NestedConnection[] = [],
   ): Promise<ConnectionData<MemberEdge>> {
     const request = pageRequest(args, memberOrdering, ctx.limits);
     const filter = memberFilterValues(args.filter, ['filter']);
-    const rows = await ctx.loaders.memberships.membersOfGroup.page(group.uuid, filter, memberOrdering, request, fields);
+    const rows = await ctx.loaders.memberships.membersOfGroup.page(group.uuid, filter, memberOrdering, request, selection);
     const page = toPage(rows, memberOrdering, request, MemberEdge);
     if (nested.length > 0) await Promise.all(nested.map((connection) => this.prefetchGroupsOf(ctx, page.edges, connection)));
     return {
@@ -98,7 +98,7 @@ export class MembershipService {
     ctx: Context,
     identity: IdentityRow,
     args: PageArgs,
-    fields?: ReadonlySet<string>,
+    selection?: ListSelection,
   ): ConnectionData<IdentityGroupEdge> | Promise<ConnectionData<IdentityGroupEdge>> {
     const request = pageRequest(args, identityGroupOrdering, ctx.limits);
     const loaders = ctx.loaders.memberships.groupsOfIdentity;
@@ -106,8 +106,8 @@ export class MembershipService {
       ...toPage(rows, identityGroupOrdering, request, IdentityGroupEdge),
       totalCount: loaders.loadedCount(identity.uuid, undefined) ?? (() => loaders.count(identity.uuid, undefined)),
     });
-    const loaded = loaders.loadedPage(identity.uuid, undefined, identityGroupOrdering, request, fields);
-    return loaded ? connection(loaded) : loaders.page(identity.uuid, undefined, identityGroupOrdering, request, fields).then(connection);
+    const loaded = loaders.loadedPage(identity.uuid, undefined, identityGroupOrdering, request, selection);
+    return loaded ? connection(loaded) : loaders.page(identity.uuid, undefined, identityGroupOrdering, request, selection).then(connection);
   }
 
   /**
@@ -124,7 +124,7 @@ export class MembershipService {
     const loaders = ctx.loaders.memberships.groupsOfIdentity;
     const loads: Array<Promise<unknown>> = [];
     for (const { node } of members) {
-      loads.push(loaders.page(node.uuid, undefined, identityGroupOrdering, request, nested.nodeFields));
+      loads.push(loaders.page(node.uuid, undefined, identityGroupOrdering, request, nested.selection));
       if (nested.selectsTotalCount) loads.push(loaders.count(node.uuid, undefined));
     }
     await Promise.all(loads);

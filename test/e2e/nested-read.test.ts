@@ -135,4 +135,20 @@ describe('the nested read realm → groups → members → groups', () => {
       ['INVALID_INPUT', ['realm', 'groups', 'edges', 0, 'node', 'members', 'edges', 0, 'node', 'groups']],
     ]);
   });
+
+  test('a cursor asked only through pageInfo pages on, and edges asked without cursors still come whole', async () => {
+    const realm = await buildRealm(1, 6);
+    const page = `query($id: ID!, $after: String) { realm(id: $id) { groups(first: 1) { edges { node {
+      members(first: 4, after: $after) { pageInfo { endCursor hasNextPage } edges { node { username } } }
+    } } } } }`;
+    const first = (await server.ok(page, { id: realm })).realm.groups.edges[0].node.members;
+    expect(first.edges).toHaveLength(4);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = (await server.ok(page, { id: realm, after: first.pageInfo.endCursor })).realm.groups.edges[0].node.members;
+    const all = (await server.ok(`query($id: ID!) { realm(id: $id) { groups(first: 1) { edges { node {
+      members(first: 10) { edges { cursor addedAt node { username } } } } } } } }`, { id: realm })).realm.groups.edges[0].node.members.edges;
+    expect([...first.edges, ...second.edges].map((e: any) => e.node.username)).toEqual(all.map((e: any) => e.node.username));
+    expect(all[3].cursor).toBe(first.pageInfo.endCursor);
+    expect(all.every((e: any) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(e.addedAt))).toBe(true);
+  });
 });
