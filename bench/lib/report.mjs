@@ -212,6 +212,6 @@ export async function drawCharts(results, dir) {
 function carriedOver(results) {
   const earlier = Object.entries(results.measuredAt ?? {}).filter(([, at]) => at !== results.startedAt);
   if (earlier.length === 0) return [];
-  const list = earlier.map(([name, at]) => `${name === 'profile' ? 'the profile' : name.toUpperCase()} (${at})`).join(', ');
+  const list = earlier.map(([name, at]) => `${name === 'profile' ? 'the profile' : name === 'w1s' ? 'W1s' : name.toUpperCase()} (${at})`).join(', ');
   return [`- Rerun with \`--only\`: the figures of ${list} come from the earlier run${earlier.length > 1 ? 's' : ''} of this mode named (the machine and load lines above are this run's).`];
 }
