@@ -13,12 +13,27 @@ const root = path.resolve(benchDir, '..');
 const args = process.argv.slice(2);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-function step(title, command, commandArgs, cwd, timeoutMs) {
+/** Runs a command; a failure ends the bench unless `optional`. Returns whether it succeeded. */
+function step(title, command, commandArgs, cwd, timeoutMs, optional = false) {
   process.stderr.write(`${title}\n`);
   const result = spawnSync(command, commandArgs, { cwd, stdio: 'inherit', timeout: timeoutMs });
-  if (result.status !== 0) {
-    process.stderr.write(`${title} failed (${result.error?.message ?? `exit ${result.status}`}).\n`);
-    process.exit(1);
+  if (result.status === 0) return true;
+  process.stderr.write(`${title} failed (${result.error?.message ?? `exit ${result.status}`}).\n`);
+  if (!optional) process.exit(1);
+  return false;
+}
+
+/** `npm install` in `dir` when a dependency of its package.json (or a file it must hold) is missing. */
+function installIfMissing(dir, title, { optional = false, alsoNeeds = [] } = {}) {
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const missing = [
+    ...Object.keys(manifest.dependencies).filter((name) => !existsSync(path.join(dir, 'node_modules', name, 'package.json'))),
+    ...alsoNeeds.filter((file) => !existsSync(path.join(dir, file))),
+  ];
+  if (missing.length === 0) return;
+  // `npm install`, not `npm ci`: docs/decisions.md 14.
+  if (!step(`Installing ${title} (${missing.join(', ')})...`, npm, ['install', '--no-audit', '--no-fund'], dir, 600_000, optional)) {
+    process.stderr.write('The run goes on without it.\n');
   }
 }
 
@@ -27,22 +42,13 @@ if (args.includes('--help') || args.includes('-h')) {
   process.exit(0);
 }
 
-const manifest = JSON.parse(readFileSync(path.join(benchDir, 'package.json'), 'utf8'));
-const missing = Object.keys(manifest.dependencies).filter((name) => !existsSync(path.join(benchDir, 'node_modules', name, 'package.json')));
-if (missing.length > 0) {
-  // `npm install`, not `npm ci`: docs/decisions.md 14.
-  step(`Installing the bench's dependencies (${missing.join(', ')})...`, npm, ['install', '--no-audit', '--no-fund'], benchDir, 600_000);
-}
+installIfMissing(benchDir, "the bench's dependencies");
 // PostGraphile v5 and its Node 22 live in a folder of their own (see its package.json). Without them
 // the suite runs with the other peers and says so in RESULTS.md: a failed install here is not fatal.
-const peer5Dir = path.join(benchDir, 'peers/postgraphile5');
-const peer5 = JSON.parse(readFileSync(path.join(peer5Dir, 'package.json'), 'utf8'));
-const missing5 = Object.keys(peer5.dependencies).filter((name) => !existsSync(path.join(peer5Dir, 'node_modules', name, 'package.json')));
-if (missing5.length > 0 || !existsSync(path.join(peer5Dir, 'node_modules/node/bin/node'))) {
-  process.stderr.write(`Installing PostGraphile v5 and Node 22 for the bench (${missing5.join(', ') || 'node binary'})...\n`);
-  const result = spawnSync(npm, ['install', '--no-audit', '--no-fund'], { cwd: peer5Dir, stdio: 'inherit', timeout: 600_000 });
-  if (result.status !== 0) process.stderr.write(`That install failed (${result.error?.message ?? `exit ${result.status}`}): the run goes on without PostGraphile v5.\n`);
-}
+installIfMissing(path.join(benchDir, 'peers/postgraphile5'), 'PostGraphile v5 and Node 22 for the bench', {
+  optional: true,
+  alsoNeeds: ['node_modules/node/bin/node'],
+});
 if (!args.includes('--no-build')) step('Building the product (npm run build)...', npm, ['run', 'build'], root, 600_000);
 
 // The suite bounds itself (its deadline); this is the last line: 12 minutes quick, 90 full.

@@ -28,25 +28,18 @@ export function listSelection(info: GraphQLResolveInfo): ListSelection {
 function listSelectionOf(fieldNodes: readonly FieldNode[], fragments: Fragments): ListSelection {
   let selection = cache.get(fieldNodes);
   if (!selection) {
-    const node = new Set<string>();
-    const edge = new Set<string>();
-    for (const selectionSet of nodeSelections(fieldNodes, fragments)) eachField(fragments, selectionSet, (field) => node.add(field.name.value));
-    for (const selectionSet of collect(fragments, fieldNodes.map((field) => field.selectionSet), 'edges')) {
-      eachField(fragments, selectionSet, (field) => edge.add(field.name.value));
-    }
-    for (const selectionSet of collect(fragments, fieldNodes.map((field) => field.selectionSet), 'pageInfo')) {
-      eachField(fragments, selectionSet, (field) => {
-        if (field.name.value === 'startCursor' || field.name.value === 'endCursor') edge.add('cursor');
-      });
-    }
-    selection = { node, edge };
+    const connections = selectionSets(fieldNodes);
+    const edges = collect(fragments, connections, 'edges');
+    const edge = namesIn(fragments, edges);
+    const pageInfo = namesIn(fragments, collect(fragments, connections, 'pageInfo'));
+    if (pageInfo.has('startCursor') || pageInfo.has('endCursor')) edge.add('cursor');
+    selection = { node: namesIn(fragments, collect(fragments, edges, 'node')), edge };
     cache.set(fieldNodes, selection);
   }
   return selection;
 }
 
-const nodeSelections = (fieldNodes: readonly FieldNode[], fragments: Fragments) =>
-  collect(fragments, collect(fragments, fieldNodes.map((node) => node.selectionSet), 'edges'), 'node');
+const selectionSets = (fieldNodes: readonly FieldNode[]) => fieldNodes.map((node) => node.selectionSet);
 
 /** A connection the query selects on every node of another: what its resolver will be given. */
 export interface NestedConnection {
@@ -70,23 +63,19 @@ export function nestedConnections(info: GraphQLResolveInfo, field: GraphQLField<
   let nested = cached.byName.get(field.name);
   if (!nested) {
     const byResponseKey = new Map<string, FieldNode[]>();
-    for (const selectionSet of nodeSelections(info.fieldNodes, info.fragments)) {
+    for (const selectionSet of collect(info.fragments, collect(info.fragments, selectionSets(info.fieldNodes), 'edges'), 'node')) {
       eachField(info.fragments, selectionSet, (node) => {
         if (node.name.value !== field.name) return;
         const key = node.alias?.value ?? node.name.value;
         byResponseKey.set(key, [...(byResponseKey.get(key) ?? []), node]);
       });
     }
-    nested = [...byResponseKey.values()].map((fieldNodes) => {
-      let selectsTotalCount = false;
-      for (const node of fieldNodes) eachField(info.fragments, node.selectionSet, (child) => (selectsTotalCount ||= child.name.value === 'totalCount'));
-      return {
-        // Fields of one response key have the same arguments (graphql's validation makes sure).
-        args: getArgumentValues(field, fieldNodes[0], info.variableValues),
-        selection: listSelectionOf(fieldNodes, info.fragments),
-        selectsTotalCount,
-      };
-    });
+    nested = [...byResponseKey.values()].map((fieldNodes) => ({
+      // Fields of one response key have the same arguments (graphql's validation makes sure).
+      args: getArgumentValues(field, fieldNodes[0], info.variableValues),
+      selection: listSelectionOf(fieldNodes, info.fragments),
+      selectsTotalCount: namesIn(info.fragments, selectionSets(fieldNodes)).has('totalCount'),
+    }));
     cached.byName.set(field.name, nested);
   }
   return nested;
@@ -97,11 +86,17 @@ export function nestedConnections(info: GraphQLResolveInfo, field: GraphQLField<
  * payload's `addedMembers`, through fragments: a write then returns only those columns.
  */
 export function fieldsSelectedOn(info: GraphQLResolveInfo, name: string): ReadonlySet<string> {
-  const found = new Set<string>();
-  for (const selectionSet of collect(info.fragments, info.fieldNodes.map((node) => node.selectionSet), name)) {
-    eachField(info.fragments, selectionSet, (field) => found.add(field.name.value));
-  }
-  return found;
+  return namesIn(info.fragments, collect(info.fragments, selectionSets(info.fieldNodes), name));
+}
+
+/** A selection of no field: rows read with it hold only their keys (selectList). */
+export const noFields: ReadonlySet<string> = new Set();
+
+/** The names of the fields in these selection sets. */
+function namesIn(fragments: Fragments, sets: ReadonlyArray<SelectionSetNode | undefined>): Set<string> {
+  const names = new Set<string>();
+  for (const selectionSet of sets) eachField(fragments, selectionSet, (field) => names.add(field.name.value));
+  return names;
 }
 
 /** The selection sets of the fields called `name` in these selection sets. */

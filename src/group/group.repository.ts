@@ -55,7 +55,7 @@ function groupFilterSql(filter: GroupFilterValues | undefined, params: unknown[]
 
 /** `fields`: only these (and the keys), as a list's rows (see groupColumns). */
 export function findGroupsByUuid(db: Queryable, uuids: readonly string[], fields?: ReadonlySet<string>): Promise<GroupRow[]> {
-  return db.query(`SELECT ${fields ? groupColumns('g', fields) : columns} FROM groups g WHERE g.id = ANY($1::uuid[])`, [uuids]);
+  return db.query(`SELECT ${groupColumns('g', fields)} FROM groups g WHERE g.id = ANY($1::uuid[])`, [uuids]);
 }
 
 export function groupPagesByRealm(
@@ -104,7 +104,7 @@ export async function insertGroup(tx: Tx, values: { realmUuid: string; name: str
 
 /** Reads the group (its keys and `fields`, or all) and locks it until the transaction ends. */
 export async function lockGroup(tx: Tx, uuid: string, fields?: ReadonlySet<string>): Promise<GroupRow | undefined> {
-  const [row] = await tx.query<GroupRow>(`SELECT ${fields ? groupColumns('g', fields) : columns} FROM groups g WHERE g.id = $1 FOR NO KEY UPDATE`, [uuid]);
+  const [row] = await tx.query<GroupRow>(`SELECT ${groupColumns('g', fields)} FROM groups g WHERE g.id = $1 FOR NO KEY UPDATE`, [uuid]);
   return row;
 }
 

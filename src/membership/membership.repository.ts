@@ -1,5 +1,5 @@
 import type { CursorRow, Ordering, PageRequest } from '../common/pagination';
-import type { ListSelection } from '../common/selection';
+import { noFields, type ListSelection } from '../common/selection';
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
 import { countsByParent, pagesByParent } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
@@ -163,7 +163,6 @@ export async function deleteMemberships(tx: Tx, groupUuid: string, identityUuids
 }
 
 const idOnly: ReadonlySet<string> = new Set(['id']);
-const noFields: ReadonlySet<string> = new Set();
 
 /**
  * The identities of the memberships a write changed (`changed`: identity_id AS id, realm_id). When

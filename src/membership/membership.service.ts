@@ -3,7 +3,7 @@ import type { ConnectionData } from '../common/connection.type';
 import { AppError, ErrorCode, notFound, type InputPath } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
 import { Edge, PageEdge, pageRequest, toPage, type CursorRow, type PageArgs, type PageRequest } from '../common/pagination';
-import type { ListSelection, NestedConnection } from '../common/selection';
+import { noFields, type ListSelection, type NestedConnection } from '../common/selection';
 import { idBatch } from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
 import { appendEvents } from '../events/event-log';
@@ -47,8 +47,6 @@ class IdentityGroupEdge extends Edge<CursorRow<MembershipGroupRow>> {
     return this.row.addedAt;
   }
 }
-
-const noFields: ReadonlySet<string> = new Set();
 
 /**
  * What the caller reads of a change (src/common/selection.ts): the fields of its `group` and of

@@ -49,7 +49,7 @@ export async function authenticate(db: Queryable, tokens: TokenCache, authorizat
   const hash = hashTokenSecret(match[1]);
   const token = await tokens.find(hash.toString('base64'), async () => {
     const row = await findUsableToken(db, hash);
-    return row && { uuid: row.uuid, caller: callerOf(row), expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt).getTime() };
+    return row && { uuid: row.uuid, caller: callerOf(row), expiresAt: row.expiresAt?.getTime() ?? null };
   });
   if (!token) throw unauthenticated('This token is unknown, revoked or expired.');
   touch(db, token.uuid);
