@@ -19,6 +19,7 @@ import { drawCharts, targets, writeReport } from './lib/report.mjs';
 import { statementProxy } from './lib/statement-proxy.mjs';
 import * as q from './lib/queries.mjs';
 import { abuse } from './workloads/abuse.mjs';
+import { batchFanout, largeGroupDelete } from './workloads/batches.mjs';
 import { fanout } from './workloads/fanout.mjs';
 import { bigGroupPages, nestedRead, smallRead } from './workloads/reads.mjs';
 import { writes } from './workloads/writes.mjs';
@@ -27,10 +28,10 @@ const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(benchDir, '..');
 
 const profiles = {
-  quick: { identities: 100_000, duration: 8, shortDuration: 3, repeats: 3, abuseRequests: 20, fanout: [100, 1000], fanoutRounds: 5, deadlineMinutes: 9.5 },
-  full: { identities: 1_000_000, duration: 20, shortDuration: 10, repeats: 3, abuseRequests: 100, fanout: [100, 1000, 5000], fanoutRounds: 10, deadlineMinutes: 75 },
+  quick: { identities: 100_000, duration: 8, shortDuration: 3, repeats: 3, abuseRequests: 20, fanout: [100, 1000], fanoutRounds: 5, bigGroup: 100_000, deadlineMinutes: 9.5 },
+  full: { identities: 1_000_000, duration: 20, shortDuration: 10, repeats: 3, abuseRequests: 100, fanout: [100, 1000, 5000], fanoutRounds: 10, bigGroup: 200_000, deadlineMinutes: 75 },
 };
-const allWorkloads = ['w1', 'w1s', 'w4', 'w5', 'profile', 'w2', 'w3'];
+const allWorkloads = ['w1', 'w1s', 'w4', 'w5', 'profile', 'w2', 'w3', 'w6', 'w7'];
 
 const { values: options } = parseArgs({
   args: process.argv.slice(2),
@@ -46,7 +47,7 @@ const { values: options } = parseArgs({
   strict: true,
 });
 
-const usage = `Usage: npm run bench [-- --quick] [-- --only w1,w1s,w4,w5,profile,w2,w3] [-- --regenerate] [-- --database-url postgres://…/postgres]
+const usage = `Usage: npm run bench [-- --quick] [-- --only w1,w1s,w4,w5,profile,w2,w3,w6,w7] [-- --regenerate] [-- --database-url postgres://…/postgres]
 
   --quick           the whole suite on a tenth of the data, shorter runs (under 10 minutes on 2 cores)
   --only LIST       only these workloads (comma-separated)
@@ -235,6 +236,8 @@ async function main() {
       await broadcast.stop();
     }
   });
+  await run('w6', () => batchFanout(ctx));
+  await run('w7', () => largeGroupDelete(ctx));
   await peers.product.stop();
   await admin.end();
   await finish();

@@ -61,6 +61,17 @@ export function targets(results) {
       ok: row.realmgraph.p99 <= 2 * row.raw.p99 && row.realmgraph.lost === 0,
     });
   }
+  const w6 = results.workloads.w6;
+  if (w6?.rounds) {
+    const slowest = Math.max(...w6.rounds.map((r) => r.lastDeliveryMs ?? Infinity));
+    const lost = w6.rounds.reduce((sum, r) => sum + r.lost + r.duplicated, 0);
+    out.push({ workload: 'W6', target: `a ${w6.batchSize}-event batch reaches ${w6.dashboards} dashboards with their own tokens within 5 s, nothing lost`, measured: `last after ${f(slowest / 1000, 2)} s, lost or doubled ${lost}`, ok: slowest <= 5000 && lost === 0 });
+  }
+  const w7 = results.workloads.w7;
+  if (w7?.otherRealm) {
+    const { before, during } = w7.otherRealm;
+    out.push({ workload: 'W7', target: `deleting a group of ${w7.members.toLocaleString('en')} does not stall another realm: its writes' worst latency during the deletion ≤ 2× their p99 before`, measured: `${f(during.max, 0)} ms vs p99 ${f(before.p99, 0)} ms`, ok: during.max <= 2 * before.p99 });
+  }
   const w4 = results.workloads.w4;
   if (w4?.cases) {
     const start = w4.cases.find((c) => c.case === 'start')?.results.realmgraph.p50;
@@ -96,7 +107,7 @@ export async function writeReport(results, { benchDir }) {
     `- Data: ${results.data.identities.toLocaleString('en')} identities, ${results.data.groups} groups, ${results.data.memberships.toLocaleString('en')} memberships (generated in ${results.data.seconds} s, or reused).`,
     '- Settings: realmgraph with `NODE_ENV=production`, `RATE_LIMIT_PER_MINUTE=0`, `MAX_QUERY_COST=5000000`, an `ADMIN_TOKEN`; PostGraphile v4 as a library with its production options, v5 likewise with its V4 preset carrying v4’s options (so v4’s names and documents); every server its own process on 127.0.0.1, each with a pool of 10 connections.',
     '',
-    '## Targets (issue #5)',
+    '## Targets (issues #5 and #10)',
     '',
     '| workload | target | measured | |',
     '|---|---|---|---|',
@@ -149,6 +160,23 @@ export async function writeReport(results, { benchDir }) {
     }
     push('');
     if (results.charts?.w3) push(`![W3](${path.relative(benchDir, results.charts.w3)})`, '');
+  }
+  const w6 = results.workloads.w6;
+  if (w6?.rounds) {
+    push('## W6 a large batch to many dashboards', '', `One mutation of ${w6.batchSize} identities → ${w6.dashboards} graphql-ws subscribers of \`membershipChanged(realmId, groupId)\`, each with an API token of its own (equal rights, different names), one connection each; from just before the mutation is sent until each dashboard has the batch's last event.`, '');
+    push('| batch | mutation ms | last dashboard done ms | median dashboard done ms | lost | duplicated | server CPU-ms/event | PG CPU-ms/event |', '|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const r of w6.rounds) push(`| ${r.mutation} | ${f(r.mutationMs, 0)} | ${f(r.lastDeliveryMs, 0)} | ${f(r.medianLastDeliveryMs, 0)} | ${r.lost} | ${r.duplicated} | ${f(r.serverCpuMsPerEvent, 2)} | ${f(r.pgCpuMsPerEvent, 2)} |`);
+    push('');
+  }
+  const w7 = results.workloads.w7;
+  if (w7?.otherRealm) {
+    push('## W7 deleting a large group', '', `\`deleteGroup\` of a group of ${w7.members.toLocaleString('en')} members while one client toggles a membership in another realm and one in the same realm, back to back; a subscriber of the realm's GROUP_DELETED and MEMBERSHIP_REMOVED events on a second instance.`, '');
+    push(`The deletion took ${f(w7.deleteMs, 0)} ms; the other instance's subscriber heard of it after ${f(w7.otherInstanceHeardMs, 0)} ms (${w7.eventsDelivered.toLocaleString('en')} events delivered).`, '');
+    push('| writes in | before: requests | p50 ms | p99 ms | max ms | during: requests | p50 ms | p99 ms | max ms | errors |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const [name, w] of [['another realm', w7.otherRealm], ['the same realm', w7.sameRealm]]) {
+      push(`| ${name} | ${w.before.requests} | ${f(w.before.p50, 0)} | ${f(w.before.p99, 0)} | ${f(w.before.max, 0)} | ${w.during.requests} | ${f(w.during.p50, 0)} | ${f(w.during.p99, 0)} | ${f(w.during.max, 0)} | ${w.errors} |`);
+    }
+    push('');
   }
   if (results.profileSummary) {
     const p = results.profileSummary;

@@ -9,49 +9,11 @@ import WebSocket from 'ws';
 import { postJson } from '../lib/load.mjs';
 import { cpuMeter, backendPids } from '../lib/proc.mjs';
 import { globalId } from '../lib/queries.mjs';
+import { allReceived, graphqlWsClient, openAll, percentile } from '../lib/subscribers.mjs';
 
 const subscription = `subscription Dashboard($realmId: ID!, $groupId: ID) {
   membershipChanged(realmId: $realmId, groupId: $groupId) { id type occurredAt groupId identityId group { name memberCount } identity { username displayName status } }
 }`;
-
-function percentile(sorted, p) {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] : null;
-}
-
-/** Opens `n` sockets, `batch` at a time; `open(i)` resolves with a client once it is ready. */
-async function openAll(n, open, batch = 100) {
-  const clients = [];
-  for (let i = 0; i < n; i += batch) {
-    clients.push(...(await Promise.all(Array.from({ length: Math.min(batch, n - i) }, (_, k) => open(i + k)))));
-  }
-  return clients;
-}
-
-function graphqlWsClient(url, token, variables) {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, 'graphql-transport-ws');
-    const client = { socket, received: [] };
-    const timer = setTimeout(() => reject(new Error('graphql-ws connection timed out')), 30_000);
-    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
-    socket.on('message', (data) => {
-      const at = performance.now();
-      const message = JSON.parse(data.toString());
-      if (message.type === 'connection_ack') {
-        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: subscription, variables } }));
-        clearTimeout(timer);
-        resolve(client);
-      } else if (message.type === 'next') {
-        client.received.push({ at, id: message.payload?.data?.membershipChanged?.id ?? null, raw: data.toString(), errors: message.payload?.errors });
-      } else if (message.type === 'error') {
-        client.received.push({ at, id: null, errors: message.payload });
-      }
-    });
-    socket.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-  });
-}
 
 function rawClient(url) {
   return new Promise((resolve, reject) => {
@@ -64,18 +26,6 @@ function rawClient(url) {
       client.received.push({ at, id: message.payload?.data?.membershipChanged?.id ?? null });
     });
     socket.on('error', reject);
-  });
-}
-
-/** Waits until every client has `count` messages, or the timeout. */
-function allReceived(clients, count, timeoutMs) {
-  return new Promise((resolve) => {
-    const deadline = Date.now() + timeoutMs;
-    const poll = () => {
-      if (clients.every((c) => c.received.length >= count) || Date.now() > deadline) resolve();
-      else setTimeout(poll, 5);
-    };
-    poll();
   });
 }
 
@@ -129,7 +79,7 @@ export async function fanout(ctx, broadcast) {
   const results = [];
   for (const n of ctx.profile.fanout) {
     ctx.log(`  W3 ${n} subscribers: connecting`);
-    const clients = await openAll(n, () => graphqlWsClient(wsUrl, ctx.token, variables));
+    const clients = await openAll(n, () => graphqlWsClient(wsUrl, ctx.token, { query: subscription, variables, field: 'membershipChanged' }));
     // A first change, not timed: every subscription is live once each has it.
     await change();
     await allReceived(clients, 1, 20_000);

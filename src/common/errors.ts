@@ -64,6 +64,12 @@ export enum ErrorCode {
   TOO_MANY_CONNECTIONS = 'TOO_MANY_CONNECTIONS',
   /** The WebSocket connection already runs MAX_SUBSCRIPTIONS_PER_CONNECTION operations. */
   TOO_MANY_SUBSCRIPTIONS = 'TOO_MANY_SUBSCRIPTIONS',
+  /**
+   * The database cannot be reached just now (down, frozen, restarting). Retry after
+   * `retryAfterSeconds` (HTTP 503 with Retry-After; WebSocket close 1013, which graphql-ws' client
+   * retries on its own). A mutation may or may not have committed: re-read before repeating it.
+   */
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -93,4 +99,16 @@ export const versionConflict = (what: string, inputPath: InputPath, expected: nu
     `The ${what} was changed by someone else (you sent version ${expected}, it is now at ${actual}). Reload it and try again.`,
     inputPath,
     { currentVersion: actual },
+  );
+
+/** How long a client should wait before retrying when the database is out of reach. */
+export const serviceUnavailableRetryAfterSeconds = 2;
+
+/** The database cannot be reached: the one error every edge answers an outage with (src/db/unavailable.ts). */
+export const serviceUnavailable = (retryAfterSeconds: number = serviceUnavailableRetryAfterSeconds) =>
+  new AppError(
+    ErrorCode.SERVICE_UNAVAILABLE,
+    `The service cannot reach its database just now. Retry in ${retryAfterSeconds} s.`,
+    undefined,
+    { retryAfterSeconds },
   );

@@ -1,16 +1,20 @@
-import { AppError, ErrorCode } from '../common/errors';
+import { AppError, ErrorCode, serviceUnavailable } from '../common/errors';
 import type { NotificationListener } from '../db/notification-listener';
 import type { Queryable } from '../db/queryable';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import type { Logger } from '../logger';
 import { eventChannel } from './event-log';
 import { logBounds, readEvents, type EventRow } from './event.repository';
 
 const feedPageSize = 1000;
-const replayPageSize = 500;
+const replayPageSize = 1000;
 
 export interface RelayOptions {
-  /** A subscriber with more events waiting than this is dropped to catching up from the database. */
-  bufferLimit: number;
+  /**
+   * The most events a realm's feed keeps for its subscribers (fewer: it drops what all of them have
+   * passed). A subscriber further behind reads the table on its own until it is back in the window.
+   */
+  windowSize: number;
   /** A safety net under NOTIFY: feeds look for new events this often anyway. */
   pollIntervalMs: number;
 }
@@ -26,10 +30,11 @@ export const cursorExpired = () =>
  * Delivers committed events to this instance's subscribers. PostgreSQL is the bus: every
  * instance LISTENs on one channel (on its NotificationListener), appendEvents NOTIFYs it at commit,
  * and the rows are the truth — a notification only says "realm R has events up to N". Per realm
- * with subscribers, one feed reads the new rows once and hands them to every subscriber; each
- * subscriber keeps its own position, fills any gap (a resume, a dropped buffer, a missed
- * notification) from the table, and skips what it has already passed, so the stream has no gap and
- * no duplicate.
+ * with subscribers, one feed reads the new rows once and keeps the latest of them in a window; each
+ * subscriber keeps only its position, takes from the window the very objects the others take (so
+ * that their executions are shared, src/server/shared-subscription.ts), reads the table itself
+ * only when it is behind the window (a resume from an old cursor, a slow socket), and skips what
+ * it has already passed, so the stream has no gap and no duplicate (docs/decisions.md 65).
  */
 export class EventRelay {
   private readonly feeds = new Map<string, RealmFeed>();
@@ -62,18 +67,19 @@ export class EventRelay {
 
   /**
    * The realm's events after `afterSeq` (or, without it, from now on), as they commit, those that
-   * `accept` keeps. Throws EVENT_CURSOR_EXPIRED when retention removed some of them.
+   * `accept` keeps. Throws EVENT_CURSOR_EXPIRED when retention removed some of them, and
+   * SERVICE_UNAVAILABLE when the database cannot be reached (now, or later while catching up).
    */
   async stream(realmUuid: string, afterSeq: string | undefined, accept: (event: EventRow) => boolean): Promise<AsyncIterableIterator<EventRow>> {
-    const bounds = await logBounds(this.db, realmUuid);
+    const bounds = await outageCoded(() => logBounds(this.db, realmUuid));
     if (!bounds) throw new AppError(ErrorCode.NOT_FOUND, 'No realm has that ID.', ['realmId']);
     if (afterSeq !== undefined && BigInt(afterSeq) < BigInt(bounds.prunedThroughSeq)) throw cursorExpired();
     let feed = this.feeds.get(realmUuid);
     if (!feed) {
-      feed = new RealmFeed(this.db, realmUuid, BigInt(bounds.lastSeq), this.logger, () => this.feeds.delete(realmUuid));
+      feed = new RealmFeed(this.db, realmUuid, BigInt(bounds.lastSeq), this.options.windowSize, this.logger, () => this.feeds.delete(realmUuid));
       this.feeds.set(realmUuid, feed);
     }
-    const subscriber = new Subscriber(this.db, feed, BigInt(afterSeq ?? bounds.lastSeq), accept, this.options.bufferLimit);
+    const subscriber = new Subscriber(this.db, feed, BigInt(afterSeq ?? bounds.lastSeq), accept);
     feed.add(subscriber);
     // Events may have committed between reading the bounds and joining the feed.
     feed.wake();
@@ -85,9 +91,14 @@ export class EventRelay {
   }
 }
 
+/** What `RealmFeed.eventAt` answers for an event its window no longer holds. */
+const behind = Symbol('behind the window');
+
 /** One realm's new events, read once for all of this instance's subscribers to it. */
 class RealmFeed {
   private readonly subscribers = new Set<Subscriber>();
+  /** The events numbered `lastSeq - window.length + 1` … `lastSeq`, in order, as read. */
+  private window: EventRow[] = [];
   private reading: Promise<void> | undefined;
   private again = false;
 
@@ -95,7 +106,8 @@ class RealmFeed {
     private readonly db: Queryable,
     readonly realmUuid: string,
     /** The highest number this feed has read; every committed event up to it has been handed out. */
-    public lastSeq: bigint,
+    private lastSeq: bigint,
+    private readonly windowSize: number,
     private readonly logger: Logger,
     private readonly onEmpty: () => void,
   ) {}
@@ -113,6 +125,13 @@ class RealmFeed {
     for (const subscriber of this.subscribers) subscriber.end();
     this.subscribers.clear();
     this.onEmpty();
+  }
+
+  /** The event numbered `seq`, if the window holds it; `behind` if it is older; undefined if not read yet. */
+  eventAt(seq: bigint): EventRow | typeof behind | undefined {
+    if (seq > this.lastSeq) return undefined;
+    const offset = seq - (this.lastSeq - BigInt(this.window.length) + 1n);
+    return offset < 0n ? behind : this.window[Number(offset)];
   }
 
   wake(): void {
@@ -139,17 +158,31 @@ class RealmFeed {
         if (!(await logBounds(this.db, this.realmUuid))) this.close();
         return;
       }
+      // Numbers follow on (decision 19): a jump can only be retention, and the window starts afresh.
+      if (BigInt(rows[0].seq) !== this.lastSeq + 1n) this.window = [];
+      this.window.push(...rows);
       this.lastSeq = BigInt(rows[rows.length - 1].seq);
-      for (const subscriber of this.subscribers) subscriber.push(rows);
+      this.trim();
+      for (const subscriber of this.subscribers) subscriber.wake();
       if (rows.length < feedPageSize) return;
     }
+  }
+
+  /** Keeps what some subscriber has not passed yet, at most `windowSize` events. */
+  private trim(): void {
+    let slowest = this.lastSeq;
+    for (const subscriber of this.subscribers) if (subscriber.position < slowest) slowest = subscriber.position;
+    const first = this.lastSeq - BigInt(this.window.length) + 1n;
+    const drop = Math.max(Number(slowest + 1n - first), this.window.length - this.windowSize, 0);
+    if (drop > 0) this.window = this.window.slice(drop);
   }
 }
 
 /** One subscription's stream: an async iterator over the realm's events after its position. */
 class Subscriber implements AsyncIterableIterator<EventRow> {
-  private buffer: EventRow[] = [];
-  private lagging = false;
+  /** Events read from the table for this subscriber alone, from `position + 1` on: it was behind the window. */
+  private replay: EventRow[] = [];
+  private replayed = 0;
   private done = false;
   private waiter: (() => void) | undefined;
 
@@ -157,56 +190,34 @@ class Subscriber implements AsyncIterableIterator<EventRow> {
     private readonly db: Queryable,
     private readonly feed: RealmFeed,
     /** The number of the last event this subscriber has passed (delivered or filtered out). */
-    private position: bigint,
+    public position: bigint,
     private readonly accept: (event: EventRow) => boolean,
-    private readonly bufferLimit: number,
   ) {}
 
-  /** Called by the feed; never waits, so a slow subscriber slows neither the feed nor the others. */
-  push(rows: readonly EventRow[]): void {
-    if (this.done) return;
-    if (this.buffer.length + rows.length > this.bufferLimit) {
-      // Too far behind: forget the buffer, and catch up from the table at this subscriber's pace.
-      this.buffer = [];
-      this.lagging = true;
-    } else {
-      for (const row of rows) this.buffer.push(row);
-    }
-    this.signal();
+  /** Called by the feed when it has read more; never waits, so a slow subscriber slows neither the feed nor the others. */
+  wake(): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.();
   }
 
   end(): void {
     this.done = true;
-    this.signal();
+    this.wake();
   }
 
   async next(): Promise<IteratorResult<EventRow>> {
     while (!this.done) {
-      const head = this.buffer[0];
-      const behind = head ? BigInt(head.seq) > this.position + 1n : this.lagging || this.position < this.feed.lastSeq;
-      if (behind) {
-        this.lagging = false;
-        const rows = await readEvents(this.db, this.feed.realmUuid, this.position.toString(), replayPageSize);
-        if (rows.length > 0 && BigInt(rows[0].seq) !== this.position + 1n) throw cursorExpired();
-        if (rows.length > 0) {
-          this.buffer = rows.concat(this.buffer);
-          continue;
-        }
+      const event = this.replayed < this.replay.length ? this.replay[this.replayed++] : this.feed.eventAt(this.position + 1n);
+      if (event === behind) {
+        await this.readBehind();
+        continue;
       }
-      const event = this.buffer.shift();
-      if (!event) {
+      if (event === undefined) {
         await new Promise<void>((resolve) => (this.waiter = resolve));
         continue;
       }
-      const seq = BigInt(event.seq);
-      if (seq <= this.position) continue;
-      if (seq > this.position + 1n) {
-        this.buffer.unshift(event);
-        // The table has nothing for the gap yet (cannot happen with committed numbers); wait.
-        await new Promise<void>((resolve) => (this.waiter = resolve));
-        continue;
-      }
-      this.position = seq;
+      this.position = BigInt(event.seq);
       if (this.accept(event)) return { value: event, done: false };
     }
     return { value: undefined, done: true };
@@ -227,9 +238,21 @@ class Subscriber implements AsyncIterableIterator<EventRow> {
     return this;
   }
 
-  private signal(): void {
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.();
+  /** The next page after this subscriber's position, from the table: the window has moved past it. */
+  private async readBehind(): Promise<void> {
+    const rows = await outageCoded(() => readEvents(this.db, this.feed.realmUuid, this.position.toString(), replayPageSize));
+    // The window held later events, so the table had these: gone means retention removed them.
+    if (rows.length === 0 || BigInt(rows[0].seq) !== this.position + 1n) throw cursorExpired();
+    this.replay = rows;
+    this.replayed = 0;
+  }
+}
+
+/** A read of the log that fails because the database is out of reach is SERVICE_UNAVAILABLE: the client resumes later from its cursor. */
+async function outageCoded<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw isDatabaseUnavailable(error) ? serviceUnavailable() : error;
   }
 }

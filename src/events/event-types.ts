@@ -22,7 +22,8 @@ export interface EventMap {
   'identity.deleted': { identity: IdentitySnapshot };
   'group.created': { group: { name: string; description: string | null } };
   'group.updated': { changes: Record<string, Change> };
-  'group.deleted': { group: { name: string } };
+  /** Ends all of the group's memberships: `memberCount` of them, with no MEMBERSHIP_REMOVED each. */
+  'group.deleted': { group: { name: string }; memberCount: number };
   'membership.added': Record<string, never>;
   'membership.removed': Record<string, never>;
   'invitation.created': { email: string; role: string; expiresAt: string };

@@ -52,7 +52,9 @@ export class RealmEventsResolver {
 
   @Subscription(() => MembershipEvent, {
     subscribe: subscribe(membershipTypes),
-    description: 'Identities joining and leaving groups, as it commits; optionally of one group or one identity.',
+    description:
+      'Identities joining and leaving groups, as it commits; optionally of one group or one identity. Deleting an identity ends its ' +
+      'memberships with a REMOVED each; deleting a group ends them all with one GROUP_DELETED (realmEvents), not a REMOVED each.',
   })
   membershipChanged(
     @Root() event: EventRow,

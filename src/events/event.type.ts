@@ -91,7 +91,9 @@ export class RealmEvent extends EventFields {
   invitation: Invitation | null;
 
   @Field(() => GraphQLJSONObject, {
-    description: 'The details: a snapshot for *_CREATED and *_DELETED, `changes: { field: { before, after } }` for updates.',
+    description:
+      'The details: a snapshot for *_CREATED and *_DELETED, `changes: { field: { before, after } }` for updates. GROUP_DELETED ends all ' +
+      'the group’s memberships at once: its `memberCount` says how many, and no MEMBERSHIP_REMOVED is logged for them.',
   })
   data: Record<string, unknown>;
 }

@@ -7,6 +7,7 @@ import * as validate from '../common/validate';
 import { withTransaction, type Tx } from '../db/transaction';
 import { describeChanges } from '../events/changes';
 import { appendEvents } from '../events/event-log';
+import type { NewEvent } from '../events/event-types';
 import { differing, nothingChanges } from '../db/update-set';
 import type { RealmRow } from '../realm/realm.repository';
 import type { ListSelection } from '../common/selection';
@@ -74,15 +75,17 @@ export class GroupService {
     const memberIds = input.memberIds ?? [];
     if (memberIds.length > 0) validate.idBatch(memberIds, ['input', 'memberIds']);
     const group = await withTransaction(this.dataSource, async (tx) => {
+      // The members before the realm: identities come first in the order of locks (decisions 63).
+      const members = memberIds.length > 0 ? await ctx.services.memberships.lockIdentities(tx, memberIds, ['input', 'memberIds']) : undefined;
       await ctx.services.realms.lockForChange(tx, realmUuid, ['input', 'realmId']);
       await this.refuseTakenName(tx, realmUuid, values.name);
       const created = await insertGroup(tx, values);
-      await appendEvents(tx, realmUuid, [
+      const events: NewEvent[] = [
         { type: 'group.created', groupUuid: created.uuid, data: { group: { name: created.name, description: created.description } } },
-      ]);
-      if (memberIds.length === 0) return created;
-      await ctx.services.memberships.addInTransaction(ctx, tx, created, memberIds, ['input', 'memberIds']);
-      return readGroup(tx, created.uuid);
+      ];
+      if (members) events.push(...(await ctx.services.memberships.insertLocked(ctx, tx, created, members)).events);
+      await appendEvents(tx, realmUuid, events);
+      return members ? readGroup(tx, created.uuid) : created;
     }, ctx.caller.actor);
     ctx.loaders.clearAll();
     return group;
@@ -111,17 +114,18 @@ export class GroupService {
     return group;
   }
 
+  /**
+   * Deletes the group and its memberships, logged as one GROUP_DELETED whose `memberCount` says how
+   * many memberships it ended — not one MEMBERSHIP_REMOVED per member, which made a group of 200 000
+   * a 200 001-event transaction that held the realm's log for seconds (docs/decisions.md 64).
+   */
   async delete(ctx: Context, input: DeleteGroupInput): Promise<string> {
     const uuid = expectGlobalId(input.id, 'Group', ['input', 'id']);
     const group = await withTransaction(this.dataSource, async (tx) => {
       const current = await this.lockReachable(ctx, tx, uuid, ['input', 'id']);
-      const memberUuids = await ctx.services.memberships.memberUuidsOf(tx, uuid);
+      const memberCount = await ctx.services.memberships.endAllOfGroup(tx, uuid);
       await deleteGroup(tx, uuid);
-      // Its memberships go with it: subscribers to memberships hear of each.
-      await appendEvents(tx, current.realmUuid, [
-        ...memberUuids.map((identityUuid) => ({ type: 'membership.removed' as const, identityUuid, groupUuid: uuid, data: {} })),
-        { type: 'group.deleted', groupUuid: uuid, data: { group: { name: current.name } } },
-      ]);
+      await appendEvents(tx, current.realmUuid, [{ type: 'group.deleted', groupUuid: uuid, data: { group: { name: current.name }, memberCount } }]);
       return current;
     }, ctx.caller.actor);
     ctx.loaders.clearAll();

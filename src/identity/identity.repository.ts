@@ -165,6 +165,16 @@ export async function lockIdentity(tx: Tx, uuid: string): Promise<IdentityRow | 
   return row;
 }
 
+/**
+ * Reads the identity and locks it FOR UPDATE, the lock its deletion needs: it waits for every
+ * transaction that holds the identity FOR KEY SHARE — adding it to a group — so that, once granted,
+ * the identity's memberships can no longer grow and those committed meanwhile are visible.
+ */
+export async function lockIdentityForDeletion(tx: Tx, uuid: string): Promise<IdentityRow | undefined> {
+  const [row] = await tx.query<IdentityRow>(`SELECT ${columns} FROM identities i WHERE i.id = $1 FOR UPDATE`, [uuid]);
+  return row;
+}
+
 export type IdentityChanges = Partial<
   Pick<IdentityRow, 'displayName' | 'username' | 'primaryEmail' | 'fullName' | 'phoneNumber' | 'role' | 'status'>
 >;

@@ -13,10 +13,10 @@ import type { RealmRow } from '../realm/realm.repository';
 import type { ListSelection } from '../common/selection';
 import type { Context } from '../server/context';
 import { transition, type StatusChange } from './identity-lifecycle';
+import type { NewEvent } from '../events/event-types';
 import {
   activateInvitedIdentity,
   createInvitedIdentity,
-  deleteInvitedIdentity,
   identityWithEmail,
   type InvitedIdentityValues,
 } from './invited-identity';
@@ -34,6 +34,7 @@ import {
   findKeyMatches,
   insertIdentity,
   lockIdentity,
+  lockIdentityForDeletion,
   updateIdentity,
   type IdentityChanges,
   type IdentityFilterValues,
@@ -158,16 +159,19 @@ export class IdentityService {
   async delete(ctx: Context, input: DeleteIdentityInput): Promise<string> {
     const uuid = expectGlobalId(input.id, 'Identity', ['input', 'id']);
     const identity = await withTransaction(this.dataSource, async (tx) => {
-      const groupUuids = await ctx.services.memberships.lockGroupsOf(tx, uuid);
-      const current = await lockIdentity(tx, uuid);
+      const current = await lockIdentityForDeletion(tx, uuid);
       if (!current) throw notFound('identity', ['input', 'id'], input.id);
       ctx.caller.mustReach(current.realmUuid, 'identity', ['input', 'id'], input.id);
-      await deleteIdentity(tx, uuid);
-      // Its memberships go with it: subscribers to memberships hear of each.
-      await appendEvents(tx, current.realmUuid, [
-        ...groupUuids.map((groupUuid) => ({ type: 'membership.removed' as const, identityUuid: uuid, groupUuid, data: {} })),
-        { type: 'identity.deleted', identityUuid: uuid, data: { identity: identitySnapshot(current) } },
-      ]);
+      if (current.status === 'INVITED') {
+        // Its invitation owns it: revoking that deletes it, and ends the invitation with it.
+        throw new AppError(
+          ErrorCode.INVALID_STATUS_TRANSITION,
+          'This identity was invited and has not accepted yet: revoke its invitation (revokeInvitation), which deletes it.',
+          ['input', 'id'],
+          { status: current.status },
+        );
+      }
+      await appendEvents(tx, current.realmUuid, await this.erase(ctx, tx, current));
       return current;
     }, ctx.caller.actor);
     ctx.loaders.clearAll();
@@ -184,9 +188,26 @@ export class IdentityService {
     return activateInvitedIdentity(tx, uuid, names);
   }
 
-  /** A revoked invitation's identity goes; returns the events to append. */
-  deleteInvited(ctx: Context, tx: Tx, uuid: string) {
-    return deleteInvitedIdentity(tx, uuid, (lockTx, identityUuid) => ctx.services.memberships.lockGroupsOf(lockTx, identityUuid));
+  /**
+   * A revoked invitation's identity goes, if it is still INVITED, in the invitation's transaction
+   * (whose row the caller has locked: invitations come before identities in the lock order).
+   * Returns the events to append; none when there was nothing to delete.
+   */
+  async deleteInvited(ctx: Context, tx: Tx, uuid: string): Promise<NewEvent[]> {
+    const current = await lockIdentityForDeletion(tx, uuid);
+    if (!current || current.status !== 'INVITED') return [];
+    return this.erase(ctx, tx, current);
+  }
+
+  /**
+   * Deletes an identity the caller holds FOR UPDATE, with its memberships: the one cascade of both
+   * deletions. Returns its events — one MEMBERSHIP_REMOVED for each membership it ended, then
+   * IDENTITY_DELETED — for the caller to append last.
+   */
+  private async erase(ctx: Context, tx: Tx, current: IdentityRow): Promise<NewEvent[]> {
+    const removals = await ctx.services.memberships.endAllOfIdentity(tx, current.uuid);
+    await deleteIdentity(tx, current.uuid);
+    return [...removals, { type: 'identity.deleted', identityUuid: current.uuid, data: { identity: identitySnapshot(current) } }];
   }
 
   /** The realm's identity with this email (case-insensitive), if any. */

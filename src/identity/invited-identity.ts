@@ -5,7 +5,6 @@ import type { Tx } from '../db/transaction';
 import { describeChanges, identitySnapshot } from '../events/changes';
 import type { NewEvent } from '../events/event-types';
 import {
-  deleteIdentity,
   findKeyMatches,
   insertIdentity,
   lockIdentity,
@@ -15,9 +14,9 @@ import {
 } from './identity.repository';
 
 /*
- * The identity side of an invitation: an INVITED identity is created with it, activated when it
- * is accepted, deleted when it is revoked. The invitation domain reaches these through
- * IdentityService, inside its own transactions.
+ * The identity side of an invitation: an INVITED identity is created with it and activated when it
+ * is accepted (revoking it deletes the identity as deleteIdentity does, IdentityService.deleteInvited).
+ * The invitation domain reaches these through IdentityService, inside its own transactions.
  */
 
 export interface InvitedIdentityValues {
@@ -101,20 +100,4 @@ export async function activateInvitedIdentity(
   }
   events.push({ type: 'identity.status_changed', identityUuid, data: { changes: { status: { before: current.status, after: identity.status } } } });
   return { identity, events };
-}
-
-/**
- * Deletes a revoked invitation's identity if it is still INVITED. The groups it was put in by hand
- * meanwhile (addGroupMembers) are locked first, as deleteIdentity does, and their memberships end
- * with it. Returns the events to append, or none when there was nothing to delete.
- */
-export async function deleteInvitedIdentity(tx: Tx, identityUuid: string, lockGroupsOf: (tx: Tx, identityUuid: string) => Promise<string[]>): Promise<NewEvent[]> {
-  const groupUuids = await lockGroupsOf(tx, identityUuid);
-  const current = await lockIdentity(tx, identityUuid);
-  if (!current || current.status !== 'INVITED') return [];
-  await deleteIdentity(tx, identityUuid);
-  return [
-    ...groupUuids.map((groupUuid): NewEvent => ({ type: 'membership.removed', identityUuid, groupUuid, data: {} })),
-    { type: 'identity.deleted', identityUuid, data: { identity: identitySnapshot(current) } },
-  ];
 }

@@ -167,20 +167,19 @@ export class InvitationService {
       const invitation = await lockInvitationByTokenHash(tx, hash);
       if (!invitation) throw invalidToken();
       this.check(invitation, 'ACCEPT', ['input', 'token']);
-      // Groups before anything that takes the realm's row (appending events): the order every
-      // membership change takes its locks in, so that none of them deadlocks with this.
-      const groups = await this.lockRemainingGroups(ctx, tx, invitation.groupUuids);
+      // The identity, then its groups in id order, then the events (the realm's row) last: the order
+      // every write takes its locks in (docs/decisions.md 63), so that none deadlocks with this.
       const activated = await ctx.services.identities.activateInvited(tx, invitation.identityUuid!, { displayName, username });
-      await appendEvents(tx, invitation.realmUuid, activated.events);
-      for (const group of groups) {
-        await ctx.services.memberships.addInTransaction(ctx, tx, group, [activated.identity.id], ['input', 'token']);
+      const member = await ctx.services.memberships.lockIdentities(tx, [activated.identity.id], ['input', 'token']);
+      const events = [...activated.events];
+      for (const group of await this.lockRemainingGroups(ctx, tx, invitation.groupUuids)) {
+        events.push(...(await ctx.services.memberships.insertLocked(ctx, tx, group, member)).events);
       }
       await markAccepted(tx, invitation.uuid);
       // A message still queued (say, retrying) would now carry a used link.
       await this.emails.cancelQueued(tx, [invitation.uuid]);
-      await appendEvents(tx, invitation.realmUuid, [
-        { type: 'invitation.accepted', invitationUuid: invitation.uuid, identityUuid: activated.identity.uuid, data: {} },
-      ]);
+      events.push({ type: 'invitation.accepted', invitationUuid: invitation.uuid, identityUuid: activated.identity.uuid, data: {} });
+      await appendEvents(tx, invitation.realmUuid, events);
       return activated.identity;
     }, ctx.caller.actor);
     ctx.loaders.clearAll();

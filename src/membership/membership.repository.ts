@@ -115,14 +115,17 @@ export function groupCountsByIdentity(db: Queryable, identityUuids: readonly str
 }
 
 /**
- * The realm of each identity that exists, for telling "no such identity" from "another realm's",
- * each locked (FOR KEY SHARE, what the foreign key check takes anyway) until the transaction ends.
- * Without the lock an identity deleted between this check and the insert failed the foreign key,
- * which the client saw as CROSS_REALM with no index; now the check waits for the deletion and
- * reports NOT_FOUND for the right item.
+ * The realm of each identity that exists, each locked FOR KEY SHARE (what the foreign key check
+ * takes anyway) until the transaction ends, in id order: the identities come before the group in
+ * the order every write takes its locks (docs/decisions.md 63). The lock is what keeps a membership
+ * from being added to an identity being deleted: deleting it takes FOR UPDATE, which waits for
+ * this lock, and this one waits for a deletion under way and then finds no row (NOT_FOUND).
  */
 export function lockIdentityRealms(tx: Tx, identityUuids: readonly string[]): Promise<Array<{ uuid: string; realmUuid: string }>> {
-  return tx.query(`SELECT id AS uuid, realm_id AS "realmUuid" FROM identities WHERE id = ANY($1::uuid[]) FOR KEY SHARE`, [identityUuids]);
+  return tx.query(
+    `SELECT id AS uuid, realm_id AS "realmUuid" FROM identities WHERE id = ANY($1::uuid[]) ORDER BY id FOR KEY SHARE`,
+    [identityUuids],
+  );
 }
 
 /**
@@ -193,24 +196,39 @@ function inInputOrder(rows: IdentityRow[], identityUuids: readonly string[]): Id
 }
 
 /**
- * Locks the groups an identity belongs to, in id order. Deleting the identity updates their member
- * counts (the trigger); taking those locks first, in the order every other path takes a group's,
- * keeps the deletion from deadlocking with concurrent adds and removes.
+ * Locks the groups an identity belongs to, in id order, before its memberships end: deleting them
+ * updates the groups' member counts (the trigger), and taking those locks first, in one order,
+ * keeps two deletions of identities in the same groups from deadlocking. The caller holds the
+ * identity FOR UPDATE, so no membership of it can be added meanwhile.
  */
-export async function lockGroupsOfIdentity(tx: Tx, identityUuid: string): Promise<string[]> {
-  const rows: Array<{ id: string }> = await tx.query(
+export async function lockGroupsOfIdentity(tx: Tx, identityUuid: string): Promise<void> {
+  await tx.query(
     `SELECT g.id FROM groups g
       WHERE g.id IN (SELECT gm.group_id FROM group_memberships gm WHERE gm.identity_id = $1)
       ORDER BY g.id FOR NO KEY UPDATE`,
     [identityUuid],
   );
-  return rows.map((row) => row.id);
 }
 
-export async function findMemberUuids(tx: Tx, groupUuid: string): Promise<string[]> {
-  const rows: Array<{ id: string }> = await tx.query(
-    `SELECT identity_id AS id FROM group_memberships WHERE group_id = $1 ORDER BY added_at, identity_id`,
+/**
+ * Deletes every membership of the identity; returns the groups of exactly the rows it deleted, in
+ * id order. One a concurrent removal deleted first is not among them: the DELETE waits for that
+ * removal's row lock and then finds the row gone.
+ */
+export async function deleteMembershipsOfIdentity(tx: Tx, identityUuid: string): Promise<string[]> {
+  const rows: Array<{ groupUuid: string }> = await tx.query(
+    `WITH removed AS (DELETE FROM group_memberships WHERE identity_id = $1 RETURNING group_id)
+     SELECT group_id AS "groupUuid" FROM removed ORDER BY group_id`,
+    [identityUuid],
+  );
+  return rows.map((row) => row.groupUuid);
+}
+
+/** Deletes every membership of the group, which the caller holds locked; returns how many it deleted. */
+export async function deleteMembershipsOfGroup(tx: Tx, groupUuid: string): Promise<number> {
+  const [row] = await tx.query<{ count: number }>(
+    `WITH removed AS (DELETE FROM group_memberships WHERE group_id = $1 RETURNING 1) SELECT count(*)::integer AS count FROM removed`,
     [groupUuid],
   );
-  return rows.map((row) => row.id);
+  return row.count;
 }

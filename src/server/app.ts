@@ -58,7 +58,7 @@ export async function createApp(options: {
   const liveConnections = new LiveConnections(dataSource, logger);
   const notifications = new NotificationListener(connectionUrl(dataSource), logger);
   await notifications.start();
-  const relay = new EventRelay(dataSource, notifications, logger, { bufferLimit: 1000, pollIntervalMs: 5000 });
+  const relay = new EventRelay(dataSource, notifications, logger, { windowSize: 5000, pollIntervalMs: 5000 });
   await relay.start();
   const tokens = new TokenCache({ ttlMs: config.tokenCacheTtlMs, maxEntries: 10_000 });
   await tokens.listenTo(notifications);

@@ -48,16 +48,16 @@ export class Caller {
   }
 
   /**
-   * All that a read's answer depends on about the caller: the realm it reaches, the scopes it
-   * effectively holds (`groups:write` holds `groups:read`), and the token's name, which `need`'s
-   * FORBIDDEN message quotes. Callers with equal keys get equal answers to the same read, so
-   * subscribers of one event share its execution (decision 58). Not the token's key: tokens that
-   * are alike share. Whatever else a read comes to depend on belongs in it.
+   * All that a read's answer depends on about the caller: the realm it reaches and the scopes it
+   * effectively holds (`groups:write` holds `groups:read`). Callers with equal keys get equal
+   * answers to the same read, so subscribers of one event share its execution (decision 58): tokens
+   * of equal rights share, whatever their names — which is why no answer quotes the token's name.
+   * Whatever else a read comes to depend on belongs in it.
    */
   get readKey(): string {
     const token = this.token;
     if (!token) return 'anonymous';
-    return JSON.stringify([token.realmUuid, scopes.filter((scope) => satisfies(token.scopes, scope)), token.actor.name]);
+    return JSON.stringify([token.realmUuid, scopes.filter((scope) => satisfies(token.scopes, scope))]);
   }
 
   /** An object of a realm the caller does not reach is, to it, an object that does not exist. */
@@ -74,7 +74,7 @@ export class Caller {
   need(scope: Scope): void {
     if (!this.token) throw unauthenticated('This needs an API token: send `Authorization: Bearer <token>`.');
     if (!satisfies(this.token.scopes, scope)) {
-      throw new AppError(ErrorCode.FORBIDDEN, `This needs the scope ${scope}, which the token "${this.token.actor.name}" does not have.`, undefined, {
+      throw new AppError(ErrorCode.FORBIDDEN, `This needs the scope ${scope}, which this API token does not have.`, undefined, {
         scope,
       });
     }

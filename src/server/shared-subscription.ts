@@ -1,4 +1,6 @@
 import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { serviceUnavailable } from '../common/errors';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import type { Context } from './context';
 
 /**
@@ -21,6 +23,10 @@ const maxSharedPerEvent = 100;
  * the operation, the variables and the caller's `readKey` (decision 58). An event read again for
  * one subscriber (a resume, a dropped buffer) is another object, executed for it alone.
  *
+ * An execution that meets an outage (its relations could not be read) is not delivered half-read:
+ * the stream ends with SERVICE_UNAVAILABLE, and a client that resumes after the last cursor it got
+ * receives the event whole.
+ *
  * `executionContext` makes the context of one shared execution from one subscriber's context.
  */
 export function sharedSubscribe(executionContext: (subscriber: Context) => Context) {
@@ -37,7 +43,7 @@ export function sharedSubscribe(executionContext: (subscriber: Context) => Conte
       subscriber.caller.readKey,
     ]);
     const run = async (event: unknown) => execute({ ...args, rootValue: event, contextValue: executionContext(subscriber) });
-    return mapEvents(stream, (event) => {
+    const shared = (event: unknown): Promise<ExecutionResult> => {
       if (typeof event !== 'object' || event === null) return run(event);
       let byKey = executions.get(event);
       if (!byKey) executions.set(event, (byKey = new Map()));
@@ -46,6 +52,11 @@ export function sharedSubscribe(executionContext: (subscriber: Context) => Conte
         result = run(event);
         if (byKey.size < maxSharedPerEvent) byKey.set(key, result);
       }
+      return result;
+    };
+    return mapEvents(stream, async (event) => {
+      const result = await shared(event);
+      if (result.errors?.some((error) => isDatabaseUnavailable(error.originalError))) throw serviceUnavailable();
       return result;
     });
   };

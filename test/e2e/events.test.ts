@@ -43,13 +43,14 @@ describe('the event log', () => {
       'MEMBERSHIP_ADDED',
       'IDENTITY_UPDATED',
       'IDENTITY_STATUS_CHANGED',
-      'MEMBERSHIP_REMOVED',
       'GROUP_DELETED',
     ]);
     expect(events[0]).toMatchObject({ identityId: ann.id, data: { identity: { username: 'ann', status: 'ACTIVE' } } });
     expect(events[2]).toMatchObject({ identityId: ann.id, groupId: group.id });
     expect(events[3].data).toEqual({ changes: { displayName: { before: 'User ann', after: 'Ann B.' } } });
     expect(events[4].data).toEqual({ changes: { status: { before: 'ACTIVE', after: 'SUSPENDED' } } });
+    // One event ends the group and its memberships, whatever its size.
+    expect(events[5]).toMatchObject({ groupId: group.id, data: { group: { name: 'admins' }, memberCount: 1 } });
     expect(new Set(events.map((event: any) => event.id)).size).toBe(events.length);
   });
 

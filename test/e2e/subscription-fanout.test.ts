@@ -66,6 +66,14 @@ async function subscribers(count: number, query: string, variables: Record<strin
   return Array.from({ length: count }, () => listen(server.wsClient(token), query, { ...variables, after }));
 }
 
+/** A token of a name of its own with a dashboard's rights. */
+async function namedToken(name: string): Promise<string> {
+  const created = await server.ok(`mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token } }`, {
+    input: { name, scopes: ['events:read', 'groups:read', 'identities:read'] },
+  });
+  return created.createApiToken.token;
+}
+
 const all = (listeners: Listener[]) => Promise.all(listeners.map((listener) => listener.next()));
 
 /**
@@ -141,19 +149,50 @@ describe('one event, many subscribers', () => {
     }
   });
 
-  test('tokens with the same rights share an execution: two tokens cost what one does', async () => {
+  test('tokens with the same rights share an execution, whatever their names: two tokens cost what one does', async () => {
     const realm = await createRealm(server);
     const group = await createGroup(server, realm.id);
     const identities = await insertIdentities(server, realm.id, 6);
-    const scopes = ['events:read', 'groups:read', 'identities:read'];
-    // The same scopes and, as test/helpers/server.ts names tokens after their scopes, the same name.
-    const [one, other] = [await server.createToken(scopes), await server.createToken(scopes)];
+    const [one, other] = [await namedToken('dashboard of Ann'), await namedToken('dashboard of Bob')];
     const variables = { realmId: realm.id, groupId: group.id };
     const of = async (tokens: string[]) => (await Promise.all(tokens.map((token) => subscribers(1, dashboard, variables, token)))).flat();
 
-    const alone = await fanOut(await of([one.token, one.token]), group.id, identities.slice(0, 3));
-    const together = await fanOut(await of([one.token, other.token]), group.id, identities.slice(3));
+    const alone = await fanOut(await of([one, one]), group.id, identities.slice(0, 3));
+    const together = await fanOut(await of([one, other]), group.id, identities.slice(3));
     expect(together.statements).toBe(alone.statements);
+  });
+
+  test('a 1 000-member batch reaches 20 dashboards, each with a token of its own: every event once, in order, at one execution per event', async () => {
+    const realm = await createRealm(server);
+    const group = await createGroup(server, realm.id, 'everyone');
+    const identities = await insertIdentities(server, realm.id, 2002);
+    const tokens = await Promise.all(Array.from({ length: 20 }, (_, n) => namedToken(`wall display ${n + 1}`)));
+    const variables = { realmId: realm.id, groupId: group.id };
+
+    /**
+     * The statements one batch of 1 000 took to reach every listener, and what each received. A
+     * first change, not counted, makes sure every subscription is live (connected, authenticated).
+     */
+    const batch = async (listeners: Listener[], [first, ...members]: string[]) => {
+      await addMembers(server, group.id, [first]);
+      await all(listeners);
+      let received: Result[][] = [];
+      const statements = await server.countStatements(async () => {
+        await addMembers(server, group.id, members);
+        received = await Promise.all(listeners.map(async (listener) => Promise.all(members.map(() => listener.next()))));
+      });
+      for (const listener of listeners) listener.close();
+      return { statements, received };
+    };
+    const one = await batch(await subscribers(1, dashboard, variables, tokens[0]), identities.slice(0, 1001));
+    const twenty = await batch((await Promise.all(tokens.map((token) => subscribers(1, dashboard, variables, token)))).flat(), identities.slice(1001, 2002));
+
+    for (const results of twenty.received) {
+      expect(results.map((result) => result.data!.membershipChanged.identityId)).toEqual(identities.slice(1002, 2002));
+      expect(results.every((result) => result.errors === undefined)).toBe(true);
+    }
+    // Twenty subscribers cost what one does (the relay's safety poll may add a statement or two).
+    expect(twenty.statements).toBeLessThanOrEqual(one.statements + 4);
   });
 
   test('different variables get their own answers', async () => {

@@ -13,7 +13,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   notifications = new NotificationListener(db.url, createLogger('error'));
   await notifications.start();
-  relay = new EventRelay(db.dataSource, notifications, createLogger('error'), { bufferLimit: 50, pollIntervalMs: 60_000 });
+  relay = new EventRelay(db.dataSource, notifications, createLogger('error'), { windowSize: 50, pollIntervalMs: 60_000 });
   await relay.start();
 });
 afterAll(async () => {
@@ -34,7 +34,7 @@ async function write(realmUuid: string, batches: number, size: number): Promise<
       appendEvents(
         tx,
         realmUuid,
-        Array.from({ length: size }, () => ({ type: 'group.deleted' as const, data: { group: { name: `g${b}` } } })),
+        Array.from({ length: size }, () => ({ type: 'group.deleted' as const, data: { group: { name: `g${b}` }, memberCount: 0 } })),
       ),
     );
   }
@@ -63,6 +63,21 @@ describe('the event relay', () => {
     expect(await take(slow, 500)).toEqual(expected);
     await slow.return!();
     await fast.return!();
+  });
+
+  test('subscribers in the window are handed the same event objects, so that one execution serves them all', async () => {
+    const realm = await newRealm();
+    const streams = await Promise.all(Array.from({ length: 3 }, () => relay.stream(realm, undefined, () => true)));
+    await write(realm, 1, 40);
+    const taken = await Promise.all(
+      streams.map(async (stream) => {
+        const events: EventRow[] = [];
+        for (let n = 0; n < 40; n++) events.push((await stream.next()).value);
+        return events;
+      }),
+    );
+    for (const other of taken.slice(1)) other.forEach((event, n) => expect(event).toBe(taken[0][n]));
+    for (const stream of streams) await stream.return!();
   });
 
   test('the filter is applied after the position moves: filtered events are passed, not replayed', async () => {
