@@ -1,4 +1,5 @@
 import path from 'node:path';
+import proxyaddr from 'proxy-addr';
 
 /** Everything the process reads from its environment, parsed once at start-up. */
 export interface Config {
@@ -24,10 +25,33 @@ export interface Config {
   readonly eventRetentionDays: number;
   /** How often the background jobs (invitation expiry, email delivery, event retention) look for work. */
   readonly jobIntervalMs: number;
+  /** How long a claimed email is its sender's before another attempt may take it (src/email/email-delivery.job.ts). */
+  readonly emailLeaseMs: number;
   /** How long this instance trusts a token it has authenticated, at most (src/token/token-cache.ts); 0: never. */
   readonly tokenCacheTtlMs: number;
   /** An all-realms admin API token for automation; unset: the first start creates one. */
   readonly adminToken: string | undefined;
+  /** How long the database is given before it counts as unreachable (src/db/data-source.ts, docs/decisions.md 70). */
+  readonly database: DatabaseTimeouts;
+  /**
+   * The proxies whose X-Forwarded-For is believed (TRUST_PROXY): proxy-addr's names (`loopback`,
+   * `linklocal`, `uniquelocal`), addresses and CIDRs. Empty: none, the socket's peer is the client.
+   */
+  readonly trustProxy: readonly string[];
+}
+
+/** Client-side bounds on the database, so that an outage is answered as one instead of waited out. */
+export interface DatabaseTimeouts {
+  /**
+   * Opening a connection, or waiting for a free one of the pool (DATABASE_CONNECT_TIMEOUT_MS). Also
+   * the deadline of /readyz and of the notification listener's heartbeat.
+   */
+  readonly connectTimeoutMs: number;
+  /**
+   * A statement with no answer at all (DATABASE_QUERY_TIMEOUT_MS); 0: none. Longer than
+   * STATEMENT_TIMEOUT_MS, so that PostgreSQL's own cancel comes first when the server is alive.
+   */
+  readonly queryTimeoutMs: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -48,6 +72,8 @@ export interface Limits {
   readonly statementTimeoutMs: number;
   /** Requests (HTTP) and operations (WebSocket) per caller per minute, as a token bucket; 0: no limit. */
   readonly rateLimitPerMinute: number;
+  /** Failed authentications per client address per minute, as a token bucket; past it, no lookup (0: no limit). */
+  readonly authFailuresPerMinute: number;
   readonly maxWsConnectionsPerToken: number;
   /** Operations (subscriptions, and queries in flight) at once on one WebSocket connection. */
   readonly maxSubscriptionsPerConnection: number;
@@ -109,9 +135,50 @@ function limits(env: NodeJS.ProcessEnv): Limits {
     maxWsMessageBytes: integer(env, 'MAX_WS_MESSAGE_BYTES', mib, 1024, 100 * mib),
     statementTimeoutMs: integer(env, 'STATEMENT_TIMEOUT_MS', 10_000, 0, 86_400_000),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    authFailuresPerMinute: integer(env, 'AUTH_FAILURES_PER_MINUTE', 30, 0, 1_000_000),
     maxWsConnectionsPerToken: integer(env, 'MAX_WS_CONNECTIONS_PER_TOKEN', 20, 1, 100_000),
     maxSubscriptionsPerConnection: integer(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
   };
+}
+
+/**
+ * The query timeout defaults to the statement timeout plus 5 s: only a server that does not answer
+ * at all outlives PostgreSQL's own cancel by that much (docs/decisions.md 70).
+ */
+const queryTimeoutMargin = 5000;
+
+function databaseTimeouts(env: NodeJS.ProcessEnv, statementTimeoutMs: number): DatabaseTimeouts {
+  const connectTimeoutMs = integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000);
+  const queryTimeoutMs = integer(env, 'DATABASE_QUERY_TIMEOUT_MS', statementTimeoutMs === 0 ? 0 : statementTimeoutMs + queryTimeoutMargin, 0, 86_400_000);
+  if (statementTimeoutMs === 0 && queryTimeoutMs !== 0) {
+    throw new ConfigError(
+      'DATABASE_QUERY_TIMEOUT_MS must be 0 when STATEMENT_TIMEOUT_MS is 0: it would cut statements PostgreSQL lets run. Set STATEMENT_TIMEOUT_MS too.',
+    );
+  }
+  if (queryTimeoutMs !== 0 && queryTimeoutMs <= statementTimeoutMs) {
+    throw new ConfigError(
+      `DATABASE_QUERY_TIMEOUT_MS (${queryTimeoutMs}) must exceed STATEMENT_TIMEOUT_MS (${statementTimeoutMs}), so that PostgreSQL cancels a slow statement before the client gives up on the connection.`,
+    );
+  }
+  return { connectTimeoutMs, queryTimeoutMs };
+}
+
+/** `TRUST_PROXY`: a comma-separated list, each entry checked by proxy-addr itself. */
+function trustProxy(env: NodeJS.ProcessEnv): readonly string[] {
+  const entries = (env.TRUST_PROXY ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    try {
+      proxyaddr.compile(entry);
+    } catch {
+      throw new ConfigError(
+        `TRUST_PROXY must list addresses, CIDRs (10.0.0.0/8) or loopback, linklocal, uniquelocal, separated by commas; "${entry}" is none of these.`,
+      );
+    }
+  }
+  return entries;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -121,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL.');
   }
   const maxPageSize = integer(env, 'MAX_PAGE_SIZE', 100, 1, 10_000);
+  const requestLimits = limits(env);
   return {
     port: integer(env, 'PORT', 4000, 0, 65_535),
     host: env.HOST || '0.0.0.0',
@@ -131,7 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     introspection: boolean(env, 'INTROSPECTION', !production),
     maxPageSize,
     defaultPageSize: Math.min(integer(env, 'DEFAULT_PAGE_SIZE', 20, 1, 10_000), maxPageSize),
-    limits: limits(env),
+    limits: requestLimits,
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     publicUrl: url(env, 'PUBLIC_URL', /^https?:\/\//, 'an http:// or https:// URL'),
     smtpUrl: url(env, 'SMTP_URL', /^smtps?:\/\//, 'an smtp:// or smtps:// URL'),
@@ -139,7 +207,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     invitationTtlHours: integer(env, 'INVITATION_TTL_HOURS', 168, 1, 24 * 365),
     eventRetentionDays: integer(env, 'EVENT_RETENTION_DAYS', 30, 1, 3650),
     jobIntervalMs: integer(env, 'JOB_INTERVAL_MS', 5000, 10, 3_600_000),
+    emailLeaseMs: integer(env, 'EMAIL_LEASE_MS', 600_000, 1000, 86_400_000),
     tokenCacheTtlMs: integer(env, 'TOKEN_CACHE_TTL_MS', 5000, 0, 60_000),
     adminToken: adminToken(env),
+    database: databaseTimeouts(env, requestLimits.statementTimeoutMs),
+    trustProxy: trustProxy(env),
   };
 }

@@ -64,6 +64,8 @@ export enum ErrorCode {
   TOO_MANY_CONNECTIONS = 'TOO_MANY_CONNECTIONS',
   /** The WebSocket connection already runs MAX_SUBSCRIPTIONS_PER_CONNECTION operations. */
   TOO_MANY_SUBSCRIPTIONS = 'TOO_MANY_SUBSCRIPTIONS',
+  /** A subscription sent over HTTP (HTTP 400): subscriptions run over the WebSocket endpoint only. */
+  SUBSCRIPTION_OVER_HTTP = 'SUBSCRIPTION_OVER_HTTP',
   /**
    * The database cannot be reached just now (down, frozen, restarting). Retry after
    * `retryAfterSeconds` (HTTP 503 with Retry-After; WebSocket close 1013, which graphql-ws' client

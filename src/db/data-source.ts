@@ -8,6 +8,7 @@ import { InvitationEntity } from '../invitation/invitation.entity';
 import { MembershipEntity } from '../membership/membership.entity';
 import { RealmEntity } from '../realm/realm.entity';
 import { ApiTokenEntity } from '../token/api-token.entity';
+import { clientTimeouts, TimeoutClient } from './timeout-client';
 
 export const entities = [RealmEntity, IdentityEntity, GroupEntity, MembershipEntity, EventEntity, InvitationEntity, EmailOutboxEntity, ApiTokenEntity];
 
@@ -17,6 +18,17 @@ export interface PoolOptions {
    * unset or 0: never). Sent by pg as the `statement_timeout` startup parameter of each connection.
    */
   readonly statementTimeoutMs?: number;
+  /**
+   * How long opening a connection, or waiting for a free one, may take (DATABASE_CONNECT_TIMEOUT_MS);
+   * unset: forever. pg-pool's `connectionTimeoutMillis` covers both.
+   */
+  readonly connectTimeoutMs?: number;
+  /**
+   * How long a statement may go without an answer before its connection is given up and closed
+   * (DATABASE_QUERY_TIMEOUT_MS; unset or 0: forever). Longer than the statement timeout: it is for
+   * a server that does not answer at all (frozen, cut off), not for a slow statement.
+   */
+  readonly queryTimeoutMs?: number;
 }
 
 /** The one set of data source options, shared by the server, the tests and ormconfig.ts. */
@@ -34,6 +46,9 @@ export function dataSourceOptions(url: string, logger?: TypeOrmLogger, pool: Poo
     extra: {
       max: 20,
       application_name: 'realmgraph',
+      // A connection whose query timed out is closed, never reused (src/db/timeout-client.ts).
+      Client: TimeoutClient,
+      ...clientTimeouts(pool),
       ...(pool.statementTimeoutMs ? { statement_timeout: pool.statementTimeoutMs } : {}),
     },
   };

@@ -27,9 +27,13 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     url = await ensureDatabase(embedded.adminUrl, embeddedDatabaseName);
   }
   const statements = new StatementCounter(logger);
-  const dataSource = createDataSource(url, statements, { statementTimeoutMs: config.limits.statementTimeoutMs });
+  const dataSource = createDataSource(url, statements, {
+    statementTimeoutMs: config.limits.statementTimeoutMs,
+    connectTimeoutMs: config.database.connectTimeoutMs,
+    queryTimeoutMs: config.database.queryTimeoutMs,
+  });
   try {
-    await migrate(url, statements, logger);
+    await migrate(url, statements, logger, config.database.connectTimeoutMs);
     await dataSource.initialize();
     if (!(await foldsCase(dataSource))) {
       logger.warn(
@@ -56,10 +60,11 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
 
 /**
  * Applies pending migrations through a pool of their own, without the statement timeout: building
- * an index on a large table may rightly take longer than any request should.
+ * an index on a large table may rightly take longer than any request should — so without the query
+ * timeout too, which would cut it client-side. It gets the connect timeout and keepalive.
  */
-async function migrate(url: string, statements: StatementCounter, logger: Logger): Promise<void> {
-  const migrator = createDataSource(url, statements);
+async function migrate(url: string, statements: StatementCounter, logger: Logger, connectTimeoutMs: number): Promise<void> {
+  const migrator = createDataSource(url, statements, { connectTimeoutMs });
   await migrator.initialize();
   try {
     const applied = await migrator.runMigrations({ transaction: 'each' });
@@ -91,12 +96,30 @@ export async function foldsCase(dataSource: DataSource): Promise<boolean> {
   return row.folds;
 }
 
-/** True when the database answers and no migration is pending: what /readyz reports. */
-export async function isReady(dataSource: DataSource): Promise<boolean> {
+export type Readiness = { ready: true } | { ready: false; reason: string };
+
+/**
+ * What /readyz reports: ready when the database answers within `deadlineMs` and no migration is
+ * pending. The reason never quotes the driver (it names the database's address).
+ */
+export async function readiness(dataSource: DataSource, deadlineMs: number): Promise<Readiness> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<Readiness>((resolve) => {
+    timer = setTimeout(() => resolve({ ready: false, reason: `The database did not answer within ${deadlineMs} ms.` }), deadlineMs);
+  });
+  const check = (async (): Promise<Readiness> => {
+    try {
+      await dataSource.query('SELECT 1');
+      if (await dataSource.showMigrations()) return { ready: false, reason: 'Migrations are pending.' };
+      return { ready: true };
+    } catch {
+      return { ready: false, reason: 'The database cannot be reached.' };
+    }
+  })();
   try {
-    await dataSource.query('SELECT 1');
-    return !(await dataSource.showMigrations());
-  } catch {
-    return false;
+    // The check goes on after the deadline, bounded by the pool's own timeouts; only its answer is dropped.
+    return await Promise.race([check, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,5 +1,16 @@
-import { Client, escapeIdentifier } from 'pg';
+import { escapeIdentifier } from 'pg';
 import type { Logger } from '../logger';
+import { clientTimeouts, TimeoutClient } from './timeout-client';
+
+export interface ListenerOptions {
+  /**
+   * How long connecting, and each statement (LISTEN, the heartbeat), may go unanswered before the
+   * connection counts as lost (DATABASE_CONNECT_TIMEOUT_MS: these are as cheap as a connect).
+   */
+  readonly timeoutMs: number;
+  /** How often the connection is asked whether it still answers; default: `timeoutMs`. */
+  readonly heartbeatIntervalMs?: number;
+}
 
 /**
  * This instance's one LISTEN connection, shared by what hears from the other instances through
@@ -10,9 +21,16 @@ import type { Logger } from '../logger';
  * it does not hear (`listening` is false) and, once it is back, calls every `onReconnect` callback:
  * its owner looks again (the relay reads its feeds) or forgets what it may have missed news of (the
  * token cache empties).
+ *
+ * A connection can also stop answering without closing: a frozen server, a network that drops
+ * packets silently. A LISTEN connection sends nothing of its own, so it would never notice, and
+ * the instance would go on trusting its token cache and waiting for events that no longer come. A
+ * heartbeat (`SELECT 1`, every `heartbeatIntervalMs`, answered within `timeoutMs`) finds it: the
+ * connection is closed and reconnected like one that was cut.
  */
 export class NotificationListener {
-  private client: Client | undefined;
+  private client: TimeoutClient | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
   private readonly handlers = new Map<string, Array<(payload: string) => void>>();
   private readonly reconnected: Array<() => void> = [];
   private stopped = false;
@@ -20,6 +38,7 @@ export class NotificationListener {
   constructor(
     private readonly connectionString: string,
     private readonly logger: Logger,
+    private readonly options: ListenerOptions = { timeoutMs: 5000 },
   ) {}
 
   /** Whether notifications reach this instance now; false before start, while reconnecting, after stop. */
@@ -33,6 +52,7 @@ export class NotificationListener {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.heartbeat);
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => {});
@@ -59,7 +79,12 @@ export class NotificationListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.connectionString, application_name: 'realmgraph-listener' });
+    const { timeoutMs } = this.options;
+    const client = new TimeoutClient({
+      connectionString: this.connectionString,
+      application_name: 'realmgraph-listener',
+      ...clientTimeouts({ connectTimeoutMs: timeoutMs, queryTimeoutMs: timeoutMs }),
+    });
     client.on('notification', (message) => {
       for (const handler of this.handlers.get(message.channel) ?? []) handler(message.payload ?? '');
     });
@@ -83,6 +108,23 @@ export class NotificationListener {
       return;
     }
     this.client = client;
+    this.beat(client);
+  }
+
+  /** The next heartbeat of `client`; one that fails ends the connection, and `end` reconnects. */
+  private beat(client: TimeoutClient): void {
+    this.heartbeat = setTimeout(() => {
+      if (this.client !== client) return;
+      client.query('SELECT 1').then(
+        () => this.beat(client),
+        (error: unknown) => {
+          if (this.client !== client) return;
+          this.logger.warn('notification listener connection stopped answering; reconnecting', { error: String(error) });
+          void client.end().catch(() => {});
+        },
+      );
+    }, this.options.heartbeatIntervalMs ?? this.options.timeoutMs);
+    this.heartbeat.unref();
   }
 
   private reconnect(attempt = 1): void {

@@ -5,8 +5,10 @@
  * as INTERNAL_SERVER_ERROR or calling it an authentication failure (docs/decisions.md §70).
  *
  * It walks the wrappers our stack puts around a driver error: TypeORM's `driverError`, `cause`
- * (pg-pool's connection-timeout error, ours), GraphQLError's `originalError`, AggregateError's
- * `errors` (Node's happy-eyeballs connect to `localhost` fails with one per address).
+ * (pg-pool's connection-timeout error, ours), GraphQLError's `originalError`, graphql-js'
+ * `thrownValue` (what it wraps when the thrown value is not an `Error` of this realm — Node's own
+ * socket errors, under jest's module sandbox), AggregateError's `errors` (Node's happy-eyeballs
+ * connect to `localhost` fails with one per address).
  */
 
 /** Node's socket error codes that mean "the server cannot be reached". */
@@ -60,6 +62,7 @@ function walk(error: unknown, seen: Set<unknown>): boolean {
     driverError?: unknown;
     cause?: unknown;
     originalError?: unknown;
+    thrownValue?: unknown;
     errors?: unknown;
   };
   if (typeof e.code === 'string') {
@@ -70,5 +73,5 @@ function walk(error: unknown, seen: Set<unknown>): boolean {
     return true;
   }
   if (Array.isArray(e.errors) && e.errors.some((inner) => walk(inner, seen))) return true;
-  return walk(e.driverError, seen) || walk(e.cause, seen) || walk(e.originalError, seen);
+  return walk(e.driverError, seen) || walk(e.cause, seen) || walk(e.originalError, seen) || walk(e.thrownValue, seen);
 }

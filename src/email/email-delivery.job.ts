@@ -18,9 +18,13 @@ export interface EmailDeliveryOptions {
   /**
    * How long a claimed message is left to its sender before another instance may take it again
    * (the sender died mid-send): far longer than a send can take with the transport's timeouts.
+   * EMAIL_LEASE_MS; 10 minutes by default.
    */
   leaseMs?: number;
 }
+
+/** How long a claimed message is its sender's before it counts as lost in flight (EMAIL_LEASE_MS). */
+export const defaultEmailLeaseMs = 10 * 60 * 1000;
 
 /** The job's name, to wake it after a commit that queued a message. */
 export const emailDeliveryJobName = 'email-delivery';
@@ -29,10 +33,13 @@ export const emailDeliveryJobName = 'email-delivery';
 const maxErrorLength = 1000;
 
 /**
- * Sends what the outbox holds: claim (one statement, SKIP LOCKED) → commit → send → record
- * the outcome and its event (another short transaction). No transaction stays open across the
- * SMTP conversation, so a slow mail server holds no row lock and no connection. A message may go
- * out twice if the process dies between sending and recording; never zero times while attempts remain.
+ * Sends what the outbox holds: claim (one statement, SKIP LOCKED, which records the attempt) →
+ * commit → send → record the outcome and its event (another short transaction). No transaction
+ * stays open across the SMTP conversation, so a slow mail server holds no row lock and no
+ * connection. A message may go out twice if the process dies (or the database is out of reach)
+ * between the mail server's acceptance and the record: after the lease it is sent again, with
+ * the same Message-ID, so the copies are recognisably one message. Never zero times while
+ * attempts remain (docs/decisions.md 79).
  */
 export class EmailDeliveryJob implements Job {
   readonly name = emailDeliveryJobName;
@@ -52,7 +59,7 @@ export class EmailDeliveryJob implements Job {
     this.retryBaseMs = options.retryBaseMs ?? defaultRetryBaseMs;
     this.retryCapMs = options.retryCapMs ?? defaultRetryCapMs;
     this.batchSize = options.batchSize ?? 10;
-    this.leaseMs = options.leaseMs ?? 10 * 60 * 1000;
+    this.leaseMs = options.leaseMs ?? defaultEmailLeaseMs;
   }
 
   async run(): Promise<void> {
@@ -70,7 +77,7 @@ export class EmailDeliveryJob implements Job {
   private async deliver(email: ClaimedEmail): Promise<void> {
     let error: string | undefined;
     try {
-      await this.transport.send({ to: email.recipient, subject: email.subject, text: email.textBody, html: email.htmlBody });
+      await this.transport.send({ id: email.uuid, to: email.recipient, subject: email.subject, text: email.textBody, html: email.htmlBody });
     } catch (cause) {
       error = (cause instanceof Error ? cause.message : String(cause)).slice(0, maxErrorLength) || 'unknown error';
     }

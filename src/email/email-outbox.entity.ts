@@ -11,6 +11,7 @@ import { RealmEntity } from '../realm/realm.entity';
 @Check('email_outbox_sent_check', `(status = 'SENT') = (sent_at IS NOT NULL)`)
 @Check('email_outbox_body_check', `status <> 'QUEUED' OR text_body IS NOT NULL`)
 @Check('email_outbox_attempts_check', 'attempts >= 0')
+@Check('email_outbox_attempted_check', '(attempts = 0) = (last_attempt_at IS NULL)')
 export class EmailOutboxEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'email_outbox_pkey' })
   id: string;
@@ -49,6 +50,10 @@ export class EmailOutboxEntity {
 
   @Column({ type: 'integer', default: 0 })
   attempts: number;
+
+  /** When the latest attempt was claimed, before the message went to the mail server. */
+  @Column({ name: 'last_attempt_at', type: 'timestamptz', nullable: true })
+  lastAttemptAt: Date | null;
 
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError: string | null;

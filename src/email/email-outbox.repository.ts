@@ -35,9 +35,13 @@ export interface ClaimedEmail extends QueuedEmail {
 }
 
 /**
- * Claims up to `limit` due messages for one attempt each. SKIP LOCKED lets every instance claim at
- * once without waiting for or taking each other's rows; moving `next_attempt_at` a lease ahead keeps
- * the claimed rows from being claimed again once the claim commits, while the message is being sent. Counting the attempt at the claim means a process that dies mid-send still used one.
+ * Claims up to `limit` due messages for one attempt each, and records the attempt before anything
+ * is sent: counted, with its time (`last_attempt_at`), so that a process that dies mid-send — even
+ * after the mail server took the message — has used one, and an operator sees when. SKIP LOCKED
+ * lets every instance claim at once without waiting for or taking each other's rows; moving
+ * `next_attempt_at` a lease ahead keeps the claimed rows from being claimed again once the claim
+ * commits, while the message is being sent; past the lease the message is taken to be lost in
+ * flight and is sent again (with the same Message-ID: src/email/message-id.ts).
  */
 export function claimDueEmails(db: Queryable, limit: number, leaseMs: number): Promise<ClaimedEmail[]> {
   // One statement, its own transaction: the row locks last only while it runs. (The outer SELECT
@@ -51,7 +55,7 @@ export function claimDueEmails(db: Queryable, limit: number, leaseMs: number): P
           FOR UPDATE SKIP LOCKED
      ), claimed AS (
        UPDATE email_outbox o
-          SET attempts = o.attempts + 1, next_attempt_at = now() + $2 * interval '1 millisecond', updated_at = now()
+          SET attempts = o.attempts + 1, last_attempt_at = now(), next_attempt_at = now() + $2 * interval '1 millisecond', updated_at = now()
          FROM due
         WHERE o.id = due.id
        RETURNING o.id AS uuid, o.realm_id AS "realmUuid", o.invitation_id AS "invitationUuid", o.recipient, o.subject,
@@ -99,6 +103,8 @@ export interface DeliveryRow {
   realmUuid: string;
   state: EmailStatus;
   attempts: number;
+  /** When the latest attempt began; null before the first. */
+  lastAttemptAt: Date | null;
   lastError: string | null;
   sentAt: Date | null;
   /** When the next attempt is due; null unless QUEUED. */
@@ -109,7 +115,7 @@ export interface DeliveryRow {
 export function latestDeliveryByInvitation(db: Queryable, invitationUuids: readonly string[]): Promise<DeliveryRow[]> {
   return db.query(
     `SELECT DISTINCT ON (o.invitation_id)
-            o.invitation_id AS "invitationUuid", o.realm_id AS "realmUuid", o.status AS state, o.attempts, o.last_error AS "lastError",
+            o.invitation_id AS "invitationUuid", o.realm_id AS "realmUuid", o.status AS state, o.attempts, o.last_attempt_at AS "lastAttemptAt", o.last_error AS "lastError",
             o.sent_at AS "sentAt", CASE WHEN o.status = 'QUEUED' THEN o.next_attempt_at END AS "nextAttemptAt"
        FROM email_outbox o
       WHERE o.invitation_id = ANY($1::uuid[])

@@ -1,9 +1,12 @@
 import { createTransport } from 'nodemailer';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { messageIdOf } from './message-id';
 
 /** One message as a transport sends it. */
 export interface EmailMessage {
+  /** Its outbox row's id: the same on every attempt (the Message-ID is made from it). */
+  id: string;
   to: string;
   subject: string;
   text: string;
@@ -21,13 +24,21 @@ export interface EmailTransport {
  * SMTP through nodemailer, one connection per message (no pool: messages are few and the job runs
  * briefly). Timeouts are far shorter than nodemailer's defaults (2 and 10 minutes) so that a
  * silent server cannot hold a claimed message past its lease (src/email/email-delivery.job.ts).
+ * Each message carries the Message-ID of its outbox row (messageIdOf), not one nodemailer makes
+ * up per attempt.
  */
 export function smtpTransport(url: string, from: string): EmailTransport {
   const transporter = createTransport({ url, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 60_000 }, { from });
   return {
     kind: 'smtp',
     send: async (message) => {
-      await transporter.sendMail({ to: message.to, subject: message.subject, text: message.text, ...(message.html ? { html: message.html } : {}) });
+      await transporter.sendMail({
+        messageId: messageIdOf(message.id, from),
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        ...(message.html ? { html: message.html } : {}),
+      });
     },
   };
 }

@@ -37,6 +37,12 @@ export class InvitationDelivery {
   @Field(() => Int, { description: 'Attempts made so far, including one in progress.' })
   attempts: number;
 
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the latest attempt began, recorded before the message went to the mail server. QUEUED with no `lastError`: that attempt is under way, or was lost in flight and is retried at `nextAttemptAt`.',
+  })
+  lastAttemptAt: Date | null;
+
   @Field(() => String, { nullable: true, description: 'Why the last failed attempt failed, as the mail server or network said.' })
   lastError: string | null;
 

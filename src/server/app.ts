@@ -6,12 +6,12 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError, getOperationAST, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { DataSource } from 'typeorm';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config';
-import { isReady } from '../db/database';
+import { readiness } from '../db/database';
 import { acceptPage } from '../invitation/accept-page';
 import { EmailDeliveryJob } from '../email/email-delivery.job';
 import { createEmailTransport } from '../email/email-transport';
@@ -21,15 +21,18 @@ import { eventRetentionJob } from '../events/retention.job';
 import { InvitationExpiryJob } from '../invitation/invitation-expiry.job';
 import type { Logger } from '../logger';
 import type { Context } from './context';
-import { createRequestLimits, logClientProtocolErrors, withLimitCode } from './limits';
-import { bodyErrorResponse, formatError, isUnexpected } from './errors';
+import { callerKey, createRequestLimits, logClientProtocolErrors, withLimitCode } from './limits';
+import { bodyErrorResponse, formatError, isUnexpected, serviceUnavailableStatusPlugin } from './errors';
 import { Loaders } from './loaders';
 import { startJobs, type Job, type Jobs } from './jobs';
-import { authenticationPlugin, LiveConnections, tokenEndedClose, unauthorizedClose } from './auth';
+import { authenticationPlugin, LiveConnections, refusalClose, tokenEndedClose } from './auth';
+import { authenticationMiddleware, Authenticator, codeOf, httpAuthentication } from './authenticator';
+import { clientAddressResolver } from './client-address';
 import { Caller, unauthenticated } from './caller';
+import { ErrorCode, serviceUnavailableRetryAfterSeconds } from '../common/errors';
 import { createServices } from './services';
 import { sharedSubscribe } from './shared-subscription';
-import { authenticate } from '../token/api-token.service';
+import { refuseSubscriptionsOverHttp } from './subscription-over-http';
 import { TokenCache } from '../token/token-cache';
 import { webPages } from './web-pages';
 
@@ -56,7 +59,8 @@ export async function createApp(options: {
   let jobs: Jobs | undefined;
   let boundPort: number | undefined;
   const liveConnections = new LiveConnections(dataSource, logger);
-  const notifications = new NotificationListener(connectionUrl(dataSource), logger);
+  // Its connection's heartbeat answers as fast as a connect: the same deadline.
+  const notifications = new NotificationListener(connectionUrl(dataSource), logger, { timeoutMs: config.database.connectTimeoutMs });
   await notifications.start();
   const relay = new EventRelay(dataSource, notifications, logger, { windowSize: 5000, pollIntervalMs: 5000 });
   await relay.start();
@@ -77,7 +81,7 @@ export async function createApp(options: {
   const backgroundJobs: Job[] = [
     eventRetentionJob(dataSource, config.eventRetentionDays),
     new InvitationExpiryJob(services.invitations),
-    new EmailDeliveryJob(dataSource, createEmailTransport(config, logger), logger),
+    new EmailDeliveryJob(dataSource, createEmailTransport(config, logger), logger, { leaseMs: config.emailLeaseMs }),
     liveConnections.sweepJob(),
   ];
   const limits = { maxPageSize: config.maxPageSize, defaultPageSize: config.defaultPageSize };
@@ -89,24 +93,36 @@ export async function createApp(options: {
     limits,
   });
 
-  const requestLimits = createRequestLimits(schema, config);
+  const requestLimits = createRequestLimits(schema, config, (_req, res) => {
+    const { caller, address } = httpAuthentication(res);
+    return callerKey(caller, address);
+  });
+  const addressOf = clientAddressResolver(config.trustProxy);
+  const authenticator = new Authenticator(dataSource, tokens, requestLimits.authFailures);
   const app = express();
   const httpServer = createServer(app);
 
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: requestLimits.maxWsMessageBytes });
-  const wsCleanup = useServer<Record<string, unknown>, { requestIds?: Map<string, string>; callers?: Map<string, Caller> }>(
+  const wsCleanup = useServer<Record<string, unknown>, { requestIds?: Map<string, string>; callers?: Map<string, Caller>; address?: string }>(
     {
       schema,
-      // The token comes in connection_init's payload, as `authorization: "Bearer <token>"`.
+      // graphql-ws puts a thrown error's message in its 4500 close reason outside production; none
+      // of our hooks lets one reach it (below), and none may ever name a database's address.
+      isProd: true,
+      // The token comes in connection_init's payload, as `authorization: "Bearer <token>"`. Every
+      // refusal closes with a code the client can act on (refusalClose): 4401 without a usable
+      // token, 1013 when the address failed too often or the database is out of reach.
       onConnect: async (ctx) => {
-        if (!requestLimits.ws.admit(ctx)) return false;
         try {
-          const caller = await authenticate(dataSource, tokens, ctx.connectionParams?.authorization);
+          const address = (ctx.extra.address = addressOf(ctx.extra.request));
+          const caller = await authenticator.authenticate(ctx.connectionParams?.authorization, address);
           if (caller.token === null) throw unauthenticated('Send `authorization: "Bearer <token>"` in connection_init.');
+          if (!requestLimits.ws.admit(ctx, callerKey(caller, address))) return false;
           liveConnections.add(caller.token.uuid, ctx.extra.socket);
           return true;
         } catch (error) {
-          ctx.extra.socket.close(unauthorizedClose, error instanceof Error ? error.message : 'Unauthorized');
+          const { code, reason } = refusalClose(error, logger);
+          ctx.extra.socket.close(code, reason);
           return false;
         }
       },
@@ -122,26 +138,41 @@ export async function createApp(options: {
       // The limits Apollo applies over HTTP (tokens, depth, aliases, cost, rate), before any
       // resolver; then the token again, so that one revoked since the connection opened (on another
       // instance, before the sweep) runs nothing new and its connection closes as revoked.
+      // An outage is the operation's error (SERVICE_UNAVAILABLE), the connection stays: the client
+      // retries the operation, it need not reconnect.
       onSubscribe: async (ctx, id, payload) => {
-        const prepared = requestLimits.ws.prepare(ctx, payload);
-        if (Array.isArray(prepared)) return prepared;
         try {
-          (ctx.extra.callers ??= new Map()).set(id, await authenticate(dataSource, tokens, ctx.connectionParams?.authorization));
+          const prepared = requestLimits.ws.prepare(ctx, payload);
+          if (Array.isArray(prepared)) return prepared;
+          let caller: Caller;
+          try {
+            caller = await authenticator.authenticate(ctx.connectionParams?.authorization, ctx.extra.address ?? 'unknown');
+          } catch (error) {
+            if (codeOf(error) !== ErrorCode.UNAUTHENTICATED) throw error;
+            ctx.extra.socket.close(tokenEndedClose, 'The API token was revoked or has expired.');
+            return [error as GraphQLError];
+          }
+          (ctx.extra.callers ??= new Map()).set(id, caller);
+          return prepared;
         } catch (error) {
-          ctx.extra.socket.close(tokenEndedClose, 'The API token was revoked or has expired.');
-          return [error as GraphQLError];
+          return [asGraphQLError(error)];
         }
-        return prepared;
       },
       // One execution per event for all subscribers with the same document, variables and rights;
       // its loaders cache, as they live for that one execution (decision 58).
-      subscribe: sharedSubscribe((subscriber) => newContext(randomUUID(), subscriber.caller, true)),
+      subscribe: neverThrows(sharedSubscribe((subscriber) => newContext(randomUUID(), subscriber.caller, true))),
       onClose: (ctx) => requestLimits.ws.release(ctx),
       // `result` may be shared with other subscribers: build a new one, never change it.
       onNext: (ctx, id, _payload, _args, result) => {
         if (!result.errors) return;
         const requestId = ctx.extra.requestIds?.get(id) ?? randomUUID();
         return { ...result, errors: result.errors.map((error) => formatError(error, requestId, logger)) };
+      },
+      // The `error` message: what onSubscribe refused, and what a subscription's stream threw
+      // (graphql-ws wraps it with the thrown message): formatted like any other error.
+      onError: (ctx, id, _payload, errors) => {
+        const requestId = ctx.extra.requestIds?.get(id) ?? randomUUID();
+        return errors.map((error) => formatError(error, requestId, logger));
       },
       onComplete: (ctx, id) => {
         ctx.extra.requestIds?.delete(id);
@@ -185,6 +216,8 @@ export async function createApp(options: {
         },
       },
       requestIdPlugin,
+      serviceUnavailableStatusPlugin,
+      refuseSubscriptionsOverHttp(logger),
       // The cost before authentication, like the other limits: their hooks run in this order.
       requestLimits.apolloPlugin,
       authenticationPlugin,
@@ -211,17 +244,29 @@ export async function createApp(options: {
   });
   // /graphiql (where introspection is on) and /dashboard; a browser opening /graphql goes to /graphiql.
   app.use(webPages({ graphiql: config.introspection }));
+  // Within DATABASE_CONNECT_TIMEOUT_MS, whatever the database does: a probe that hangs is no answer.
   app.get('/readyz', async (_req, res) => {
-    const ready = await isReady(dataSource);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+    const state = await readiness(dataSource, config.database.connectTimeoutMs);
+    if (state.ready) {
+      res.json({ status: 'ready' });
+      return;
+    }
+    res.setHeader('Retry-After', String(serviceUnavailableRetryAfterSeconds));
+    res.status(503).json({ status: 'not ready', reason: state.reason });
   });
+  const authentication = authenticationMiddleware({ authenticator, addressOf, requestIdOf: (header) => headerRequestId(header) ?? randomUUID(), logger });
   app.use(
     '/graphql',
+    // Who is asking first: the rate limit spends the caller's budget, not the header's.
+    authentication.identify,
     ...requestLimits.http,
+    authentication.refuse,
     express.json({ limit: requestLimits.maxBodyBytes }),
     expressMiddleware(apollo, {
-      context: async ({ req }) =>
-        newContext(headerRequestId(req.headers['x-request-id']) ?? randomUUID(), await authenticate(dataSource, tokens, req.headers.authorization), true),
+      context: async ({ res }) => {
+        const { requestId, caller } = httpAuthentication(res);
+        return newContext(requestId, caller, true);
+      },
     }),
   );
 
@@ -260,6 +305,27 @@ function connectionUrl(dataSource: DataSource): string {
   const { url } = dataSource.options as { url?: string };
   if (!url) throw new Error('The data source has no URL: the notification listener needs one for its LISTEN connection.');
   return url;
+}
+
+/** Something thrown where graphql-ws expects errors: unexpected, so formatError masks it (or says SERVICE_UNAVAILABLE). */
+function asGraphQLError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  const cause = error instanceof Error ? error : new Error(String(error));
+  return new GraphQLError(cause.message, { originalError: cause });
+}
+
+/**
+ * graphql-ws' `subscribe`, returning what it throws as an error result: thrown, graphql-ws would
+ * close the connection with 4500 and the message (and print it on the console).
+ */
+function neverThrows<A>(subscribe: (args: A) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>) {
+  return async (args: A): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
+    try {
+      return await subscribe(args);
+    } catch (error) {
+      return { errors: [asGraphQLError(error)] };
+    }
+  };
 }
 
 // Unexpected errors met during a request, keyed by the error, so that formatError can name the request.

@@ -1,4 +1,5 @@
-import { getOperationAST, Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
+import { ErrorCode } from '../common/errors';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { WebSocket } from 'ws';
 import type { Queryable } from '../db/queryable';
@@ -7,6 +8,7 @@ import { usableTokenUuids } from '../token/api-token.repository';
 import { unauthenticated } from './caller';
 import type { Context } from './context';
 import type { Job } from './jobs';
+import { tryAgainLaterClose } from './limits/ws-limits';
 
 /**
  * What a request without a token may ask: accepting an invitation (the invitation's token is the
@@ -47,6 +49,37 @@ export const authenticationPlugin: ApolloServerPlugin<Context> = {
 export const unauthorizedClose = 4401;
 /** … and for one whose token was revoked or expired while it was open (4403 Forbidden). */
 export const tokenEndedClose = 4403;
+/** graphql-ws' own code for a failure on the server's side (4500), which its client does not retry. */
+export const internalErrorClose = 4500;
+
+/** RFC 6455: a close frame's reason is at most 123 bytes of UTF-8. */
+const maxCloseReasonBytes = 123;
+
+/**
+ * How `onConnect` closes a connection it refuses: a code the client can act on, and a reason that
+ * names no internal address and no driver message (the error's own coded message, or nothing).
+ * - UNAUTHENTICATED: 4401; a new token is needed, retrying will not help.
+ * - RATE_LIMITED (failed authentications) and SERVICE_UNAVAILABLE (the database is out of reach):
+ *   1013 Try Again Later, which graphql-ws' client retries with backoff, the reason prefixed by the
+ *   code as TOO_MANY_CONNECTIONS' is (src/server/limits/ws-limits.ts).
+ * - anything else is ours: logged, 4500 with a fixed reason.
+ */
+export function refusalClose(error: unknown, logger: Logger): { code: number; reason: string } {
+  const code = error instanceof GraphQLError ? error.extensions.code : undefined;
+  if (code === ErrorCode.UNAUTHENTICATED) return { code: unauthorizedClose, reason: closeReason((error as GraphQLError).message) };
+  if (code === ErrorCode.RATE_LIMITED || code === ErrorCode.SERVICE_UNAVAILABLE) {
+    return { code: tryAgainLaterClose, reason: closeReason(`${code}: ${(error as GraphQLError).message}`) };
+  }
+  logger.error('unexpected error authenticating a WebSocket connection', { error: String(error), stack: (error as Error | undefined)?.stack });
+  return { code: internalErrorClose, reason: `${ErrorCode.INTERNAL_SERVER_ERROR}: something went wrong on our side.` };
+}
+
+function closeReason(text: string): string {
+  if (Buffer.byteLength(text) <= maxCloseReasonBytes) return text;
+  let cut = text;
+  while (Buffer.byteLength(`${cut}…`) > maxCloseReasonBytes) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
 
 /**
  * This instance's WebSocket connections by token, so that a revoked or expired token's live

@@ -1,5 +1,8 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Response } from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { ErrorCode } from '../common/errors';
+import { ErrorCode, serviceUnavailable, serviceUnavailableRetryAfterSeconds } from '../common/errors';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import type { Logger } from '../logger';
 
 const internalMessage = 'Something went wrong on our side. It has been logged; quote the request ID if you report it.';
@@ -11,11 +14,22 @@ export function isUnexpected(error: GraphQLError): boolean {
 
 /**
  * The one place an error becomes what a client sees. Expected errors keep their code, message,
- * path and inputPath; unexpected ones are logged with the request ID and masked. Never a stack trace.
+ * path and inputPath; unexpected ones are logged with the request ID and masked — as
+ * SERVICE_UNAVAILABLE when the database is out of reach (src/db/unavailable.ts), which the client
+ * should retry, else as INTERNAL_SERVER_ERROR. Never a stack trace, never a driver's message.
  */
 export function formatError(error: GraphQLError, requestId: string, logger: Logger): GraphQLFormattedError {
   if (isUnexpected(error)) {
     const cause = error.originalError!;
+    if (isDatabaseUnavailable(cause)) {
+      logger.warn('database unavailable', { requestId, path: error.path, error: cause.message });
+      const unavailable = serviceUnavailable();
+      return {
+        message: unavailable.message,
+        ...(error.path ? { path: error.path } : {}),
+        extensions: { ...unavailable.extensions, requestId },
+      };
+    }
     logger.error('unexpected error', { requestId, path: error.path, error: cause.message, stack: cause.stack });
     return {
       message: internalMessage,
@@ -40,6 +54,47 @@ export function formatError(error: GraphQLError, requestId: string, logger: Logg
 function uncodedCode(error: GraphQLError): string {
   return error.path === undefined ? 'BAD_USER_INPUT' : ErrorCode.INTERNAL_SERVER_ERROR;
 }
+
+/** Over HTTP a whole request refused with one of these codes gets this status (and Retry-After with the last two). */
+const refusalStatus: Partial<Record<string, number>> = {
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.SERVICE_UNAVAILABLE]: 503,
+};
+
+/**
+ * Answers a request refused before GraphQL runs (authentication: UNAUTHENTICATED, RATE_LIMITED,
+ * SERVICE_UNAVAILABLE) with the status of its code, Retry-After when it has one, and the body
+ * Apollo gives any refused request.
+ */
+export function sendRefusal(res: Response, error: GraphQLError, requestId: string, logger: Logger): void {
+  const formatted = formatError(error, requestId, logger);
+  const code = String(formatted.extensions?.code);
+  const retryAfter = formatted.extensions?.retryAfterSeconds;
+  if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
+  res.setHeader('x-request-id', requestId);
+  res.status(refusalStatus[code] ?? 500).json({ errors: [formatted] });
+}
+
+/**
+ * A response with a SERVICE_UNAVAILABLE error — a resolver met an outage — is 503 with
+ * Retry-After, whatever else it holds: the client should retry the whole request, and a proxy or
+ * load balancer should see that this instance cannot serve just now (docs/decisions.md 70).
+ */
+export const serviceUnavailableStatusPlugin: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        const errors = response.body.kind === 'single' ? response.body.singleResult.errors : response.body.initialResult.errors;
+        const unavailable = errors?.find((error) => error.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE);
+        if (!unavailable) return;
+        const retryAfter = unavailable.extensions?.retryAfterSeconds;
+        response.http.status = 503;
+        response.http.headers.set('retry-after', String(typeof retryAfter === 'number' ? retryAfter : serviceUnavailableRetryAfterSeconds));
+      },
+    };
+  },
+};
 
 /** A request body that is not JSON, or too large, gets a GraphQL-shaped error, not Express's HTML page. */
 export function bodyErrorResponse(error: { type?: string; status?: number; limit?: number; length?: number }): { status: number; body: unknown } {

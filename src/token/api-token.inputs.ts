@@ -11,7 +11,10 @@ export class CreateApiTokenInput {
   @Field(() => [String], { description: 'Scopes from: realms:read, realms:write, identities:read, identities:write, groups:read, groups:write, invitations:read, invitations:write, events:read, tokens:write. At most those of the token creating it.' })
   scopes: string[];
 
-  @Field(() => Date, { nullable: true, description: 'When it stops working; omitted: never.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: "When it stops working: no later than the creating token's expiry. Omitted: that expiry (never, if the creating token has none).",
+  })
   expiresAt?: Date | null;
 }
 

@@ -98,8 +98,28 @@ export async function insertToken(tx: Tx, token: NewApiToken): Promise<ApiTokenR
   return row;
 }
 
+/**
+ * The token to revoke, locked FOR UPDATE (revokeTree locks the rest of its tree the same way):
+ * a creation that holds its creator FOR KEY SHARE (lockUsableCreator) and this exclude each other.
+ */
 export async function lockToken(tx: Tx, uuid: string): Promise<ApiTokenRow | undefined> {
-  const [row] = await tx.query<ApiTokenRow>(`SELECT ${columns} FROM api_tokens t WHERE t.id = $1 FOR NO KEY UPDATE`, [uuid]);
+  const [row] = await tx.query<ApiTokenRow>(`SELECT ${columns} FROM api_tokens t WHERE t.id = $1 FOR UPDATE`, [uuid]);
+  return row;
+}
+
+/**
+ * The token creating another, if it may still be used, locked FOR KEY SHARE until the creation
+ * commits (the created_by foreign key takes that lock anyway). A revocation of it (FOR UPDATE)
+ * then waits for the new token to commit and revokes it with the rest of the tree; one that
+ * committed first is seen here, after the wait, as the token revoked: undefined.
+ */
+export async function lockUsableCreator(tx: Tx, uuid: string): Promise<{ expiresAt: Date | null } | undefined> {
+  const [row] = await tx.query<{ expiresAt: Date | null }>(
+    `SELECT expires_at AS "expiresAt" FROM api_tokens
+      WHERE id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+        FOR KEY SHARE`,
+    [uuid],
+  );
   return row;
 }
 
@@ -107,32 +127,57 @@ export async function lockToken(tx: Tx, uuid: string): Promise<ApiTokenRow | und
 export const tokenRevokedChannel = 'realmgraph_token_revoked';
 
 /**
- * Revokes the token, and queues a NOTIFY of its uuid that PostgreSQL delivers only if the
- * transaction commits: every instance then forgets the token at once, not after its cache's TTL.
+ * Revokes the token and every token it created, and theirs, to the leaves; returns the rows this
+ * revoked (those revoked already are left as they were). Each revocation queues a NOTIFY of its
+ * uuid that PostgreSQL delivers only if the transaction commits: every instance then forgets each
+ * token at once, not after its cache's TTL.
+ *
+ * A child may be committing while this runs. Its creation holds the creator FOR KEY SHARE, which
+ * conflicts with the FOR UPDATE taken here: locking the creator waits until the child is
+ * committed, and the next statement (READ COMMITTED: a new snapshot each) sees it. So the tree is
+ * read again until a reading finds no token not locked yet; from then on every member is locked,
+ * and a creation under any of them waits for this commit and then finds its creator revoked.
+ * Parents are locked before their children, so that two revocations of nested tokens queue on the
+ * inner root rather than deadlock.
  */
-export async function markRevoked(tx: Tx, uuid: string): Promise<ApiTokenRow> {
-  const [row] = await tx.query<ApiTokenRow>(
-    `WITH revoked AS (UPDATE api_tokens AS t SET revoked_at = coalesce(t.revoked_at, now()) WHERE t.id = $1 RETURNING t.*)
-     SELECT ${columns} FROM revoked t, pg_notify('${tokenRevokedChannel}', t.id::text)`,
-    [uuid],
-  );
-  return row;
+export async function revokeTree(tx: Tx, rootUuid: string): Promise<ApiTokenRow[]> {
+  const locked = new Set<string>();
+  const revoked: ApiTokenRow[] = [];
+  for (;;) {
+    const members = await tx.query<{ id: string }>(
+      `WITH RECURSIVE tree (id, depth) AS (
+         SELECT id, 0 FROM api_tokens WHERE id = $1
+         UNION
+         SELECT child.id, tree.depth + 1 FROM api_tokens child JOIN tree ON child.created_by = tree.id
+       )
+       SELECT t.id FROM api_tokens t JOIN tree USING (id) ORDER BY tree.depth, t.id FOR UPDATE OF t`,
+      [rootUuid],
+    );
+    const fresh = members.map((member) => member.id).filter((id) => !locked.has(id));
+    if (fresh.length === 0) return revoked;
+    for (const id of fresh) locked.add(id);
+    revoked.push(
+      ...(await tx.query<ApiTokenRow>(
+        `WITH revoked AS (UPDATE api_tokens AS t SET revoked_at = now() WHERE t.id = ANY($1::uuid[]) AND t.revoked_at IS NULL RETURNING t.*)
+         SELECT ${columns} FROM revoked t, pg_notify('${tokenRevokedChannel}', t.id::text)`,
+        [fresh],
+      )),
+    );
+  }
 }
 
 /**
  * The ADMIN_TOKEN of the environment as a row: kept if it is the same secret, else the previous one
- * is revoked (and the revocation notified, as markRevoked does) and this one recorded. Returns
- * whether the table held no token before (first start).
+ * is revoked with the tokens it created (revokeTree: notified, as every revocation) and this one
+ * recorded. Returns whether the table held no token before (first start).
  */
 export async function syncEnvironmentToken(tx: Tx, hash: Buffer | null, allScopes: readonly Scope[]): Promise<{ wasEmpty: boolean }> {
   const [{ count }] = await tx.query<{ count: number }>(`SELECT count(*)::integer AS count FROM api_tokens`);
-  await tx.query(
-    `WITH revoked AS (
-       UPDATE api_tokens SET revoked_at = now() WHERE from_environment AND revoked_at IS NULL AND token_hash IS DISTINCT FROM $1 RETURNING id
-     )
-     SELECT pg_notify('${tokenRevokedChannel}', id::text) FROM revoked`,
+  const previous = await tx.query<{ id: string }>(
+    `SELECT id FROM api_tokens WHERE from_environment AND revoked_at IS NULL AND token_hash IS DISTINCT FROM $1 ORDER BY id`,
     [hash],
   );
+  for (const { id } of previous) await revokeTree(tx, id);
   if (hash) {
     await tx.query(
       `INSERT INTO api_tokens (name, scopes, token_hash, from_environment) VALUES ('ADMIN_TOKEN', $1, $2, true)

@@ -23,8 +23,10 @@ export class ApiTokenResolver {
     return ctx.services.tokens.create(ctx, input);
   }
 
-  @Mutation(() => RevokeApiTokenPayload, { description: 'The token stops working at once; its WebSocket connections close.' })
-  async revokeApiToken(@Ctx() ctx: Context, @Arg('input', () => RevokeApiTokenInput) input: RevokeApiTokenInput) {
-    return { apiToken: await ctx.services.tokens.revoke(ctx, input) };
+  @Mutation(() => RevokeApiTokenPayload, {
+    description: 'The token stops working at once, and so do the tokens it created and theirs; their WebSocket connections close.',
+  })
+  revokeApiToken(@Ctx() ctx: Context, @Arg('input', () => RevokeApiTokenInput) input: RevokeApiTokenInput) {
+    return ctx.services.tokens.revoke(ctx, input);
   }
 }

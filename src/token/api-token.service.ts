@@ -16,7 +16,8 @@ import {
   findUsableToken,
   insertToken,
   lockToken,
-  markRevoked,
+  lockUsableCreator,
+  revokeTree,
   touchLastUsed,
   type ApiTokenRow,
 } from './api-token.repository';
@@ -37,18 +38,38 @@ export function callerOf(token: ApiTokenRow): Caller {
   return Caller.of(caller);
 }
 
+/** What an `Authorization` value holds: nothing, a token (by the SHA-256 of its secret), or something else. */
+export type Credential = { readonly kind: 'none' } | { readonly kind: 'malformed' } | { readonly kind: 'token'; readonly hash: Buffer };
+
+export function credentialOf(authorization: unknown): Credential {
+  if (authorization === undefined || authorization === null || authorization === '') return { kind: 'none' };
+  const match = typeof authorization === 'string' ? bearer.exec(authorization) : null;
+  return match ? { kind: 'token', hash: hashTokenSecret(match[1]) } : { kind: 'malformed' };
+}
+
+/**
+ * The caller of a token this instance authenticated lately, with no lookup (only lastUsedAt's
+ * write, at most once a minute, as `authenticate`). Undefined when knowing would take a lookup (not
+ * cached, or the cache is not trusted just now). The edge asks this first, so that an address
+ * throttled for failed guesses still serves the tokens this instance knows (docs/decisions.md 72).
+ */
+export async function cachedCaller(db: Queryable, tokens: TokenCache, hash: Buffer): Promise<Caller | undefined> {
+  const token = await tokens.find(hash.toString('base64'), async () => undefined);
+  if (token) touch(db, token.uuid);
+  return token?.caller;
+}
+
 /**
  * Who an `Authorization` value (HTTP header, or graphql-ws connection_init payload) stands for.
  * None: the anonymous caller. A value that is not a usable token: UNAUTHENTICATED. A token
  * authenticated lately on this instance costs no statement (`tokens`, src/token/token-cache.ts).
  */
 export async function authenticate(db: Queryable, tokens: TokenCache, authorization: unknown): Promise<Caller> {
-  if (authorization === undefined || authorization === null || authorization === '') return Caller.anonymous;
-  const match = typeof authorization === 'string' ? bearer.exec(authorization) : null;
-  if (!match) throw unauthenticated('The authorization is not of the form "Bearer <token>".');
-  const hash = hashTokenSecret(match[1]);
-  const token = await tokens.find(hash.toString('base64'), async () => {
-    const row = await findUsableToken(db, hash);
+  const credential = credentialOf(authorization);
+  if (credential.kind === 'none') return Caller.anonymous;
+  if (credential.kind === 'malformed') throw unauthenticated('The authorization is not of the form "Bearer <token>".');
+  const token = await tokens.find(credential.hash.toString('base64'), async () => {
+    const row = await findUsableToken(db, credential.hash);
     return row && { uuid: row.uuid, caller: callerOf(row), expiresAt: row.expiresAt?.getTime() ?? null };
   });
   if (!token) throw unauthenticated('This token is unknown, revoked or expired.');
@@ -91,7 +112,9 @@ export class ApiTokenService {
 
   /**
    * A new token, never with more than its creator: the scopes a subset of the creator's, the realm
-   * the creator's own when it is bound to one. The secret is returned this once.
+   * the creator's own when it is bound to one, the expiry no later than the creator's (omitted: the
+   * creator's). It is the creator's child: revoking the creator revokes it (revokeTree). The
+   * secret is returned this once.
    */
   async create(ctx: Context, input: CreateApiTokenInput): Promise<{ apiToken: ApiTokenRow; token: string }> {
     ctx.caller.need('tokens:write');
@@ -110,18 +133,29 @@ export class ApiTokenService {
     const secret = newTokenSecret();
     const apiToken = await withTransaction(
       this.dataSource,
-      (tx) =>
-        insertToken(tx, { name, realmUuid, scopes, hash: hashTokenSecret(secret), expiresAt: input.expiresAt ?? null, createdBy: creator.uuid }),
+      async (tx) => {
+        // The creator as it is now, not as this request authenticated it (possibly from the cache,
+        // or before a revocation that is committing): locked until the new token commits.
+        const held = await lockUsableCreator(tx, creator.uuid);
+        if (!held) throw unauthenticated('This token is unknown, revoked or expired.');
+        const expiresAt = expiryWithin(input.expiresAt ?? null, held.expiresAt);
+        return insertToken(tx, { name, realmUuid, scopes, hash: hashTokenSecret(secret), expiresAt, createdBy: creator.uuid });
+      },
       ctx.caller.actor,
     );
     ctx.loaders.clearAll();
     return { apiToken, token: secret };
   }
 
-  async revoke(ctx: Context, input: RevokeApiTokenInput): Promise<ApiTokenRow> {
+  /**
+   * Revokes the token and the tokens it created, and theirs (revokeTree). Each is forgotten by
+   * this instance's cache and its WebSocket connections close (4403); other instances hear the
+   * NOTIFY of each.
+   */
+  async revoke(ctx: Context, input: RevokeApiTokenInput): Promise<{ apiToken: ApiTokenRow; revokedDescendants: ApiTokenRow[] }> {
     ctx.caller.need('tokens:write');
     const uuid = expectGlobalId(input.id, 'ApiToken', ['input', 'id']);
-    const revoked = await withTransaction(
+    const result = await withTransaction(
       this.dataSource,
       async (tx) => {
         const current = await lockToken(tx, uuid);
@@ -131,13 +165,17 @@ export class ApiTokenService {
         if (current.fromEnvironment) {
           throw new AppError(ErrorCode.FORBIDDEN, 'This token comes from the ADMIN_TOKEN environment variable: change or unset it there.', ['input', 'id']);
         }
-        return markRevoked(tx, uuid);
+        const revoked = await revokeTree(tx, uuid);
+        return {
+          apiToken: revoked.find((token) => token.uuid === uuid) ?? current,
+          revokedDescendants: revoked.filter((token) => token.uuid !== uuid),
+        };
       },
       ctx.caller.actor,
     );
     ctx.loaders.clearAll();
-    this.onRevoked(uuid);
-    return revoked;
+    for (const token of [result.apiToken, ...result.revokedDescendants]) this.onRevoked(token.uuid);
+    return result;
   }
 
   private scopesOf(requested: readonly string[], held: ReadonlySet<Scope>): Scope[] {
@@ -151,4 +189,22 @@ export class ApiTokenService {
     });
     return scopes as Scope[];
   }
+}
+
+/**
+ * A child's expiry: never later than its creator's, so that a token cannot outlive the one that
+ * made it. Omitted, it is the creator's (none when the creator has none).
+ */
+export function expiryWithin(requested: Date | null, creatorExpiresAt: Date | null): Date | null {
+  if (creatorExpiresAt === null) return requested;
+  if (requested === null) return creatorExpiresAt;
+  if (requested.getTime() > creatorExpiresAt.getTime()) {
+    throw new AppError(
+      ErrorCode.FORBIDDEN,
+      `A token cannot outlive the token creating it, which expires at ${creatorExpiresAt.toISOString()}: give an earlier expiresAt, or omit it to get that one.`,
+      ['input', 'expiresAt'],
+      { creatorExpiresAt: creatorExpiresAt.toISOString() },
+    );
+  }
+  return requested;
 }

@@ -45,4 +45,9 @@ export class CreateApiTokenPayload {
 export class RevokeApiTokenPayload {
   @Field(() => ApiToken)
   apiToken: ApiToken;
+
+  @Field(() => [ApiToken], {
+    description: 'The tokens it had created, directly or through tokens it created, revoked with it now (those revoked before are not listed).',
+  })
+  revokedDescendants: ApiToken[];
 }

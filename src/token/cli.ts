@@ -11,7 +11,7 @@ import { withTransaction } from '../db/transaction';
 import { createLogger } from '../logger';
 import { findRealmsByName, findRealmsByUuid } from '../realm/realm.repository';
 import { cursorValues } from '../common/pagination';
-import { apiTokenOrdering, findTokenPage, insertToken, lockToken, markRevoked, type ApiTokenRow } from './api-token.repository';
+import { apiTokenOrdering, findTokenPage, insertToken, lockToken, revokeTree, type ApiTokenRow } from './api-token.repository';
 import { isScope, scopeDescriptions, scopes, type Scope } from './scopes';
 import { hashTokenSecret, newTokenSecret } from './token-secret';
 
@@ -44,8 +44,10 @@ Commands:
                  Without --realm the token reaches every realm. --expires takes a date
                  (2027-01-01) or a date-time (2027-01-01T12:00:00Z); without it, it never expires.
   list           Lists the tokens (never their secrets): ID, name, realm, scopes, dates, state.
-  revoke <id>    Revokes a token: it stops working at once, and its WebSocket connections close
-                 (within JOB_INTERVAL_MS on a running server).
+  revoke <id>    Revokes a token, and the tokens it created through the API (and theirs): they
+                 stop working at once, and their WebSocket connections close (within
+                 JOB_INTERVAL_MS on a running server). Tokens made here have no creator: revoking
+                 one token never revokes another made with this command.
   -h, --help     Shows this help.
 
 Scopes (a :write scope includes its :read):
@@ -131,16 +133,21 @@ export async function listTokens(db: Queryable): Promise<Array<ApiTokenRow & { r
   return tokens.map((token) => ({ ...token, realmName: token.realmUuid ? (names.get(token.realmUuid) ?? token.realmUuid) : null }));
 }
 
-/** Revokes a token by its ID, in one transaction. ADMIN_TOKEN's row is managed by the environment. */
-export async function revokeToken(dataSource: DataSource, id: string): Promise<{ token: ApiTokenRow; already: boolean }> {
+/**
+ * Revokes a token by its ID, and the tokens it created (revokeTree), in one transaction. ADMIN_TOKEN's
+ * row is managed by the environment. `already`: the token itself was revoked before (its
+ * descendants that still worked are revoked now, and listed).
+ */
+export async function revokeToken(dataSource: DataSource, id: string): Promise<{ token: ApiTokenRow; already: boolean; descendants: ApiTokenRow[] }> {
   const parsed = parseGlobalId(id.trim());
   if (parsed?.type !== 'ApiToken') throw new CliError(`"${id}" is not an API token ID (the first column of \`npm run token -- list\`).`, exitCodes.usage);
   return withTransaction(dataSource, async (tx) => {
     const current = await lockToken(tx, parsed.uuid);
     if (!current) throw new CliError(`No API token has the ID "${id}".`);
     if (current.fromEnvironment) throw new CliError('This token comes from the ADMIN_TOKEN environment variable: change or unset it there, then restart.');
-    if (current.revokedAt !== null) return { token: current, already: true };
-    return { token: await markRevoked(tx, parsed.uuid), already: false };
+    const revoked = await revokeTree(tx, parsed.uuid);
+    const root = revoked.find((token) => token.uuid === parsed.uuid);
+    return { token: root ?? current, already: root === undefined, descendants: revoked.filter((token) => token.uuid !== parsed.uuid) };
   });
 }
 
@@ -270,12 +277,19 @@ export async function runCommand(command: Exclude<Command, { command: 'help' }>,
       output.out(formatTable(await listTokens(dataSource)));
       return exitCodes.ok;
     case 'revoke': {
-      const { token, already } = await revokeToken(dataSource, command.id);
-      output.err(
+      const { token, already, descendants } = await revokeToken(dataSource, command.id);
+      const lines = [
         already
-          ? `The API token "${token.name}" (${token.id}) was already revoked, at ${token.revokedAt!.toISOString()}.\n`
-          : `Revoked the API token "${token.name}" (${token.id}). Requests with it now get UNAUTHENTICATED; a running server closes its WebSocket connections within JOB_INTERVAL_MS.\n`,
-      );
+          ? `The API token "${token.name}" (${token.id}) was already revoked, at ${token.revokedAt!.toISOString()}.`
+          : `Revoked the API token "${token.name}" (${token.id}).`,
+        ...(descendants.length > 0
+          ? [`Revoked with it, as tokens it created (or they did): ${descendants.map((child) => `"${child.name}" (${child.id})`).join(', ')}.`]
+          : []),
+        ...(already && descendants.length === 0
+          ? []
+          : ['Requests with them now get UNAUTHENTICATED; a running server closes their WebSocket connections within JOB_INTERVAL_MS.']),
+      ];
+      output.err(lines.join('\n') + '\n');
       return exitCodes.ok;
     }
   }

@@ -24,7 +24,7 @@ export interface TokenCacheOptions {
  * The price is trusting a token a little longer than the database would, bounded (docs/decisions.md 59):
  * - an entry never outlives the token's expiry, nor the TTL;
  * - revoking a token evicts it here at once and, when the revocation commits, on every instance
- *   (markRevoked NOTIFYs `tokenRevokedChannel`; `listenTo` evicts);
+ *   (revokeTree NOTIFYs `tokenRevokedChannel` for each token it revokes; `listenTo` evicts);
  * - while this instance's listener is down it hears no revocation, so the cache answers nothing,
  *   and it empties when the listener is back: what was notified meanwhile is lost;
  * - a lookup under way when an eviction comes is not kept: it may have read the row before the

@@ -1,80 +1,15 @@
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { EmailDeliveryJob } from '../../src/email/email-delivery.job';
 import { smtpTransport } from '../../src/email/email-transport';
 import { createLogger } from '../../src/logger';
 import { createRealm, inviteIdentity, uuidOf } from '../factories/graph';
+import { Mailbox } from '../helpers/mailbox';
 import { freePort } from '../helpers/net';
 import { eventually } from '../helpers/eventually';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { subscribe } from '../helpers/subscription';
 
-/**
- * A real SMTP server on loopback. It keeps what it receives and hands each message to whoever
- * awaits its recipient: tests wait for the message itself, never for time to pass.
- */
-class Mailbox {
-  readonly received: ParsedMail[] = [];
-  /** RCPT TO commands seen, refused ones included: one per delivery attempt. */
-  readonly attempts: string[] = [];
-  private readonly waiters: Array<{ to: string; resolve: (mail: ParsedMail) => void }> = [];
-  private readonly server: SMTPServer;
-  port = 0;
-
-  constructor(options: { refuse?: string } = {}) {
-    this.server = new SMTPServer({
-      disabledCommands: ['AUTH', 'STARTTLS'],
-      authOptional: true,
-      logger: false,
-      onRcptTo: (address, _session, callback) => {
-        this.attempts.push(address.address);
-        if (!options.refuse) return callback();
-        callback(Object.assign(new Error(options.refuse), { responseCode: 550 }));
-      },
-      onData: (stream, _session, callback) => {
-        simpleParser(stream)
-          .then((mail) => {
-            this.received.push(mail);
-            for (const waiter of this.waiters.filter((w) => recipients(mail).includes(w.to))) {
-              this.waiters.splice(this.waiters.indexOf(waiter), 1);
-              waiter.resolve(mail);
-            }
-            callback();
-          })
-          .catch(callback);
-      },
-    });
-  }
-
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.server.address() as { port: number }).port;
-    return this;
-  }
-
-  get url(): string {
-    return `smtp://127.0.0.1:${this.port}`;
-  }
-
-  /** The first message to `to`: one already received, or the next to arrive. */
-  messageTo(to: string): Promise<ParsedMail> {
-    const mail = this.received.find((m) => recipients(m).includes(to));
-    if (mail) return Promise.resolve(mail);
-    return new Promise((resolve) => this.waiters.push({ to, resolve }));
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-function recipients(mail: ParsedMail): string[] {
-  const to = Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : [];
-  return to.flatMap((address) => address.value.map((value) => value.address ?? ''));
-}
-
 const acceptMutation = `mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { identity { id status username } } }`;
-const deliveryQuery = `query($id: ID!) { node(id: $id) { ... on Invitation { status deliveryStatus { state attempts lastError sentAt nextAttemptAt } } } }`;
+const deliveryQuery = `query($id: ID!) { node(id: $id) { ... on Invitation { status deliveryStatus { state attempts lastAttemptAt lastError sentAt nextAttemptAt } } } }`;
 
 async function delivery(server: TestServer, invitationId: string) {
   return (await server.ok(deliveryQuery, { id: invitationId })).node.deliveryStatus;
@@ -146,6 +81,20 @@ describe('an invitation sent over SMTP', () => {
     stream.close();
   });
 
+  test('carries a Message-ID of its own outbox message at SMTP_FROM’s domain; a resend is another message, with another', async () => {
+    const realm = await createRealm(server);
+    const invitation = await inviteIdentity(server, realm.id);
+    const first = await mailbox.messageTo(invitation.email);
+    await server.ok(`mutation($id: ID!) { resendInvitation(input: { id: $id }) { invitation { id } } }`, { id: invitation.id });
+    const [, second] = await mailbox.messagesTo(invitation.email, 2);
+
+    const outbox: Array<{ id: string }> = await server.db.dataSource.query(`SELECT id FROM email_outbox WHERE invitation_id = $1 ORDER BY created_at`, [
+      uuidOf(invitation.id),
+    ]);
+    expect(outbox).toHaveLength(2);
+    expect([first.messageId, second.messageId]).toEqual(outbox.map((row) => `<${row.id}@acme.example>`));
+  });
+
   test('its deliveryStatus becomes SENT after one attempt, with invitation.sent', async () => {
     const realm = await createRealm(server);
     const invitation = await inviteIdentity(server, realm.id);
@@ -154,7 +103,7 @@ describe('an invitation sent over SMTP', () => {
       () => delivery(server, invitation.id),
       (status) => status.state === 'SENT',
     );
-    expect(sent).toEqual({ state: 'SENT', attempts: 1, lastError: null, sentAt: expect.any(String), nextAttemptAt: null });
+    expect(sent).toEqual({ state: 'SENT', attempts: 1, lastAttemptAt: expect.any(String), lastError: null, sentAt: expect.any(String), nextAttemptAt: null });
     expect(await deliveryEvents(server, realm.id)).toEqual([{ type: 'INVITATION_SENT', invitationId: invitation.id, data: { attempts: 1 } }]);
   });
 });
@@ -204,6 +153,7 @@ describe('an invitation whose SMTP server refuses it', () => {
     const realm = await createRealm(server);
     const invitation = await inviteIdentity(server, realm.id);
 
+    expect(await delivery(server, invitation.id)).toMatchObject({ state: 'QUEUED', attempts: 0, lastAttemptAt: null });
     const states = [];
     for (let pass = 0; pass < 4; pass++) {
       await job.run();
@@ -216,6 +166,8 @@ describe('an invitation whose SMTP server refuses it', () => {
       ['FAILED', 3],
     ]);
     expect(states[2]).toMatchObject({ lastError: expect.stringContaining('No such mailbox here'), nextAttemptAt: null, sentAt: null });
+    // Each attempt is recorded with its time.
+    expect(states.every((status) => typeof status.lastAttemptAt === 'string')).toBe(true);
     expect(mailbox.attempts.filter((to) => to === invitation.email)).toHaveLength(3);
     const [row] = await server.db.dataSource.query(`SELECT text_body, html_body FROM email_outbox WHERE invitation_id = $1`, [uuidOf(invitation.id)]);
     expect(row).toEqual({ text_body: null, html_body: null });

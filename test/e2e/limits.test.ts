@@ -1,13 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { getIntrospectionQuery } from 'graphql';
 import type { Client } from 'graphql-ws';
-import WebSocket from 'ws';
 import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/db/database';
 import { createLogger } from '../../src/logger';
 import { createGroup, createIdentity, createRealm } from '../factories/graph';
 import { eventually } from '../helpers/eventually';
+import { RawConnection } from '../helpers/raw-connection';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -42,85 +43,6 @@ function runOver(client: Client, query: string, variables?: Record<string, unkno
       },
     );
   });
-}
-
-interface Message {
-  type: string;
-  id?: string;
-  payload?: any;
-}
-
-/**
- * A graphql-transport-ws connection by hand: it stays open between operations (graphql-ws' lazy
- * client reconnects, and authenticates, for each), and shows close codes as they come.
- */
-class RawConnection {
-  private readonly inbox = new Map<string, Message[]>();
-  private readonly waiters = new Map<string, Array<(message: Message) => void>>();
-  private nextId = 0;
-  readonly closed: Promise<{ code: number; reason: string }>;
-
-  private constructor(private readonly socket: WebSocket) {
-    this.closed = new Promise((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-    socket.on('message', (data) => {
-      const message = JSON.parse(data.toString()) as Message;
-      const key = message.id ?? message.type;
-      const waiter = this.waiters.get(key)?.shift();
-      if (waiter) waiter(message);
-      else this.inbox.set(key, [...(this.inbox.get(key) ?? []), message]);
-    });
-  }
-
-  /** Opens and initialises a connection; resolves once acknowledged, rejects with the close if refused. */
-  static async open(url: string, payload: Record<string, unknown>): Promise<RawConnection> {
-    const connection = await RawConnection.connect(url);
-    connection.send({ type: 'connection_init', payload });
-    const outcome = await Promise.race([connection.receive('connection_ack'), connection.closed]);
-    if ('code' in outcome) throw Object.assign(new Error(`closed with ${outcome.code}: ${outcome.reason}`), outcome);
-    return connection;
-  }
-
-  static connect(url: string): Promise<RawConnection> {
-    const socket = new WebSocket(url, 'graphql-transport-ws');
-    return new Promise((resolve, reject) => {
-      socket.once('open', () => resolve(new RawConnection(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  send(message: unknown): void {
-    this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
-  }
-
-  /** Starts an operation; its messages come from `receive(id)`. */
-  start(query: string, variables?: Record<string, unknown>): string {
-    const id = String(++this.nextId);
-    this.send({ type: 'subscribe', id, payload: { query, variables } });
-    return id;
-  }
-
-  /** A whole operation: its last `next` payload, or the errors of its `error` message. */
-  async run(query: string, variables?: Record<string, unknown>): Promise<{ data?: any; errors?: any[] }> {
-    const id = this.start(query, variables);
-    let result: { data?: any; errors?: any[] } = {};
-    for (;;) {
-      const message = await this.receive(id);
-      if (message.type === 'error') return { errors: message.payload };
-      if (message.type === 'complete') return result;
-      result = message.payload;
-    }
-  }
-
-  receive(key: string): Promise<Message> {
-    const queued = this.inbox.get(key)?.shift();
-    if (queued) return Promise.resolve(queued);
-    return new Promise((resolve) => this.waiters.set(key, [...(this.waiters.get(key) ?? []), resolve]));
-  }
-
-  async close(): Promise<void> {
-    this.socket.close(1000);
-    await this.closed;
-  }
 }
 
 /** The connection_init payload that authenticates as `target`'s admin token. */
@@ -312,26 +234,25 @@ describe('configured limits', () => {
 describe('rate limit', () => {
   let limited: TestServer;
   beforeAll(async () => {
-    limited = await startTestServer({ db: server.db, runJobs: false, env: { RATE_LIMIT_PER_MINUTE: '3' } });
+    // Behind a proxy on loopback: each test names its own client address in X-Forwarded-For.
+    limited = await startTestServer({ db: server.db, runJobs: false, env: { RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: 'loopback' } });
   });
   afterAll(() => limited.close());
 
-  // Any Authorization value is a key, valid token or not: the limit runs before authentication.
-  const as = (authorization: string) => ({ authorization });
+  const from = (address: string, authorization?: string) => ({ 'x-forwarded-for': address, ...(authorization ? { authorization } : {}) });
 
   test('every /graphql answer says what is left; past the budget it is 429 RATE_LIMITED with Retry-After', async () => {
     const remaining: Array<string | null> = [];
     for (let i = 0; i < 3; i++) {
-      // A token nobody issued: guessing tokens spends the budget like anything else.
-      const response = await post(limited.url, { query: '{ realms { totalCount } }' }, as('Bearer guessed-token'));
-      expect(response.body.errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
+      const response = await post(limited.url, { query: '{ realms { totalCount } }' }, from('198.51.100.1', `Bearer ${limited.adminToken}`));
+      expect(response.status).toBe(200);
       expect(response.headers.get('ratelimit-limit')).toBe('3');
       expect(response.headers.get('ratelimit-policy')).toBe('3;w=60');
       remaining.push(response.headers.get('ratelimit-remaining'));
     }
     expect(remaining).toEqual(['2', '1', '0']);
 
-    const refused = await post(limited.url, { query: '{ realms { totalCount } }' }, as('Bearer guessed-token'));
+    const refused = await post(limited.url, { query: '{ realms { totalCount } }' }, from('198.51.100.1', `Bearer ${limited.adminToken}`));
     expect(refused.status).toBe(429);
     expect(refused.headers.get('ratelimit-remaining')).toBe('0');
     expect(Number(refused.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
@@ -345,17 +266,121 @@ describe('rate limit', () => {
       ],
     });
 
-    // Another key has its own budget.
-    const other = await post(limited.url, { query: '{ __typename }' }, as('Bearer another-token'));
-    expect(other.status).not.toBe(429);
-    expect(other.headers.get('ratelimit-remaining')).toBe('2');
+    // The budget is the token's, wherever it comes from and however the header spells it.
+    const elsewhere = await post(limited.url, { query: '{ __typename }' }, from('198.51.100.2', `bearer   ${limited.adminToken}`));
+    expect(elsewhere.status).toBe(429);
+    // A caller without a token from that address has a budget of its own.
+    const anonymous = await post(limited.url, { query: '{ __typename }' }, from('198.51.100.1'));
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.headers.get('ratelimit-remaining')).toBe('2');
+  });
+
+  test('guesses get no budget of their own: each spends its address’s', async () => {
+    const guesses = [];
+    for (let i = 0; i < 4; i++) {
+      guesses.push(await post(limited.url, { query: '{ realms { totalCount } }' }, from('198.51.100.3', `Bearer rg_${randomBytes(32).toString('base64url')}`)));
+    }
+    expect(guesses.map((guess) => guess.status)).toEqual([401, 401, 401, 429]);
+    expect(guesses.map((guess) => guess.headers.get('ratelimit-remaining'))).toEqual(['2', '1', '0', '0']);
+    expect(guesses[3].body.errors?.[0].extensions.code).toBe('RATE_LIMITED');
   });
 
   test('WebSocket operations spend the same budget and are refused with RATE_LIMITED', async () => {
-    const client = limited.wsClient();
+    // Made through the other server, on the same database: a token with its own three.
+    const { token } = await server.createToken(['realms:read']);
+    const client = limited.wsClient(token);
     const results: Array<{ data?: any; errors?: any[] }> = [];
     while (results.length <= 3 && !results.at(-1)?.errors) results.push(await runOver(client, '{ __typename }'));
+    expect(results.map((result) => result.errors?.[0].extensions.code ?? 'ok')).toEqual(['ok', 'ok', 'ok', 'RATE_LIMITED']);
     expect(results.at(-1)!.errors).toEqual([expect.objectContaining({ extensions: { code: 'RATE_LIMITED', limit: 3, retryAfterSeconds: expect.any(Number) } })]);
+    // …and HTTP with that token is out of budget too.
+    expect((await post(limited.url, { query: '{ __typename }' }, { authorization: `Bearer ${token}` })).status).toBe(429);
+  });
+});
+
+describe('failed authentications, per client address', () => {
+  let guarded: TestServer;
+  let unproxied: TestServer;
+  beforeAll(async () => {
+    // A database of its own, so that countStatements sees this server's statements.
+    guarded = await startTestServer({
+      runJobs: false,
+      env: { AUTH_FAILURES_PER_MINUTE: '5', TRUST_PROXY: 'loopback', TOKEN_CACHE_TTL_MS: '60000' },
+    });
+    unproxied = await startTestServer({ db: server.db, runJobs: false, env: { AUTH_FAILURES_PER_MINUTE: '5' } });
+  });
+  afterAll(async () => {
+    await unproxied.close();
+    await guarded.close();
+  });
+
+  const guess = () => `Bearer rg_${randomBytes(32).toString('base64url')}`;
+  const query = { query: '{ __typename }' };
+  const as = (authorization: string, address?: string) => ({ authorization, ...(address ? { 'x-forwarded-for': address } : {}) });
+
+  test('past AUTH_FAILURES_PER_MINUTE an address’s guesses get 429 without a lookup; tokens this instance knows still pass', async () => {
+    const address = '203.0.113.1';
+    const admin = `Bearer ${guarded.adminToken}`;
+    // The admin token, looked up once: from now on in this instance's cache.
+    expect((await post(guarded.url, query, as(admin, address))).status).toBe(200);
+    const { token: uncached } = await guarded.createToken(['realms:read']);
+
+    const failed: Array<Awaited<ReturnType<typeof post>>> = [];
+    const lookups = await guarded.countStatements(async () => {
+      for (let i = 0; i < 5; i++) failed.push(await post(guarded.url, query, as(guess(), address)));
+    });
+    expect(failed.map((answer) => answer.status)).toEqual([401, 401, 401, 401, 401]);
+    expect(lookups).toBe(5);
+
+    const refused: Array<Awaited<ReturnType<typeof post>>> = [];
+    const refusedStatements = await guarded.countStatements(async () => {
+      for (let i = 0; i < 20; i++) refused.push(await post(guarded.url, query, as(guess(), address)));
+    });
+    expect(refusedStatements).toBe(0);
+    expect(new Set(refused.map((answer) => answer.status))).toEqual(new Set([429]));
+    const retryAfter = Number(refused[0].headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(refused[0].body).toEqual({
+      errors: [
+        {
+          message: expect.stringMatching(/^Too many failed authentications from this address \(5 a minute\)\. Try again in \d+ s\.$/),
+          extensions: { code: 'RATE_LIMITED', limit: 5, retryAfterSeconds: retryAfter },
+        },
+      ],
+    });
+
+    // A token in the cache costs no lookup: it passes, with no statement.
+    let known: Awaited<ReturnType<typeof post>> | undefined;
+    expect(await guarded.countStatements(async () => (known = await post(guarded.url, query, as(admin, address))))).toBe(0);
+    expect(known!.status).toBe(200);
+    // One that would take a lookup waits like the guesses (decision 72)…
+    expect((await post(guarded.url, query, as(`Bearer ${uncached}`, address))).status).toBe(429);
+    // …and is fine from another address, whose budget is its own.
+    expect((await post(guarded.url, query, as(`Bearer ${uncached}`, '203.0.113.2'))).status).toBe(200);
+    expect((await post(guarded.url, query, as(guess(), '203.0.113.2'))).status).toBe(401);
+  });
+
+  test('WebSocket connection_init guesses spend the same budget, and are closed 1013 RATE_LIMITED without a lookup', async () => {
+    const address = '203.0.113.3';
+    const headers = { 'x-forwarded-for': address };
+    await RawConnection.open(guarded.wsUrl, { authorization: `Bearer ${guarded.adminToken}` }, headers).then((connection) => connection.close());
+    for (let i = 0; i < 3; i++) expect((await post(guarded.url, query, as(guess(), address))).status).toBe(401);
+    for (let i = 0; i < 2; i++) {
+      await expect(RawConnection.open(guarded.wsUrl, { authorization: guess() }, headers)).rejects.toMatchObject({ code: 4401 });
+    }
+    let outcome: unknown;
+    expect(await guarded.countStatements(async () => (outcome = await RawConnection.open(guarded.wsUrl, { authorization: guess() }, headers).catch((error) => error)))).toBe(0);
+    expect(outcome).toMatchObject({ code: 1013, reason: expect.stringMatching(/^RATE_LIMITED: Too many failed authentications from this address/) });
+    // The cached admin token still connects from there.
+    const known = await RawConnection.open(guarded.wsUrl, { authorization: `Bearer ${guarded.adminToken}` }, headers);
+    expect(await known.run('{ __typename }')).toEqual({ data: { __typename: 'Query' } });
+    await known.close();
+  });
+
+  test('without TRUST_PROXY, X-Forwarded-For is ignored: naming a fresh address does not buy a fresh budget', async () => {
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await post(unproxied.url, query, as(guess(), `192.0.2.${i + 1}`))).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
   });
 });
 

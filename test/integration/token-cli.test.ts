@@ -1,10 +1,12 @@
 import { toGlobalId } from '../../src/common/global-id';
 import { NotificationListener } from '../../src/db/notification-listener';
 import { createLogger } from '../../src/logger';
-import { tokenRevokedChannel } from '../../src/token/api-token.repository';
+import { withTransaction } from '../../src/db/transaction';
+import { insertToken, tokenRevokedChannel } from '../../src/token/api-token.repository';
 import { authenticate } from '../../src/token/api-token.service';
 import { bootstrapTokens } from '../../src/token/bootstrap';
 import { TokenCache } from '../../src/token/token-cache';
+import { hashTokenSecret, newTokenSecret } from '../../src/token/token-secret';
 import { CliError, createToken, exitCodes, formatTable, listTokens, parseCommand, revokeToken, runCommand, usage, type Output } from '../../src/token/cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
@@ -168,6 +170,46 @@ describe('revoke', () => {
     } finally {
       await notifications.stop();
     }
+  });
+
+  test('revokes the tokens it created through the API, and theirs, each notified; not the tokens the command made', async () => {
+    const root = await createToken(db.dataSource, { name: 'root', scopes: ['tokens:write', 'realms:read'] });
+    const beside = await createToken(db.dataSource, { name: 'made beside it', scopes: ['realms:read'] });
+    // What createApiToken writes for a token made with `root`, and for one made with that one.
+    const child = async (name: string, createdBy: string) => {
+      const secret = newTokenSecret();
+      const token = await withTransaction(db.dataSource, (tx) =>
+        insertToken(tx, { name, realmUuid: null, scopes: ['realms:read'], hash: hashTokenSecret(secret), expiresAt: null, createdBy }),
+      );
+      return { token, secret };
+    };
+    const made = await child('made by root', root.token.uuid);
+    const madeByMade = await child('made by that one', made.token.uuid);
+
+    const notifications = new NotificationListener(db.url, createLogger('error'));
+    await notifications.start();
+    try {
+      const heard = new Set<string>();
+      let all: () => void = () => {};
+      const allHeard = new Promise<void>((resolve) => (all = resolve));
+      await notifications.listen(tokenRevokedChannel, (uuid) => {
+        heard.add(uuid);
+        if (heard.size === 3) all();
+      });
+      const { code, err } = await run('revoke', root.token.id);
+      expect(code).toBe(0);
+      expect(err).toContain('Revoked the API token "root"');
+      expect(err).toContain(`"made by root" (${made.token.id})`);
+      expect(err).toContain(`"made by that one" (${madeByMade.token.id})`);
+      await allHeard;
+      expect([...heard].sort()).toEqual([root.token.uuid, made.token.uuid, madeByMade.token.uuid].sort());
+    } finally {
+      await notifications.stop();
+    }
+    for (const secret of [root.secret, made.secret, madeByMade.secret]) {
+      await expect(authenticate(db.dataSource, uncached, `Bearer ${secret}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    }
+    expect((await authenticate(db.dataSource, uncached, `Bearer ${beside.secret}`)).token).not.toBeNull();
   });
 
   test('an ID no token has: refused (exit 1)', async () => {

@@ -17,4 +17,29 @@ describe('configuration', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(ConfigError);
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL must be one of/);
   });
+
+  test('EMAIL_LEASE_MS: ten minutes by default, from a second to a day', () => {
+    expect(loadConfig({}).emailLeaseMs).toBe(600_000);
+    expect(loadConfig({ EMAIL_LEASE_MS: '1000' }).emailLeaseMs).toBe(1000);
+    expect(() => loadConfig({ EMAIL_LEASE_MS: '999' })).toThrow(new ConfigError('EMAIL_LEASE_MS must be a whole number from 1000 to 86400000; it is "999".'));
+  });
+
+  test('database timeouts: the query timeout defaults to the statement timeout plus 5 s, and must exceed it', () => {
+    expect(loadConfig({}).database).toEqual({ connectTimeoutMs: 5000, queryTimeoutMs: 15_000 });
+    expect(loadConfig({ STATEMENT_TIMEOUT_MS: '2000' }).database.queryTimeoutMs).toBe(7000);
+    expect(loadConfig({ STATEMENT_TIMEOUT_MS: '0' }).database.queryTimeoutMs).toBe(0);
+    expect(loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: '250', DATABASE_QUERY_TIMEOUT_MS: '11000' }).database).toEqual({ connectTimeoutMs: 250, queryTimeoutMs: 11_000 });
+    expect(() => loadConfig({ DATABASE_QUERY_TIMEOUT_MS: '10000' })).toThrow(/DATABASE_QUERY_TIMEOUT_MS \(10000\) must exceed STATEMENT_TIMEOUT_MS \(10000\)/);
+    expect(() => loadConfig({ STATEMENT_TIMEOUT_MS: '0', DATABASE_QUERY_TIMEOUT_MS: '5000' })).toThrow(/must be 0 when STATEMENT_TIMEOUT_MS is 0/);
+    expect(() => loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: '0' })).toThrow(/DATABASE_CONNECT_TIMEOUT_MS must be a whole number from 100/);
+  });
+
+  test('TRUST_PROXY: none by default; addresses, CIDRs and proxy-addr’s names, checked', () => {
+    expect(loadConfig({}).trustProxy).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8 ,fd00::1' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::1']);
+    expect(() => loadConfig({ TRUST_PROXY: 'loopback,proxy.internal' })).toThrow(new ConfigError(
+      'TRUST_PROXY must list addresses, CIDRs (10.0.0.0/8) or loopback, linklocal, uniquelocal, separated by commas; "proxy.internal" is none of these.',
+    ));
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/40' })).toThrow(ConfigError);
+  });
 });

@@ -11,13 +11,18 @@ describe('limits configuration', () => {
       maxWsMessageBytes: 1024 * 1024,
       statementTimeoutMs: 10_000,
       rateLimitPerMinute: 600,
+      authFailuresPerMinute: 30,
       maxWsConnectionsPerToken: 20,
       maxSubscriptionsPerConnection: 100,
     });
   });
 
-  test('0 turns the rate limit and the statement timeout off', () => {
-    expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0', STATEMENT_TIMEOUT_MS: '0' }).limits).toMatchObject({ rateLimitPerMinute: 0, statementTimeoutMs: 0 });
+  test('0 turns the rate limit, the failed-authentication limit and the statement timeout off', () => {
+    expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0', AUTH_FAILURES_PER_MINUTE: '0', STATEMENT_TIMEOUT_MS: '0' }).limits).toMatchObject({
+      rateLimitPerMinute: 0,
+      authFailuresPerMinute: 0,
+      statementTimeoutMs: 0,
+    });
   });
 
   test('a bad value fails fast and says what to set', () => {

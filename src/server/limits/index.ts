@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type GraphQLSchema, type ParseOptions, type ValidationRule } from 'graphql';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../../config';
 import { aliasRule } from './aliases';
 import { CostMeter, costError, maxBatchSize, type CostOptions } from './cost';
@@ -10,12 +10,15 @@ import { RateLimiter, rateLimitMiddleware } from './rate-limit';
 import { WebSocketLimits } from './ws-limits';
 
 export { withLimitCode } from './limit-error';
+export { callerKey, type RateLimiter } from './rate-limit';
 export { logClientProtocolErrors } from './ws-limits';
 
 /** Everything app.ts wires in, for HTTP (Express, Apollo) and WebSocket (ws, graphql-ws) alike. */
 export interface RequestLimits {
-  /** Express middleware in front of /graphql: the rate limit (none when RATE_LIMIT_PER_MINUTE is 0). */
+  /** Express middleware in front of /graphql, after authentication: the rate limit (none when RATE_LIMIT_PER_MINUTE is 0). */
   readonly http: RequestHandler[];
+  /** Failed authentications per client address (src/server/authenticator.ts); none when AUTH_FAILURES_PER_MINUTE is 0. */
+  readonly authFailures: RateLimiter | undefined;
   readonly maxBodyBytes: number;
   /** Apollo's `parseOptions`: the token limit. */
   readonly parseOptions: ParseOptions;
@@ -28,14 +31,16 @@ export interface RequestLimits {
   readonly ws: WebSocketLimits;
 }
 
-export function createRequestLimits(schema: GraphQLSchema, config: Config): RequestLimits {
+/** `httpCallerKey`: whose rate budget an HTTP request spends, once authenticated (rate-limit.ts' callerKey). */
+export function createRequestLimits(schema: GraphQLSchema, config: Config, httpCallerKey: (req: Request, res: Response) => string): RequestLimits {
   const { limits } = config;
   const cost: CostOptions = { defaultPageSize: config.defaultPageSize, maxPageSize: config.maxPageSize, maxListSize: maxBatchSize };
   const documentRules = [depthRule(limits.maxQueryDepth), aliasRule(limits.maxAliases)];
   // One budget per caller for both transports.
   const rateLimiter = limits.rateLimitPerMinute > 0 ? new RateLimiter(limits.rateLimitPerMinute) : undefined;
   return {
-    http: rateLimiter ? [rateLimitMiddleware(rateLimiter)] : [],
+    http: rateLimiter ? [rateLimitMiddleware(rateLimiter, httpCallerKey)] : [],
+    authFailures: limits.authFailuresPerMinute > 0 ? new RateLimiter(limits.authFailuresPerMinute) : undefined,
     maxBodyBytes: limits.maxBodyBytes,
     parseOptions: { maxLexicalTokens: limits.maxQueryTokens },
     validationRules: documentRules,

@@ -1,18 +1,16 @@
-import { createHash } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { ErrorCode } from '../../common/errors';
+import type { Caller } from '../caller';
 import { formatCount, limitError } from './limit-error';
 
 /**
- * Whose budget a request spends: its API token's, else its address's. The token is hashed (SHA-256)
- * so that no secret sits in the limiter's memory and every key has the same small size; an
- * unknown or invalid token is a key like any other, so guessing tokens is rate limited too.
+ * Whose budget a request spends: its authenticated API token's (by the token's key, so the same
+ * over HTTP and WebSocket, and whatever spelling of the header), else its client address's
+ * (src/server/client-address.ts). A value that is not a usable token is no key of its own:
+ * keyed on its value, every guess got a fresh budget (issue #10).
  */
-export function callerKey(authorization: unknown, address: string | undefined): string {
-  if (typeof authorization === 'string' && authorization !== '') {
-    return `token:${createHash('sha256').update(authorization).digest('base64url')}`;
-  }
-  return `address:${address ?? 'unknown'}`;
+export function callerKey(caller: Caller, address: string): string {
+  return caller.token ? `token:${caller.token.uuid}` : `address:${address}`;
 }
 
 export interface RateDecision {
@@ -79,6 +77,15 @@ export class RateLimiter {
     };
   }
 
+  /** Gives back one request `take` spent (it turned out not to count), never past a full budget. */
+  refund(key: string): void {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return;
+    const now = this.now();
+    bucket.tokens = Math.min(this.perMinute, this.refilled(bucket, now) + 1);
+    bucket.at = now;
+  }
+
   /** Keys held now (tests watch memory stay bounded). */
   get size(): number {
     return this.buckets.size;
@@ -98,20 +105,31 @@ const rateLimitedMessage = (decision: RateDecision) =>
   `Too many requests: an API token (or an address, without one) may make ${formatCount(decision.limit)} a minute. ` +
   `Try again in ${decision.retryAfterSeconds} s.`;
 
+/**
+ * An address past AUTH_FAILURES_PER_MINUTE: refused before any lookup (src/server/authenticator.ts).
+ * Short enough for a WebSocket close reason (123 bytes, with its `RATE_LIMITED: ` prefix).
+ */
+export const authFailuresError = (decision: RateDecision) =>
+  limitError(
+    ErrorCode.RATE_LIMITED,
+    `Too many failed authentications from this address (${formatCount(decision.limit)} a minute). Try again in ${decision.retryAfterSeconds} s.`,
+    { limit: decision.limit, retryAfterSeconds: decision.retryAfterSeconds },
+  );
+
 /** The refusal over WebSocket, where there are no headers. */
 export const rateLimitedError = (decision: RateDecision) =>
   limitError(ErrorCode.RATE_LIMITED, rateLimitedMessage(decision), { limit: decision.limit, retryAfterSeconds: decision.retryAfterSeconds });
 
 /**
- * Express middleware in front of /graphql, before the body is parsed and before authentication
- * (brute-forcing tokens spends a budget too). Every answer carries the IETF RateLimit headers
+ * Express middleware in front of /graphql, after authentication (which says whose budget it is:
+ * `keyOf`) and before the body is parsed. Every answer carries the IETF RateLimit headers
  * (draft-ietf-httpapi-ratelimit-headers, the three-field form); a refusal is 429 with Retry-After
  * and a GraphQL-shaped body.
  */
-export function rateLimitMiddleware(limiter: RateLimiter): RequestHandler {
+export function rateLimitMiddleware(limiter: RateLimiter, keyOf: (req: Request, res: Response) => string): RequestHandler {
   const policy = `${limiter.perMinute};w=60`;
   return (req, res, next) => {
-    const decision = limiter.take(callerKey(req.headers.authorization, req.ip ?? req.socket.remoteAddress));
+    const decision = limiter.take(keyOf(req, res));
     res.setHeader('RateLimit-Policy', policy);
     res.setHeader('RateLimit-Limit', String(decision.limit));
     res.setHeader('RateLimit-Remaining', String(decision.remaining));

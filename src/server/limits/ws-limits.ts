@@ -16,7 +16,7 @@ import type { Limits } from '../../config';
 import type { Logger } from '../../logger';
 import { costRule, type CostOptions } from './cost';
 import { documentTooLarge, formatCount, limitError } from './limit-error';
-import { callerKey, rateLimitedError, type RateLimiter } from './rate-limit';
+import { rateLimitedError, type RateLimiter } from './rate-limit';
 import { longListError } from './lists';
 
 /** The parts of a graphql-ws connection's context the limits read. */
@@ -62,9 +62,11 @@ export class WebSocketLimits {
     this.rules = [...specifiedRules, ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...options.documentRules];
   }
 
-  /** For `onConnect`, before authentication: over the cap, closes with 1013 and says so. */
-  admit(ctx: WsLimitContext): boolean {
-    const key = this.keyOf(ctx);
+  /**
+   * For `onConnect`, once authenticated: `key` is the caller's (rate-limit.ts' callerKey), which the
+   * connection's operations then spend the rate budget of. Over the cap, closes with 1013 and says so.
+   */
+  admit(ctx: WsLimitContext, key: string): boolean {
     const open = this.open.get(key) ?? 0;
     const max = this.options.limits.maxWsConnectionsPerToken;
     if (open >= max) {
@@ -125,8 +127,9 @@ export class WebSocketLimits {
     return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
   }
 
+  /** graphql-ws runs operations only on an acknowledged connection, so one that `admit` counted. */
   private keyOf(ctx: WsLimitContext): string {
-    return this.counted.get(ctx) ?? callerKey(ctx.connectionParams?.authorization, ctx.extra.request.socket.remoteAddress);
+    return this.counted.get(ctx) ?? 'unadmitted';
   }
 }
 
