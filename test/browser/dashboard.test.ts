@@ -127,6 +127,24 @@ describeInBrowser('the membership dashboard at /dashboard', () => {
     }
   });
 
+  test('a group created, renamed or deleted through the API shows at once; a deletion takes its row and its members', async () => {
+    const realm = await createRealm(server);
+    const people = await createIdentities(server, realm.id, 3);
+    const doomed = await createGroup(server, realm.id, 'Contractors', people.map((person) => person.id));
+    const { page, errors } = await openDashboard(context, origin(), realm.id);
+    await waitForState(page, 'live');
+    expect(await countOf(page, doomed).textContent()).toBe('3');
+
+    const created = await createGroup(server, realm.id, 'Auditors');
+    await page.waitForSelector(`#groups tr[data-group-id="${created.id}"]`);
+    await server.ok(`mutation($input: UpdateGroupInput!) { updateGroup(input: $input) { group { id } } }`, { input: { id: created.id, name: 'External auditors' } });
+    await page.waitForSelector(`#groups tr[data-group-id="${created.id}"]:has-text("External auditors")`);
+    await server.ok(`mutation($id: ID!) { deleteGroup(input: { id: $id }) { deletedGroupId } }`, { id: doomed.id });
+    await page.waitForSelector(`#groups tr[data-group-id="${doomed.id}"]`, { state: 'detached' });
+    await page.waitForSelector(`#feed li[data-kind="group"][data-type="DELETED"]:has-text("Contractors (3 members removed)")`);
+    expect(errors).toEqual([]);
+  });
+
   test('a refused token says so, and so does a token revoked while the page is live', async () => {
     const realm = await createRealm(server);
     const wrong = await openDashboard(context, origin(), realm.id, 'rg_not_a_token_0123456789abcdef');

@@ -41,7 +41,21 @@ describe('the dashboard’s state', () => {
   test('each stream keeps its own cursor', () => {
     const state = new DashboardState([], 'c0');
     state.applyInvitation({ id: 'e5', cursor: 'c5', type: 'CREATED', occurredAt: '2025-01-01T00:00:00Z', invitationId: 'v1', invitation: { email: 'x@y.z', status: 'PENDING' }, actor: null });
-    expect(state.cursors).toEqual({ membership: 'c0', invitation: 'c5' });
+    expect(state.cursors).toEqual({ membership: 'c0', invitation: 'c5', group: 'c0' });
+  });
+
+  test('a group created or renamed takes its row; a deleted one goes with its members, said in the feed', () => {
+    const state = new DashboardState([engineering], 'c0');
+    const at = { occurredAt: '2025-01-01T00:00:00Z', actor: { name: 'admin' } };
+    state.applyGroup({ ...at, id: 'e1', cursor: 'c1', type: 'GROUP_CREATED', groupId: 'g2', group: { id: 'g2', name: 'Design', memberCount: 0 }, data: {} });
+    state.applyGroup({ ...at, id: 'e2', cursor: 'c2', type: 'GROUP_UPDATED', groupId: 'g2', group: { id: 'g2', name: 'Brand', memberCount: 0 }, data: {} });
+    expect(state.sortedGroups().map((group) => group.name)).toEqual(['Brand', 'Engineering']);
+    // The group is read when the event is delivered: a deleted one is null, its name in the event's data.
+    expect(state.applyGroup({ ...at, id: 'e3', cursor: 'c3', type: 'GROUP_DELETED', groupId: 'g1', group: null, data: { group: { name: 'Engineering' }, memberCount: 2 } })).toEqual({ groupId: 'g1', row: null });
+    expect(state.sortedGroups().map((group) => group.name)).toEqual(['Brand']);
+    expect(state.feed[0]).toMatchObject({ kind: 'group', type: 'DELETED', subject: 'Engineering', object: '2 members' });
+    expect(state.cursors.group).toBe('c3');
+    expect(state.applyGroup({ ...at, id: 'e3', cursor: 'c4', type: 'GROUP_DELETED', groupId: 'g1', group: null, data: {} })).toBeUndefined();
   });
 
   test('the feed keeps the newest events only', () => {

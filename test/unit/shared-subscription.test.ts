@@ -51,8 +51,10 @@ const schema = new GraphQLSchema({
           if (args.fail) throw new Error(args.fail);
           return context.stream;
         },
-        resolve: (event: { name: string }) => {
+        resolve: (event: { name: string; unreachable?: boolean }) => {
           executions += 1;
+          // What pg raises when the database cannot be reached as the event's relations are read.
+          if (event.unreachable) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
           return event.name;
         },
       },
@@ -116,4 +118,14 @@ test('return() reaches the source at once, even while a next() waits for an even
 test('a subscription refused at its start comes back as a result with errors', async () => {
   const result = await subscribe(args(source(), 'admin', 'subscription { changed(fail: "FORBIDDEN") }'));
   expect(result).toMatchObject({ errors: [expect.objectContaining({ message: 'FORBIDDEN' })] });
+});
+
+test('an event whose relations cannot be read for an outage is not delivered half-read: the stream ends with SERVICE_UNAVAILABLE', async () => {
+  const stream = source();
+  const subscriber = await open(stream, 'admin');
+  stream.push({ name: 'joined' });
+  expect((await subscriber.next()).value).toEqual({ data: { changed: 'joined' } });
+  stream.push({ name: 'left', unreachable: true });
+  await expect(subscriber.next()).rejects.toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
+  expect(stream.returned).toBe(true);
 });

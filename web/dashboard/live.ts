@@ -1,6 +1,6 @@
 import { createClient, type Client } from 'graphql-ws';
 import { authorization, graphqlWsUrl } from '../shared/token';
-import type { Cursors, InvitationEvent, MembershipEvent } from './state';
+import type { Cursors, GroupEvent, InvitationEvent, MembershipEvent } from './state';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'unauthorized' | 'ended';
 
@@ -21,6 +21,18 @@ export const invitationSubscription = `subscription DashboardInvitations($realmI
   }
 }`;
 
+/**
+ * Groups created, renamed and deleted: a deletion ends the group's memberships with this one event
+ * (no MEMBERSHIP_REMOVED each), so the table learns of it here.
+ */
+export const groupSubscription = `subscription DashboardGroups($realmId: ID!, $after: String) {
+  realmEvents(realmId: $realmId, types: [GROUP_CREATED, GROUP_UPDATED, GROUP_DELETED], after: $after) {
+    cursor id type occurredAt groupId data
+    group { id name memberCount }
+    actor { name }
+  }
+}`;
+
 interface GraphQLErrorLike {
   message: string;
   extensions?: { code?: string };
@@ -33,6 +45,7 @@ export interface LiveOptions {
   cursors: Cursors;
   onMembership(event: MembershipEvent): void;
   onInvitation(event: InvitationEvent): void;
+  onGroup(event: GroupEvent): void;
   onState(state: ConnectionState, detail?: string): void;
   /** A cursor older than the event log keeps: the page reloads its data and starts again. */
   onCursorExpired(): void;
@@ -52,7 +65,7 @@ const tryAgainLaterClose = 1013;
 /** 0.25 s, 0.5 s, 1 s … at most 5 s, with jitter so that many dashboards do not come back at once. */
 const backoff = (attempt: number) => Math.min(250 * 2 ** attempt, 5000) * (1 + Math.random() / 4);
 
-type StreamName = 'membership' | 'invitation';
+type StreamName = 'membership' | 'invitation' | 'group';
 
 const closeCode = (value: unknown): number | undefined =>
   typeof value === 'object' && value !== null && 'code' in value && typeof value.code === 'number' ? value.code : undefined;
@@ -121,6 +134,7 @@ export class LiveFeed {
     this.unsubscribe();
     this.start('membership');
     this.start('invitation');
+    this.start('group');
   }
 
   private unsubscribe(): void {
@@ -137,7 +151,9 @@ export class LiveFeed {
     const dispose =
       name === 'membership'
         ? this.stream<MembershipEvent>(name, membershipSubscription, cursors.membership, 'membershipChanged', (event) => this.options.onMembership(event))
-        : this.stream<InvitationEvent>(name, invitationSubscription, cursors.invitation, 'invitationChanged', (event) => this.options.onInvitation(event));
+        : name === 'invitation'
+          ? this.stream<InvitationEvent>(name, invitationSubscription, cursors.invitation, 'invitationChanged', (event) => this.options.onInvitation(event))
+          : this.stream<GroupEvent>(name, groupSubscription, cursors.group, 'realmEvents', (event) => this.options.onGroup(event));
     this.streams.set(name, dispose);
   }
 

@@ -137,6 +137,13 @@ async function openRealm(realmId: string): Promise<void> {
     onInvitation: (event) => {
       if (current.applyInvitation(event)) showEvent(current.feed[0]);
     },
+    onGroup: (event) => {
+      const change = current.applyGroup(event);
+      if (!change) return;
+      if (change.row) showGroup(change.row);
+      else removeGroup(change.groupId);
+      showEvent(current.feed[0]);
+    },
     onState: (connection, detail) => {
       if (mine === generation) showConnection(connection, detail);
     },
@@ -179,6 +186,8 @@ function removeGroup(groupId: string): void {
   rows.delete(groupId);
 }
 
+const feedKinds: Record<FeedItem['kind'], string> = { membership: 'MEMBER', invitation: 'INVITATION', group: 'GROUP' };
+
 function showEvent(item: FeedItem): void {
   const entry = document.createElement('li');
   Object.assign(entry.dataset, { eventId: item.id, cursor: item.cursor, kind: item.kind, type: item.type });
@@ -187,10 +196,14 @@ function showEvent(item: FeedItem): void {
   time.textContent = new Date(item.occurredAt).toLocaleTimeString();
   const type = document.createElement('span');
   type.className = `type ${item.type}`;
-  type.textContent = `${item.kind === 'membership' ? 'MEMBER' : 'INVITATION'} ${item.type.replace('_', ' ')}`;
+  type.textContent = `${feedKinds[item.kind]} ${item.type.replace('_', ' ')}`;
   const what = document.createElement('span');
   what.textContent =
-    item.kind === 'membership' ? `${item.subject} ${item.type === 'ADDED' ? '→' : '✕'} ${item.object}` : `${item.subject}${item.object ? ` (now ${item.object})` : ''}`;
+    item.kind === 'membership'
+      ? `${item.subject} ${item.type === 'ADDED' ? '→' : '✕'} ${item.object}`
+      : item.kind === 'group'
+        ? `${item.subject}${item.object ? ` (${item.object} removed)` : ''}`
+        : `${item.subject}${item.object ? ` (now ${item.object})` : ''}`;
   if (item.actor) {
     const by = document.createElement('span');
     by.className = 'by';

@@ -33,10 +33,24 @@ export interface InvitationEvent {
   readonly actor: { readonly name: string } | null;
 }
 
+/** A group created, renamed or deleted (realmEvents of the GROUP_* types). */
+export interface GroupEvent {
+  readonly cursor: string;
+  readonly id: string;
+  readonly type: 'GROUP_CREATED' | 'GROUP_UPDATED' | 'GROUP_DELETED';
+  readonly occurredAt: string;
+  readonly groupId: string;
+  /** The group as it is now; null once deleted. */
+  readonly group: GroupRow | null;
+  /** GROUP_DELETED: `{ group: { name }, memberCount }`, the memberships it ended. */
+  readonly data: { readonly group?: { readonly name?: string }; readonly memberCount?: number };
+  readonly actor: { readonly name: string } | null;
+}
+
 export interface FeedItem {
   readonly id: string;
   readonly cursor: string;
-  readonly kind: 'membership' | 'invitation';
+  readonly kind: 'membership' | 'invitation' | 'group';
   readonly type: string;
   readonly occurredAt: string;
   readonly subject: string;
@@ -48,6 +62,7 @@ export interface FeedItem {
 export interface Cursors {
   membership: string;
   invitation: string;
+  group: string;
 }
 
 export const feedLimit = 200;
@@ -62,7 +77,7 @@ export class DashboardState {
 
   constructor(groups: readonly GroupRow[], lastEventCursor: string) {
     for (const group of groups) this.groups.set(group.id, group);
-    this.cursors = { membership: lastEventCursor, invitation: lastEventCursor };
+    this.cursors = { membership: lastEventCursor, invitation: lastEventCursor, group: lastEventCursor };
   }
 
   /**
@@ -104,6 +119,31 @@ export class DashboardState {
       actor: event.actor?.name,
     });
     return true;
+  }
+
+  /**
+   * Applies a group's creation, change or deletion; returns the group whose row changed (null: it
+   * is gone — with its memberships, which a deletion ends without a MEMBERSHIP_REMOVED each), or
+   * undefined when the event was seen before.
+   */
+  applyGroup(event: GroupEvent): { groupId: string; row: GroupRow | null } | undefined {
+    this.cursors.group = event.cursor;
+    if (!this.firstSight(event.id)) return undefined;
+    const row = event.type === 'GROUP_DELETED' ? null : event.group;
+    if (row) this.groups.set(row.id, row);
+    else this.groups.delete(event.groupId);
+    const members = event.data.memberCount;
+    this.push({
+      id: event.id,
+      cursor: event.cursor,
+      kind: 'group',
+      type: event.type.replace('GROUP_', ''),
+      occurredAt: event.occurredAt,
+      subject: event.group?.name ?? event.data.group?.name ?? 'a deleted group',
+      object: event.type === 'GROUP_DELETED' && members !== undefined ? `${members} member${members === 1 ? '' : 's'}` : undefined,
+      actor: event.actor?.name,
+    });
+    return { groupId: event.groupId, row };
   }
 
   /** Groups by name, as the API lists them. */
