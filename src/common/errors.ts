@@ -7,11 +7,11 @@ import { GraphQLError } from 'graphql';
  * INTERNAL_SERVER_ERROR (src/server/errors.ts).
  */
 export enum ErrorCode {
-  /** A value is malformed or out of range; `inputPath` names it. */
   /** No valid API token: none, unknown, revoked or expired. */
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   /** The token lacks the scope, or reaches another realm than the one named. */
   FORBIDDEN = 'FORBIDDEN',
+  /** A value is malformed or out of range; `inputPath` names it. */
   INVALID_INPUT = 'INVALID_INPUT',
   /** An ID is not one this API issued, or names another type than the argument takes. */
   INVALID_ID = 'INVALID_ID',

@@ -23,8 +23,14 @@ import { authFailuresError, type RateLimiter } from './limits/rate-limit';
  *   past an empty check — and gives it back when it succeeds, or when the database failed it.
  * - **An outage is an outage**: a lookup that cannot reach the database is SERVICE_UNAVAILABLE,
  *   not UNAUTHENTICATED, and never the driver's message.
+ * - **One lookup per token at a time**: requests carrying a token whose lookup is under way wait for
+ *   that lookup rather than start (and reserve budget for) their own. A hundred dashboards on one
+ *   token reconnecting at once cost one statement, and are not taken for a hundred guesses.
  */
 export class Authenticator {
+  /** Lookups under way, by client address and the SHA-256 of the token's secret. */
+  private readonly lookups = new Map<string, Promise<Caller>>();
+
   constructor(
     private readonly db: Queryable,
     private readonly tokens: TokenCache,
@@ -35,10 +41,19 @@ export class Authenticator {
   async authenticate(authorization: unknown, address: string): Promise<Caller> {
     const credential = credentialOf(authorization);
     if (credential.kind === 'none') return Caller.anonymous;
-    if (credential.kind === 'token') {
-      const cached = await cachedCaller(this.db, this.tokens, credential.hash);
-      if (cached) return cached;
+    if (credential.kind === 'malformed') return this.lookUp(authorization, address);
+    const cached = await cachedCaller(this.db, this.tokens, credential.hash);
+    if (cached) return cached;
+    const key = `${address} ${credential.hash.toString('base64')}`;
+    let lookup = this.lookups.get(key);
+    if (!lookup) {
+      lookup = this.lookUp(authorization, address).finally(() => this.lookups.delete(key));
+      this.lookups.set(key, lookup);
     }
+    return lookup;
+  }
+
+  private async lookUp(authorization: unknown, address: string): Promise<Caller> {
     const budget = this.failures?.take(address);
     if (budget && !budget.allowed) throw authFailuresError(budget);
     try {

@@ -360,6 +360,17 @@ describe('failed authentications, per client address', () => {
     expect((await post(guarded.url, query, as(guess(), '203.0.113.2'))).status).toBe(401);
   });
 
+  test('many requests at once with one token this instance has not seen yet are one lookup, and none is taken for a guess', async () => {
+    const { token } = await guarded.createToken(['realms:read']);
+    const answers: Array<Awaited<ReturnType<typeof post>>> = [];
+    const statements = await guarded.countStatements(async () => {
+      answers.push(...(await Promise.all(Array.from({ length: 30 }, () => post(guarded.url, query, as(`Bearer ${token}`, '203.0.113.9'))))));
+    });
+    expect(answers.map((answer) => answer.status)).toEqual(Array(30).fill(200));
+    // The lookup, and the write of its lastUsedAt.
+    expect(statements).toBeLessThanOrEqual(2);
+  });
+
   test('WebSocket connection_init guesses spend the same budget, and are closed 1013 RATE_LIMITED without a lookup', async () => {
     const address = '203.0.113.3';
     const headers = { 'x-forwarded-for': address };

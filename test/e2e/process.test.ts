@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,49 +8,12 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { startTestServer, testAdminToken } from '../helpers/server';
 import { subscribe } from '../helpers/subscription';
 import { freePort } from '../helpers/net';
+import { mainScript, startServerProcess } from '../helpers/server-process';
 
-/**
+/*
  * The real entry point (`npm start` runs `node dist/src/main.js`; `npm test` builds it first), as
  * a child process: start-up, graceful shutdown, and the embedded database across restarts.
  */
-const main = path.join(__dirname, '../../dist/src/main.js');
-
-interface Running {
-  child: ChildProcess;
-  url: string;
-  output: string[];
-  exited: Promise<number | null>;
-}
-
-function start(env: Record<string, string>): Promise<Running> {
-  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` (npm test does it first).`);
-  const child = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ADMIN_TOKEN: testAdminToken, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const onLine = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) {
-        output.push(line);
-        if (line.includes('"realmgraph is serving"')) resolve({ child, url: JSON.parse(line).graphql, output, exited });
-      }
-    };
-    child.stdout!.on('data', onLine);
-    child.stderr!.on('data', onLine);
-    void exited.then((code) => reject(new Error(`the server exited (${code}) before serving:\n${output.join('\n')}`)));
-  });
-}
-
-async function query(url: string, document: string, token = testAdminToken): Promise<any> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: document }),
-  });
-  return response.json();
-}
 
 function isAlive(pid: number): boolean {
   try {
@@ -74,8 +36,8 @@ describe('the server process with DATABASE_URL', () => {
   afterAll(() => db.drop());
 
   test('serves, and on SIGTERM closes its sockets and exits 0', async () => {
-    const running = await start({ DATABASE_URL: db.url });
-    expect(await query(running.url, '{ realms { totalCount } }')).toEqual({ data: { realms: { totalCount: 0 } } });
+    const running = await startServerProcess({ DATABASE_URL: db.url });
+    expect(await running.query('{ realms { totalCount } }')).toEqual({ data: { realms: { totalCount: 0 } } });
     const socket = new WebSocket(running.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     const socketClosed = new Promise((resolve) => socket.once('close', resolve));
@@ -87,8 +49,8 @@ describe('the server process with DATABASE_URL', () => {
   });
 
   test('a process killed right after a commit loses no event: a subscriber that resumes elsewhere gets it', async () => {
-    const doomed = await start({ DATABASE_URL: db.url });
-    const realm = (await query(doomed.url, 'mutation { createRealm(input: { name: "doomed", displayName: "D" }) { realm { id lastEventCursor } } }')).data.createRealm.realm;
+    const doomed = await startServerProcess({ DATABASE_URL: db.url });
+    const realm = (await doomed.query('mutation { createRealm(input: { name: "doomed", displayName: "D" }) { realm { id lastEventCursor } } }')).data.createRealm.realm;
     const client = createClient({
       url: doomed.url.replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
@@ -102,7 +64,7 @@ describe('the server process with DATABASE_URL', () => {
         { next: (result) => void received.push((result.data as any).realmEvents), error: () => resolve(), complete: () => resolve() },
       ),
     );
-    const create = (name: string) => query(doomed.url, `mutation { createGroup(input: { realmId: "${realm.id}", name: "${name}" }) { group { id } } }`);
+    const create = (name: string) => doomed.query(`mutation { createGroup(input: { realmId: "${realm.id}", name: "${name}" }) { group { id } } }`);
     await create('before-the-crash');
     await create('committed-as-it-died');
     doomed.child.kill('SIGKILL');
@@ -129,13 +91,13 @@ describe('the server process with DATABASE_URL', () => {
   test('the first start without ADMIN_TOKEN prints an admin token once, and it works', async () => {
     const fresh = await createTestDatabase();
     try {
-      const first = await start({ DATABASE_URL: fresh.url, ADMIN_TOKEN: '' });
+      const first = await startServerProcess({ DATABASE_URL: fresh.url, ADMIN_TOKEN: '' });
       const token = first.output.join('\n').match(/\b(rg_[A-Za-z0-9_-]{43})\b/)?.[1];
       expect(token).toBeDefined();
-      expect(await query(first.url, '{ realms { totalCount } }', token)).toEqual({ data: { realms: { totalCount: 0 } } });
+      expect(await first.query('{ realms { totalCount } }', {}, token)).toEqual({ data: { realms: { totalCount: 0 } } });
       first.child.kill('SIGTERM');
       await first.exited;
-      const second = await start({ DATABASE_URL: fresh.url, ADMIN_TOKEN: '' });
+      const second = await startServerProcess({ DATABASE_URL: fresh.url, ADMIN_TOKEN: '' });
       expect(second.output.join('\n')).not.toMatch(/rg_[A-Za-z0-9_-]{43}/);
       second.child.kill('SIGTERM');
       await second.exited;
@@ -145,7 +107,7 @@ describe('the server process with DATABASE_URL', () => {
   });
 
   test('a bad setting stops start-up with a message that says what to set', async () => {
-    const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [mainScript], { env: { PATH: process.env.PATH ?? '', PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const code = await new Promise((resolve) => child.once('exit', resolve));
@@ -168,8 +130,8 @@ describe('the server process on the embedded PostgreSQL', () => {
 
   test('keeps its data across a SIGKILL and a restart, shares the database with `npm run seed`, stops it on SIGTERM', async () => {
     const env = { DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()) };
-    const first = await start(env);
-    const created = await query(first.url, 'mutation { createRealm(input: { name: "survivor", displayName: "S" }) { realm { name } } }');
+    const first = await startServerProcess(env);
+    const created = await first.query('mutation { createRealm(input: { name: "survivor", displayName: "S" }) { realm { name } } }');
     expect(created).toEqual({ data: { createRealm: { realm: { name: 'survivor' } } } });
 
     // A parent killed with SIGKILL leaves its PostgreSQL running; the next start must cope.
@@ -178,8 +140,8 @@ describe('the server process on the embedded PostgreSQL', () => {
     const orphan = await postmasterPid(dataDir);
     expect(isAlive(orphan)).toBe(true);
 
-    const second = await start(env);
-    expect(await query(second.url, '{ realm(name: "survivor") { name } }')).toEqual({ data: { realm: { name: 'survivor' } } });
+    const second = await startServerProcess(env);
+    expect(await second.query('{ realm(name: "survivor") { name } }')).toEqual({ data: { realm: { name: 'survivor' } } });
     // `npm run seed` beside the running server uses its database and leaves it running.
     const seed = spawn(process.execPath, [path.join(__dirname, '../../dist/src/seed/seed.js')], {
       env: { PATH: process.env.PATH ?? '', ...env },
@@ -190,7 +152,7 @@ describe('the server process on the embedded PostgreSQL', () => {
     seed.stderr.on('data', (chunk) => (seedOutput += chunk));
     expect(await new Promise((resolve) => seed.once('exit', resolve))).toBe(0);
     expect(seedOutput).toContain('Created the realm "demo"');
-    expect(await query(second.url, '{ realm(name: "demo") { groups { totalCount } } }')).toEqual({ data: { realm: { groups: { totalCount: 13 } } } });
+    expect(await second.query('{ realm(name: "demo") { groups { totalCount } } }')).toEqual({ data: { realm: { groups: { totalCount: 13 } } } });
 
     const postmaster = await postmasterPid(dataDir);
     second.child.kill('SIGTERM');

@@ -191,8 +191,9 @@ describe('one event, many subscribers', () => {
       expect(results.map((result) => result.data!.membershipChanged.identityId)).toEqual(identities.slice(1002, 2002));
       expect(results.every((result) => result.errors === undefined)).toBe(true);
     }
-    // Twenty subscribers cost what one does (the relay's safety poll may add a statement or two).
-    expect(twenty.statements).toBeLessThanOrEqual(one.statements + 4);
+    // Twenty subscribers cost what one does: not even one statement more per dashboard (unshared, each
+    // would cost another 2 000). The relay's 5-second safety poll falls into either count, 2 each time.
+    expect(twenty.statements).toBeLessThan(one.statements + 20);
   });
 
   test('different variables get their own answers', async () => {
