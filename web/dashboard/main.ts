@@ -127,23 +127,11 @@ async function openRealm(realmId: string): Promise<void> {
     token,
     realmId,
     cursors: current.cursors,
-    onMembership: (event) => {
-      const change = current.applyMembership(event);
-      if (!change) return;
-      if (change.row) showGroup(change.row);
-      else removeGroup(change.groupId);
-      showEvent(current.feed[0]);
-    },
+    onMembership: (event) => showChange(current.applyMembership(event), current),
     onInvitation: (event) => {
       if (current.applyInvitation(event)) showEvent(current.feed[0]);
     },
-    onGroup: (event) => {
-      const change = current.applyGroup(event);
-      if (!change) return;
-      if (change.row) showGroup(change.row);
-      else removeGroup(change.groupId);
-      showEvent(current.feed[0]);
-    },
+    onGroup: (event) => showChange(current.applyGroup(event), current),
     onState: (connection, detail) => {
       if (mine === generation) showConnection(connection, detail);
     },
@@ -152,6 +140,14 @@ async function openRealm(realmId: string): Promise<void> {
     },
     onError: (message) => showMessage(message),
   });
+}
+
+/** A group's row after an event (gone when `row` is null), and the event at the top of the feed; nothing for an event seen before. */
+function showChange(change: { groupId: string; row: GroupRow | null } | undefined, current: DashboardState): void {
+  if (!change) return;
+  if (change.row) showGroup(change.row);
+  else removeGroup(change.groupId);
+  showEvent(current.feed[0]);
 }
 
 function renderGroups(): void {
