@@ -33,6 +33,11 @@ export enum ErrorCode {
   INVALID_STATUS_TRANSITION = 'INVALID_STATUS_TRANSITION',
   /** The events after this cursor are past the retention period: reload, then subscribe afresh. */
   EVENT_CURSOR_EXPIRED = 'EVENT_CURSOR_EXPIRED',
+  /**
+   * The cursor is past the end of the realm's log: the database was restored from a backup older
+   * than the cursor, or the cursor is from elsewhere. Reload, then subscribe afresh, as for EXPIRED.
+   */
+  EVENT_CURSOR_AHEAD = 'EVENT_CURSOR_AHEAD',
   /** An invitation's email already belongs to an identity of the realm (an invited one included). */
   IDENTITY_EXISTS = 'IDENTITY_EXISTS',
   /** The address already has a pending invitation in the realm: resend or revoke that one. */

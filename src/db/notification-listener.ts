@@ -8,9 +8,17 @@ export interface ListenerOptions {
    * connection counts as lost (DATABASE_CONNECT_TIMEOUT_MS: these are as cheap as a connect).
    */
   readonly timeoutMs: number;
-  /** How often the connection is asked whether it still answers; default: `timeoutMs`. */
+  /** How often the connection is asked whether it still answers; default: one second. */
   readonly heartbeatIntervalMs?: number;
 }
+
+const defaultHeartbeatIntervalMs = 1000;
+/**
+ * Heartbeats that may go unanswered before the listener no longer counts as hearing. Not one: an
+ * event loop busy for a moment delays a beat. The token cache trusts nothing while the listener does
+ * not hear (src/token/token-cache.ts): this bounds how long a revocation can go unheard.
+ */
+const missedBeats = 3;
 
 /**
  * This instance's one LISTEN connection, shared by what hears from the other instances through
@@ -26,11 +34,15 @@ export interface ListenerOptions {
  * packets silently. A LISTEN connection sends nothing of its own, so it would never notice, and
  * the instance would go on trusting its token cache and waiting for events that no longer come. A
  * heartbeat (`SELECT 1`, every `heartbeatIntervalMs`, answered within `timeoutMs`) finds it: the
- * connection is closed and reconnected like one that was cut.
+ * connection is closed and reconnected like one that was cut. Before that, as soon as a few beats
+ * go unanswered, the listener no longer counts as `listening`: the time it takes to give up on a
+ * connection (the timeout) is longer than a token may be trusted unheard (TOKEN_CACHE_TTL_MS).
  */
 export class NotificationListener {
   private client: TimeoutClient | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** When the server last answered on the connection in use: its connect, a notification, a heartbeat. */
+  private lastHeardAt = 0;
   private readonly handlers = new Map<string, Array<(payload: string) => void>>();
   private readonly reconnected: Array<() => void> = [];
   private stopped = false;
@@ -41,9 +53,16 @@ export class NotificationListener {
     private readonly options: ListenerOptions = { timeoutMs: 5000 },
   ) {}
 
-  /** Whether notifications reach this instance now; false before start, while reconnecting, after stop. */
+  /**
+   * Whether notifications reach this instance now: false before start, while reconnecting, after
+   * stop, and while the connection has not answered its last heartbeats (it may have stalled).
+   */
   get listening(): boolean {
-    return this.client !== undefined;
+    return this.client !== undefined && Date.now() - this.lastHeardAt <= missedBeats * this.heartbeatIntervalMs;
+  }
+
+  private get heartbeatIntervalMs(): number {
+    return this.options.heartbeatIntervalMs ?? defaultHeartbeatIntervalMs;
   }
 
   async start(): Promise<void> {
@@ -86,6 +105,7 @@ export class NotificationListener {
       ...clientTimeouts({ connectTimeoutMs: timeoutMs, queryTimeoutMs: timeoutMs }),
     });
     client.on('notification', (message) => {
+      if (this.client === client) this.lastHeardAt = Date.now();
       for (const handler of this.handlers.get(message.channel) ?? []) handler(message.payload ?? '');
     });
     client.on('error', (error) => this.logger.warn('notification listener connection failed', { error: error.message }));
@@ -108,6 +128,7 @@ export class NotificationListener {
       return;
     }
     this.client = client;
+    this.lastHeardAt = Date.now();
     this.beat(client);
   }
 
@@ -116,14 +137,17 @@ export class NotificationListener {
     this.heartbeat = setTimeout(() => {
       if (this.client !== client) return;
       client.query('SELECT 1').then(
-        () => this.beat(client),
+        () => {
+          if (this.client === client) this.lastHeardAt = Date.now();
+          this.beat(client);
+        },
         (error: unknown) => {
           if (this.client !== client) return;
           this.logger.warn('notification listener connection stopped answering; reconnecting', { error: String(error) });
           void client.end().catch(() => {});
         },
       );
-    }, this.options.heartbeatIntervalMs ?? this.options.timeoutMs);
+    }, this.heartbeatIntervalMs);
     this.heartbeat.unref();
   }
 

@@ -3,6 +3,7 @@ import { withTransaction } from '../db/transaction';
 import { appendEvents } from '../events/event-log';
 import type { Logger } from '../logger';
 import type { Job } from '../server/jobs';
+import { deliveryFailure } from './delivery-failure';
 import { defaultMaxAttempts, defaultRetryBaseMs, defaultRetryCapMs, retryDelayMs } from './email-retry';
 import { claimDueEmails, recordFailure, recordSent, type ClaimedEmail } from './email-outbox.repository';
 import type { EmailTransport } from './email-transport';
@@ -29,8 +30,6 @@ export const defaultEmailLeaseMs = 10 * 60 * 1000;
 /** The job's name, to wake it after a commit that queued a message. */
 export const emailDeliveryJobName = 'email-delivery';
 
-/** Longest error text kept; SMTP servers can answer at length. */
-const maxErrorLength = 1000;
 
 /**
  * Sends what the outbox holds: claim (one statement, SKIP LOCKED, which records the attempt) →
@@ -76,10 +75,13 @@ export class EmailDeliveryJob implements Job {
 
   private async deliver(email: ClaimedEmail): Promise<void> {
     let error: string | undefined;
+    let detail: string | undefined;
     try {
       await this.transport.send({ id: email.uuid, to: email.recipient, subject: email.subject, text: email.textBody, html: email.htmlBody });
     } catch (cause) {
-      error = (cause instanceof Error ? cause.message : String(cause)).slice(0, maxErrorLength) || 'unknown error';
+      error = deliveryFailure(cause);
+      // The transport's own words, address included, are the operator's: the log only.
+      detail = cause instanceof Error ? cause.message : String(cause);
     }
     const invitationUuid = email.invitationUuid;
     if (error === undefined) {
@@ -105,7 +107,7 @@ export class EmailDeliveryJob implements Job {
     this.logger.warn(willRetry ? 'email delivery failed; will retry' : 'email delivery failed; giving up', {
       email: email.uuid,
       attempts: email.attempts,
-      error,
+      error: detail,
       ...(retryInMs !== null ? { retryInMs } : {}),
     });
   }

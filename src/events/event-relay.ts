@@ -27,6 +27,17 @@ export const cursorExpired = () =>
   );
 
 /**
+ * A cursor of an event the log does not have (yet): its events would not follow what the client
+ * saw, and waiting for the log to reach that number would be a silent gap.
+ */
+export const cursorAhead = () =>
+  new AppError(
+    ErrorCode.EVENT_CURSOR_AHEAD,
+    'This cursor is past the end of the realm’s event log (was the database restored from an older backup?). Reload the data, then subscribe after its Realm.lastEventCursor.',
+    ['after'],
+  );
+
+/**
  * Delivers committed events to this instance's subscribers. PostgreSQL is the bus: every
  * instance LISTENs on one channel (on its NotificationListener), appendEvents NOTIFYs it at commit,
  * and the rows are the truth — a notification only says "realm R has events up to N". Per realm
@@ -67,13 +78,16 @@ export class EventRelay {
 
   /**
    * The realm's events after `afterSeq` (or, without it, from now on), as they commit, those that
-   * `accept` keeps. Throws EVENT_CURSOR_EXPIRED when retention removed some of them, and
+   * `accept` keeps. Throws EVENT_CURSOR_EXPIRED when retention removed some of them,
+   * EVENT_CURSOR_AHEAD for a number the log has not reached (it came from no event of it), and
    * SERVICE_UNAVAILABLE when the database cannot be reached (now, or later while catching up).
    */
   async stream(realmUuid: string, afterSeq: string | undefined, accept: (event: EventRow) => boolean): Promise<AsyncIterableIterator<EventRow>> {
     const bounds = await outageCoded(() => logBounds(this.db, realmUuid));
     if (!bounds) throw new AppError(ErrorCode.NOT_FOUND, 'No realm has that ID.', ['realmId']);
     if (afterSeq !== undefined && BigInt(afterSeq) < BigInt(bounds.prunedThroughSeq)) throw cursorExpired();
+    // Read now, after the event the cursor names committed: a number past it is no event of this log.
+    if (afterSeq !== undefined && BigInt(afterSeq) > BigInt(bounds.lastSeq)) throw cursorAhead();
     let feed = this.feeds.get(realmUuid);
     if (!feed) {
       feed = new RealmFeed(this.db, realmUuid, BigInt(bounds.lastSeq), this.options.windowSize, this.logger, () => this.feeds.delete(realmUuid));

@@ -6,7 +6,7 @@ import type { RealmRow } from '../realm/realm.repository';
 import type { Context } from '../server/context';
 import { decodeEventCursor, encodeEventCursor } from './event-cursor';
 import type { EventRelay } from './event-relay';
-import { cursorExpired } from './event-relay';
+import { cursorAhead, cursorExpired } from './event-relay';
 import type { EventType } from './event-types';
 import { countEvents, readEvents, type EventFilterValues, type EventRow } from './event.repository';
 
@@ -42,6 +42,7 @@ export class EventService {
     const afterSeq = args.after == null ? '0' : decodeEventCursor(args.after, realm.uuid, ['after']);
     // The realm row read for this field knows how far retention has gone: no query of its own.
     if (BigInt(afterSeq) < BigInt(realm.prunedThroughSeq)) throw cursorExpired();
+    if (BigInt(afterSeq) > BigInt(realm.lastEventSeq)) throw cursorAhead();
     const filter: EventFilterValues = { types: args.types };
     const rows = await readEvents(this.db, realm.uuid, afterSeq, first + 1, filter);
     // Retention may have run since the realm was read; with no filter the numbers must follow on.

@@ -74,10 +74,11 @@ export class GroupService {
     };
     const memberIds = input.memberIds ?? [];
     if (memberIds.length > 0) validate.idBatch(memberIds, ['input', 'memberIds']);
+    // The realm is not locked: its row is the event counter, taken last (docs/decisions.md 63). One
+    // deleted meanwhile fails the group's foreign key, which says NOT_FOUND too.
+    if (!(await ctx.services.realms.get(ctx, realmUuid))) throw notFound('realm', ['input', 'realmId'], input.realmId);
     const group = await withTransaction(this.dataSource, async (tx) => {
-      // The members before the realm: identities come first in the order of locks (decisions 63).
       const members = memberIds.length > 0 ? await ctx.services.memberships.lockIdentities(tx, memberIds, ['input', 'memberIds']) : undefined;
-      await ctx.services.realms.lockForChange(tx, realmUuid, ['input', 'realmId']);
       await this.refuseTakenName(tx, realmUuid, values.name);
       const created = await insertGroup(tx, values);
       const events: NewEvent[] = [

@@ -114,8 +114,10 @@ export class IdentityService {
       source,
       externalId,
     };
+    // The realm is not locked: its row is the event counter, taken last (docs/decisions.md 63). One
+    // deleted meanwhile fails the identity's foreign key, which says NOT_FOUND too.
+    if (!(await ctx.services.realms.get(ctx, realmUuid))) throw notFound('realm', ['input', 'realmId'], input.realmId);
     const identity = await withTransaction(this.dataSource, async (tx) => {
-      await ctx.services.realms.lockForChange(tx, realmUuid, ['input', 'realmId']);
       await this.refuseDuplicates(tx, realmUuid, source, values);
       const created = await insertIdentity(tx, values);
       await appendEvents(tx, realmUuid, [{ type: 'identity.created', identityUuid: created.uuid, data: { identity: identitySnapshot(created) } }]);

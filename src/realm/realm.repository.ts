@@ -83,6 +83,23 @@ export async function updateRealm(tx: Tx, uuid: string, changes: RealmChanges): 
   return row;
 }
 
+/**
+ * Before a realm's deletion: locks what its cascade will delete, in the order every write takes its
+ * locks in (docs/decisions.md 63) — invitations, identities, groups, outbox messages, each in id order
+ * — and the realm's row last. A write in flight holds some of those and takes the realm's row last
+ * (appending its events): each lock here waits for it to commit, instead of holding the realm's row
+ * while it waits for this one (a deadlock, each time). A write that comes later waits here, then
+ * finds its rows gone: NOT_FOUND. Returns the realm, or undefined when there is none.
+ */
+export async function lockRealmForDeletion(tx: Tx, uuid: string): Promise<RealmRow | undefined> {
+  for (const table of ['invitations', 'identities', 'groups', 'email_outbox']) {
+    // Counted, not returned: a realm of a million identities sends one row back, not a million.
+    await tx.query(`SELECT count(*) FROM (SELECT 1 FROM ${table} WHERE realm_id = $1 ORDER BY id FOR UPDATE) locked`, [uuid]);
+  }
+  const [row] = await tx.query<RealmRow>(`SELECT ${columns} FROM realms r WHERE r.id = $1 FOR UPDATE`, [uuid]);
+  return row;
+}
+
 export async function deleteRealm(tx: Tx, uuid: string): Promise<void> {
   await tx.query(`DELETE FROM realms WHERE id = $1`, [uuid]);
 }

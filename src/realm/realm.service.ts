@@ -15,6 +15,7 @@ import {
   findRealmPage,
   insertRealm,
   lockRealm,
+  lockRealmForDeletion,
   realmOrdering,
   updateRealm,
   type RealmRow,
@@ -98,7 +99,8 @@ export class RealmService {
   async delete(ctx: Context, input: DeleteRealmInput): Promise<string> {
     const uuid = expectGlobalId(input.id, 'Realm', ['input', 'id']);
     const realm = await withTransaction(this.dataSource, async (tx) => {
-      const current = await this.lockForChange(tx, uuid, ['input', 'id']);
+      const current = await lockRealmForDeletion(tx, uuid);
+      if (!current) throw notFound('realm', ['input', 'id']);
       await deleteRealm(tx, uuid);
       await notifyRealmDeleted(tx, uuid);
       return current;

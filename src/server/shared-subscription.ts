@@ -1,4 +1,17 @@
-import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import {
+  createSourceEventStream,
+  execute,
+  getOperationAST,
+  Kind,
+  print,
+  visit,
+  type ASTNode,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import { serviceUnavailable } from '../common/errors';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import type { Context } from './context';
@@ -20,8 +33,11 @@ const maxSharedPerEvent = 100;
  * its result is shared. The relay hands the same event object to every subscriber of a realm, so
  * executions are remembered per event object, in a WeakMap: they go when the last subscriber has
  * passed the event. Within one event they are keyed by what the answer depends on — the document,
- * the operation, the variables and the caller's `readKey` (decision 58). An event read again for
- * one subscriber (a resume, a dropped buffer) is another object, executed for it alone.
+ * the operation, the variables the answer reads and the caller's `readKey` (decisions 58, 66). Not
+ * the root field's arguments: `realmId`, the filters and `after` (the cursor each dashboard loaded
+ * at, different for every one) choose which events reach a subscriber, and the root field answers
+ * with the event whatever they are. An event read again for one subscriber (a resume from far
+ * behind) is another object, executed for it alone.
  *
  * An execution that meets an outage (its relations could not be read) is not delivered half-read:
  * the stream ends with SERVICE_UNAVAILABLE, and a client that resumes after the last cursor it got
@@ -36,10 +52,11 @@ export function sharedSubscribe(executionContext: (subscriber: Context) => Conte
     if (!isAsyncIterable(stream)) return stream;
     const subscriber = args.contextValue as Context;
     // Once per subscription. graphql-ws' parse keeps the text (`loc`); print is the fallback.
+    const variables = args.variableValues ?? {};
     const key = JSON.stringify([
       args.document.loc?.source.body ?? print(args.document),
       args.operationName ?? null,
-      args.variableValues ?? null,
+      [...resultVariables(args.document, args.operationName)].sort().map((name) => [name, variables[name] ?? null]),
       subscriber.caller.readKey,
     ]);
     const run = async (event: unknown) => execute({ ...args, rootValue: event, contextValue: executionContext(subscriber) });
@@ -60,6 +77,44 @@ export function sharedSubscribe(executionContext: (subscriber: Context) => Conte
       return result;
     });
   };
+}
+
+/**
+ * The variables an operation's answer can depend on: every one it uses but in the arguments of its
+ * root fields (which the subscription's source stream reads, not the execution of an event). Those
+ * in the root fields' directives (`@include(if: $x)`) count: they shape the answer.
+ */
+export function resultVariables(document: DocumentNode, operationName?: string | null): Set<string> {
+  const names = new Set<string>();
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return names;
+  const fragments = new Map(
+    document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+  );
+  const collect = (node: ASTNode) =>
+    visit(node, {
+      Variable: (variable) => {
+        names.add(variable.name.value);
+      },
+    });
+  // Validation has refused fragment cycles, so this ends.
+  const walk = (selections: SelectionSetNode, atRoot: boolean): void => {
+    for (const selection of selections.selections) {
+      for (const directive of selection.directives ?? []) collect(directive);
+      if (selection.kind === Kind.FIELD) {
+        if (!atRoot) for (const argument of selection.arguments ?? []) collect(argument);
+        if (selection.selectionSet) walk(selection.selectionSet, false);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        walk(selection.selectionSet, atRoot);
+      } else {
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) walk(fragment.selectionSet, atRoot);
+      }
+    }
+  };
+  for (const directive of operation.directives ?? []) collect(directive);
+  walk(operation.selectionSet, true);
+  return names;
 }
 
 /**

@@ -242,6 +242,22 @@ describe('subscriptions', () => {
     const kept = await eventLog(realm.id, Buffer.from(`${realmUuid}:1`).toString('base64url'));
     expect(kept).toHaveLength(1);
   });
+
+  test('a cursor past the end of the log (a database restored from an older backup) gets EVENT_CURSOR_AHEAD, not silence', async () => {
+    const realm = await createRealm(server);
+    await createGroup(server, realm.id);
+    const realmUuid = Buffer.from(realm.id, 'base64url').toString().split(':')[1];
+    const ahead = Buffer.from(`${realmUuid}:500`).toString('base64url');
+    const polled = await server.graphql(`query($id: ID!, $after: String) { realm(id: $id) { events(after: $after) { edges { cursor } } } }`, { id: realm.id, after: ahead });
+    expect(polled.errors?.[0]).toMatchObject({ path: ['realm', 'events'], extensions: { code: 'EVENT_CURSOR_AHEAD', inputPath: ['after'] } });
+    const stream = subscribe(server.wsClient(), realmSubscription, { realmId: realm.id, after: ahead }, 'realmEvents');
+    await expect(stream.next()).rejects.toMatchObject({ extensions: { code: 'EVENT_CURSOR_AHEAD' } });
+    // The cursor of the log's last event is not ahead: it replays nothing and goes on live.
+    const live = subscribe(server.wsClient(), realmSubscription, { realmId: realm.id, after: await lastCursor(realm.id) }, 'realmEvents');
+    await createGroup(server, realm.id);
+    expect(await live.next()).toMatchObject({ type: 'GROUP_CREATED' });
+    live.close();
+  });
 });
 
 describe('two instances on one database', () => {

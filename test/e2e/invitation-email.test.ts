@@ -110,8 +110,10 @@ describe('an invitation sent over SMTP', () => {
 
 describe('an invitation whose SMTP server cannot be reached', () => {
   let server: TestServer;
+  let smtpPort: number;
   beforeAll(async () => {
-    server = await startTestServer({ env: { SMTP_URL: `smtp://127.0.0.1:${await freePort()}` } });
+    smtpPort = await freePort();
+    server = await startTestServer({ env: { SMTP_URL: `smtp://127.0.0.1:${smtpPort}` } });
   });
   afterAll(() => server.close());
 
@@ -131,6 +133,21 @@ describe('an invitation whose SMTP server cannot be reached', () => {
       invitationId: invitation.id,
       data: { attempts: 1, error: expect.stringContaining('ECONNREFUSED'), willRetry: true },
     });
+  });
+
+  test('says why without naming the mail server: its address is the operator’s, not the realm’s admins’', async () => {
+    const realm = await createRealm(server);
+    const invitation = await inviteIdentity(server, realm.id);
+    const failed = await eventually(
+      () => delivery(server, invitation.id),
+      (status) => status.lastError !== null,
+    );
+    const events = await deliveryEvents(server, realm.id);
+    const said = [failed.lastError, ...events.filter((event: { type: string }) => event.type === 'INVITATION_DELIVERY_FAILED').map((event: { data: { error: string } }) => event.data.error)];
+    expect(said).toContain('The mail server refused the connection (ECONNREFUSED).');
+    expect(said.filter((text: string) => new RegExp(`127\\.0\\.0\\.1|localhost|\\b${smtpPort}\\b`).test(text))).toEqual([]);
+    // The operator has it all in the log.
+    expect(server.logs.some((line) => line.includes(`127.0.0.1:${smtpPort}`))).toBe(true);
   });
 });
 

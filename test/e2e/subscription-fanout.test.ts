@@ -196,6 +196,27 @@ describe('one event, many subscribers', () => {
     expect(twenty.statements).toBeLessThan(one.statements + 20);
   });
 
+  test('dashboards each loaded at its own moment (each subscribing after its own cursor) share one execution per event', async () => {
+    const realm = await createRealm(server);
+    const group = await createGroup(server, realm.id, 'everyone');
+    const identities = await insertIdentities(server, realm.id, 26);
+    const tokens = await Promise.all(Array.from({ length: 20 }, (_, n) => namedToken(`lobby screen ${n + 1}`)));
+    const variables = { realmId: realm.id, groupId: group.id };
+    // Each dashboard loads (reads the cursor) and subscribes after it, as the README says; meanwhile the group changes.
+    const listeners: Listener[] = [];
+    for (let n = 0; n < 20; n++) {
+      listeners.push(listen(server.wsClient(tokens[n]), dashboard, { ...variables, after: await lastCursor(realm.id) }));
+      await addMembers(server, group.id, [identities[n]]);
+    }
+    // Every dashboard has had everything since its cursor: each is live, and in the relay's window.
+    await Promise.all(listeners.map(async (listener, n) => {
+      for (let k = n; k < 20; k++) await listener.next();
+    }));
+    const twenty = await fanOut(listeners, group.id, identities.slice(20, 23));
+    const one = await fanOut([listen(server.wsClient(tokens[0]), dashboard, { ...variables, after: await lastCursor(realm.id) })], group.id, identities.slice(23, 26));
+    expect(twenty.statements).toBe(one.statements);
+  });
+
   test('different variables get their own answers', async () => {
     const realm = await createRealm(server);
     const [a, b] = [await createGroup(server, realm.id, 'a'), await createGroup(server, realm.id, 'b')];

@@ -10,8 +10,8 @@ export interface TestDatabase {
   readonly dataSource: DataSource;
   /** SQL statements sent through `dataSource` so far. */
   readonly statements: StatementCounter;
-  /** Another connection pool on the same database, as a second server instance would have. */
-  newDataSource(): Promise<DataSource>;
+  /** Another connection pool on the same database, as a second server instance would have (its statements counted by `statements`, when given). */
+  newDataSource(statements?: StatementCounter): Promise<DataSource>;
   drop(): Promise<void>;
 }
 
@@ -51,8 +51,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url: url.toString(),
     dataSource,
     statements,
-    newDataSource: async () => {
-      const other = createDataSource(url.toString());
+    newDataSource: async (counter?: StatementCounter) => {
+      const other = createDataSource(url.toString(), counter);
       others.push(await other.initialize());
       return other;
     },

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/logger';
 import { getSchema } from '../../src/schema/build';
 import { createApp, type App } from '../../src/server/app';
 import { bootstrapTokens } from '../../src/token/bootstrap';
+import { StatementCounter } from '../../src/db/statement-counter';
 import { createTestDatabase, type TestDatabase } from './database';
 
 export interface GraphQLResponse<T = any> {
@@ -28,6 +29,8 @@ export interface TestServer {
   ok<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** How many SQL statements `work` sent. */
   countStatements(work: () => Promise<unknown>): Promise<number>;
+  /** Transactions of this instance that PostgreSQL aborted for a deadlock (and withTransaction ran again). */
+  deadlocks(): number;
   /** A graphql-ws client; with the admin token unless another (or null: none) is given. */
   wsClient(token?: string | null): WsClient;
   /** A new API token through the API, e.g. read-only or bound to one realm. */
@@ -56,9 +59,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const logs: string[] = [];
   const adminToken = options.env?.ADMIN_TOKEN ?? testAdminToken;
   await bootstrapTokens(db.dataSource, adminToken);
+  const statements = ownDatabase ? db.statements : new StatementCounter();
   const app: App = await createApp({
     schema: await getSchema(),
-    dataSource: ownDatabase ? db.dataSource : await db.newDataSource(),
+    dataSource: ownDatabase ? db.dataSource : await db.newDataSource(statements),
     config: loadConfig({
       ...(options.production ? { NODE_ENV: 'production' } : {}),
       MAX_PAGE_SIZE: String(options.maxPageSize ?? 100),
@@ -104,6 +108,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await work();
       return db.statements.count - before;
     },
+    deadlocks: () => statements.deadlocks,
     wsClient: (token = adminToken) => {
       const client = createClient({
         url: wsUrl,

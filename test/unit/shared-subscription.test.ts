@@ -1,6 +1,6 @@
 import { GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Context } from '../../src/server/context';
-import { sharedSubscribe } from '../../src/server/shared-subscription';
+import { resultVariables, sharedSubscribe } from '../../src/server/shared-subscription';
 
 /** A source stream as the relay's subscribers are: events pushed in, `return()` ends a waiting `next()`. */
 function source() {
@@ -46,7 +46,7 @@ const schema = new GraphQLSchema({
     fields: {
       changed: {
         type: GraphQLString,
-        args: { fail: { type: GraphQLString } },
+        args: { fail: { type: GraphQLString }, after: { type: GraphQLString } },
         subscribe: (_root, args: { fail?: string }, context: { stream: AsyncIterable<object> }) => {
           if (args.fail) throw new Error(args.fail);
           return context.stream;
@@ -128,4 +128,32 @@ test('an event whose relations cannot be read for an outage is not delivered hal
   stream.push({ name: 'left', unreachable: true });
   await expect(subscriber.next()).rejects.toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
   expect(stream.returned).toBe(true);
+});
+
+test('the variables an answer depends on: all but those of the root fields’ arguments', () => {
+  const document = parse(`
+    subscription Watch($realmId: ID!, $after: String, $withIdentity: Boolean!, $first: Int, $live: Boolean!, $unused: Int) {
+      membershipChanged(realmId: $realmId, after: $after) @include(if: $live) {
+        id
+        identity @include(if: $withIdentity) { ...Groups }
+      }
+      ...Root
+    }
+    fragment Root on Subscription { realmEvents(realmId: $realmId, after: $after) { id } }
+    fragment Groups on Identity { groups(first: $first) { totalCount } }
+  `);
+  expect([...resultVariables(document, 'Watch')].sort()).toEqual(['first', 'live', 'withIdentity']);
+});
+
+test('subscribers whose root arguments differ (each its own cursor) share the execution of an event', async () => {
+  const query = 'subscription($after: String, $shout: Boolean!) { changed(after: $after) @include(if: $shout) }';
+  const [one, two] = [source(), source()];
+  const at = (stream: AsyncIterable<object>, variableValues: Record<string, unknown>) =>
+    subscribe({ schema, document: parse(query), variableValues, contextValue: { stream, caller: { readKey: 'admin' } } as unknown as Context });
+  const [a, b] = (await Promise.all([at(one, { after: 'cursor-1', shout: true }), at(two, { after: 'cursor-2', shout: true })])) as Array<AsyncIterableIterator<ExecutionResult>>;
+  const event = { name: 'joined' };
+  one.push(event);
+  two.push(event);
+  expect((await b.next()).value).toBe((await a.next()).value);
+  expect(executions).toBe(1);
 });

@@ -196,7 +196,7 @@ export class LiveFeed {
           if (disposed || closeCode(error) !== undefined) return; // a closed socket: `closed` handles it
           const errors = Array.isArray(error) ? (error as GraphQLErrorLike[]) : [{ message: String(error) }];
           if (errors.some(isUnavailable)) this.retryLater(name, `${field}: ${describe(errors)}`);
-          else if (errors.some((e) => e.extensions?.code === 'EVENT_CURSOR_EXPIRED')) this.options.onCursorExpired();
+          else if (errors.some((e) => e.extensions?.code === 'EVENT_CURSOR_EXPIRED' || e.extensions?.code === 'EVENT_CURSOR_AHEAD')) this.options.onCursorExpired();
           else if (errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED' || e.extensions?.code === 'FORBIDDEN')) {
             this.options.onState('unauthorized', `${field}: ${describe(errors)}`);
           } else this.options.onError(`${field}: ${describe(errors)}`);
