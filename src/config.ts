@@ -27,7 +27,7 @@ export interface Config {
   readonly jobIntervalMs: number;
   /** How long a claimed email is its sender's before another attempt may take it (src/email/email-delivery.job.ts). */
   readonly emailLeaseMs: number;
-  /** How long this instance trusts a token it has authenticated, at most (src/token/token-cache.ts); 0: never. */
+  /** How long this instance trusts a token it has authenticated, at most (src/auth/token-cache.ts); 0: never. */
   readonly tokenCacheTtlMs: number;
   /** An all-realms admin API token for automation; unset: the first start creates one. */
   readonly adminToken: string | undefined;

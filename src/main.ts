@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { createLogger } from './logger';
 import { getSchema } from './schema/build';
-import { bootstrapTokens } from './token/bootstrap';
+import { bootstrapTokens } from './auth/bootstrap';
 import { createApp } from './server/app';
 
 /** Start-up: config → database (embedded unless DATABASE_URL) → schema → HTTP + WebSocket. */

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { Caller } from '../server/caller';
+import type { Caller } from '../auth/caller';
 import type { CursorRow, Ordering, PageRequest } from './pagination';
 import type { ListSelection } from './selection';
 

@@ -7,7 +7,7 @@ import { IdentityEntity } from '../identity/identity.entity';
 import { InvitationEntity } from '../invitation/invitation.entity';
 import { MembershipEntity } from '../membership/membership.entity';
 import { RealmEntity } from '../realm/realm.entity';
-import { ApiTokenEntity } from '../token/api-token.entity';
+import { ApiTokenEntity } from '../auth/api-token.entity';
 import { clientTimeouts, TimeoutClient } from './timeout-client';
 
 export const entities = [RealmEntity, IdentityEntity, GroupEntity, MembershipEntity, EventEntity, InvitationEntity, EmailOutboxEntity, ApiTokenEntity];

@@ -16,7 +16,7 @@ const defaultHeartbeatIntervalMs = 1000;
 /**
  * Heartbeats that may go unanswered before the listener no longer counts as hearing. Not one: an
  * event loop busy for a moment delays a beat. The token cache trusts nothing while the listener does
- * not hear (src/token/token-cache.ts): this bounds how long a revocation can go unheard.
+ * not hear (src/auth/token-cache.ts): this bounds how long a revocation can go unheard.
  */
 const missedBeats = 3;
 

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { withTransaction } from '../db/transaction';
 import { appendEvents } from '../events/event-log';
 import type { Logger } from '../logger';
-import type { Job } from '../server/jobs';
+import type { Job } from '../jobs/jobs';
 import { deliveryFailure } from './delivery-failure';
 import { defaultMaxAttempts, defaultRetryBaseMs, defaultRetryCapMs, retryDelayMs } from './email-retry';
 import { claimDueEmails, recordFailure, recordSent, type ClaimedEmail } from './email-outbox.repository';

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/queryable';
-import type { Job } from '../server/jobs';
+import type { Job } from '../jobs/jobs';
 import { pruneEvents } from './event.repository';
 
 const day = 24 * 60 * 60 * 1000;

@@ -1,4 +1,4 @@
-import type { Job } from '../server/jobs';
+import type { Job } from '../jobs/jobs';
 import type { InvitationService } from './invitation.service';
 
 /**

@@ -23,7 +23,7 @@ import {
 } from '../membership/membership.resolver';
 import { RealmResolver } from '../realm/realm.resolver';
 import { NodeResolver } from '../server/node.resolver';
-import { ApiTokenResolver } from '../token/api-token.resolver';
+import { ApiTokenResolver } from '../auth/api-token.resolver';
 
 export const resolvers = [
   NodeResolver,

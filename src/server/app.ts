@@ -24,16 +24,17 @@ import type { Context } from './context';
 import { callerKey, createRequestLimits, logClientProtocolErrors, withLimitCode } from './limits';
 import { bodyErrorResponse, formatError, isUnexpected, serviceUnavailableStatusPlugin } from './errors';
 import { Loaders } from './loaders';
-import { startJobs, type Job, type Jobs } from './jobs';
-import { authenticationPlugin, LiveConnections, refusalClose, tokenEndedClose } from './auth';
-import { authenticationMiddleware, Authenticator, codeOf, httpAuthentication } from './authenticator';
+import { startJobs, type Job, type Jobs } from '../jobs/jobs';
+import { authenticationPlugin, refusalClose } from './auth';
+import { LiveConnections, tokenEndedClose } from '../auth/live-connections';
+import { authenticationMiddleware, Authenticator, codeOf, httpAuthentication } from '../auth/authenticator';
 import { clientAddressResolver } from './client-address';
-import { Caller, unauthenticated } from './caller';
+import { Caller, unauthenticated } from '../auth/caller';
 import { ErrorCode, serviceUnavailableRetryAfterSeconds } from '../common/errors';
 import { createServices } from './services';
 import { sharedSubscribe } from './shared-subscription';
 import { refuseSubscriptionsOverHttp } from './subscription-over-http';
-import { TokenCache } from '../token/token-cache';
+import { TokenCache } from '../auth/token-cache';
 import { webPages } from './web-pages';
 
 export interface App {

@@ -1,13 +1,9 @@
 import { getOperationAST, GraphQLError, Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
 import { ErrorCode } from '../common/errors';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { WebSocket } from 'ws';
-import type { Queryable } from '../db/queryable';
 import type { Logger } from '../logger';
-import { usableTokenUuids } from '../token/api-token.repository';
-import { unauthenticated } from './caller';
+import { unauthenticated } from '../auth/caller';
 import type { Context } from './context';
-import type { Job } from './jobs';
 import { tryAgainLaterClose } from './limits/ws-limits';
 
 /**
@@ -47,8 +43,6 @@ export const authenticationPlugin: ApolloServerPlugin<Context> = {
 
 /** graphql-ws close code for a connection without a usable token (4401 Unauthorized). */
 export const unauthorizedClose = 4401;
-/** … and for one whose token was revoked or expired while it was open (4403 Forbidden). */
-export const tokenEndedClose = 4403;
 /** graphql-ws' own code for a failure on the server's side (4500), which its client does not retry. */
 export const internalErrorClose = 4500;
 
@@ -79,50 +73,4 @@ function closeReason(text: string): string {
   let cut = text;
   while (Buffer.byteLength(`${cut}…`) > maxCloseReasonBytes) cut = cut.slice(0, -1);
   return `${cut}…`;
-}
-
-/**
- * This instance's WebSocket connections by token, so that a revoked or expired token's live
- * subscriptions end: at once when it is revoked here, within one job interval when elsewhere.
- */
-export class LiveConnections {
-  private readonly byToken = new Map<string, Set<WebSocket>>();
-
-  constructor(
-    private readonly db: Queryable,
-    private readonly logger: Logger,
-  ) {}
-
-  add(tokenUuid: string, socket: WebSocket): void {
-    let sockets = this.byToken.get(tokenUuid);
-    if (!sockets) this.byToken.set(tokenUuid, (sockets = new Set()));
-    sockets.add(socket);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      if (sockets.size === 0 && this.byToken.get(tokenUuid) === sockets) this.byToken.delete(tokenUuid);
-    });
-  }
-
-  end(tokenUuid: string): void {
-    for (const socket of this.byToken.get(tokenUuid) ?? []) socket.close(tokenEndedClose, 'The API token was revoked or has expired.');
-    this.byToken.delete(tokenUuid);
-  }
-
-  /** The job that ends the connections of tokens revoked on other instances, or expired. */
-  sweepJob(): Job {
-    return {
-      name: 'token-sweep',
-      run: async () => {
-        const tokens = [...this.byToken.keys()];
-        if (tokens.length === 0) return;
-        const usable = await usableTokenUuids(this.db, tokens);
-        for (const token of tokens) {
-          if (!usable.has(token)) {
-            this.logger.info('closing connections of an API token no longer usable', { token });
-            this.end(token);
-          }
-        }
-      },
-    };
-  }
 }

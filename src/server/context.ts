@@ -1,5 +1,5 @@
 import type { PageLimits } from '../common/pagination';
-import type { Caller } from './caller';
+import type { Caller } from '../auth/caller';
 import type { Loaders } from './loaders';
 import type { Services } from './services';
 

@@ -6,7 +6,7 @@ import { createIdentityLoaders, type IdentityLoaders } from '../identity/identit
 import { createInvitationLoaders, type InvitationLoaders } from '../invitation/invitation.loaders';
 import { createMembershipLoaders, type MembershipLoaders } from '../membership/membership.loaders';
 import { createRealmLoaders, type RealmLoaders } from '../realm/realm.loaders';
-import { createApiTokenLoaders, type ApiTokenLoaders } from '../token/api-token.loaders';
+import { createApiTokenLoaders, type ApiTokenLoaders } from '../auth/api-token.loaders';
 
 /**
  * A fresh set per request (never at module scope), so no request sees another's cache, scoped to

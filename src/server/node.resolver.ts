@@ -2,7 +2,7 @@ import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { AppError, ErrorCode, invalidInput } from '../common/errors';
 import { parseGlobalId, type NodeType } from '../common/global-id';
 import { Node } from '../common/node.type';
-import type { Scope } from '../token/scopes';
+import type { Scope } from '../auth/scopes';
 import type { Context } from './context';
 
 const maxNodes = 1000;

@@ -9,7 +9,7 @@ import { IdentityService } from '../identity/identity.service';
 import { InvitationService } from '../invitation/invitation.service';
 import { MembershipService } from '../membership/membership.service';
 import { RealmService } from '../realm/realm.service';
-import { ApiTokenService } from '../token/api-token.service';
+import { ApiTokenService } from '../auth/api-token.service';
 
 /** The domain services: created once per process, they take the request context first. */
 export interface Services {

@@ -1,6 +1,6 @@
 import { parse, validate, type GraphQLSchema } from 'graphql';
 import { getSchema } from '../../src/schema/build';
-import { scopes } from '../../src/token/scopes';
+import { scopes } from '../../src/auth/scopes';
 import { createGroup, createIdentity, createRealm, inviteIdentity } from '../factories/graph';
 import { databaseChecksums, type Checksums } from '../helpers/db-checksum';
 import { operationFor, rootFields, type Operation } from '../helpers/schema-operations';

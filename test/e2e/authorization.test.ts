@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { scopes } from '../../src/token/scopes';
+import { scopes } from '../../src/auth/scopes';
 import { createGroup, createIdentity, createRealm, inviteIdentity, queuedInvitationToken, uuidOf } from '../factories/graph';
 import { databaseChecksums } from '../helpers/db-checksum';
 import { eventually } from '../helpers/eventually';

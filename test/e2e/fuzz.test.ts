@@ -16,7 +16,7 @@ import WebSocket from 'ws';
 import { ErrorCode } from '../../src/common/errors';
 import { toGlobalId } from '../../src/common/global-id';
 import { getSchema } from '../../src/schema/build';
-import { scopes } from '../../src/token/scopes';
+import { scopes } from '../../src/auth/scopes';
 import { createGroup, createIdentity, createRealm, inviteIdentity, uuidOf } from '../factories/graph';
 import { databaseChecksums } from '../helpers/db-checksum';
 import { argumentsOf, rootFields, sampleValue, selectionOf, type ValueChoices } from '../helpers/schema-operations';

@@ -615,7 +615,7 @@ describe('the payload’s group', () => {
 describe('SQL statements per write', () => {
   // A server of its own: no background jobs whose statements would be counted, and every request
   // looks its token up (TOKEN_CACHE_TTL_MS=0), so that the counts do not depend on when the token
-  // was last seen. With the token cached (src/token/token-cache.ts), each is one statement fewer.
+  // was last seen. With the token cached (src/auth/token-cache.ts), each is one statement fewer.
   let quiet: TestServer;
   beforeAll(async () => {
     quiet = await startTestServer({ runJobs: false, env: { TOKEN_CACHE_TTL_MS: '0' } });

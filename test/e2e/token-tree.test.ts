@@ -1,5 +1,5 @@
 import type { Client } from 'graphql-ws';
-import { createToken } from '../../src/token/cli';
+import { createToken } from '../../src/auth/cli';
 import { createRealm, uuidOf } from '../factories/graph';
 import { databaseChecksums } from '../helpers/db-checksum';
 import { eventually } from '../helpers/eventually';

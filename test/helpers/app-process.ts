@@ -4,7 +4,7 @@ import { openDatabase } from '../../src/db/database';
 import { createLogger } from '../../src/logger';
 import { getSchema } from '../../src/schema/build';
 import { createApp } from '../../src/server/app';
-import { bootstrapTokens } from '../../src/token/bootstrap';
+import { bootstrapTokens } from '../../src/auth/bootstrap';
 import { testAdminToken } from './server';
 
 export interface RunningApp {

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { getSchema } from '../../src/schema/build';
 import { createApp, type App } from '../../src/server/app';
-import { bootstrapTokens } from '../../src/token/bootstrap';
+import { bootstrapTokens } from '../../src/auth/bootstrap';
 import { StatementCounter } from '../../src/db/statement-counter';
 import { createTestDatabase, type TestDatabase } from './database';
 

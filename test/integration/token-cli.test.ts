@@ -2,12 +2,12 @@ import { toGlobalId } from '../../src/common/global-id';
 import { NotificationListener } from '../../src/db/notification-listener';
 import { createLogger } from '../../src/logger';
 import { withTransaction } from '../../src/db/transaction';
-import { insertToken, tokenRevokedChannel } from '../../src/token/api-token.repository';
-import { authenticate } from '../../src/token/api-token.service';
-import { bootstrapTokens } from '../../src/token/bootstrap';
-import { TokenCache } from '../../src/token/token-cache';
-import { hashTokenSecret, newTokenSecret } from '../../src/token/token-secret';
-import { CliError, createToken, exitCodes, formatTable, listTokens, parseCommand, revokeToken, runCommand, usage, type Output } from '../../src/token/cli';
+import { insertToken, tokenRevokedChannel } from '../../src/auth/api-token.repository';
+import { authenticate } from '../../src/auth/api-token.service';
+import { bootstrapTokens } from '../../src/auth/bootstrap';
+import { TokenCache } from '../../src/auth/token-cache';
+import { hashTokenSecret, newTokenSecret } from '../../src/auth/token-secret';
+import { CliError, createToken, exitCodes, formatTable, listTokens, parseCommand, revokeToken, runCommand, usage, type Output } from '../../src/auth/cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 let db: TestDatabase;

@@ -1,4 +1,4 @@
-import { Caller } from '../../src/server/caller';
+import { Caller } from '../../src/auth/caller';
 import { callerKey, RateLimiter } from '../../src/server/limits/rate-limit';
 
 /** A limiter on a clock the test moves: no sleeps. */

@@ -1,7 +1,7 @@
 import type { NotificationListener } from '../../src/db/notification-listener';
-import { Caller } from '../../src/server/caller';
-import { tokenRevokedChannel } from '../../src/token/api-token.repository';
-import { TokenCache, type AuthenticatedToken } from '../../src/token/token-cache';
+import { Caller } from '../../src/auth/caller';
+import { tokenRevokedChannel } from '../../src/auth/api-token.repository';
+import { TokenCache, type AuthenticatedToken } from '../../src/auth/token-cache';
 
 let now = 1_000_000;
 const clock = () => now;

@@ -17,7 +17,7 @@ export { logClientProtocolErrors } from './ws-limits';
 export interface RequestLimits {
   /** Express middleware in front of /graphql, after authentication: the rate limit (none when RATE_LIMIT_PER_MINUTE is 0). */
   readonly http: RequestHandler[];
-  /** Failed authentications per client address (src/server/authenticator.ts); none when AUTH_FAILURES_PER_MINUTE is 0. */
+  /** Failed authentications per client address (src/auth/authenticator.ts); none when AUTH_FAILURES_PER_MINUTE is 0. */
   readonly authFailures: RateLimiter | undefined;
   readonly maxBodyBytes: number;
   /** Apollo's `parseOptions`: the token limit. */

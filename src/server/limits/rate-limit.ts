@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { ErrorCode } from '../../common/errors';
-import type { Caller } from '../caller';
+import type { Caller } from '../../auth/caller';
 import { formatCount, limitError } from './limit-error';
 
 /**
@@ -106,7 +106,7 @@ const rateLimitedMessage = (decision: RateDecision) =>
   `Try again in ${decision.retryAfterSeconds} s.`;
 
 /**
- * An address past AUTH_FAILURES_PER_MINUTE: refused before any lookup (src/server/authenticator.ts).
+ * An address past AUTH_FAILURES_PER_MINUTE: refused before any lookup (src/auth/authenticator.ts).
  * Short enough for a WebSocket close reason (123 bytes, with its `RATE_LIMITED: ` prefix).
  */
 export const authFailuresError = (decision: RateDecision) =>

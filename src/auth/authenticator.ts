@@ -4,12 +4,12 @@ import { ErrorCode, serviceUnavailable } from '../common/errors';
 import type { Queryable } from '../db/queryable';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import type { Logger } from '../logger';
-import { authenticate, cachedCaller, credentialOf } from '../token/api-token.service';
-import type { TokenCache } from '../token/token-cache';
+import { authenticate, cachedCaller, credentialOf } from './api-token.service';
+import type { TokenCache } from './token-cache';
 import { Caller } from './caller';
-import type { ClientAddressOf } from './client-address';
-import { sendRefusal } from './errors';
-import { authFailuresError, type RateLimiter } from './limits/rate-limit';
+import type { ClientAddressOf } from '../server/client-address';
+import { sendRefusal } from '../server/errors';
+import { authFailuresError, type RateLimiter } from '../server/limits/rate-limit';
 
 /**
  * Who a request is, for HTTP and WebSocket alike, with the two rules an edge adds to the token

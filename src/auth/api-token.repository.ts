@@ -123,7 +123,7 @@ export async function lockUsableCreator(tx: Tx, uuid: string): Promise<{ expires
   return row;
 }
 
-/** The channel on which a revocation reaches the token cache of every instance (src/token/token-cache.ts). */
+/** The channel on which a revocation reaches the token cache of every instance (src/auth/token-cache.ts). */
 export const tokenRevokedChannel = 'realmgraph_token_revoked';
 
 /**

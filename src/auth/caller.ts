@@ -1,6 +1,6 @@
 import { AppError, ErrorCode, notFound, type InputPath } from '../common/errors';
 import type { Actor } from '../db/transaction';
-import { satisfies, scopes, type Scope } from '../token/scopes';
+import { satisfies, scopes, type Scope } from './scopes';
 
 export interface CallerToken {
   /** The token's database key. */

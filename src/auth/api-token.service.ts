@@ -6,7 +6,7 @@ import { pageRequest, PageEdge, toPage, type PageArgs } from '../common/paginati
 import * as validate from '../common/validate';
 import type { Queryable } from '../db/queryable';
 import { withTransaction } from '../db/transaction';
-import { Caller, unauthenticated, type CallerToken } from '../server/caller';
+import { Caller, unauthenticated, type CallerToken } from './caller';
 import type { Context } from '../server/context';
 import type { CreateApiTokenInput, RevokeApiTokenInput } from './api-token.inputs';
 import {
@@ -62,7 +62,7 @@ export async function cachedCaller(db: Queryable, tokens: TokenCache, hash: Buff
 /**
  * Who an `Authorization` value (HTTP header, or graphql-ws connection_init payload) stands for.
  * None: the anonymous caller. A value that is not a usable token: UNAUTHENTICATED. A token
- * authenticated lately on this instance costs no statement (`tokens`, src/token/token-cache.ts).
+ * authenticated lately on this instance costs no statement (`tokens`, src/auth/token-cache.ts).
  */
 export async function authenticate(db: Queryable, tokens: TokenCache, authorization: unknown): Promise<Caller> {
   const credential = credentialOf(authorization);

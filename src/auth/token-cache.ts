@@ -1,5 +1,5 @@
 import type { NotificationListener } from '../db/notification-listener';
-import type { Caller } from '../server/caller';
+import type { Caller } from './caller';
 import { tokenRevokedChannel } from './api-token.repository';
 
 /** A token that authenticated: the caller it stands for, and when it expires (ms since the epoch). */
