@@ -24,6 +24,7 @@ import {
 import { satisfies, isScope, type Scope } from './scopes';
 import type { TokenCache } from './token-cache';
 import { hashTokenSecret, newTokenSecret } from './token-secret';
+import { apiTokenLoaders } from './api-token.loaders';
 
 const bearer = /^Bearer\s+(\S+)\s*$/i;
 
@@ -107,7 +108,7 @@ export class ApiTokenService {
   }
 
   get(ctx: Context, uuid: string): Promise<ApiTokenRow | null> {
-    return ctx.loaders.tokens.byUuid.load(uuid);
+    return ctx.loaders.of(apiTokenLoaders).byUuid.load(uuid);
   }
 
   /**

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Caller } from '../auth/caller';
+import type { Queryable } from '../db/queryable';
 import type { CursorRow, Ordering, PageRequest } from './pagination';
 import type { ListSelection } from './selection';
 
@@ -8,6 +9,37 @@ export interface LoaderOptions {
   cache: boolean;
   /** Whose request it is: rows of realms the caller does not reach are not found. */
   caller: Caller;
+}
+
+/** How a domain makes its loaders for one request (`identityLoaders`, …): called at most once per request. */
+export type LoaderSet<T> = (db: Queryable, options: LoaderOptions) => T;
+
+/**
+ * The loaders of one request (never at module scope, so no request sees another's cache): each
+ * domain's set is made the first time the request asks for it, and all are forgotten when a write
+ * commits (`clearAll`), so the request's later reads see the new state. A registry that knows no
+ * domain: each domain names its own set, and no module has to import them all.
+ */
+export class RequestLoaders {
+  private readonly sets = new Map<LoaderSet<unknown>, unknown>();
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly options: LoaderOptions,
+  ) {}
+
+  of<T>(set: LoaderSet<T>): T {
+    let loaders = this.sets.get(set) as T | undefined;
+    if (loaders === undefined) {
+      loaders = set(this.db, this.options);
+      this.sets.set(set, loaders);
+    }
+    return loaders;
+  }
+
+  clearAll(): void {
+    this.sets.clear();
+  }
 }
 
 /**

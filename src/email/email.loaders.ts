@@ -1,6 +1,5 @@
 import type DataLoader from 'dataloader';
-import { rowLoader, type LoaderOptions } from '../common/loaders';
-import type { Queryable } from '../db/queryable';
+import { rowLoader, type LoaderSet } from '../common/loaders';
 import { latestDeliveryByInvitation, type DeliveryRow } from './email-outbox.repository';
 
 export interface EmailLoaders {
@@ -8,8 +7,7 @@ export interface EmailLoaders {
   latestByInvitation: DataLoader<string, DeliveryRow | null>;
 }
 
-export function createEmailLoaders(db: Queryable, options: LoaderOptions): EmailLoaders {
-  return {
-    latestByInvitation: rowLoader(options, (uuids) => latestDeliveryByInvitation(db, uuids), (row) => row.invitationUuid, (row) => row.realmUuid),
-  };
-}
+/** The email loaders of one request (src/common/loaders.ts, RequestLoaders). */
+export const emailLoaders: LoaderSet<EmailLoaders> = (db, options) => ({
+  latestByInvitation: rowLoader(options, (uuids) => latestDeliveryByInvitation(db, uuids), (row) => row.invitationUuid, (row) => row.realmUuid),
+});

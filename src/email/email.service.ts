@@ -1,6 +1,7 @@
 import type { Tx } from '../db/transaction';
 import type { Context } from '../server/context';
 import { cancelQueuedEmails, insertOutboxEmail, type DeliveryRow, type QueuedEmail } from './email-outbox.repository';
+import { emailLoaders } from './email.loaders';
 
 /**
  * The outbox: messages are written in the transaction that decides to send them and leave after
@@ -18,6 +19,6 @@ export class EmailService {
 
   /** The delivery of an invitation's latest message. */
   deliveryOf(ctx: Context, invitationUuid: string): Promise<DeliveryRow | null> {
-    return ctx.loaders.emails.latestByInvitation.load(invitationUuid);
+    return ctx.loaders.of(emailLoaders).latestByInvitation.load(invitationUuid);
   }
 }

@@ -1,6 +1,5 @@
 import type DataLoader from 'dataloader';
-import { ListLoaders, rowLoader, type LoaderOptions } from '../common/loaders';
-import type { Queryable } from '../db/queryable';
+import { ListLoaders, rowLoader, type LoaderSet } from '../common/loaders';
 import { findGroupsByUuid, groupCountsByRealm, groupPagesByRealm, type GroupFilterValues, type GroupRow } from './group.repository';
 
 export interface GroupLoaders {
@@ -8,13 +7,12 @@ export interface GroupLoaders {
   ofRealm: ListLoaders<GroupRow, GroupFilterValues>;
 }
 
-export function createGroupLoaders(db: Queryable, options: LoaderOptions): GroupLoaders {
-  return {
-    byUuid: rowLoader(options, (uuids) => findGroupsByUuid(db, uuids), (row) => row.uuid, (row) => row.realmUuid),
-    ofRealm: new ListLoaders(
-      options,
-      (realmUuids, filter, ordering, request, selection) => groupPagesByRealm(db, realmUuids, filter, ordering, request, selection),
-      (realmUuids, filter) => groupCountsByRealm(db, realmUuids, filter),
-    ),
-  };
-}
+/** The group loaders of one request (src/common/loaders.ts, RequestLoaders). */
+export const groupLoaders: LoaderSet<GroupLoaders> = (db, options) => ({
+  byUuid: rowLoader(options, (uuids) => findGroupsByUuid(db, uuids), (row) => row.uuid, (row) => row.realmUuid),
+  ofRealm: new ListLoaders(
+    options,
+    (realmUuids, filter, ordering, request, selection) => groupPagesByRealm(db, realmUuids, filter, ordering, request, selection),
+    (realmUuids, filter) => groupCountsByRealm(db, realmUuids, filter),
+  ),
+});

@@ -23,6 +23,7 @@ import {
   type GroupFilterValues,
   type GroupRow,
 } from './group.repository';
+import { groupLoaders } from './group.loaders';
 
 export const groupOrdering = orderings<GroupOrderField>(
   'group',
@@ -42,7 +43,7 @@ export class GroupService {
   constructor(private readonly dataSource: DataSource) {}
 
   get(ctx: Context, uuid: string): Promise<GroupRow | null> {
-    return ctx.loaders.groups.byUuid.load(uuid);
+    return ctx.loaders.of(groupLoaders).byUuid.load(uuid);
   }
 
   async listInRealm(
@@ -57,10 +58,10 @@ export class GroupService {
     if (search && search.length > 64) throw invalidInput(['filter', 'search'], 'The search text is at most 64 characters.');
     if (search) validate.refuseUnstorable(search, ['filter', 'search'], 'The search text');
     const filter: GroupFilterValues | undefined = search ? { search } : undefined;
-    const rows = await ctx.loaders.groups.ofRealm.page(realm.uuid, filter, ordering, request, selection);
+    const rows = await ctx.loaders.of(groupLoaders).ofRealm.page(realm.uuid, filter, ordering, request, selection);
     return {
       ...toPage(rows, ordering, request, PageEdge),
-      totalCount: () => ctx.loaders.groups.ofRealm.count(realm.uuid, filter),
+      totalCount: () => ctx.loaders.of(groupLoaders).ofRealm.count(realm.uuid, filter),
     };
   }
 

@@ -1,6 +1,5 @@
 import type DataLoader from 'dataloader';
-import { ListLoaders, rowLoader, type LoaderOptions } from '../common/loaders';
-import type { Queryable } from '../db/queryable';
+import { ListLoaders, rowLoader, type LoaderSet } from '../common/loaders';
 import {
   findIdentitiesByUuid,
   identityCountsByRealm,
@@ -14,13 +13,12 @@ export interface IdentityLoaders {
   ofRealm: ListLoaders<IdentityRow, IdentityFilterValues>;
 }
 
-export function createIdentityLoaders(db: Queryable, options: LoaderOptions): IdentityLoaders {
-  return {
-    byUuid: rowLoader(options, (uuids) => findIdentitiesByUuid(db, uuids), (row) => row.uuid, (row) => row.realmUuid),
-    ofRealm: new ListLoaders(
-      options,
-      (realmUuids, filter, ordering, request, selection) => identityPagesByRealm(db, realmUuids, filter, ordering, request, selection),
-      (realmUuids, filter) => identityCountsByRealm(db, realmUuids, filter),
-    ),
-  };
-}
+/** The identity loaders of one request (src/common/loaders.ts, RequestLoaders). */
+export const identityLoaders: LoaderSet<IdentityLoaders> = (db, options) => ({
+  byUuid: rowLoader(options, (uuids) => findIdentitiesByUuid(db, uuids), (row) => row.uuid, (row) => row.realmUuid),
+  ofRealm: new ListLoaders(
+    options,
+    (realmUuids, filter, ordering, request, selection) => identityPagesByRealm(db, realmUuids, filter, ordering, request, selection),
+    (realmUuids, filter) => identityCountsByRealm(db, realmUuids, filter),
+  ),
+});

@@ -40,6 +40,7 @@ import {
   type IdentityFilterValues,
   type IdentityRow,
 } from './identity.repository';
+import { identityLoaders } from './identity.loaders';
 
 export const identityOrdering = orderings<IdentityOrderField>(
   'identity',
@@ -68,7 +69,7 @@ export class IdentityService {
   constructor(private readonly dataSource: DataSource) {}
 
   get(ctx: Context, uuid: string): Promise<IdentityRow | null> {
-    return ctx.loaders.identities.byUuid.load(uuid);
+    return ctx.loaders.of(identityLoaders).byUuid.load(uuid);
   }
 
   async listInRealm(
@@ -84,10 +85,10 @@ export class IdentityService {
       const groupUuid = expectGlobalId(args.filter.groupId, 'Group', ['filter', 'groupId']);
       Object.assign(filter!, { groupUuid });
     }
-    const rows = await ctx.loaders.identities.ofRealm.page(realm.uuid, filter, ordering, request, selection);
+    const rows = await ctx.loaders.of(identityLoaders).ofRealm.page(realm.uuid, filter, ordering, request, selection);
     return {
       ...toPage(rows, ordering, request, PageEdge),
-      totalCount: () => ctx.loaders.identities.ofRealm.count(realm.uuid, filter),
+      totalCount: () => ctx.loaders.of(identityLoaders).ofRealm.count(realm.uuid, filter),
     };
   }
 

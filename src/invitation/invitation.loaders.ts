@@ -1,6 +1,5 @@
 import type DataLoader from 'dataloader';
-import { ListLoaders, rowLoader, type LoaderOptions } from '../common/loaders';
-import type { Queryable } from '../db/queryable';
+import { ListLoaders, rowLoader, type LoaderSet } from '../common/loaders';
 import {
   findInvitationsByUuid,
   invitationCountsByRealm,
@@ -14,13 +13,12 @@ export interface InvitationLoaders {
   ofRealm: ListLoaders<InvitationRow, InvitationFilterValues>;
 }
 
-export function createInvitationLoaders(db: Queryable, options: LoaderOptions): InvitationLoaders {
-  return {
-    byUuid: rowLoader(options, (uuids) => findInvitationsByUuid(db, uuids), (row) => row.uuid, (row) => row.realmUuid),
-    ofRealm: new ListLoaders(
-      options,
-      (realmUuids, filter, _ordering, request) => invitationPagesByRealm(db, realmUuids, filter, request),
-      (realmUuids, filter) => invitationCountsByRealm(db, realmUuids, filter),
-    ),
-  };
-}
+/** The invitation loaders of one request (src/common/loaders.ts, RequestLoaders). */
+export const invitationLoaders: LoaderSet<InvitationLoaders> = (db, options) => ({
+  byUuid: rowLoader(options, (uuids) => findInvitationsByUuid(db, uuids), (row) => row.uuid, (row) => row.realmUuid),
+  ofRealm: new ListLoaders(
+    options,
+    (realmUuids, filter, _ordering, request) => invitationPagesByRealm(db, realmUuids, filter, request),
+    (realmUuids, filter) => invitationCountsByRealm(db, realmUuids, filter),
+  ),
+});

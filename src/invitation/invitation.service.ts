@@ -33,6 +33,7 @@ import {
   renewInvitation,
   type InvitationRow,
 } from './invitation.repository';
+import { invitationLoaders } from './invitation.loaders';
 
 const maxHours = 24 * 365;
 const maxGroups = 100;
@@ -68,7 +69,7 @@ export class InvitationService {
   ) {}
 
   get(ctx: Context, uuid: string): Promise<InvitationRow | null> {
-    return ctx.loaders.invitations.byUuid.load(uuid);
+    return ctx.loaders.of(invitationLoaders).byUuid.load(uuid);
   }
 
   identityOf(ctx: Context, invitation: InvitationRow): Promise<IdentityRow | null> | null {
@@ -85,10 +86,10 @@ export class InvitationService {
   async listInRealm(ctx: Context, realm: RealmRow, args: PageArgs & { status?: InvitationStatus | null }): Promise<ConnectionData<InvitationEdge>> {
     const request = pageRequest(args, invitationOrdering, ctx.limits);
     const filter = args.status ? { status: args.status } : undefined;
-    const rows = await ctx.loaders.invitations.ofRealm.page(realm.uuid, filter, invitationOrdering, request);
+    const rows = await ctx.loaders.of(invitationLoaders).ofRealm.page(realm.uuid, filter, invitationOrdering, request);
     return {
       ...toPage(rows, invitationOrdering, request, PageEdge),
-      totalCount: () => ctx.loaders.invitations.ofRealm.count(realm.uuid, filter),
+      totalCount: () => ctx.loaders.of(invitationLoaders).ofRealm.count(realm.uuid, filter),
     };
   }
 

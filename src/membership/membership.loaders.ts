@@ -1,5 +1,4 @@
-import { ListLoaders, type LoaderOptions } from '../common/loaders';
-import type { Queryable } from '../db/queryable';
+import { ListLoaders, type LoaderSet } from '../common/loaders';
 import type { IdentityFilterValues } from '../identity/identity.repository';
 import {
   groupCountsByIdentity,
@@ -15,17 +14,16 @@ export interface MembershipLoaders {
   groupsOfIdentity: ListLoaders<MembershipGroupRow, never>;
 }
 
-export function createMembershipLoaders(db: Queryable, options: LoaderOptions): MembershipLoaders {
-  return {
-    membersOfGroup: new ListLoaders(
-      options,
-      (groupUuids, filter, _ordering, request, selection) => memberPagesByGroup(db, groupUuids, filter, request, selection),
-      (groupUuids, filter) => memberCountsByGroup(db, groupUuids, filter),
-    ),
-    groupsOfIdentity: new ListLoaders(
-      options,
-      (identityUuids, _filter, _ordering, request, selection) => groupPagesByIdentity(db, identityUuids, request, selection),
-      (identityUuids) => groupCountsByIdentity(db, identityUuids),
-    ),
-  };
-}
+/** The membership loaders of one request (src/common/loaders.ts, RequestLoaders). */
+export const membershipLoaders: LoaderSet<MembershipLoaders> = (db, options) => ({
+  membersOfGroup: new ListLoaders(
+    options,
+    (groupUuids, filter, _ordering, request, selection) => memberPagesByGroup(db, groupUuids, filter, request, selection),
+    (groupUuids, filter) => memberCountsByGroup(db, groupUuids, filter),
+  ),
+  groupsOfIdentity: new ListLoaders(
+    options,
+    (identityUuids, _filter, _ordering, request, selection) => groupPagesByIdentity(db, identityUuids, request, selection),
+    (identityUuids) => groupCountsByIdentity(db, identityUuids),
+  ),
+});

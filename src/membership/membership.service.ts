@@ -26,6 +26,7 @@ import {
   type MemberRow,
   type MembershipGroupRow,
 } from './membership.repository';
+import { membershipLoaders } from './membership.loaders';
 
 /** One event per membership, appended in one statement whatever the batch's size. */
 function membershipEvents(type: 'membership.added' | 'membership.removed', groupUuid: string, identityUuids: readonly string[]): NewEvent[] {
@@ -94,13 +95,13 @@ export class MembershipService {
   ): Promise<ConnectionData<MemberEdge>> {
     const request = pageRequest(args, memberOrdering, ctx.limits);
     const filter = memberFilterValues(args.filter, ['filter']);
-    const rows = await ctx.loaders.memberships.membersOfGroup.page(group.uuid, filter, memberOrdering, request, selection);
+    const rows = await ctx.loaders.of(membershipLoaders).membersOfGroup.page(group.uuid, filter, memberOrdering, request, selection);
     const page = toPage(rows, memberOrdering, request, MemberEdge);
     if (nested.length > 0) await Promise.all(nested.map((connection) => this.prefetchGroupsOf(ctx, page.edges, connection)));
     return {
       ...page,
       // Unfiltered, the count is the group's own member_count: no query at all.
-      totalCount: filter ? () => ctx.loaders.memberships.membersOfGroup.count(group.uuid, filter) : group.memberCount,
+      totalCount: filter ? () => ctx.loaders.of(membershipLoaders).membersOfGroup.count(group.uuid, filter) : group.memberCount,
     };
   }
 
@@ -112,7 +113,7 @@ export class MembershipService {
     selection?: ListSelection,
   ): ConnectionData<IdentityGroupEdge> | Promise<ConnectionData<IdentityGroupEdge>> {
     const request = pageRequest(args, identityGroupOrdering, ctx.limits);
-    const loaders = ctx.loaders.memberships.groupsOfIdentity;
+    const loaders = ctx.loaders.of(membershipLoaders).groupsOfIdentity;
     const connection = (rows: CursorRow<MembershipGroupRow>[]) => ({
       ...toPage(rows, identityGroupOrdering, request, IdentityGroupEdge),
       totalCount: loaders.loadedCount(identity.uuid, undefined) ?? (() => loaders.count(identity.uuid, undefined)),
@@ -132,7 +133,7 @@ export class MembershipService {
     } catch {
       return;
     }
-    const loaders = ctx.loaders.memberships.groupsOfIdentity;
+    const loaders = ctx.loaders.of(membershipLoaders).groupsOfIdentity;
     const loads: Array<Promise<unknown>> = [];
     for (const { node } of members) {
       loads.push(loaders.page(node.uuid, undefined, identityGroupOrdering, request, nested.selection));

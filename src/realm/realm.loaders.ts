@@ -1,6 +1,5 @@
 import type DataLoader from 'dataloader';
-import { rowLoader, type LoaderOptions } from '../common/loaders';
-import type { Queryable } from '../db/queryable';
+import { rowLoader, type LoaderSet } from '../common/loaders';
 import { findRealmsByName, findRealmsByUuid, type RealmRow } from './realm.repository';
 
 export interface RealmLoaders {
@@ -8,9 +7,8 @@ export interface RealmLoaders {
   byName: DataLoader<string, RealmRow | null>;
 }
 
-export function createRealmLoaders(db: Queryable, options: LoaderOptions): RealmLoaders {
-  return {
-    byUuid: rowLoader(options, (uuids) => findRealmsByUuid(db, uuids), (row) => row.uuid, (row) => row.uuid),
-    byName: rowLoader(options, (names) => findRealmsByName(db, names), (row) => row.name, (row) => row.uuid),
-  };
-}
+/** The realm loaders of one request (src/common/loaders.ts, RequestLoaders). */
+export const realmLoaders: LoaderSet<RealmLoaders> = (db, options) => ({
+  byUuid: rowLoader(options, (uuids) => findRealmsByUuid(db, uuids), (row) => row.uuid, (row) => row.uuid),
+  byName: rowLoader(options, (names) => findRealmsByName(db, names), (row) => row.name, (row) => row.uuid),
+});

@@ -20,6 +20,7 @@ import {
   updateRealm,
   type RealmRow,
 } from './realm.repository';
+import { realmLoaders } from './realm.loaders';
 
 const realmNamePattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -35,7 +36,7 @@ export class RealmService {
   constructor(private readonly dataSource: DataSource) {}
 
   async get(ctx: Context, uuid: string): Promise<RealmRow | null> {
-    return ctx.loaders.realms.byUuid.load(uuid);
+    return ctx.loaders.of(realmLoaders).byUuid.load(uuid);
   }
 
   /** `realm(id | name)`: exactly one of the two. */
@@ -44,7 +45,7 @@ export class RealmService {
     if (args.id != null) return this.get(ctx, expectGlobalId(args.id, 'Realm', ['id']));
     // A name no realm can have finds none, without asking the database (which refuses some, e.g. with U+0000).
     if (!realmNamePattern.test(args.name!)) return null;
-    return ctx.loaders.realms.byName.load(args.name!);
+    return ctx.loaders.of(realmLoaders).byName.load(args.name!);
   }
 
   async list(ctx: Context, args: PageArgs): Promise<ConnectionData<{ cursor: string; node: RealmRow }>> {

@@ -23,7 +23,7 @@ import type { Logger } from '../logger';
 import type { Context } from './context';
 import { callerKey, createRequestLimits, logClientProtocolErrors, withLimitCode } from './limits';
 import { bodyErrorResponse, formatError, isUnexpected, serviceUnavailableStatusPlugin } from './errors';
-import { Loaders } from './loaders';
+import { RequestLoaders } from '../common/loaders';
 import { startJobs, type Job, type Jobs } from '../jobs/jobs';
 import { authenticationPlugin, refusalClose } from './auth';
 import { LiveConnections, tokenEndedClose } from '../auth/live-connections';
@@ -89,7 +89,7 @@ export async function createApp(options: {
   const newContext = (requestId: string, caller: Caller, cache: boolean): Context => ({
     requestId,
     caller,
-    loaders: new Loaders(dataSource, { cache, caller }),
+    loaders: new RequestLoaders(dataSource, { cache, caller }),
     services,
     limits,
   });

@@ -1,13 +1,13 @@
 import type { PageLimits } from '../common/pagination';
 import type { Caller } from '../auth/caller';
-import type { Loaders } from './loaders';
+import type { RequestLoaders } from '../common/loaders';
 import type { Services } from './services';
 
 /** Built once per HTTP request, and once per subscription. */
 export interface Context {
   readonly requestId: string;
   readonly caller: Caller;
-  readonly loaders: Loaders;
+  readonly loaders: RequestLoaders;
   readonly services: Services;
   readonly limits: PageLimits;
 }
