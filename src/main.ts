@@ -2,17 +2,16 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { createLogger } from './logger';
-import { getSchema } from './schema/build';
 import { bootstrapTokens } from './auth/bootstrap';
-import { createApp } from './server/app';
+import { createApp } from './app/app';
 
-/** Start-up: config → database (embedded unless DATABASE_URL) → schema → HTTP + WebSocket. */
+/** Start-up: config → database (embedded unless DATABASE_URL) → the app (services, schema, HTTP + WebSocket). */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const database = await openDatabase(config, logger);
   const { created } = await bootstrapTokens(database.dataSource, config.adminToken);
-  const app = await createApp({ schema: await getSchema(), dataSource: database.dataSource, config, logger });
+  const app = await createApp({ dataSource: database.dataSource, config, logger });
   const port = await app.listen(config.port, config.host);
   // Before "serving": whoever waits for that line has the token by then.
   if (created) printFirstToken(created, port);

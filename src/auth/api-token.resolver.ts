@@ -1,16 +1,21 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { toGlobalId } from '../common/global-id';
 import { PageArgsType } from '../common/connection.type';
-import type { Context } from '../server/context';
+import type { Context } from '../common/context';
 import { CreateApiTokenInput, RevokeApiTokenInput } from './api-token.inputs';
 import type { ApiTokenRow } from './api-token.repository';
 import { ApiToken, ApiTokenConnection, CreateApiTokenPayload, RevokeApiTokenPayload } from './api-token.type';
+import type { ApiTokenService } from './api-token.service';
 
 @Resolver(() => ApiToken)
 export class ApiTokenResolver {
+  constructor(
+    private readonly tokenService: ApiTokenService,
+  ) {}
+
   @Query(() => ApiTokenConnection, { description: 'The API tokens the caller manages (tokens:write): all, or those of its realm. Never their secrets.' })
   apiTokens(@Ctx() ctx: Context, @Args(() => PageArgsType) page: PageArgsType) {
-    return ctx.services.tokens.list(ctx, page);
+    return this.tokenService.list(ctx, page);
   }
 
   @FieldResolver(() => ID, { nullable: true, description: 'The realm it is bound to; null: all realms.' })
@@ -20,13 +25,13 @@ export class ApiTokenResolver {
 
   @Mutation(() => CreateApiTokenPayload, { description: 'A new token, with at most the scopes and realms of the token creating it. Its secret is in the payload, once.' })
   createApiToken(@Ctx() ctx: Context, @Arg('input', () => CreateApiTokenInput) input: CreateApiTokenInput) {
-    return ctx.services.tokens.create(ctx, input);
+    return this.tokenService.create(ctx, input);
   }
 
   @Mutation(() => RevokeApiTokenPayload, {
     description: 'The token stops working at once, and so do the tokens it created and theirs; their WebSocket connections close.',
   })
   revokeApiToken(@Ctx() ctx: Context, @Arg('input', () => RevokeApiTokenInput) input: RevokeApiTokenInput) {
-    return ctx.services.tokens.revoke(ctx, input);
+    return this.tokenService.revoke(ctx, input);
   }
 }

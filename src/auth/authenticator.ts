@@ -1,19 +1,55 @@
-import type { RequestHandler, Response } from 'express';
 import { GraphQLError } from 'graphql';
-import { ErrorCode, serviceUnavailable } from '../common/errors';
+import { AppError, ErrorCode, serviceUnavailable } from '../common/errors';
+import type { RateDecision, RateLimiter } from '../common/token-bucket';
 import type { Queryable } from '../db/queryable';
 import { isDatabaseUnavailable } from '../db/unavailable';
-import type { Logger } from '../logger';
-import { authenticate, cachedCaller, credentialOf } from './api-token.service';
+import { findUsableToken, touchLastUsed, type ApiTokenRow } from './api-token.repository';
+import { Caller, unauthenticated, type CallerToken } from './caller';
 import type { TokenCache } from './token-cache';
-import { Caller } from './caller';
-import type { ClientAddressOf } from '../server/client-address';
-import { sendRefusal } from '../server/errors';
-import { authFailuresError, type RateLimiter } from '../server/limits/rate-limit';
+import { hashTokenSecret } from './token-secret';
+
+const bearer = /^Bearer\s+(\S+)\s*$/i;
+
+/** The caller a token stands for. */
+export function callerOf(token: ApiTokenRow): Caller {
+  const caller: CallerToken = {
+    uuid: token.uuid,
+    actor: { id: token.id, name: token.name },
+    realmUuid: token.realmUuid,
+    scopes: new Set(token.scopes),
+  };
+  return Caller.of(caller);
+}
+
+/** What an `Authorization` value holds: nothing, a token (by the SHA-256 of its secret), or something else. */
+export type Credential = { readonly kind: 'none' } | { readonly kind: 'malformed' } | { readonly kind: 'token'; readonly hash: Buffer };
+
+export function credentialOf(authorization: unknown): Credential {
+  if (authorization === undefined || authorization === null || authorization === '') return { kind: 'none' };
+  const match = typeof authorization === 'string' ? bearer.exec(authorization) : null;
+  return match ? { kind: 'token', hash: hashTokenSecret(match[1]) } : { kind: 'malformed' };
+}
+
+/** 300000 → "300,000". */
+const count = (value: number) => Math.round(value).toLocaleString('en-US');
 
 /**
- * Who a request is, for HTTP and WebSocket alike, with the two rules an edge adds to the token
- * lookup (docs/decisions.md 71, 72):
+ * An address past AUTH_FAILURES_PER_MINUTE: refused before any lookup. Short enough for a WebSocket
+ * close reason (123 bytes, with its `RATE_LIMITED: ` prefix).
+ */
+export const authFailuresError = (decision: RateDecision) =>
+  new AppError(
+    ErrorCode.RATE_LIMITED,
+    `Too many failed authentications from this address (${count(decision.limit)} a minute). Try again in ${decision.retryAfterSeconds} s.`,
+    undefined,
+    { limit: decision.limit, retryAfterSeconds: decision.retryAfterSeconds },
+  );
+
+/**
+ * Who an `Authorization` value (HTTP header, graphql-ws connection_init payload) stands for, for
+ * every edge alike: none, the anonymous caller; a usable token, its caller; anything else
+ * UNAUTHENTICATED. A token authenticated lately on this instance costs no statement (`tokens`,
+ * src/auth/token-cache.ts). With the rules an edge adds to the lookup (docs/decisions.md 71, 72):
  *
  * - **Failed authentications are counted per client address** (AUTH_FAILURES_PER_MINUTE, a token
  *   bucket). An address that has used its budget is refused (RATE_LIMITED) without a lookup: a
@@ -30,34 +66,42 @@ import { authFailuresError, type RateLimiter } from '../server/limits/rate-limit
 export class Authenticator {
   /** Lookups under way, by client address and the SHA-256 of the token's secret. */
   private readonly lookups = new Map<string, Promise<Caller>>();
+  /**
+   * When this instance last wrote each token's lastUsedAt: kept to the minute, so at most one write
+   * per token per minute, and no statement at all on the other requests.
+   */
+  private readonly touched = new Map<string, number>();
 
   constructor(
     private readonly db: Queryable,
     private readonly tokens: TokenCache,
-    private readonly failures: RateLimiter | undefined,
+    private readonly failures?: RateLimiter,
   ) {}
 
   /** The caller `authorization` stands for; throws UNAUTHENTICATED, RATE_LIMITED or SERVICE_UNAVAILABLE (coded GraphQLErrors). */
   async authenticate(authorization: unknown, address: string): Promise<Caller> {
     const credential = credentialOf(authorization);
     if (credential.kind === 'none') return Caller.anonymous;
-    if (credential.kind === 'malformed') return this.lookUp(authorization, address);
-    const cached = await cachedCaller(this.db, this.tokens, credential.hash);
-    if (cached) return cached;
+    if (credential.kind === 'malformed') return this.lookUp(credential, address);
+    const cached = await this.tokens.find(credential.hash.toString('base64'), async () => undefined);
+    if (cached) {
+      this.touch(cached.uuid);
+      return cached.caller;
+    }
     const key = `${address} ${credential.hash.toString('base64')}`;
     let lookup = this.lookups.get(key);
     if (!lookup) {
-      lookup = this.lookUp(authorization, address).finally(() => this.lookups.delete(key));
+      lookup = this.lookUp(credential, address).finally(() => this.lookups.delete(key));
       this.lookups.set(key, lookup);
     }
     return lookup;
   }
 
-  private async lookUp(authorization: unknown, address: string): Promise<Caller> {
+  private async lookUp(credential: Exclude<Credential, { kind: 'none' }>, address: string): Promise<Caller> {
     const budget = this.failures?.take(address);
     if (budget && !budget.allowed) throw authFailuresError(budget);
     try {
-      const caller = await authenticate(this.db, this.tokens, authorization);
+      const caller = await this.find(credential);
       this.failures?.refund(address);
       return caller;
     } catch (error) {
@@ -67,60 +111,27 @@ export class Authenticator {
       throw error;
     }
   }
+
+  private async find(credential: Exclude<Credential, { kind: 'none' }>): Promise<Caller> {
+    if (credential.kind === 'malformed') throw unauthenticated('The authorization is not of the form "Bearer <token>".');
+    const token = await this.tokens.find(credential.hash.toString('base64'), async () => {
+      const row = await findUsableToken(this.db, credential.hash);
+      return row && { uuid: row.uuid, caller: callerOf(row), expiresAt: row.expiresAt?.getTime() ?? null };
+    });
+    if (!token) throw unauthenticated('This token is unknown, revoked or expired.');
+    this.touch(token.uuid);
+    return token.caller;
+  }
+
+  private touch(uuid: string): void {
+    const now = Date.now();
+    if ((this.touched.get(uuid) ?? 0) > now - 60_000) return;
+    if (this.touched.size > 10_000) this.touched.clear();
+    this.touched.set(uuid, now);
+    void touchLastUsed(this.db, uuid).catch(() => this.touched.delete(uuid));
+  }
 }
 
 export function codeOf(error: unknown): unknown {
   return error instanceof GraphQLError ? error.extensions.code : undefined;
-}
-
-/** What the authentication middleware leaves for what follows it on /graphql. */
-export interface HttpAuthentication {
-  readonly requestId: string;
-  /** Anonymous when refused. */
-  readonly caller: Caller;
-  /** The client's address key (src/server/client-address.ts). */
-  readonly address: string;
-  /** Why the request is refused, answered once the rate limit has counted it. */
-  readonly refusal?: GraphQLError;
-}
-
-export function httpAuthentication(res: Response): HttpAuthentication {
-  return res.locals.authentication as HttpAuthentication;
-}
-
-/**
- * Express middleware on /graphql, in two steps around the rate limit: `identify` says who is asking
- * (the rate limit spends that caller's budget — an address's, for a request it refuses, so that
- * guesses share one), `refuse` answers a refused request: 401, 429 or 503 with Retry-After, in
- * GraphQL's error shape. Both come before the body is parsed. Apollo's context then only reads the
- * caller, so context creation cannot fail (Apollo would answer "Context creation failed: <message>",
- * 500).
- */
-export function authenticationMiddleware(options: {
-  authenticator: Authenticator;
-  addressOf: ClientAddressOf;
-  requestIdOf: (header: string | string[] | undefined) => string;
-  logger: Logger;
-}): { identify: RequestHandler; refuse: RequestHandler } {
-  const { authenticator, addressOf, requestIdOf, logger } = options;
-  return {
-    identify: async (req, res, next) => {
-      const requestId = requestIdOf(req.headers['x-request-id']);
-      const address = addressOf(req);
-      let authentication: HttpAuthentication;
-      try {
-        authentication = { requestId, address, caller: await authenticator.authenticate(req.headers.authorization, address) };
-      } catch (error) {
-        const refusal = error instanceof GraphQLError ? error : new GraphQLError('unexpected', { originalError: error as Error });
-        authentication = { requestId, address, caller: Caller.anonymous, refusal };
-      }
-      res.locals.authentication = authentication;
-      next();
-    },
-    refuse: (_req, res, next) => {
-      const { refusal, requestId } = httpAuthentication(res);
-      if (refusal) sendRefusal(res, refusal, requestId, logger);
-      else next();
-    },
-  };
 }

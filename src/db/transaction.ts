@@ -15,6 +15,12 @@ export interface Tx {
   /** Null for the server's own work (background jobs). */
   readonly actor: Actor | null;
   query<T = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<T[]>;
+  /**
+   * Runs `callback` once the transaction has committed (not if it rolls back, nor for an attempt run
+   * again after a deadlock): e.g. waking the job that sends an email this transaction queued. It
+   * must not throw: the change has committed.
+   */
+  afterCommit(callback: () => void): void;
 }
 
 // deadlock_detected and serialization_failure: PostgreSQL rolled the transaction back, and running
@@ -30,14 +36,18 @@ const attempts = 3;
  */
 export async function withTransaction<T>(dataSource: DataSource, work: (tx: Tx) => Promise<T>, actor: Actor | null = null): Promise<T> {
   for (let attempt = 1; ; attempt++) {
+    const committed: Array<() => void> = [];
     try {
-      return await dataSource.transaction((manager) =>
+      const result = await dataSource.transaction((manager) =>
         work({
           actor,
           // Structured results: TypeORM otherwise returns [rows, count] for UPDATE and DELETE.
           query: async (sql, parameters) => (await manager.queryRunner!.query(sql, parameters, true)).records,
+          afterCommit: (callback) => void committed.push(callback),
         }),
       );
+      for (const callback of committed) callback();
+      return result;
     } catch (error) {
       const code = ((error as { driverError?: { code?: string } }).driverError ?? (error as { code?: string })).code;
       if (code !== undefined && retryable.has(code) && attempt < attempts) continue;

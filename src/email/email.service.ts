@@ -1,15 +1,21 @@
 import type { Tx } from '../db/transaction';
-import type { Context } from '../server/context';
+import type { Context } from '../common/context';
 import { cancelQueuedEmails, insertOutboxEmail, type DeliveryRow, type QueuedEmail } from './email-outbox.repository';
 import { emailLoaders } from './email.loaders';
 
 /**
  * The outbox: messages are written in the transaction that decides to send them and leave after
- * it commits (EmailDeliveryJob). Whoever queues a message wakes the job after commit.
+ * it commits (EmailDeliveryJob), which the commit wakes.
  */
 export class EmailService {
-  enqueue(tx: Tx, email: QueuedEmail): Promise<void> {
-    return insertOutboxEmail(tx, email);
+  constructor(
+    /** Runs the delivery job now (src/email/email-delivery.job.ts) instead of at its next tick. */
+    private readonly wakeDelivery: () => void,
+  ) {}
+
+  async enqueue(tx: Tx, email: QueuedEmail): Promise<void> {
+    await insertOutboxEmail(tx, email);
+    tx.afterCommit(this.wakeDelivery);
   }
 
   /** Queued messages of these invitations are cancelled and their bodies (with their links) erased. */

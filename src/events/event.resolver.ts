@@ -1,31 +1,33 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Resolver, Root, Subscription } from 'type-graphql';
-import type { SubscribeResolverData } from 'type-graphql';
+import type { Context } from '../common/context';
+import type { GroupService } from '../group/group.service';
+import type { IdentityService } from '../identity/identity.service';
+import type { InvitationService } from '../invitation/invitation.service';
 import type { RealmRow } from '../realm/realm.repository';
 import { Realm } from '../realm/realm.type';
-import type { Context } from '../server/context';
-import { eventTypes, type EventType } from './event-types';
+import type { EventType } from './event-types';
 import type { EventRow } from './event.repository';
-import type { StreamArgs } from './event.service';
+import type { EventService } from './event.service';
+import { streamRequest } from './event-streams';
 import { InvitationEvent, MembershipEvent, RealmEvent, RealmEventConnection, RealmEventType } from './event.type';
-
-const membershipTypes: EventType[] = ['membership.added', 'membership.removed'];
-const invitationTypes = eventTypes.filter((type) => type.startsWith('invitation.'));
-
-const subscribe =
-  (allowed: readonly EventType[]) =>
-  ({ args, context }: SubscribeResolverData<unknown, StreamArgs, Context>) =>
-    context.services.events.subscribe(context, args, allowed);
 
 const afterDescription = 'A cursor (an event’s, or Realm.lastEventCursor): replay what came after it, then go on live.';
 
+/**
+ * The event log on a realm, and the three subscriptions. A subscription's source stream comes from
+ * the relay through type-graphql's PubSub seam (src/events/event-streams.ts: its topic is the
+ * subscription, its "topic ID" the request); the methods below only pass each event on.
+ */
 @Resolver(() => Realm)
 export class RealmEventsResolver {
+  constructor(private readonly eventService: EventService) {}
+
   @FieldResolver(() => String, {
     description: 'The cursor of the realm’s latest event when the realm was read: load the data, then subscribe `after` it to miss nothing.',
   })
   lastEventCursor(@Root() realm: RealmRow, @Ctx() ctx: Context) {
     ctx.caller.need('events:read');
-    return ctx.services.events.lastCursor(realm);
+    return this.eventService.lastCursor(realm);
   }
 
   @FieldResolver(() => RealmEventConnection, { description: 'The realm’s event log, oldest first, for clients that poll.' })
@@ -37,10 +39,10 @@ export class RealmEventsResolver {
     @Arg('types', () => [RealmEventType], { nullable: true }) types?: EventType[],
   ) {
     ctx.caller.need('events:read');
-    return ctx.services.events.list(ctx, realm, { first, after, types });
+    return this.eventService.list(ctx, realm, { first, after, types });
   }
 
-  @Subscription(() => RealmEvent, { subscribe: subscribe(eventTypes), description: 'Every change in the realm, as it commits: for audit dashboards.' })
+  @Subscription(() => RealmEvent, { topics: 'realmEvents', topicId: streamRequest, description: 'Every change in the realm, as it commits: for audit dashboards.' })
   realmEvents(
     @Root() event: EventRow,
     @Arg('realmId', () => ID) _realmId: string,
@@ -51,7 +53,8 @@ export class RealmEventsResolver {
   }
 
   @Subscription(() => MembershipEvent, {
-    subscribe: subscribe(membershipTypes),
+    topics: 'membershipChanged',
+    topicId: streamRequest,
     description:
       'Identities joining and leaving groups, as it commits; optionally of one group or one identity. Deleting an identity ends its ' +
       'memberships with a REMOVED each; deleting a group ends them all with one GROUP_DELETED (realmEvents), not a REMOVED each.',
@@ -67,7 +70,8 @@ export class RealmEventsResolver {
   }
 
   @Subscription(() => InvitationEvent, {
-    subscribe: subscribe(invitationTypes),
+    topics: 'invitationChanged',
+    topicId: streamRequest,
     description: 'Invitations created, sent, resent, accepted, revoked, expired, or failing delivery, as it commits.',
   })
   invitationChanged(
@@ -83,16 +87,21 @@ export class RealmEventsResolver {
 function relations(target: typeof RealmEvent | typeof MembershipEvent) {
   @Resolver(() => target)
   class EventRelationsResolver {
+    constructor(
+      private readonly identityService: IdentityService,
+      private readonly groupService: GroupService,
+    ) {}
+
     @FieldResolver()
     identity(@Root() event: EventRow, @Ctx() ctx: Context) {
       ctx.caller.need('identities:read');
-      return event.identityUuid ? ctx.services.identities.get(ctx, event.identityUuid) : null;
+      return event.identityUuid ? this.identityService.get(ctx, event.identityUuid) : null;
     }
 
     @FieldResolver()
     group(@Root() event: EventRow, @Ctx() ctx: Context) {
       ctx.caller.need('groups:read');
-      return event.groupUuid ? ctx.services.groups.get(ctx, event.groupUuid) : null;
+      return event.groupUuid ? this.groupService.get(ctx, event.groupUuid) : null;
     }
   }
   return EventRelationsResolver;
@@ -102,19 +111,23 @@ export const RealmEventRelationsResolver = relations(RealmEvent);
 
 @Resolver(() => RealmEvent)
 export class RealmEventInvitationResolver {
+  constructor(private readonly invitationService: InvitationService) {}
+
   @FieldResolver()
   invitation(@Root() event: EventRow, @Ctx() ctx: Context) {
     ctx.caller.need('invitations:read');
-    return event.invitationUuid ? ctx.services.invitations.get(ctx, event.invitationUuid) : null;
+    return event.invitationUuid ? this.invitationService.get(ctx, event.invitationUuid) : null;
   }
 }
 
 @Resolver(() => InvitationEvent)
 export class InvitationEventResolver {
+  constructor(private readonly invitationService: InvitationService) {}
+
   @FieldResolver()
   invitation(@Root() event: EventRow, @Ctx() ctx: Context) {
     ctx.caller.need('invitations:read');
-    return event.invitationUuid ? ctx.services.invitations.get(ctx, event.invitationUuid) : null;
+    return event.invitationUuid ? this.invitationService.get(ctx, event.invitationUuid) : null;
   }
 }
 export const MembershipEventRelationsResolver = relations(MembershipEvent);

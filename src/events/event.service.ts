@@ -3,7 +3,8 @@ import { invalidInput, notFound } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
 import type { Queryable } from '../db/queryable';
 import type { RealmRow } from '../realm/realm.repository';
-import type { Context } from '../server/context';
+import type { Context } from '../common/context';
+import type { RealmService } from '../realm/realm.service';
 import { decodeEventCursor, encodeEventCursor } from './event-cursor';
 import type { EventRelay } from './event-relay';
 import { cursorAhead, cursorExpired } from './event-relay';
@@ -22,6 +23,7 @@ export class EventService {
   constructor(
     private readonly db: Queryable,
     private readonly relay: EventRelay,
+    private readonly realms: RealmService,
   ) {}
 
   /** Where a client that has just read the realm subscribes from, to miss nothing after that read. */
@@ -67,7 +69,7 @@ export class EventService {
   async subscribe(ctx: Context, args: StreamArgs, allowed: readonly EventType[]): Promise<AsyncIterableIterator<EventRow>> {
     const realmUuid = expectGlobalId(args.realmId, 'Realm', ['realmId']);
     ctx.caller.needIn('events:read', realmUuid, ['realmId']);
-    const realm = await ctx.services.realms.get(ctx, realmUuid);
+    const realm = await this.realms.get(ctx, realmUuid);
     if (!realm) throw notFound('realm', ['realmId'], args.realmId);
     const afterSeq = args.after == null ? undefined : decodeEventCursor(args.after, realmUuid, ['after']);
     const groupUuid = args.groupId == null ? undefined : expectGlobalId(args.groupId, 'Group', ['groupId']);

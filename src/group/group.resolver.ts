@@ -4,40 +4,51 @@ import { PageArgsType } from '../common/connection.type';
 import { listSelection } from '../common/selection';
 import type { RealmRow } from '../realm/realm.repository';
 import { Realm } from '../realm/realm.type';
-import type { Context } from '../server/context';
+import type { Context } from '../common/context';
 import { CreateGroupInput, DeleteGroupInput, GroupFilter, GroupOrder, UpdateGroupInput } from './group.inputs';
 import type { GroupRow } from './group.repository';
 import { CreateGroupPayload, DeleteGroupPayload, Group, GroupConnection, UpdateGroupPayload } from './group.type';
+import type { GroupService } from './group.service';
+import type { RealmService } from '../realm/realm.service';
 
 @Resolver(() => Group)
 export class GroupResolver {
+  constructor(
+    private readonly realmService: RealmService,
+    private readonly groupService: GroupService,
+  ) {}
+
   @FieldResolver(() => Realm)
   realm(@Root() group: GroupRow, @Ctx() ctx: Context) {
     ctx.caller.need('realms:read');
-    return ctx.services.realms.get(ctx, group.realmUuid);
+    return this.realmService.get(ctx, group.realmUuid);
   }
 
   @Mutation(() => CreateGroupPayload, { description: 'Creates a group, with its first members if `memberIds` names them.' })
   async createGroup(@Ctx() ctx: Context, @Arg('input', () => CreateGroupInput) input: CreateGroupInput) {
     ctx.caller.need('groups:write');
-    return { group: await ctx.services.groups.create(ctx, input) };
+    return { group: await this.groupService.create(ctx, input) };
   }
 
   @Mutation(() => UpdateGroupPayload, { description: 'Changes the fields given; omitted fields stay as they are.' })
   async updateGroup(@Ctx() ctx: Context, @Arg('input', () => UpdateGroupInput) input: UpdateGroupInput) {
     ctx.caller.need('groups:write');
-    return { group: await ctx.services.groups.update(ctx, input) };
+    return { group: await this.groupService.update(ctx, input) };
   }
 
   @Mutation(() => DeleteGroupPayload, { description: 'Deletes the group and its memberships; the identities stay.' })
   async deleteGroup(@Ctx() ctx: Context, @Arg('input', () => DeleteGroupInput) input: DeleteGroupInput) {
     ctx.caller.need('groups:write');
-    return { deletedGroupId: await ctx.services.groups.delete(ctx, input) };
+    return { deletedGroupId: await this.groupService.delete(ctx, input) };
   }
 }
 
 @Resolver(() => Realm)
 export class RealmGroupsResolver {
+  constructor(
+    private readonly groupService: GroupService,
+  ) {}
+
   @FieldResolver(() => GroupConnection, { description: 'The realm’s groups; by name unless `orderBy` says otherwise.' })
   groups(
     @Root() realm: RealmRow,
@@ -48,6 +59,6 @@ export class RealmGroupsResolver {
     @Arg('orderBy', () => GroupOrder, { nullable: true }) orderBy?: GroupOrder,
   ) {
     ctx.caller.need('groups:read');
-    return ctx.services.groups.listInRealm(ctx, realm, { ...page, filter, orderBy }, listSelection(info));
+    return this.groupService.listInRealm(ctx, realm, { ...page, filter, orderBy }, listSelection(info));
   }
 }

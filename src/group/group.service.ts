@@ -1,17 +1,19 @@
-import type { DataSource } from 'typeorm';
 import type { ConnectionData } from '../common/connection.type';
 import { AppError, ErrorCode, invalidInput, notFound, versionConflict, type InputPath } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
 import { orderings, pageRequest, PageEdge, toPage, type PageArgs } from '../common/pagination';
 import * as validate from '../common/validate';
-import { withTransaction, type Tx } from '../db/transaction';
+import type { Tx } from '../db/transaction';
+import type { Writes } from '../db/writes';
 import { describeChanges } from '../events/changes';
 import { appendEvents } from '../events/event-log';
 import type { NewEvent } from '../events/event-types';
 import { differing, nothingChanges } from '../db/update-set';
 import type { RealmRow } from '../realm/realm.repository';
+import type { RealmService } from '../realm/realm.service';
+import { addLocked, endMembershipsOfGroup, lockIdentitiesToAdd } from '../membership/membership.writes';
 import type { ListSelection } from '../common/selection';
-import type { Context } from '../server/context';
+import type { Context } from '../common/context';
 import { GroupOrderField, type CreateGroupInput, type DeleteGroupInput, type GroupFilter, type GroupOrder, type UpdateGroupInput } from './group.inputs';
 import {
   deleteGroup,
@@ -40,7 +42,10 @@ const groupDescription = <T extends string | null | undefined>(value: T, path: I
   validate.optionalText(value, path, 'The description', 300);
 
 export class GroupService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly writes: Writes,
+    private readonly realms: RealmService,
+  ) {}
 
   get(ctx: Context, uuid: string): Promise<GroupRow | null> {
     return ctx.loaders.of(groupLoaders).byUuid.load(uuid);
@@ -77,20 +82,18 @@ export class GroupService {
     if (memberIds.length > 0) validate.idBatch(memberIds, ['input', 'memberIds']);
     // The realm is not locked: its row is the event counter, taken last (docs/decisions.md 63). One
     // deleted meanwhile fails the group's foreign key, which says NOT_FOUND too.
-    if (!(await ctx.services.realms.get(ctx, realmUuid))) throw notFound('realm', ['input', 'realmId'], input.realmId);
-    const group = await withTransaction(this.dataSource, async (tx) => {
-      const members = memberIds.length > 0 ? await ctx.services.memberships.lockIdentities(tx, memberIds, ['input', 'memberIds']) : undefined;
+    if (!(await this.realms.get(ctx, realmUuid))) throw notFound('realm', ['input', 'realmId'], input.realmId);
+    return this.writes.run(ctx, async (tx) => {
+      const members = memberIds.length > 0 ? await lockIdentitiesToAdd(tx, memberIds, ['input', 'memberIds']) : undefined;
       await this.refuseTakenName(tx, realmUuid, values.name);
       const created = await insertGroup(tx, values);
       const events: NewEvent[] = [
         { type: 'group.created', groupUuid: created.uuid, data: { group: { name: created.name, description: created.description } } },
       ];
-      if (members) events.push(...(await ctx.services.memberships.insertLocked(ctx, tx, created, members)).events);
+      if (members) events.push(...(await addLocked(ctx.caller, tx, created, members)).events);
       await appendEvents(tx, realmUuid, events);
       return members ? readGroup(tx, created.uuid) : created;
-    }, ctx.caller.actor);
-    ctx.loaders.clearAll();
-    return group;
+    });
   }
 
   async update(ctx: Context, input: UpdateGroupInput): Promise<GroupRow> {
@@ -100,7 +103,7 @@ export class GroupService {
       name: input.name == null ? undefined : groupName(input.name, ['input', 'name']),
       description: groupDescription(input.description, ['input', 'description']),
     };
-    const group = await withTransaction(this.dataSource, async (tx) => {
+    return this.writes.run(ctx, async (tx) => {
       const current = await this.lockReachable(ctx, tx, uuid, ['input', 'id']);
       if (expected !== undefined && expected !== current.version) {
         throw versionConflict('group', ['input', 'version'], expected, current.version);
@@ -111,9 +114,7 @@ export class GroupService {
       const updated = await updateGroup(tx, uuid, changed);
       await appendEvents(tx, current.realmUuid, [{ type: 'group.updated', groupUuid: uuid, data: { changes: describeChanges(current, changed) } }]);
       return updated;
-    }, ctx.caller.actor);
-    ctx.loaders.clearAll();
-    return group;
+    });
   }
 
   /**
@@ -123,14 +124,13 @@ export class GroupService {
    */
   async delete(ctx: Context, input: DeleteGroupInput): Promise<string> {
     const uuid = expectGlobalId(input.id, 'Group', ['input', 'id']);
-    const group = await withTransaction(this.dataSource, async (tx) => {
+    const group = await this.writes.run(ctx, async (tx) => {
       const current = await this.lockReachable(ctx, tx, uuid, ['input', 'id']);
-      const memberCount = await ctx.services.memberships.endAllOfGroup(tx, uuid);
+      const memberCount = await endMembershipsOfGroup(tx, uuid);
       await deleteGroup(tx, uuid);
       await appendEvents(tx, current.realmUuid, [{ type: 'group.deleted', groupUuid: uuid, data: { group: { name: current.name }, memberCount } }]);
       return current;
-    }, ctx.caller.actor);
-    ctx.loaders.clearAll();
+    });
     return group.id;
   }
 

@@ -4,7 +4,7 @@ import { PageArgsType } from '../common/connection.type';
 import { listSelection } from '../common/selection';
 import type { RealmRow } from '../realm/realm.repository';
 import { Realm } from '../realm/realm.type';
-import type { Context } from '../server/context';
+import type { Context } from '../common/context';
 import {
   CreateIdentityInput,
   DeleteIdentityInput,
@@ -26,54 +26,65 @@ import {
   SuspendIdentityPayload,
   UpdateIdentityPayload,
 } from './identity.type';
+import type { IdentityService } from './identity.service';
+import type { RealmService } from '../realm/realm.service';
 
 @Resolver(() => Identity)
 export class IdentityResolver {
+  constructor(
+    private readonly realmService: RealmService,
+    private readonly identityService: IdentityService,
+  ) {}
+
   @FieldResolver(() => Realm)
   realm(@Root() identity: IdentityRow, @Ctx() ctx: Context) {
     ctx.caller.need('realms:read');
-    return ctx.services.realms.get(ctx, identity.realmUuid);
+    return this.realmService.get(ctx, identity.realmUuid);
   }
 
   @Mutation(() => CreateIdentityPayload, { description: 'Creates an ACTIVE identity.' })
   async createIdentity(@Ctx() ctx: Context, @Arg('input', () => CreateIdentityInput) input: CreateIdentityInput) {
     ctx.caller.need('identities:write');
-    return { identity: await ctx.services.identities.create(ctx, input) };
+    return { identity: await this.identityService.create(ctx, input) };
   }
 
   @Mutation(() => UpdateIdentityPayload, { description: 'Changes the fields given; omitted fields stay as they are.' })
   async updateIdentity(@Ctx() ctx: Context, @Arg('input', () => UpdateIdentityInput) input: UpdateIdentityInput) {
     ctx.caller.need('identities:write');
-    return { identity: await ctx.services.identities.update(ctx, input) };
+    return { identity: await this.identityService.update(ctx, input) };
   }
 
   @Mutation(() => SuspendIdentityPayload, { description: 'ACTIVE → SUSPENDED.' })
   async suspendIdentity(@Ctx() ctx: Context, @Arg('input', () => SuspendIdentityInput) input: SuspendIdentityInput) {
     ctx.caller.need('identities:write');
-    return { identity: await ctx.services.identities.changeStatus(ctx, input, 'SUSPEND') };
+    return { identity: await this.identityService.changeStatus(ctx, input, 'SUSPEND') };
   }
 
   @Mutation(() => ReactivateIdentityPayload, { description: 'SUSPENDED or DEPROVISIONED → ACTIVE.' })
   async reactivateIdentity(@Ctx() ctx: Context, @Arg('input', () => ReactivateIdentityInput) input: ReactivateIdentityInput) {
     ctx.caller.need('identities:write');
-    return { identity: await ctx.services.identities.changeStatus(ctx, input, 'REACTIVATE') };
+    return { identity: await this.identityService.changeStatus(ctx, input, 'REACTIVATE') };
   }
 
   @Mutation(() => DeprovisionIdentityPayload, { description: 'ACTIVE or SUSPENDED → DEPROVISIONED.' })
   async deprovisionIdentity(@Ctx() ctx: Context, @Arg('input', () => DeprovisionIdentityInput) input: DeprovisionIdentityInput) {
     ctx.caller.need('identities:write');
-    return { identity: await ctx.services.identities.changeStatus(ctx, input, 'DEPROVISION') };
+    return { identity: await this.identityService.changeStatus(ctx, input, 'DEPROVISION') };
   }
 
   @Mutation(() => DeleteIdentityPayload, { description: 'Deletes the identity and its memberships.' })
   async deleteIdentity(@Ctx() ctx: Context, @Arg('input', () => DeleteIdentityInput) input: DeleteIdentityInput) {
     ctx.caller.need('identities:write');
-    return { deletedIdentityId: await ctx.services.identities.delete(ctx, input) };
+    return { deletedIdentityId: await this.identityService.delete(ctx, input) };
   }
 }
 
 @Resolver(() => Realm)
 export class RealmIdentitiesResolver {
+  constructor(
+    private readonly identityService: IdentityService,
+  ) {}
+
   @FieldResolver(() => IdentityConnection, { description: 'The realm’s identities; by creation time unless `orderBy` says otherwise.' })
   identities(
     @Root() realm: RealmRow,
@@ -84,6 +95,6 @@ export class RealmIdentitiesResolver {
     @Arg('orderBy', () => IdentityOrder, { nullable: true }) orderBy?: IdentityOrder,
   ) {
     ctx.caller.need('identities:read');
-    return ctx.services.identities.listInRealm(ctx, realm, { ...page, filter, orderBy }, listSelection(info));
+    return this.identityService.listInRealm(ctx, realm, { ...page, filter, orderBy }, listSelection(info));
   }
 }

@@ -1,17 +1,19 @@
-import type { DataSource } from 'typeorm';
 import type { ConnectionData } from '../common/connection.type';
 import type { IdentitySource } from '../common/enums';
 import { AppError, ErrorCode, invalidInput, notFound, versionConflict, type InputPath } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
 import { orderings, pageRequest, PageEdge, toPage, type PageArgs } from '../common/pagination';
 import * as validate from '../common/validate';
-import { withTransaction, type Tx } from '../db/transaction';
+import type { Tx } from '../db/transaction';
+import type { Writes } from '../db/writes';
 import { describeChanges, identitySnapshot } from '../events/changes';
 import { appendEvents } from '../events/event-log';
 import { differing, nothingChanges } from '../db/update-set';
 import type { RealmRow } from '../realm/realm.repository';
+import type { RealmService } from '../realm/realm.service';
+import { endMembershipsOfIdentity } from '../membership/membership.writes';
 import type { ListSelection } from '../common/selection';
-import type { Context } from '../server/context';
+import type { Context } from '../common/context';
 import { transition, type StatusChange } from './identity-lifecycle';
 import type { NewEvent } from '../events/event-types';
 import {
@@ -66,7 +68,10 @@ export function memberFilterValues(filter: MemberFilter | null | undefined, path
 type IdentityEdge = { cursor: string; node: IdentityRow };
 
 export class IdentityService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly writes: Writes,
+    private readonly realms: RealmService,
+  ) {}
 
   get(ctx: Context, uuid: string): Promise<IdentityRow | null> {
     return ctx.loaders.of(identityLoaders).byUuid.load(uuid);
@@ -117,15 +122,13 @@ export class IdentityService {
     };
     // The realm is not locked: its row is the event counter, taken last (docs/decisions.md 63). One
     // deleted meanwhile fails the identity's foreign key, which says NOT_FOUND too.
-    if (!(await ctx.services.realms.get(ctx, realmUuid))) throw notFound('realm', ['input', 'realmId'], input.realmId);
-    const identity = await withTransaction(this.dataSource, async (tx) => {
+    if (!(await this.realms.get(ctx, realmUuid))) throw notFound('realm', ['input', 'realmId'], input.realmId);
+    return this.writes.run(ctx, async (tx) => {
       await this.refuseDuplicates(tx, realmUuid, source, values);
       const created = await insertIdentity(tx, values);
       await appendEvents(tx, realmUuid, [{ type: 'identity.created', identityUuid: created.uuid, data: { identity: identitySnapshot(created) } }]);
       return created;
-    }, ctx.caller.actor);
-    ctx.loaders.clearAll();
-    return identity;
+    });
   }
 
   async update(ctx: Context, input: UpdateIdentityInput): Promise<IdentityRow> {
@@ -161,7 +164,7 @@ export class IdentityService {
 
   async delete(ctx: Context, input: DeleteIdentityInput): Promise<string> {
     const uuid = expectGlobalId(input.id, 'Identity', ['input', 'id']);
-    const identity = await withTransaction(this.dataSource, async (tx) => {
+    const identity = await this.writes.run(ctx, async (tx) => {
       const current = await lockIdentityForDeletion(tx, uuid);
       if (!current) throw notFound('identity', ['input', 'id'], input.id);
       ctx.caller.mustReach(current.realmUuid, 'identity', ['input', 'id'], input.id);
@@ -174,10 +177,9 @@ export class IdentityService {
           { status: current.status },
         );
       }
-      await appendEvents(tx, current.realmUuid, await this.erase(ctx, tx, current));
+      await appendEvents(tx, current.realmUuid, await this.erase(tx, current));
       return current;
-    }, ctx.caller.actor);
-    ctx.loaders.clearAll();
+    });
     return identity.id;
   }
 
@@ -196,10 +198,10 @@ export class IdentityService {
    * (whose row the caller has locked: invitations come before identities in the lock order).
    * Returns the events to append; none when there was nothing to delete.
    */
-  async deleteInvited(ctx: Context, tx: Tx, uuid: string): Promise<NewEvent[]> {
+  async deleteInvited(tx: Tx, uuid: string): Promise<NewEvent[]> {
     const current = await lockIdentityForDeletion(tx, uuid);
     if (!current || current.status !== 'INVITED') return [];
-    return this.erase(ctx, tx, current);
+    return this.erase(tx, current);
   }
 
   /**
@@ -207,8 +209,8 @@ export class IdentityService {
    * deletions. Returns its events — one MEMBERSHIP_REMOVED for each membership it ended, then
    * IDENTITY_DELETED — for the caller to append last.
    */
-  private async erase(ctx: Context, tx: Tx, current: IdentityRow): Promise<NewEvent[]> {
-    const removals = await ctx.services.memberships.endAllOfIdentity(tx, current.uuid);
+  private async erase(tx: Tx, current: IdentityRow): Promise<NewEvent[]> {
+    const removals = await endMembershipsOfIdentity(tx, current.uuid);
     await deleteIdentity(tx, current.uuid);
     return [...removals, { type: 'identity.deleted', identityUuid: current.uuid, data: { identity: identitySnapshot(current) } }];
   }
@@ -225,7 +227,7 @@ export class IdentityService {
     expected: number | undefined,
     decide: (tx: Tx, current: IdentityRow) => Promise<IdentityChanges>,
   ): Promise<IdentityRow> {
-    const identity = await withTransaction(this.dataSource, async (tx) => {
+    return this.writes.run(ctx, async (tx) => {
       const current = await lockIdentity(tx, uuid);
       if (!current) throw notFound('identity', ['input', 'id']);
       ctx.caller.mustReach(current.realmUuid, 'identity', ['input', 'id']);
@@ -242,9 +244,7 @@ export class IdentityService {
           : { type: 'identity.updated', identityUuid: uuid, data: { changes: described } },
       ]);
       return updated;
-    }, ctx.caller.actor);
-    ctx.loaders.clearAll();
-    return identity;
+    });
   }
 
   /**

@@ -3,7 +3,7 @@ import { PageArgsType } from '../common/connection.type';
 import type { InvitationStatus } from '../common/enums';
 import type { RealmRow } from '../realm/realm.repository';
 import { Realm } from '../realm/realm.type';
-import type { Context } from '../server/context';
+import type { Context } from '../common/context';
 import { AcceptInvitationInput, InviteIdentityInput, ResendInvitationInput, RevokeInvitationInput } from './invitation.inputs';
 import type { InvitationRow } from './invitation.repository';
 import {
@@ -17,26 +17,33 @@ import {
   RevokeInvitationPayload,
 } from './invitation.type';
 import { Identity } from '../identity/identity.type';
+import type { InvitationService } from './invitation.service';
+import type { RealmService } from '../realm/realm.service';
 
 @Resolver(() => Invitation)
 export class InvitationResolver {
+  constructor(
+    private readonly realmService: RealmService,
+    private readonly invitationService: InvitationService,
+  ) {}
+
   @FieldResolver(() => Realm)
   realm(@Root() invitation: InvitationRow, @Ctx() ctx: Context) {
     ctx.caller.need('realms:read');
-    return ctx.services.realms.get(ctx, invitation.realmUuid);
+    return this.realmService.get(ctx, invitation.realmUuid);
   }
 
   @FieldResolver(() => Identity, { nullable: true, description: 'The identity it made (INVITED until accepted); null once revoked, or deleted.' })
   identity(@Root() invitation: InvitationRow, @Ctx() ctx: Context) {
     ctx.caller.need('identities:read');
-    return ctx.services.invitations.identityOf(ctx, invitation);
+    return this.invitationService.identityOf(ctx, invitation);
   }
 
   @FieldResolver(() => InvitationDelivery, {
     description: 'Where its email stands (the latest one, after a resend): queued, sent, failed with the last error, the number of attempts.',
   })
   deliveryStatus(@Root() invitation: InvitationRow, @Ctx() ctx: Context) {
-    return ctx.services.invitations.deliveryStatus(ctx, invitation);
+    return this.invitationService.deliveryStatus(ctx, invitation);
   }
 
   @Mutation(() => InviteIdentityPayload, {
@@ -44,20 +51,20 @@ export class InvitationResolver {
   })
   async inviteIdentity(@Ctx() ctx: Context, @Arg('input', () => InviteIdentityInput) input: InviteIdentityInput) {
     ctx.caller.need('invitations:write');
-    return { invitation: await ctx.services.invitations.invite(ctx, input) };
+    return { invitation: await this.invitationService.invite(ctx, input) };
   }
 
   @Mutation(() => AcceptInvitationPayload, {
     description: 'With the token of an invitation link: the identity becomes ACTIVE and joins the invitation’s groups. A token works once.',
   })
   async acceptInvitation(@Ctx() ctx: Context, @Arg('input', () => AcceptInvitationInput) input: AcceptInvitationInput) {
-    return { identity: await ctx.services.invitations.accept(ctx, input) };
+    return { identity: await this.invitationService.accept(ctx, input) };
   }
 
   @Mutation(() => RevokeInvitationPayload, { description: 'A PENDING or EXPIRED invitation → REVOKED: its link stops working and its INVITED identity is deleted.' })
   async revokeInvitation(@Ctx() ctx: Context, @Arg('input', () => RevokeInvitationInput) input: RevokeInvitationInput) {
     ctx.caller.need('invitations:write');
-    return { invitation: await ctx.services.invitations.revoke(ctx, input) };
+    return { invitation: await this.invitationService.revoke(ctx, input) };
   }
 
   @Mutation(() => ResendInvitationPayload, {
@@ -65,12 +72,16 @@ export class InvitationResolver {
   })
   async resendInvitation(@Ctx() ctx: Context, @Arg('input', () => ResendInvitationInput) input: ResendInvitationInput) {
     ctx.caller.need('invitations:write');
-    return { invitation: await ctx.services.invitations.resend(ctx, input) };
+    return { invitation: await this.invitationService.resend(ctx, input) };
   }
 }
 
 @Resolver(() => Realm)
 export class RealmInvitationsResolver {
+  constructor(
+    private readonly invitationService: InvitationService,
+  ) {}
+
   @FieldResolver(() => InvitationConnection, { description: 'The realm’s invitations, oldest first.' })
   invitations(
     @Root() realm: RealmRow,
@@ -80,6 +91,6 @@ export class RealmInvitationsResolver {
     status?: InvitationStatus,
   ) {
     ctx.caller.need('invitations:read');
-    return ctx.services.invitations.listInRealm(ctx, realm, { ...page, status });
+    return this.invitationService.listInRealm(ctx, realm, { ...page, status });
   }
 }

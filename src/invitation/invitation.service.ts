@@ -1,20 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import type { ConnectionData } from '../common/connection.type';
 import type { InvitationStatus } from '../common/enums';
 import { AppError, ErrorCode, invalidInput, notFound, type InputPath } from '../common/errors';
 import { expectGlobalId, toGlobalId } from '../common/global-id';
 import { pageRequest, PageEdge, toPage, type PageArgs } from '../common/pagination';
 import * as validate from '../common/validate';
-import { withTransaction, type Tx } from '../db/transaction';
-import { emailDeliveryJobName } from '../email/email-delivery.job';
+import type { Queryable } from '../db/queryable';
+import type { Tx } from '../db/transaction';
+import type { Writes } from '../db/writes';
 import type { DeliveryRow } from '../email/email-outbox.repository';
 import type { EmailService } from '../email/email.service';
 import { appendEvents } from '../events/event-log';
 import type { GroupRow } from '../group/group.repository';
 import type { IdentityRow } from '../identity/identity.repository';
 import type { RealmRow } from '../realm/realm.repository';
-import type { Context } from '../server/context';
+import type { Context } from '../common/context';
+import type { GroupService } from '../group/group.service';
+import type { IdentityService } from '../identity/identity.service';
+import { addLocked, lockIdentitiesToAdd } from '../membership/membership.writes';
+import type { RealmService } from '../realm/realm.service';
 import { invitationEmail } from './invitation-email';
 import { decide, type InvitationAction } from './invitation-lifecycle';
 import { hashInvitationToken, looksLikeToken, newInvitationToken } from './invitation-token';
@@ -38,12 +42,10 @@ import { invitationLoaders } from './invitation.loaders';
 const maxHours = 24 * 365;
 const maxGroups = 100;
 
-export interface InvitationServiceDeps {
-  dataSource: DataSource;
-  config: { invitationTtlHours: number };
-  /** Runs a background job now. */
-  wakeJob(name: string): void;
-  /** The base of the links in emails. */
+export interface InvitationSettings {
+  /** How long a link works when `expiresInHours` is not given (INVITATION_TTL_HOURS). */
+  readonly invitationTtlHours: number;
+  /** The base of the links in emails (PUBLIC_URL, or the address this server listens on). */
   publicUrl(): string;
 }
 
@@ -64,7 +66,12 @@ function displayNameFrom(text: string): string {
 
 export class InvitationService {
   constructor(
-    private readonly deps: InvitationServiceDeps,
+    private readonly db: Queryable,
+    private readonly writes: Writes,
+    private readonly settings: InvitationSettings,
+    private readonly realms: RealmService,
+    private readonly identities: IdentityService,
+    private readonly groups: GroupService,
     private readonly emails: EmailService,
   ) {}
 
@@ -73,7 +80,7 @@ export class InvitationService {
   }
 
   identityOf(ctx: Context, invitation: InvitationRow): Promise<IdentityRow | null> | null {
-    return invitation.identityUuid ? ctx.services.identities.get(ctx, invitation.identityUuid) : null;
+    return invitation.identityUuid ? this.identities.get(ctx, invitation.identityUuid) : null;
   }
 
   async deliveryStatus(ctx: Context, invitation: InvitationRow): Promise<DeliveryRow> {
@@ -107,15 +114,15 @@ export class InvitationService {
     const groupUuids = await this.realmGroups(ctx, realmUuid, input.groupIds ?? []);
     // Lock-free: the realm is not locked for the whole transaction (appending the events takes its
     // row at the end). A realm deleted meanwhile fails the identity's foreign key: NOT_FOUND too.
-    const realm = await ctx.services.realms.get(ctx, realmUuid);
+    const realm = await this.realms.get(ctx, realmUuid);
     if (!realm) throw notFound('realm', ['input', 'realmId'], input.realmId);
 
     const uuid = randomUUID();
     const { token, hash } = newInvitationToken();
-    const invitation = await withTransaction(this.deps.dataSource, async (tx) => {
+    return this.writes.run(ctx, async (tx) => {
       await lockAddress(tx, realmUuid, email);
-      await this.refuseInvited(ctx, tx, realmUuid, email);
-      const { identity, event } = await ctx.services.identities.createInvited(tx, {
+      await this.refuseInvited(tx, realmUuid, email);
+      const { identity, event } = await this.identities.createInvited(tx, {
         realmUuid,
         email,
         displayName: displayNameFrom(fullName ?? email.slice(0, email.lastIndexOf('@'))),
@@ -148,9 +155,7 @@ export class InvitationService {
         { type: 'invitation.created', invitationUuid: uuid, identityUuid: identity.uuid, data: { email, role: input.role, expiresAt: created.expiresAt.toISOString() } },
       ]);
       return created;
-    }, ctx.caller.actor);
-    this.afterEmailQueued(ctx);
-    return invitation;
+    });
   }
 
   /**
@@ -164,17 +169,17 @@ export class InvitationService {
     const token = input.token.trim();
     if (!looksLikeToken(token)) throw invalidToken();
     const hash = hashInvitationToken(token);
-    const identity = await withTransaction(this.deps.dataSource, async (tx) => {
+    return this.writes.run(ctx, async (tx) => {
       const invitation = await lockInvitationByTokenHash(tx, hash);
       if (!invitation) throw invalidToken();
       this.check(invitation, 'ACCEPT', ['input', 'token']);
       // The identity, then its groups in id order, then the events (the realm's row) last: the order
       // every write takes its locks in (docs/decisions.md 63), so that none deadlocks with this.
-      const activated = await ctx.services.identities.activateInvited(tx, invitation.identityUuid!, { displayName, username });
-      const member = await ctx.services.memberships.lockIdentities(tx, [activated.identity.id], ['input', 'token']);
+      const activated = await this.identities.activateInvited(tx, invitation.identityUuid!, { displayName, username });
+      const member = await lockIdentitiesToAdd(tx, [activated.identity.id], ['input', 'token']);
       const events = [...activated.events];
-      for (const group of await this.lockRemainingGroups(ctx, tx, invitation.groupUuids)) {
-        events.push(...(await ctx.services.memberships.insertLocked(ctx, tx, group, member)).events);
+      for (const group of await this.lockRemainingGroups(tx, invitation.groupUuids)) {
+        events.push(...(await addLocked(ctx.caller, tx, group, member)).events);
       }
       await markAccepted(tx, invitation.uuid);
       // A message still queued (say, retrying) would now carry a used link.
@@ -182,20 +187,18 @@ export class InvitationService {
       events.push({ type: 'invitation.accepted', invitationUuid: invitation.uuid, identityUuid: activated.identity.uuid, data: {} });
       await appendEvents(tx, invitation.realmUuid, events);
       return activated.identity;
-    }, ctx.caller.actor);
-    ctx.loaders.clearAll();
-    return identity;
+    });
   }
 
   /** PENDING or EXPIRED → REVOKED: the token stops working, the INVITED identity is deleted, unsent email cancelled. */
   async revoke(ctx: Context, input: RevokeInvitationInput): Promise<InvitationRow> {
     const uuid = expectGlobalId(input.id, 'Invitation', ['input', 'id']);
-    const invitation = await withTransaction(this.deps.dataSource, async (tx) => {
+    return this.writes.run(ctx, async (tx) => {
       const current = await this.lockForChange(ctx, tx, uuid, input.id, 'REVOKE');
       // REVOKED first: a PENDING invitation must keep its identity (invitations_pending_identity_check).
       const revoked = await markRevoked(tx, uuid);
       const identityEvents = current.identityUuid
-        ? await ctx.services.identities.deleteInvited(ctx, tx, current.identityUuid)
+        ? await this.identities.deleteInvited(tx, current.identityUuid)
         : [];
       await this.emails.cancelQueued(tx, [uuid]);
       await appendEvents(tx, current.realmUuid, [
@@ -204,9 +207,7 @@ export class InvitationService {
       ]);
       // Deleting the identity set identity_id to null after `revoked` was read.
       return identityEvents.length > 0 ? { ...revoked, identityUuid: null } : revoked;
-    }, ctx.caller.actor);
-    ctx.loaders.clearAll();
-    return invitation;
+    });
   }
 
   /**
@@ -217,12 +218,12 @@ export class InvitationService {
     const uuid = expectGlobalId(input.id, 'Invitation', ['input', 'id']);
     const expiresInHours = this.hours(input.expiresInHours);
     const { token, hash } = newInvitationToken();
-    const invitation = await withTransaction(this.deps.dataSource, async (tx) => {
+    return this.writes.run(ctx, async (tx) => {
       const current = await this.lockForChange(ctx, tx, uuid, input.id, 'RESEND');
       if (!current.identityUuid) {
         throw new AppError(ErrorCode.INVITATION_NOT_PENDING, 'The identity this invitation made was deleted; invite the address again instead.', ['input', 'id']);
       }
-      const realm = await ctx.services.realms.get(ctx, current.realmUuid);
+      const realm = await this.realms.get(ctx, current.realmUuid);
       if (!realm) throw notFound('invitation', ['input', 'id'], input.id);
       await this.emails.cancelQueued(tx, [uuid]);
       const renewed = await renewInvitation(tx, uuid, hash, expiresInHours);
@@ -231,9 +232,7 @@ export class InvitationService {
         { type: 'invitation.resent', invitationUuid: uuid, identityUuid: current.identityUuid, data: { expiresAt: renewed.expiresAt.toISOString() } },
       ]);
       return renewed;
-    }, ctx.caller.actor);
-    this.afterEmailQueued(ctx);
-    return invitation;
+    });
   }
 
   /**
@@ -243,8 +242,8 @@ export class InvitationService {
    */
   async expireDue(): Promise<number> {
     let expired = 0;
-    for (const realmUuid of await realmsWithDueInvitations(this.deps.dataSource, 100)) {
-      expired += await withTransaction(this.deps.dataSource, async (tx) => {
+    for (const realmUuid of await realmsWithDueInvitations(this.db, 100)) {
+      expired += await this.writes.system(async (tx) => {
         const rows = await expireDueInvitations(tx, realmUuid);
         if (rows.length === 0) return 0;
         await this.emails.cancelQueued(tx, rows.map((row) => row.uuid));
@@ -260,7 +259,7 @@ export class InvitationService {
   }
 
   private hours(value: number | null | undefined): number {
-    if (value == null) return this.deps.config.invitationTtlHours;
+    if (value == null) return this.settings.invitationTtlHours;
     if (!Number.isInteger(value) || value < 1 || value > maxHours) {
       throw invalidInput(['input', 'expiresInHours'], `\`expiresInHours\` must be a whole number from 1 to ${maxHours} (a year).`);
     }
@@ -272,7 +271,7 @@ export class InvitationService {
     const path = ['input', 'groupIds'];
     if (groupIds.length > maxGroups) throw invalidInput(path, `Give at most ${maxGroups} groups (you gave ${groupIds.length}).`);
     const uuids = groupIds.map((id, index) => expectGlobalId(id, 'Group', [...path, index]));
-    const groups = await Promise.all(uuids.map((uuid) => ctx.services.groups.get(ctx, uuid)));
+    const groups = await Promise.all(uuids.map((uuid) => this.groups.get(ctx, uuid)));
     groups.forEach((group, index) => {
       if (!group) throw notFound('group', [...path, index], groupIds[index]);
       if (group.realmUuid !== realmUuid) {
@@ -283,7 +282,7 @@ export class InvitationService {
   }
 
   /** An address with a live invitation, or with an identity, is refused with its own code. */
-  private async refuseInvited(ctx: Context, tx: Tx, realmUuid: string, email: string): Promise<void> {
+  private async refuseInvited(tx: Tx, realmUuid: string, email: string): Promise<void> {
     const open = await findOpenInvitation(tx, realmUuid, email);
     if (open?.status === 'PENDING') {
       throw new AppError(
@@ -301,7 +300,7 @@ export class InvitationService {
         { invitationId: open.id },
       );
     }
-    const identity = await ctx.services.identities.findByEmail(tx, realmUuid, email);
+    const identity = await this.identities.findByEmail(tx, realmUuid, email);
     if (identity) {
       throw new AppError(ErrorCode.IDENTITY_EXISTS, `An identity of this realm already has the email "${email}".`, ['input', 'email'], {
         identityId: toGlobalId('Identity', identity.uuid),
@@ -327,11 +326,11 @@ export class InvitationService {
    * identity takes them in). A group deleted since the invitation is skipped, not an error: the
    * invitee cannot do anything about it.
    */
-  private async lockRemainingGroups(ctx: Context, tx: Tx, groupUuids: readonly string[]): Promise<GroupRow[]> {
+  private async lockRemainingGroups(tx: Tx, groupUuids: readonly string[]): Promise<GroupRow[]> {
     const groups: GroupRow[] = [];
     for (const uuid of [...groupUuids].sort()) {
       try {
-        groups.push(await ctx.services.groups.lockForChange(tx, uuid, []));
+        groups.push(await this.groups.lockForChange(tx, uuid, []));
       } catch (error) {
         if (!(error instanceof AppError && error.code === ErrorCode.NOT_FOUND)) throw error;
       }
@@ -341,7 +340,7 @@ export class InvitationService {
 
   private async queueEmail(tx: Tx, realm: RealmRow, invitation: InvitationRow, token: string): Promise<void> {
     const message = invitationEmail({
-      publicUrl: this.deps.publicUrl(),
+      publicUrl: this.settings.publicUrl(),
       token,
       realm,
       recipientName: invitation.fullName,
@@ -356,10 +355,5 @@ export class InvitationService {
       textBody: message.text,
       htmlBody: message.html,
     });
-  }
-
-  private afterEmailQueued(ctx: Context): void {
-    ctx.loaders.clearAll();
-    this.deps.wakeJob(emailDeliveryJobName);
   }
 }

@@ -8,29 +8,42 @@ import { Group } from '../group/group.type';
 import { MemberFilter } from '../identity/identity.inputs';
 import type { IdentityRow } from '../identity/identity.repository';
 import { Identity } from '../identity/identity.type';
-import type { Context } from '../server/context';
+import type { Context } from '../common/context';
+import type { MembershipService } from './membership.service';
 import { AddGroupMembersInput, RemoveGroupMembersInput } from './membership.inputs';
 import { AddGroupMembersPayload, GroupMemberConnection, IdentityGroupConnection, RemoveGroupMembersPayload } from './membership.type';
 
 /**
  * Group.members and Identity.groups run once per row of a nested read (5 000 times for 50 groups ×
- * 100 members): src/schema/build.ts binds these functions to graphql-js directly, and the decorated
- * methods below declare the fields (and serve as the same resolvers for anything else).
+ * 100 members), so they are bound to graphql-js as these functions, with graphql-js' coerced
+ * arguments, without type-graphql's wrapper (src/schema/build.ts, `hotFields`: ≈ 10 % of a nested
+ * read, bench/ANALYSIS.md). The decorated methods below declare the fields and their arguments;
+ * they call the very same functions.
  */
-export function groupMembers(group: GroupRow, args: PageArgs & { filter?: MemberFilter | null }, ctx: Context, info: GraphQLResolveInfo) {
-  ctx.caller.need('identities:read');
-  // The members' own `groups`, loaded with the page when the caller may read them.
-  const nested = ctx.caller.can('groups:read') ? nestedConnections(info, assertObjectType(info.schema.getType('Identity')).getFields().groups) : [];
-  return ctx.services.memberships.membersOf(ctx, group, args, listSelection(info), nested);
+export function groupMembersOf(memberships: MembershipService) {
+  return (group: GroupRow, args: PageArgs & { filter?: MemberFilter | null }, ctx: Context, info: GraphQLResolveInfo) => {
+    ctx.caller.need('identities:read');
+    // The members' own `groups`, loaded with the page when the caller may read them.
+    const nested = ctx.caller.can('groups:read') ? nestedConnections(info, assertObjectType(info.schema.getType('Identity')).getFields().groups) : [];
+    return memberships.membersOf(ctx, group, args, listSelection(info), nested);
+  };
 }
 
-export function identityGroups(identity: IdentityRow, args: PageArgs, ctx: Context, info: GraphQLResolveInfo) {
-  ctx.caller.need('groups:read');
-  return ctx.services.memberships.groupsOf(ctx, identity, args, listSelection(info));
+export function identityGroupsOf(memberships: MembershipService) {
+  return (identity: IdentityRow, args: PageArgs, ctx: Context, info: GraphQLResolveInfo) => {
+    ctx.caller.need('groups:read');
+    return memberships.groupsOf(ctx, identity, args, listSelection(info));
+  };
 }
 
 @Resolver(() => Group)
 export class GroupMembersResolver {
+  private readonly groupMembers: ReturnType<typeof groupMembersOf>;
+
+  constructor(private readonly membershipService: MembershipService) {
+    this.groupMembers = groupMembersOf(membershipService);
+  }
+
   @FieldResolver(() => GroupMemberConnection, { description: 'The group’s members, in the order they were added (those added by one call share `addedAt` and come in ID order).' })
   members(
     @Root() group: GroupRow,
@@ -39,14 +52,14 @@ export class GroupMembersResolver {
     @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => MemberFilter, { nullable: true }) filter?: MemberFilter,
   ) {
-    return groupMembers(group, { ...page, filter }, ctx, info);
+    return this.groupMembers(group, { ...page, filter }, ctx, info);
   }
 
   @Mutation(() => AddGroupMembersPayload, { description: 'Adds 1 to 1 000 identities of the group’s realm; existing members are left as they are.' })
   async addGroupMembers(@Ctx() ctx: Context, @Arg('input', () => AddGroupMembersInput) input: AddGroupMembersInput, @Info() info: GraphQLResolveInfo) {
     ctx.caller.need('groups:write');
     const selected = { group: fieldsSelectedOn(info, 'group'), identities: fieldsSelectedOn(info, 'addedMembers') };
-    const { group, identities } = await ctx.services.memberships.add(ctx, input, selected);
+    const { group, identities } = await this.membershipService.add(ctx, input, selected);
     return { group, addedMembers: identities };
   }
 
@@ -54,7 +67,7 @@ export class GroupMembersResolver {
   async removeGroupMembers(@Ctx() ctx: Context, @Arg('input', () => RemoveGroupMembersInput) input: RemoveGroupMembersInput, @Info() info: GraphQLResolveInfo) {
     ctx.caller.need('groups:write');
     const selected = { group: fieldsSelectedOn(info, 'group'), identities: fieldsSelectedOn(info, 'removedMembers') };
-    const { group, identities } = await ctx.services.memberships.remove(ctx, input, selected);
+    const { group, identities } = await this.membershipService.remove(ctx, input, selected);
     return { group, removedMembers: identities };
   }
 }
@@ -83,8 +96,14 @@ export class RemoveGroupMembersPayloadResolver {
 
 @Resolver(() => Identity)
 export class IdentityGroupsResolver {
+  private readonly identityGroups: ReturnType<typeof identityGroupsOf>;
+
+  constructor(membershipService: MembershipService) {
+    this.identityGroups = identityGroupsOf(membershipService);
+  }
+
   @FieldResolver(() => IdentityGroupConnection, { description: 'The groups the identity belongs to, in the order it joined them (groups joined at the same instant come in ID order).' })
   groups(@Root() identity: IdentityRow, @Ctx() ctx: Context, @Args(() => PageArgsType) page: PageArgsType, @Info() info: GraphQLResolveInfo) {
-    return identityGroups(identity, page, ctx, info);
+    return this.identityGroups(identity, page, ctx, info);
   }
 }

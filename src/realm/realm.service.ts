@@ -3,11 +3,12 @@ import { invalidInput, notFound, versionConflict } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
 import { pageRequest, PageEdge, toPage, type PageArgs } from '../common/pagination';
 import { optionalText, requiredText, version as validVersion } from '../common/validate';
-import { withTransaction, type Tx } from '../db/transaction';
+import type { Queryable } from '../db/queryable';
+import type { Tx } from '../db/transaction';
+import type { Writes } from '../db/writes';
 import { differing, nothingChanges } from '../db/update-set';
 import { notifyRealmDeleted } from '../events/event-log';
-import type { DataSource } from 'typeorm';
-import type { Context } from '../server/context';
+import type { Context } from '../common/context';
 import type { CreateRealmInput, DeleteRealmInput, UpdateRealmInput } from './realm.inputs';
 import {
   countRealms,
@@ -33,7 +34,10 @@ function realmName(value: string, path: readonly string[]): string {
 }
 
 export class RealmService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly writes: Writes,
+  ) {}
 
   async get(ctx: Context, uuid: string): Promise<RealmRow | null> {
     return ctx.loaders.of(realmLoaders).byUuid.load(uuid);
@@ -51,10 +55,10 @@ export class RealmService {
   async list(ctx: Context, args: PageArgs): Promise<ConnectionData<{ cursor: string; node: RealmRow }>> {
     const request = pageRequest(args, realmOrdering, ctx.limits);
     const only = ctx.caller.realmUuid;
-    const rows = await findRealmPage(this.dataSource, request, only);
+    const rows = await findRealmPage(this.db, request, only);
     return {
       ...toPage(rows, realmOrdering, request, PageEdge),
-      totalCount: () => countRealms(this.dataSource, only),
+      totalCount: () => countRealms(this.db, only),
     };
   }
 
@@ -71,9 +75,7 @@ export class RealmService {
       displayName: requiredText(input.displayName, ['input', 'displayName'], 'The display name', 128),
       description: optionalText(input.description, ['input', 'description'], 'The description', 1000) ?? null,
     };
-    const realm = await withTransaction(this.dataSource, (tx) => insertRealm(tx, values), ctx.caller.actor);
-    ctx.loaders.clearAll();
-    return realm;
+    return this.writes.run(ctx, (tx) => insertRealm(tx, values));
   }
 
   async update(ctx: Context, input: UpdateRealmInput): Promise<RealmRow> {
@@ -85,28 +87,25 @@ export class RealmService {
       displayName: input.displayName == null ? undefined : requiredText(input.displayName, ['input', 'displayName'], 'The display name', 128),
       description: optionalText(input.description, ['input', 'description'], 'The description', 1000),
     };
-    const after = await withTransaction(this.dataSource, async (tx) => {
+    return this.writes.run(ctx, async (tx) => {
       const current = await this.lockForChange(tx, uuid, ['input', 'id']);
       if (expected !== undefined && expected !== current.version) {
         throw versionConflict('realm', ['input', 'version'], expected, current.version);
       }
       const changed = differing(current, changes);
       return nothingChanges(changed) ? current : updateRealm(tx, uuid, changed);
-    }, ctx.caller.actor);
-    ctx.loaders.clearAll();
-    return after;
+    });
   }
 
   async delete(ctx: Context, input: DeleteRealmInput): Promise<string> {
     const uuid = expectGlobalId(input.id, 'Realm', ['input', 'id']);
-    const realm = await withTransaction(this.dataSource, async (tx) => {
+    const realm = await this.writes.run(ctx, async (tx) => {
       const current = await lockRealmForDeletion(tx, uuid);
       if (!current) throw notFound('realm', ['input', 'id']);
       await deleteRealm(tx, uuid);
       await notifyRealmDeleted(tx, uuid);
       return current;
-    }, ctx.caller.actor);
-    ctx.loaders.clearAll();
+    });
     return realm.id;
   }
 }

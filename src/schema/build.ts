@@ -1,8 +1,11 @@
 import 'reflect-metadata';
 import { assertObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
-import { buildSchema, type PubSub } from 'type-graphql';
+import { buildSchema, type ContainerType, type PubSub } from 'type-graphql';
+import type { Services } from '../app/services';
+import { ApiTokenResolver } from '../auth/api-token.resolver';
+import type { Context } from '../common/context';
 import { DateTimeISO } from '../common/date-time.scalar';
-import type { Context } from '../server/context';
+import { EventStreams } from '../events/event-streams';
 import {
   InvitationEventResolver,
   MembershipEventRelationsResolver,
@@ -15,17 +18,41 @@ import { IdentityResolver, RealmIdentitiesResolver } from '../identity/identity.
 import { InvitationResolver, RealmInvitationsResolver } from '../invitation/invitation.resolver';
 import {
   AddGroupMembersPayloadResolver,
-  groupMembers,
+  groupMembersOf,
   GroupMembersResolver,
-  identityGroups,
+  identityGroupsOf,
   IdentityGroupsResolver,
   RemoveGroupMembersPayloadResolver,
 } from '../membership/membership.resolver';
 import { RealmResolver } from '../realm/realm.resolver';
 import { NodeResolver } from '../server/node.resolver';
-import { ApiTokenResolver } from '../auth/api-token.resolver';
 
-export const resolvers = [
+/** Each resolver class, made with the services it needs: the one place resolvers get their collaborators. */
+function resolverInstances(services: Services): Map<Function, object> {
+  const { realms, identities, groups, memberships, invitations, events, tokens } = services;
+  return new Map<Function, object>([
+    [NodeResolver, new NodeResolver(services)],
+    [RealmResolver, new RealmResolver(realms)],
+    [RealmIdentitiesResolver, new RealmIdentitiesResolver(identities)],
+    [RealmGroupsResolver, new RealmGroupsResolver(groups)],
+    [IdentityResolver, new IdentityResolver(realms, identities)],
+    [IdentityGroupsResolver, new IdentityGroupsResolver(memberships)],
+    [GroupResolver, new GroupResolver(realms, groups)],
+    [GroupMembersResolver, new GroupMembersResolver(memberships)],
+    [AddGroupMembersPayloadResolver, new AddGroupMembersPayloadResolver()],
+    [RemoveGroupMembersPayloadResolver, new RemoveGroupMembersPayloadResolver()],
+    [RealmInvitationsResolver, new RealmInvitationsResolver(invitations)],
+    [InvitationResolver, new InvitationResolver(realms, invitations)],
+    [RealmEventsResolver, new RealmEventsResolver(events)],
+    [RealmEventRelationsResolver, new RealmEventRelationsResolver(identities, groups)],
+    [MembershipEventRelationsResolver, new MembershipEventRelationsResolver(identities, groups)],
+    [RealmEventInvitationResolver, new RealmEventInvitationResolver(invitations)],
+    [InvitationEventResolver, new InvitationEventResolver(invitations)],
+    [ApiTokenResolver, new ApiTokenResolver(tokens)],
+  ]);
+}
+
+const resolvers = [
   NodeResolver,
   RealmResolver,
   RealmIdentitiesResolver,
@@ -47,45 +74,49 @@ export const resolvers = [
 ] as const;
 
 /**
- * type-graphql insists on a PubSub once a schema has subscriptions. Ours do not use it: each
- * subscription's `subscribe` reads the event log through the EventRelay (src/events).
+ * Fields resolved once per row of a nested read, bound to graphql-js without type-graphql's
+ * wrapper, which turns every argument into a class instance and validates it through a promise
+ * (validateArg is async even with validation off): ≈ 10 % of a nested read's time
+ * (bench/ANALYSIS.md). The decorated methods declare these fields and call the same functions
+ * (src/membership/membership.resolver.ts); this is the one place they are bound otherwise.
  */
-const noPubSub: PubSub = {
-  publish: () => {
-    throw new Error('Events are appended with appendEvents in a transaction, not published.');
+function hotFields(services: Services): ReadonlyArray<[type: string, field: string, resolve: GraphQLFieldResolver<any, Context, any>]> {
+  return [
+    ['Group', 'members', groupMembersOf(services.memberships)],
+    ['Identity', 'groups', identityGroupsOf(services.memberships)],
+  ];
+}
+
+/** One no-op middleware cost 3.4× on nested reads here: no global middleware; checks live in resolvers and loaders. */
+function build(container: ContainerType, pubSub: PubSub): Promise<GraphQLSchema> {
+  return buildSchema({ resolvers: [...resolvers], container, pubSub, validate: false, scalarsMap: [{ type: Date, scalar: DateTimeISO }] });
+}
+
+/**
+ * The executable schema of one app: its resolvers made with its services, its subscriptions
+ * answered by its relay (src/events/event-streams.ts), the hot fields bound.
+ */
+export async function buildAppSchema(services: Services): Promise<GraphQLSchema> {
+  const instances = resolverInstances(services);
+  const schema = await build({ get: (resolverClass) => instances.get(resolverClass) }, new EventStreams(services.events));
+  for (const [type, field, resolve] of hotFields(services)) assertObjectType(schema.getType(type)).getFields()[field].resolve = resolve;
+  return schema;
+}
+
+const runsNothing: ContainerType & PubSub = {
+  get: () => {
+    throw new Error('getSchema() describes the API; an app executes the schema it builds with its services (buildAppSchema).');
   },
+  publish: () => undefined,
   subscribe: () => {
-    throw new Error('Subscriptions read the event log through the EventRelay.');
+    throw new Error('getSchema() describes the API; an app executes the schema it builds with its services (buildAppSchema).');
   },
 };
 
-/**
- * Fields resolved once per row of a nested read, bound to graphql-js without type-graphql's wrapper:
- * it turns every argument into a class instance and validates it through a promise (validateArg is
- * async even with validation off), ≈ 10 % of a nested read's time (bench/ANALYSIS.md). These
- * functions take graphql-js' coerced arguments as they are; the decorated methods declare the fields.
- */
-// Rows and arguments as graphql-js passes them (untyped there); each function declares what it takes.
-const perRowFields: ReadonlyArray<[type: string, field: string, resolve: GraphQLFieldResolver<any, Context, any>]> = [
-  ['Group', 'members', groupMembers],
-  ['Identity', 'groups', identityGroups],
-];
+let described: Promise<GraphQLSchema> | undefined;
 
-let built: Promise<GraphQLSchema> | undefined;
-
-/**
- * The executable schema, built once per process. No global middleware: one no-op middleware
- * cost 3.4× on nested reads here; checks live in resolvers and loaders.
- */
+/** The API's schema, to print (schema/schema.graphql), validate or walk; built once per process, it executes nothing. */
 export function getSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({
-    resolvers: [...resolvers],
-    validate: false,
-    pubSub: noPubSub,
-    scalarsMap: [{ type: Date, scalar: DateTimeISO }],
-  }).then((schema) => {
-    for (const [type, field, resolve] of perRowFields) assertObjectType(schema.getType(type)).getFields()[field].resolve = resolve;
-    return schema;
-  });
-  return built;
+  described ??= build(runsNothing, runsNothing);
+  return described;
 }

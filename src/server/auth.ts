@@ -3,7 +3,7 @@ import { ErrorCode } from '../common/errors';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from '../logger';
 import { unauthenticated } from '../auth/caller';
-import type { Context } from './context';
+import type { Context } from '../common/context';
 import { tryAgainLaterClose } from './limits/ws-limits';
 
 /**

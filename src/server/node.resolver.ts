@@ -3,7 +3,12 @@ import { AppError, ErrorCode, invalidInput } from '../common/errors';
 import { parseGlobalId, type NodeType } from '../common/global-id';
 import { Node } from '../common/node.type';
 import type { Scope } from '../auth/scopes';
-import type { Context } from './context';
+import type { ApiTokenService } from '../auth/api-token.service';
+import type { Context } from '../common/context';
+import type { GroupService } from '../group/group.service';
+import type { IdentityService } from '../identity/identity.service';
+import type { InvitationService } from '../invitation/invitation.service';
+import type { RealmService } from '../realm/realm.service';
 
 const maxNodes = 1000;
 
@@ -15,31 +20,36 @@ const readScopes: Record<NodeType, Scope> = {
   ApiToken: 'tokens:write',
 };
 
-function fetchNode(ctx: Context, id: string, path: ReadonlyArray<string | number>) {
-  const parsed = parseGlobalId(id);
-  if (!parsed) throw new AppError(ErrorCode.INVALID_ID, `"${id.slice(0, 60)}" is not a valid ID.`, path);
-  const fetchers: Record<NodeType, (uuid: string) => Promise<unknown>> = {
-    Realm: (uuid) => ctx.services.realms.get(ctx, uuid),
-    Identity: (uuid) => ctx.services.identities.get(ctx, uuid),
-    Group: (uuid) => ctx.services.groups.get(ctx, uuid),
-    Invitation: (uuid) => ctx.services.invitations.get(ctx, uuid),
-    ApiToken: (uuid) => ctx.services.tokens.get(ctx, uuid),
-  };
-  // The scope of the type asked for; another realm's object is simply not found (the loaders).
-  ctx.caller.need(readScopes[parsed.type]);
-  return fetchers[parsed.type](parsed.uuid);
-}
-
 @Resolver()
 export class NodeResolver {
+  private readonly fetchers: Record<NodeType, (ctx: Context, uuid: string) => Promise<unknown>>;
+
+  constructor(services: { realms: RealmService; identities: IdentityService; groups: GroupService; invitations: InvitationService; tokens: ApiTokenService }) {
+    this.fetchers = {
+      Realm: (ctx, uuid) => services.realms.get(ctx, uuid),
+      Identity: (ctx, uuid) => services.identities.get(ctx, uuid),
+      Group: (ctx, uuid) => services.groups.get(ctx, uuid),
+      Invitation: (ctx, uuid) => services.invitations.get(ctx, uuid),
+      ApiToken: (ctx, uuid) => services.tokens.get(ctx, uuid),
+    };
+  }
+
   @Query(() => Node, { nullable: true, description: 'Any object by its global ID; null when none has it.' })
   node(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
-    return fetchNode(ctx, id, ['id']);
+    return this.fetch(ctx, id, ['id']);
   }
 
   @Query(() => [Node], { nullable: 'items', description: 'Up to 1 000 objects by global ID, in the order asked; null for those not found.' })
   nodes(@Ctx() ctx: Context, @Arg('ids', () => [ID]) ids: string[]) {
     if (ids.length > maxNodes) throw invalidInput(['ids'], `Ask for at most ${maxNodes} IDs at once (you asked for ${ids.length}).`);
-    return Promise.all(ids.map((id, index) => fetchNode(ctx, id, ['ids', index])));
+    return Promise.all(ids.map((id, index) => this.fetch(ctx, id, ['ids', index])));
+  }
+
+  private fetch(ctx: Context, id: string, path: ReadonlyArray<string | number>) {
+    const parsed = parseGlobalId(id);
+    if (!parsed) throw new AppError(ErrorCode.INVALID_ID, `"${id.slice(0, 60)}" is not a valid ID.`, path);
+    // The scope of the type asked for; another realm's object is simply not found (the loaders).
+    ctx.caller.need(readScopes[parsed.type]);
+    return this.fetchers[parsed.type](ctx, parsed.uuid);
   }
 }

@@ -14,7 +14,7 @@ import {
 } from 'graphql';
 import { serviceUnavailable } from '../common/errors';
 import { isDatabaseUnavailable } from '../db/unavailable';
-import type { Context } from './context';
+import type { Context } from '../common/context';
 
 /**
  * Sharing keys remembered per event. Past it (a hundred different documents, variables or rights

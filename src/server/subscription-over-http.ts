@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { OperationTypeNode } from 'graphql';
 import { AppError, ErrorCode } from '../common/errors';
 import type { Logger } from '../logger';
-import type { Context } from './context';
+import type { Context } from '../common/context';
 import { formatError } from './errors';
 
 /**

@@ -10,8 +10,7 @@ import {
 import { subscribe } from '../helpers/subscription';
 import { eventually } from '../helpers/eventually';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../helpers/server';
-import { EmailService } from '../../src/email/email.service';
-import { InvitationService } from '../../src/invitation/invitation.service';
+import { createServices } from '../../src/app/services';
 
 /**
  * `server` runs no background jobs, so what a test sees does not depend on when they run: emails
@@ -423,10 +422,13 @@ describe('the expiry job', () => {
     const invitation = await invite(server, { realmId: (await createRealm(server)).id });
     await backdate(server, invitation.id);
     // `server` runs no jobs: the test plays the job's part, as any instance would.
-    const service = new InvitationService(
-      { dataSource: server.db.dataSource, config: { invitationTtlHours: 168 }, wakeJob: () => undefined, publicUrl: () => 'http://localhost' },
-      new EmailService(),
-    );
+    const service = createServices({
+      dataSource: server.db.dataSource,
+      relay: undefined as never, // the expiry pass reads no events
+      invitations: { invitationTtlHours: 168, publicUrl: () => 'http://localhost' },
+      wakeEmailDelivery: () => undefined,
+      tokenRevoked: () => undefined,
+    }).invitations;
     expect(await service.expireDue()).toBeGreaterThanOrEqual(1);
     expect(await service.expireDue()).toBe(0);
     expect((await readInvitation(server, invitation.id)).deliveryStatus).toMatchObject({ state: 'CANCELLED', nextAttemptAt: null });

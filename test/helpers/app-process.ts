@@ -2,8 +2,7 @@ import 'reflect-metadata';
 import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/db/database';
 import { createLogger } from '../../src/logger';
-import { getSchema } from '../../src/schema/build';
-import { createApp } from '../../src/server/app';
+import { createApp } from '../../src/app/app';
 import { bootstrapTokens } from '../../src/auth/bootstrap';
 import { testAdminToken } from './server';
 
@@ -27,7 +26,7 @@ export async function startAppOn(databaseUrl: string, env: Record<string, string
   const logger = createLogger('info', (line) => logs.push(line));
   const database = await openDatabase(config, logger);
   await bootstrapTokens(database.dataSource, testAdminToken);
-  const app = await createApp({ schema: await getSchema(), dataSource: database.dataSource, config, logger, runJobs: false });
+  const app = await createApp({ dataSource: database.dataSource, config, logger, runJobs: false });
   const port = await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${port}`;
   return {

@@ -3,8 +3,7 @@ import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { getSchema } from '../../src/schema/build';
-import { createApp, type App } from '../../src/server/app';
+import { createApp, type App } from '../../src/app/app';
 import { bootstrapTokens } from '../../src/auth/bootstrap';
 import { StatementCounter } from '../../src/db/statement-counter';
 import { createTestDatabase, type TestDatabase } from './database';
@@ -61,7 +60,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   await bootstrapTokens(db.dataSource, adminToken);
   const statements = ownDatabase ? db.statements : new StatementCounter();
   const app: App = await createApp({
-    schema: await getSchema(),
     dataSource: ownDatabase ? db.dataSource : await db.newDataSource(statements),
     config: loadConfig({
       ...(options.production ? { NODE_ENV: 'production' } : {}),

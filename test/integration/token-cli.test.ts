@@ -3,7 +3,7 @@ import { NotificationListener } from '../../src/db/notification-listener';
 import { createLogger } from '../../src/logger';
 import { withTransaction } from '../../src/db/transaction';
 import { insertToken, tokenRevokedChannel } from '../../src/auth/api-token.repository';
-import { authenticate } from '../../src/auth/api-token.service';
+import { Authenticator } from '../../src/auth/authenticator';
 import { bootstrapTokens } from '../../src/auth/bootstrap';
 import { TokenCache } from '../../src/auth/token-cache';
 import { hashTokenSecret, newTokenSecret } from '../../src/auth/token-secret';
@@ -51,7 +51,7 @@ describe('create', () => {
     expect(err).toContain('shown this once');
     expect(err).not.toContain(secret);
 
-    const caller = await authenticate(db.dataSource, uncached, `Bearer ${secret}`);
+    const caller = await new Authenticator(db.dataSource, uncached).authenticate(`Bearer ${secret}`, 'test');
     expect(caller.token).toMatchObject({ realmUuid: realm.uuid, actor: { name: 'ci provisioning' } });
     expect([...caller.token!.scopes].sort()).toEqual(['groups:read', 'identities:write']);
     // Only the hash is kept.
@@ -70,9 +70,9 @@ describe('create', () => {
   test('--expires: the token stops working then', async () => {
     const { code, out } = await run('create', '--name', 'short-lived', '--scopes', 'realms:read', '--expires', '2099-01-01');
     expect(code).toBe(0);
-    const caller = await authenticate(db.dataSource, uncached, `Bearer ${out.trim()}`);
+    const caller = await new Authenticator(db.dataSource, uncached).authenticate(`Bearer ${out.trim()}`, 'test');
     await db.dataSource.query(`UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [caller.token!.uuid]);
-    await expect(authenticate(db.dataSource, uncached, `Bearer ${out.trim()}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    await expect(new Authenticator(db.dataSource, uncached).authenticate(`Bearer ${out.trim()}`, 'test')).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
   });
 
   test.each([
@@ -143,7 +143,7 @@ describe('revoke', () => {
     const first = await run('revoke', token.id);
     expect(first.code).toBe(0);
     expect(first.err).toContain('Revoked the API token "to revoke"');
-    await expect(authenticate(db.dataSource, uncached, `Bearer ${secret}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    await expect(new Authenticator(db.dataSource, uncached).authenticate(`Bearer ${secret}`, 'test')).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
     expect((await run('list')).out.split('\n').find((line) => line.startsWith(token.id))).toMatch(/revoked$/);
     const again = await run('revoke', token.id);
     expect(again.code).toBe(0);
@@ -157,7 +157,7 @@ describe('revoke', () => {
       const cache = new TokenCache({ ttlMs: 60_000, maxEntries: 10 });
       await cache.listenTo(notifications);
       const { token, secret } = await createToken(db.dataSource, { name: 'cached, then revoked', scopes: ['realms:read'] });
-      await authenticate(db.dataSource, cache, `Bearer ${secret}`);
+      await new Authenticator(db.dataSource, cache).authenticate(`Bearer ${secret}`, 'test');
       expect(cache.size).toBe(1);
       // The cache listens on this channel already; this handler comes after its, for the same notification.
       let hear: (uuid: string) => void = () => {};
@@ -166,7 +166,7 @@ describe('revoke', () => {
       expect((await run('revoke', token.id)).code).toBe(0);
       expect(await heard).toBe(token.uuid);
       expect(cache.size).toBe(0);
-      await expect(authenticate(db.dataSource, cache, `Bearer ${secret}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+      await expect(new Authenticator(db.dataSource, cache).authenticate(`Bearer ${secret}`, 'test')).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
     } finally {
       await notifications.stop();
     }
@@ -207,9 +207,9 @@ describe('revoke', () => {
       await notifications.stop();
     }
     for (const secret of [root.secret, made.secret, madeByMade.secret]) {
-      await expect(authenticate(db.dataSource, uncached, `Bearer ${secret}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+      await expect(new Authenticator(db.dataSource, uncached).authenticate(`Bearer ${secret}`, 'test')).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
     }
-    expect((await authenticate(db.dataSource, uncached, `Bearer ${beside.secret}`)).token).not.toBeNull();
+    expect((await new Authenticator(db.dataSource, uncached).authenticate(`Bearer ${beside.secret}`, 'test')).token).not.toBeNull();
   });
 
   test('an ID no token has: refused (exit 1)', async () => {
@@ -221,7 +221,7 @@ describe('revoke', () => {
   test('ADMIN_TOKEN’s row is the environment’s: refused, and it still works', async () => {
     const [row] = await db.dataSource.query(`SELECT id FROM api_tokens WHERE from_environment AND revoked_at IS NULL`);
     await expect(revokeToken(db.dataSource, toGlobalId('ApiToken', row.id))).rejects.toThrow(/ADMIN_TOKEN environment variable/);
-    expect((await authenticate(db.dataSource, uncached, `Bearer ${adminToken}`)).token).not.toBeNull();
+    expect((await new Authenticator(db.dataSource, uncached).authenticate(`Bearer ${adminToken}`, 'test')).token).not.toBeNull();
   });
 });
 

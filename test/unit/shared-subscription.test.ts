@@ -1,5 +1,5 @@
 import { GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import type { Context } from '../../src/server/context';
+import type { Context } from '../../src/common/context';
 import { resultVariables, sharedSubscribe } from '../../src/server/shared-subscription';
 
 /** A source stream as the relay's subscribers are: events pushed in, `return()` ends a waiting `next()`. */

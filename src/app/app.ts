@@ -1,0 +1,116 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { DataSource } from 'typeorm';
+import { Authenticator } from '../auth/authenticator';
+import type { Caller } from '../auth/caller';
+import { LiveConnections } from '../auth/live-connections';
+import { TokenCache } from '../auth/token-cache';
+import type { Context } from '../common/context';
+import { RequestLoaders } from '../common/loaders';
+import type { Config } from '../config';
+import { NotificationListener } from '../db/notification-listener';
+import { EmailDeliveryJob, emailDeliveryJobName } from '../email/email-delivery.job';
+import { createEmailTransport } from '../email/email-transport';
+import { EventRelay } from '../events/event-relay';
+import { eventRetentionJob } from '../events/retention.job';
+import { InvitationExpiryJob } from '../invitation/invitation-expiry.job';
+import { startJobs, type Job, type Jobs } from '../jobs/jobs';
+import type { Logger } from '../logger';
+import { buildAppSchema } from '../schema/build';
+import { clientAddressResolver } from '../server/client-address';
+import { httpEdge } from '../server/http';
+import { httpAuthentication } from '../server/http-authentication';
+import { callerKey, createRequestLimits } from '../server/limits';
+import { websocketEdge } from '../server/websocket';
+import { createServices } from './services';
+
+export interface App {
+  readonly httpServer: Server;
+  /** Starts listening; resolves with the bound port (useful with PORT=0). */
+  listen(port: number, host: string): Promise<number>;
+  /** Stops accepting, lets in-flight requests finish, closes the WebSocket connections. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: the notification listener and the event relay, the token cache, the
+ * services (src/app/services.ts) and the schema made with them, the background jobs, and the two
+ * edges on one HTTP server and one path, /graphql — HTTP (src/server/http.ts) and WebSocket
+ * (src/server/websocket.ts) — which build the same request context. `runJobs: false` leaves the
+ * jobs to other instances (tests use it).
+ */
+export async function createApp(options: { dataSource: DataSource; config: Config; logger: Logger; runJobs?: boolean }): Promise<App> {
+  const { dataSource, config, logger } = options;
+  let jobs: Jobs | undefined;
+  let boundPort: number | undefined;
+  const liveConnections = new LiveConnections(dataSource, logger);
+  // Its connection's heartbeat answers as fast as a connect: the same deadline.
+  const notifications = new NotificationListener(connectionUrl(dataSource), logger, { timeoutMs: config.database.connectTimeoutMs });
+  await notifications.start();
+  const relay = new EventRelay(dataSource, notifications, logger, { windowSize: 5000, pollIntervalMs: 5000 });
+  await relay.start();
+  const tokens = new TokenCache({ ttlMs: config.tokenCacheTtlMs, maxEntries: 10_000 });
+  await tokens.listenTo(notifications);
+  const services = createServices({
+    dataSource,
+    relay,
+    invitations: { invitationTtlHours: config.invitationTtlHours, publicUrl: () => config.publicUrl ?? `http://localhost:${boundPort ?? config.port}` },
+    wakeEmailDelivery: () => jobs?.wake(emailDeliveryJobName),
+    tokenRevoked: (uuid) => {
+      tokens.evict(uuid);
+      liveConnections.end(uuid);
+    },
+  });
+  const schema = await buildAppSchema(services);
+  const backgroundJobs: Job[] = [
+    eventRetentionJob(dataSource, config.eventRetentionDays),
+    new InvitationExpiryJob(services.invitations),
+    new EmailDeliveryJob(dataSource, createEmailTransport(config, logger), logger, { leaseMs: config.emailLeaseMs }),
+    liveConnections.sweepJob(),
+  ];
+
+  const pageLimits = { maxPageSize: config.maxPageSize, defaultPageSize: config.defaultPageSize };
+  /** The request context every edge builds: who asks, a fresh set of loaders, the page limits. */
+  const newContext = (requestId: string, caller: Caller, cache: boolean): Context => ({
+    requestId,
+    caller,
+    loaders: new RequestLoaders(dataSource, { cache, caller }),
+    limits: pageLimits,
+  });
+  const limits = createRequestLimits(schema, config, (_req, res) => {
+    const { caller, address } = httpAuthentication(res);
+    return callerKey(caller, address);
+  });
+  const addressOf = clientAddressResolver(config.trustProxy);
+  const authenticator = new Authenticator(dataSource, tokens, limits.authFailures);
+  const app = express();
+  const httpServer = createServer(app);
+  const ws = websocketEdge({ httpServer, schema, limits, authenticator, addressOf, liveConnections, newContext, logger });
+  const apollo = await httpEdge({ app, httpServer, schema, config, limits, authenticator, addressOf, newContext, dataSource, drain: ws.dispose, logger });
+
+  return {
+    httpServer,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          boundPort = (httpServer.address() as AddressInfo).port;
+          if (options.runJobs !== false) jobs = startJobs(backgroundJobs, config.jobIntervalMs, logger);
+          resolve(boundPort);
+        });
+      }),
+    stop: async () => {
+      await apollo.stop();
+      await jobs?.stop();
+      await relay.stop();
+      await notifications.stop();
+    },
+  };
+}
+
+function connectionUrl(dataSource: DataSource): string {
+  const { url } = dataSource.options as { url?: string };
+  if (!url) throw new Error('The data source has no URL: the notification listener needs one for its LISTEN connection.');
+  return url;
+}

@@ -1,0 +1,30 @@
+import type { DataSource } from 'typeorm';
+import { withTransaction, type Actor, type Tx } from './transaction';
+
+/** What a write needs of the request it serves: who makes it, and the caches it makes stale. */
+export interface WriteContext {
+  readonly caller: { readonly actor: Actor | null };
+  readonly loaders: { clearAll(): void };
+}
+
+/**
+ * The one write path of the services. `run` opens a transaction on behalf of the caller (the actor
+ * its events record), runs `work` in it (check, write, append the events: code that holds no
+ * transaction cannot append one), commits, runs what the transaction asked to run after commit
+ * (Tx.afterCommit), and clears the request's loaders, so that the request's later reads — the
+ * mutation's payload — see the new state. No service opens a transaction or clears loaders itself.
+ */
+export class Writes {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async run<T>(ctx: WriteContext, work: (tx: Tx) => Promise<T>): Promise<T> {
+    const result = await withTransaction(this.dataSource, work, ctx.caller.actor);
+    ctx.loaders.clearAll();
+    return result;
+  }
+
+  /** The server's own work (the background jobs): no caller, no request. */
+  system<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return withTransaction(this.dataSource, work, null);
+  }
+}

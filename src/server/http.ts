@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { DataSource } from 'typeorm';
+import type { Authenticator } from '../auth/authenticator';
+import type { Caller } from '../auth/caller';
+import type { Context } from '../common/context';
+import { serviceUnavailableRetryAfterSeconds } from '../common/errors';
+import type { Config } from '../config';
+import { readiness } from '../db/database';
+import { acceptPage } from '../invitation/accept-page';
+import type { Logger } from '../logger';
+import { authenticationPlugin } from './auth';
+import type { ClientAddressOf } from './client-address';
+import { bodyErrorResponse, formatError, isUnexpected, serviceUnavailableStatusPlugin } from './errors';
+import { authenticationMiddleware, httpAuthentication } from './http-authentication';
+import { withLimitCode, type RequestLimits } from './limits';
+import { refuseSubscriptionsOverHttp } from './subscription-over-http';
+import { webPages } from './web-pages';
+
+export interface HttpEdgeOptions {
+  readonly app: express.Express;
+  readonly httpServer: Server;
+  readonly schema: GraphQLSchema;
+  readonly config: Config;
+  readonly limits: RequestLimits;
+  readonly authenticator: Authenticator;
+  readonly addressOf: ClientAddressOf;
+  /** The request context of one HTTP request. */
+  newContext(requestId: string, caller: Caller, cache: boolean): Context;
+  /** For /readyz. */
+  readonly dataSource: DataSource;
+  /** What else to drain when the server stops (the WebSocket connections). */
+  drain(): Promise<void>;
+  readonly logger: Logger;
+}
+
+/**
+ * GraphQL over HTTP (Apollo Server on Express) at /graphql, after authentication and the rate
+ * limit, with the pages (/graphiql, /dashboard, the invitation page) and the probes (/healthz,
+ * /readyz). Returns Apollo, which main.ts' shutdown stops (it drains the HTTP server and `drain`).
+ */
+export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<Context>> {
+  const { app, httpServer, schema, config, limits, authenticator, addressOf, newContext, dataSource, logger } = options;
+  const requestIdPlugin: ApolloServerPlugin<Context> = {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response }) {
+          response.http.headers.set('x-request-id', contextValue.requestId);
+        },
+      };
+    },
+  };
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    // main.ts owns shutdown; Apollo's own handler would re-raise the signal and exit with 143.
+    stopOnTerminationSignals: false,
+    hideSchemaDetailsFromClientErrors: !config.introspection,
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
+    // formatError has no context; the request ID is attached in the `didEncounterErrors` hook below.
+    formatError: (formatted, error) => (error instanceof GraphQLError ? formatError(withLimitCode(error), requestIdOf(error), logger) : formatted),
+    plugins: [
+      // Apollo installs cache control implicitly, wrapping every field: 43 % of nested-read throughput.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return { drainServer: options.drain };
+        },
+      },
+      requestIdPlugin,
+      serviceUnavailableStatusPlugin,
+      refuseSubscriptionsOverHttp(logger),
+      // The cost before authentication, like the other limits: their hooks run in this order.
+      limits.apolloPlugin,
+      authenticationPlugin,
+      {
+        async requestDidStart() {
+          return {
+            async didEncounterErrors({ contextValue, errors }) {
+              for (const error of errors) if (isUnexpected(error)) requestIds.set(error, contextValue.requestId);
+            },
+          };
+        },
+      },
+      // Apollo's pages load Apollo Sandbox from its CDN; ours (/graphiql) is bundled and works offline.
+      ApolloServerPluginLandingPageDisabled(),
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/invitations/accept', (_req, res) => {
+    res.type('html').send(acceptPage);
+  });
+  // /graphiql (where introspection is on) and /dashboard; a browser opening /graphql goes to /graphiql.
+  app.use(webPages({ graphiql: config.introspection }));
+  // Within DATABASE_CONNECT_TIMEOUT_MS, whatever the database does: a probe that hangs is no answer.
+  app.get('/readyz', async (_req, res) => {
+    const state = await readiness(dataSource, config.database.connectTimeoutMs);
+    if (state.ready) {
+      res.json({ status: 'ready' });
+      return;
+    }
+    res.setHeader('Retry-After', String(serviceUnavailableRetryAfterSeconds));
+    res.status(503).json({ status: 'not ready', reason: state.reason });
+  });
+  const authentication = authenticationMiddleware({ authenticator, addressOf, requestIdOf: (header) => headerRequestId(header) ?? randomUUID(), logger });
+  app.use(
+    '/graphql',
+    // Who is asking first: the rate limit spends the caller's budget, not the header's.
+    authentication.identify,
+    ...limits.http,
+    authentication.refuse,
+    express.json({ limit: limits.maxBodyBytes }),
+    expressMiddleware(apollo, {
+      context: async ({ res }) => {
+        const { requestId, caller } = httpAuthentication(res);
+        return newContext(requestId, caller, true);
+      },
+    }),
+  );
+
+  app.use((error: { type?: string; status?: number }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (res.headersSent) return next(error);
+    if (error.status !== undefined && error.status < 500) {
+      const { status, body } = bodyErrorResponse(error);
+      res.status(status).json(body);
+      return;
+    }
+    logger.error('unexpected HTTP error', { error: String(error) });
+    res.status(500).json({ errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+  });
+  return apollo;
+}
+
+// Unexpected errors met during a request, keyed by the error, so that formatError can name the request.
+const requestIds = new WeakMap<GraphQLError, string>();
+
+function requestIdOf(error: GraphQLError): string {
+  return requestIds.get(error) ?? randomUUID();
+}
+
+/** A caller's own request ID is kept when it is a sane token, so logs can be joined across services. */
+function headerRequestId(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' && /^[\w.-]{1,100}$/.test(value) ? value : undefined;
+}

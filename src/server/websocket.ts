@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { GraphQLError, getOperationAST, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { codeOf, type Authenticator } from '../auth/authenticator';
+import { Caller, unauthenticated } from '../auth/caller';
+import { tokenEndedClose, type LiveConnections } from '../auth/live-connections';
+import type { Context } from '../common/context';
+import { ErrorCode } from '../common/errors';
+import type { Logger } from '../logger';
+import { refusalClose } from './auth';
+import type { ClientAddressOf } from './client-address';
+import { formatError } from './errors';
+import { callerKey, logClientProtocolErrors, type RequestLimits } from './limits';
+import { sharedSubscribe } from './shared-subscription';
+
+export interface WebSocketEdgeOptions {
+  readonly httpServer: Server;
+  readonly schema: GraphQLSchema;
+  readonly limits: RequestLimits;
+  readonly authenticator: Authenticator;
+  readonly addressOf: ClientAddressOf;
+  readonly liveConnections: LiveConnections;
+  /** The request context of one operation (`cache`: whether its loaders cache). */
+  newContext(requestId: string, caller: Caller, cache: boolean): Context;
+  readonly logger: Logger;
+}
+
+type Extra = { requestIds?: Map<string, string>; callers?: Map<string, Caller>; address?: string };
+
+/**
+ * GraphQL over WebSocket (graphql-ws) on the HTTP server's /graphql: authentication in
+ * connection_init and again for each operation, the limits Apollo applies over HTTP, subscriptions
+ * whose events are executed once for the subscribers alike. Returns what stops it.
+ */
+export function websocketEdge(options: WebSocketEdgeOptions): { dispose(): Promise<void> } {
+  const { schema, limits, authenticator, addressOf, liveConnections, newContext, logger } = options;
+  const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: limits.maxWsMessageBytes });
+  const server = useServer<Record<string, unknown>, Extra>(
+    {
+      schema,
+      // graphql-ws puts a thrown error's message in its 4500 close reason outside production; none
+      // of our hooks lets one reach it (below), and none may ever name a database's address.
+      isProd: true,
+      // The token comes in connection_init's payload, as `authorization: "Bearer <token>"`. Every
+      // refusal closes with a code the client can act on (refusalClose): 4401 without a usable
+      // token, 1013 when the address failed too often or the database is out of reach.
+      onConnect: async (ctx) => {
+        try {
+          const address = (ctx.extra.address = addressOf(ctx.extra.request));
+          const caller = await authenticator.authenticate(ctx.connectionParams?.authorization, address);
+          if (caller.token === null) throw unauthenticated('Send `authorization: "Bearer <token>"` in connection_init.');
+          if (!limits.ws.admit(ctx, callerKey(caller, address))) return false;
+          liveConnections.add(caller.token.uuid, ctx.extra.socket);
+          return true;
+        } catch (error) {
+          const { code, reason } = refusalClose(error, logger);
+          ctx.extra.socket.close(code, reason);
+          return false;
+        }
+      },
+      // Once per operation. A subscription's own context serves its source stream (authorization,
+      // realm, cursor) and outlives its events: its loaders do not cache. Its events are executed
+      // in contexts of their own, one per event, shared by the subscribers alike (below).
+      context: (ctx, id, _payload, args) => {
+        const requestId = randomUUID();
+        (ctx.extra.requestIds ??= new Map()).set(id, requestId);
+        const operation = getOperationAST(args.document, args.operationName);
+        return newContext(requestId, ctx.extra.callers?.get(id) ?? Caller.anonymous, operation?.operation !== 'subscription');
+      },
+      // The limits Apollo applies over HTTP (tokens, depth, aliases, cost, rate), before any
+      // resolver; then the token again, so that one revoked since the connection opened (on another
+      // instance, before the sweep) runs nothing new and its connection closes as revoked.
+      // An outage is the operation's error (SERVICE_UNAVAILABLE), the connection stays: the client
+      // retries the operation, it need not reconnect.
+      onSubscribe: async (ctx, id, payload) => {
+        try {
+          const prepared = limits.ws.prepare(ctx, payload);
+          if (Array.isArray(prepared)) return prepared;
+          let caller: Caller;
+          try {
+            caller = await authenticator.authenticate(ctx.connectionParams?.authorization, ctx.extra.address ?? 'unknown');
+          } catch (error) {
+            if (codeOf(error) !== ErrorCode.UNAUTHENTICATED) throw error;
+            ctx.extra.socket.close(tokenEndedClose, 'The API token was revoked or has expired.');
+            return [error as GraphQLError];
+          }
+          (ctx.extra.callers ??= new Map()).set(id, caller);
+          return prepared;
+        } catch (error) {
+          return [asGraphQLError(error)];
+        }
+      },
+      // One execution per event for all subscribers with the same document, variables and rights;
+      // its loaders cache, as they live for that one execution (decision 58).
+      subscribe: neverThrows(sharedSubscribe((subscriber) => newContext(randomUUID(), subscriber.caller, true))),
+      onClose: (ctx) => limits.ws.release(ctx),
+      // `result` may be shared with other subscribers: build a new one, never change it.
+      onNext: (ctx, id, _payload, _args, result) => {
+        if (!result.errors) return;
+        const requestId = ctx.extra.requestIds?.get(id) ?? randomUUID();
+        return { ...result, errors: result.errors.map((error) => formatError(error, requestId, logger)) };
+      },
+      // The `error` message: what onSubscribe refused, and what a subscription's stream threw
+      // (graphql-ws wraps it with the thrown message): formatted like any other error.
+      onError: (ctx, id, _payload, errors) => {
+        const requestId = ctx.extra.requestIds?.get(id) ?? randomUUID();
+        return errors.map((error) => formatError(error, requestId, logger));
+      },
+      onComplete: (ctx, id) => {
+        ctx.extra.requestIds?.delete(id);
+        ctx.extra.callers?.delete(id);
+      },
+    },
+    wsServer,
+  );
+  wsServer.on('connection', (socket) => logClientProtocolErrors(socket, logger));
+  return { dispose: async () => void (await server.dispose()) };
+}
+
+/** Something thrown where graphql-ws expects errors: unexpected, so formatError masks it (or says SERVICE_UNAVAILABLE). */
+function asGraphQLError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  const cause = error instanceof Error ? error : new Error(String(error));
+  return new GraphQLError(cause.message, { originalError: cause });
+}
+
+/**
+ * graphql-ws' `subscribe`, returning what it throws as an error result: thrown, graphql-ws would
+ * close the connection with 4500 and the message (and print it on the console).
+ */
+function neverThrows<A>(subscribe: (args: A) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>) {
+  return async (args: A): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
+    try {
+      return await subscribe(args);
+    } catch (error) {
+      return { errors: [asGraphQLError(error)] };
+    }
+  };
+}
