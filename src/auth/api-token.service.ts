@@ -1,8 +1,7 @@
 import type { ConnectionData } from '../common/connection.type';
-import { AppError, ErrorCode, invalidInput, notFound } from '../common/errors';
+import { AppError, ErrorCode, notFound } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
 import { pageRequest, PageEdge, toPage, type PageArgs } from '../common/pagination';
-import * as validate from '../common/validate';
 import type { Queryable } from '../db/queryable';
 import type { Writes } from '../db/writes';
 import type { RealmService } from '../realm/realm.service';
@@ -19,7 +18,8 @@ import {
   revokeTree,
   type ApiTokenRow,
 } from './api-token.repository';
-import { satisfies, isScope, type Scope } from './scopes';
+import { satisfies } from './scopes';
+import { refuseEnvironmentToken, tokenExpiry, tokenName, tokenScopes } from './token-rules';
 import { hashTokenSecret, newTokenSecret } from './token-secret';
 import { apiTokenLoaders } from './api-token.loaders';
 
@@ -56,15 +56,19 @@ export class ApiTokenService {
   async create(ctx: Context, input: CreateApiTokenInput): Promise<{ apiToken: ApiTokenRow; token: string }> {
     ctx.caller.need('tokens:write');
     const creator = ctx.caller.token!;
-    const name = validate.requiredText(input.name, ['input', 'name'], 'The name', 100);
-    const scopes = this.scopesOf(input.scopes, creator.scopes);
+    const name = tokenName(input.name, ['input', 'name']);
+    const scopes = tokenScopes(input.scopes, ['input', 'scopes']);
+    // Never more than the creator (the command, for the operator, has no creator).
+    const lacking = scopes.find((scope) => !satisfies(creator.scopes, scope));
+    if (lacking) {
+      const index = input.scopes.findIndex((scope) => scope.trim() === lacking);
+      throw new AppError(ErrorCode.FORBIDDEN, `A token cannot grant ${lacking}, which it does not have itself.`, ['input', 'scopes', index]);
+    }
     let realmUuid: string | null = input.realmId == null ? creator.realmUuid : expectGlobalId(input.realmId, 'Realm', ['input', 'realmId']);
     if (creator.realmUuid !== null && realmUuid !== creator.realmUuid) {
       throw new AppError(ErrorCode.FORBIDDEN, 'A token bound to a realm can only create tokens for that realm.', ['input', 'realmId']);
     }
-    if (input.expiresAt != null && input.expiresAt.getTime() <= Date.now()) {
-      throw invalidInput(['input', 'expiresAt'], 'The expiry must be in the future.');
-    }
+    tokenExpiry(input.expiresAt, ['input', 'expiresAt']);
     if (realmUuid !== null && !(await this.realms.get(ctx, realmUuid))) throw notFound('realm', ['input', 'realmId'], input.realmId!);
     realmUuid ??= null;
     const secret = newTokenSecret();
@@ -92,9 +96,7 @@ export class ApiTokenService {
       if (!current || !ctx.caller.reaches(current.realmUuid)) {
         throw notFound('API token', ['input', 'id'], input.id);
       }
-      if (current.fromEnvironment) {
-        throw new AppError(ErrorCode.FORBIDDEN, 'This token comes from the ADMIN_TOKEN environment variable: change or unset it there.', ['input', 'id']);
-      }
+      refuseEnvironmentToken(current, ['input', 'id']);
       const revoked = await revokeTree(tx, uuid);
       tx.afterCommit(() => {
         for (const token of revoked) this.onRevoked(token.uuid);
@@ -104,18 +106,6 @@ export class ApiTokenService {
         revokedDescendants: revoked.filter((token) => token.uuid !== uuid),
       };
     });
-  }
-
-  private scopesOf(requested: readonly string[], held: ReadonlySet<Scope>): Scope[] {
-    if (requested.length === 0) throw invalidInput(['input', 'scopes'], 'Give at least one scope.');
-    const scopes = [...new Set(requested)];
-    scopes.forEach((scope, index) => {
-      if (!isScope(scope)) throw invalidInput(['input', 'scopes', index], `"${scope}" is not a scope. The scopes are listed in the README.`);
-      if (!satisfies(held, scope)) {
-        throw new AppError(ErrorCode.FORBIDDEN, `A token cannot grant ${scope}, which it does not have itself.`, ['input', 'scopes', index]);
-      }
-    });
-    return scopes as Scope[];
   }
 }
 

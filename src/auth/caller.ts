@@ -30,6 +30,17 @@ export class Caller {
   /** No token: allowed only what needs none (acceptInvitation, whose credential is its own token). */
   static readonly anonymous = new Caller(null);
 
+  /**
+   * The operator at the shell (`npm run token`), who has the database and so every realm and every
+   * scope; not a token (its key is the nil UUID), and never the caller of a request.
+   */
+  static readonly operator = new Caller({
+    uuid: '00000000-0000-0000-0000-000000000000',
+    actor: { id: 'operator', name: 'the token command' },
+    realmUuid: null,
+    scopes: new Set(scopes),
+  });
+
   get actor(): Actor | null {
     return this.token?.actor ?? null;
   }

@@ -8,11 +8,17 @@ import { runCommand as runCli } from '../common/cli';
 import { openDatabase, type Database } from '../db/database';
 import type { Queryable } from '../db/queryable';
 import { withTransaction } from '../db/transaction';
+import { Writes } from '../db/writes';
 import { createLogger } from '../logger';
-import { findRealmsByName, findRealmsByUuid } from '../realm/realm.repository';
+import { RealmService } from '../realm/realm.service';
+import type { Context } from '../common/context';
+import { AppError, ErrorCode } from '../common/errors';
+import { RequestLoaders } from '../common/loaders';
 import { cursorValues } from '../common/pagination';
 import { apiTokenOrdering, findTokenPage, insertToken, lockToken, revokeTree, type ApiTokenRow } from './api-token.repository';
-import { isScope, scopeDescriptions, scopes, type Scope } from './scopes';
+import { Caller } from './caller';
+import { scopeDescriptions, scopes } from './scopes';
+import { refuseEnvironmentToken, tokenExpiry, tokenName, tokenScopes } from './token-rules';
 import { hashTokenSecret, newTokenSecret } from './token-secret';
 
 /**
@@ -75,51 +81,56 @@ export interface CreatedToken {
 
 /** Creates a token, in one transaction; the secret is returned and stored nowhere. */
 export async function createToken(dataSource: DataSource, options: CreateTokenOptions, now: Date = new Date()): Promise<CreatedToken> {
-  const name = validName(options.name);
-  const wanted = validScopes(options.scopes);
-  if (options.expires && options.expires.getTime() <= now.getTime()) throw new CliError('--expires must be in the future.', exitCodes.usage);
-
+  const { name, scopes: wanted, expires } = asOptions(() => ({
+    name: tokenName(options.name, ['name']),
+    scopes: tokenScopes(options.scopes, ['scopes']),
+    expires: tokenExpiry(options.expires, ['expires'], now),
+  }));
+  const realm = options.realm === undefined ? null : await findRealm(dataSource, options.realm);
   const secret = newTokenSecret();
+  // A realm deleted meanwhile fails the token's foreign key: nothing is created.
   return withTransaction(dataSource, async (tx) => {
-    // The realm's repository reads through a Queryable; this one runs in the transaction.
-    const inTransaction: Queryable = { query: (sql, parameters) => tx.query(sql, parameters) as Promise<any> };
-    const realm = options.realm === undefined ? null : await findRealm(inTransaction, options.realm);
     const token = await insertToken(tx, {
       name,
       realmUuid: realm?.uuid ?? null,
       scopes: wanted,
       hash: hashTokenSecret(secret),
-      expiresAt: options.expires ?? null,
+      expiresAt: expires,
       createdBy: null,
     });
     return { token, secret, realmName: realm?.name ?? null };
   });
 }
 
-function validName(raw: string): string {
-  const name = raw.trim();
-  if (name.length < 1 || name.length > 100 || name.includes('\u0000')) throw new CliError('--name must be 1 to 100 characters.', exitCodes.usage);
-  return name;
+/** The token rules (src/auth/token-rules.ts), their refusals said with the command's options: a usage error. */
+function asOptions<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof AppError && error.code === ErrorCode.INVALID_INPUT)) throw error;
+    const option = error.extensions.inputPath instanceof Array ? `--${String(error.extensions.inputPath[0])}` : 'the command';
+    throw new CliError(`${option}: ${error.message}`, exitCodes.usage);
+  }
 }
 
-function validScopes(raw: readonly string[]): Scope[] {
-  const wanted = [...new Set(raw.map((scope) => scope.trim()).filter((scope) => scope !== ''))];
-  if (wanted.length === 0) throw new CliError(`--scopes needs at least one of: ${scopes.join(', ')}.`, exitCodes.usage);
-  const unknown = wanted.filter((scope) => !isScope(scope));
-  if (unknown.length > 0) throw new CliError(`Not a scope: ${unknown.join(', ')}. The scopes are: ${scopes.join(', ')}.`, exitCodes.usage);
-  return wanted as Scope[];
+/** The operator's request context: every realm, through the realm service as any edge reads them. */
+function operatorContext(db: Queryable): Context {
+  return { requestId: 'token-command', caller: Caller.operator, loaders: new RequestLoaders(db, { cache: true, caller: Caller.operator }), limits: { maxPageSize: 500, defaultPageSize: 500 } };
 }
+
+const realmsOf = (db: DataSource) => new RealmService(db, new Writes(db));
 
 /** A realm by its name or its global ID. */
-async function findRealm(db: Queryable, nameOrId: string): Promise<{ uuid: string; name: string }> {
+async function findRealm(db: DataSource, nameOrId: string): Promise<{ uuid: string; name: string }> {
   const parsed = parseGlobalId(nameOrId);
-  const [realm] = parsed?.type === 'Realm' ? await findRealmsByUuid(db, [parsed.uuid]) : await findRealmsByName(db, [nameOrId.trim()]);
+  const ctx = operatorContext(db);
+  const realm = parsed?.type === 'Realm' ? await realmsOf(db).get(ctx, parsed.uuid) : await realmsOf(db).find(ctx, { name: nameOrId.trim() });
   if (!realm) throw new CliError(`No realm is named or has the ID "${nameOrId}".`);
   return realm;
 }
 
 /** Every token, oldest first (as the API lists them), with its realm's name. */
-export async function listTokens(db: Queryable): Promise<Array<ApiTokenRow & { realmName: string | null }>> {
+export async function listTokens(db: DataSource): Promise<Array<ApiTokenRow & { realmName: string | null }>> {
   const tokens: ApiTokenRow[] = [];
   let cursor: string[] | null = null;
   for (;;) {
@@ -129,7 +140,9 @@ export async function listTokens(db: Queryable): Promise<Array<ApiTokenRow & { r
     cursor = cursorValues(apiTokenOrdering, page[499]);
   }
   const realmUuids = [...new Set(tokens.flatMap((token) => (token.realmUuid ? [token.realmUuid] : [])))];
-  const names = new Map((await findRealmsByUuid(db, realmUuids)).map((realm) => [realm.uuid, realm.name]));
+  const ctx = operatorContext(db);
+  const realms = realmsOf(db);
+  const names = new Map((await Promise.all(realmUuids.map((uuid) => realms.get(ctx, uuid)))).flatMap((realm) => (realm ? [[realm.uuid, realm.name] as const] : [])));
   return tokens.map((token) => ({ ...token, realmName: token.realmUuid ? (names.get(token.realmUuid) ?? token.realmUuid) : null }));
 }
 
@@ -144,7 +157,11 @@ export async function revokeToken(dataSource: DataSource, id: string): Promise<{
   return withTransaction(dataSource, async (tx) => {
     const current = await lockToken(tx, parsed.uuid);
     if (!current) throw new CliError(`No API token has the ID "${id}".`);
-    if (current.fromEnvironment) throw new CliError('This token comes from the ADMIN_TOKEN environment variable: change or unset it there, then restart.');
+    try {
+      refuseEnvironmentToken(current, ['id']);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
     const revoked = await revokeTree(tx, parsed.uuid);
     const root = revoked.find((token) => token.uuid === parsed.uuid);
     return { token: root ?? current, already: root === undefined, descendants: revoked.filter((token) => token.uuid !== parsed.uuid) };
@@ -214,8 +231,7 @@ export function parseCommand(argv: readonly string[], now: Date = new Date()): C
         command: 'create',
         // Checked here too, so that a typo does not wait for the database to start.
         options: {
-          name: validName(values.name),
-          scopes: validScopes(values.scopes.split(',')),
+          ...asOptions(() => ({ name: tokenName(values.name!, ['name']), scopes: tokenScopes(values.scopes!.split(','), ['scopes']) })),
           ...(values.realm !== undefined ? { realm: values.realm } : {}),
           ...(values.expires !== undefined ? { expires: parseExpiry(values.expires, now) } : {}),
         },
@@ -252,8 +268,7 @@ function parseExpiry(value: string, now: Date): Date {
   if (!wellFormed || Number.isNaN(date.getTime()) || !dayExists) {
     throw new CliError(`--expires takes a date (2027-01-01) or a date-time with its zone (2027-01-01T12:00:00Z), not "${value}".`, exitCodes.usage);
   }
-  if (date.getTime() <= now.getTime()) throw new CliError('--expires must be in the future.', exitCodes.usage);
-  return date;
+  return asOptions(() => tokenExpiry(date, ['expires'], now))!;
 }
 
 /** Runs one command against an open database; returns the exit code. */

@@ -1,45 +1,13 @@
 import type { CursorRow, Ordering, PageRequest } from '../common/pagination';
 import type { ListSelection } from '../common/selection';
-import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
 import { countsByParent, pagesByParent } from '../db/paged-query';
-import { selectList } from '../db/select-list';
 import type { Queryable } from '../db/queryable';
 import type { Tx } from '../db/transaction';
 import { updateSet } from '../db/update-set';
-import { likePrefix } from '../identity/identity.repository';
+import { likePrefix } from '../db/like';
+import { groupColumns, type GroupRow } from './group.columns';
 
-/** A group as the API reads it: `id` is the global ID, `uuid` the database key. */
-export interface GroupRow {
-  __typename: 'Group';
-  id: string;
-  uuid: string;
-  realmUuid: string;
-  name: string;
-  description: string | null;
-  memberCount: number;
-  createdAt: IsoTimestamp;
-  updatedAt: IsoTimestamp;
-  version: number;
-}
-
-/**
- * The select list of a group row from the table aliased `a`: every field, or the keys and the
- * `fields` a query selects (a row of a list page holds only those; see selectList). The member
- * count is a key: an unfiltered `members { totalCount }` reads it.
- */
-export const groupColumns = (a: string, fields?: ReadonlySet<string>) =>
-  selectList(
-    [`'Group' AS "__typename"`, `${a}.id AS uuid`, `${a}.realm_id AS "realmUuid"`, `${a}.member_count AS "memberCount"`],
-    {
-      id: `global_id('Group', ${a}.id) AS id`,
-      name: `${a}.name`,
-      description: `${a}.description`,
-      createdAt: `${isoTimestamp(`${a}.created_at`)} AS "createdAt"`,
-      updatedAt: `${isoTimestamp(`${a}.updated_at`)} AS "updatedAt"`,
-      version: `${a}.version`,
-    } satisfies Record<Exclude<keyof GroupRow, '__typename' | 'uuid' | 'realmUuid' | 'memberCount'>, string>,
-    fields,
-  );
+export { groupColumns, type GroupRow } from './group.columns';
 
 const columns = groupColumns('g');
 

@@ -4,8 +4,8 @@ import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
 import { countsByParent, pagesByParent } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
 import type { Tx } from '../db/transaction';
-import { findGroupsByUuid, type GroupRow } from '../group/group.repository';
-import { identityColumns, identityFilterSql, type IdentityFilterValues, type IdentityRow } from '../identity/identity.repository';
+import { groupColumns, type GroupRow } from '../group/group.columns';
+import { identityColumns, identityFilterSql, type IdentityFilterValues, type IdentityRow } from '../identity/identity.columns';
 
 export type MemberRow = IdentityRow & { addedAt: IsoTimestamp };
 /** A group of an identity's list: the membership, with the group read once for all the rows naming it. */
@@ -94,7 +94,8 @@ export async function groupPagesByIdentity(
   const groupUuids = new Set<string>();
   for (const rows of pages.values()) for (const row of rows) groupUuids.add(row.groupUuid);
   if (groupUuids.size === 0) return new Map();
-  const groups = new Map((await findGroupsByUuid(db, [...groupUuids], selection?.node)).map((group) => [group.uuid, group]));
+  const rows: GroupRow[] = await db.query(`SELECT ${groupColumns('g', selection?.node)} FROM groups g WHERE g.id = ANY($1::uuid[])`, [[...groupUuids]]);
+  const groups = new Map(rows.map((group) => [group.uuid, group]));
   const withGroups = new Map<string, CursorRow<MembershipGroupRow>[]>();
   for (const [identityUuid, rows] of pages) {
     const kept: CursorRow<MembershipGroupRow>[] = [];
