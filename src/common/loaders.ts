@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { Caller } from '../auth/caller';
 import type { Queryable } from '../db/queryable';
 import type { CursorRow, Ordering, PageRequest } from './pagination';
-import type { ListSelection } from './selection';
+import { allColumns, type Columns, type ListProjection } from './projection';
 
 export interface LoaderOptions {
   /** Off for subscriptions: their context outlives the events they resolve. */
@@ -83,21 +83,22 @@ export class LoaderFamily<K, V> {
   }
 }
 
-// A nested list asks for its loader once per parent row, with the same selection each time
-// (src/common/selection.ts caches it): its part of the key is made once.
-const selectionKeys = new WeakMap<ListSelection, string>();
+// A nested list asks for its loader once per parent row, with the same projection each time
+// (src/schema/projection.ts caches it): its part of the key is made once.
+const projectionKeys = new WeakMap<ListProjection<string, string>, string>();
 
-function selectionKey(selection: ListSelection | undefined): string {
-  if (!selection) return '*';
-  let key = selectionKeys.get(selection);
-  if (key === undefined) selectionKeys.set(selection, (key = JSON.stringify([[...selection.node].sort(), [...selection.edge].sort()])));
+const columnsKey = (columns: Columns<string>) => (columns === allColumns ? '*' : [...columns].sort());
+
+function projectionKey(projection: ListProjection<string, string>): string {
+  let key = projectionKeys.get(projection);
+  if (key === undefined) projectionKeys.set(projection, (key = JSON.stringify([columnsKey(projection.node), columnsKey(projection.edge)])));
   return key;
 }
 
 const filterKey = (filter: unknown) => (filter == null ? '-' : JSON.stringify(filter));
 
-const pageKey = (filter: unknown, ordering: Ordering, request: PageRequest, selection: ListSelection | undefined) =>
-  `${ordering.key} ${request.forward ? 'first' : 'last'} ${request.limit} ${request.cursor ? JSON.stringify(request.cursor) : '-'} ${filterKey(filter)} ${selectionKey(selection)}`;
+const pageKey = (filter: unknown, ordering: Ordering, request: PageRequest, projection: ListProjection<string, string>) =>
+  `${ordering.key} ${request.forward ? 'first' : 'last'} ${request.limit} ${request.cursor ? JSON.stringify(request.cursor) : '-'} ${filterKey(filter)} ${projectionKey(projection)}`;
 
 function remember<V>(loaded: Map<string, Map<string, V>>, key: string, parentUuids: readonly string[], values: readonly V[]): void {
   let byParent = loaded.get(key);
@@ -105,12 +106,12 @@ function remember<V>(loaded: Map<string, Map<string, V>>, key: string, parentUui
   parentUuids.forEach((uuid, index) => byParent.set(uuid, values[index]));
 }
 
-type PagesFetch<TRow, TFilter> = (
+type PagesFetch<TRow, TFilter, TProjection> = (
   parentUuids: readonly string[],
   filter: TFilter | undefined,
   ordering: Ordering,
   request: PageRequest,
-  selection: ListSelection | undefined,
+  projection: TProjection,
 ) => Promise<Map<string, CursorRow<TRow>[]>>;
 
 type CountsFetch<TFilter> = (parentUuids: readonly string[], filter: TFilter | undefined) => Promise<Map<string, number>>;
@@ -119,13 +120,13 @@ type CountsFetch<TFilter> = (parentUuids: readonly string[], filter: TFilter | u
  * Pages and counts of a list that hangs off a parent (a realm's identities, a group's members):
  * asking for it under 50 parents with the same arguments is one statement, not 50.
  */
-export class ListLoaders<TRow, TFilter> {
+export class ListLoaders<TRow, TFilter, TProjection extends ListProjection<string, string>> {
   private readonly pages: LoaderFamily<string, CursorRow<TRow>[]>;
   private readonly counts: LoaderFamily<string, number>;
 
   constructor(
     private readonly options: LoaderOptions,
-    private readonly fetchPages: PagesFetch<TRow, TFilter>,
+    private readonly fetchPages: PagesFetch<TRow, TFilter, TProjection>,
     private readonly fetchCounts: CountsFetch<TFilter>,
   ) {
     this.pages = new LoaderFamily(options);
@@ -138,12 +139,12 @@ export class ListLoaders<TRow, TFilter> {
   private readonly loadedPages = new Map<string, Map<string, CursorRow<TRow>[]>>();
   private readonly loadedCounts = new Map<string, Map<string, number>>();
 
-  /** `selection`: what the query selects of the items (src/common/selection.ts); absent, all. */
-  page(parentUuid: string, filter: TFilter | undefined, ordering: Ordering, request: PageRequest, selection?: ListSelection): Promise<CursorRow<TRow>[]> {
-    const key = pageKey(filter, ordering, request, selection);
+  /** `projection`: what the page reads of its items (src/common/projection.ts). */
+  page(parentUuid: string, filter: TFilter | undefined, ordering: Ordering, request: PageRequest, projection: TProjection): Promise<CursorRow<TRow>[]> {
+    const key = pageKey(filter, ordering, request, projection);
     return this.pages
       .get(key, () => async (parentUuids) => {
-        const byParent = await this.fetchPages(parentUuids, filter, ordering, request, selection);
+        const byParent = await this.fetchPages(parentUuids, filter, ordering, request, projection);
         const pages = parentUuids.map((uuid) => byParent.get(uuid) ?? []);
         if (this.options.cache) remember(this.loadedPages, key, parentUuids, pages);
         return pages;
@@ -152,8 +153,8 @@ export class ListLoaders<TRow, TFilter> {
   }
 
   /** The page if a batch of this request already read it; undefined otherwise. */
-  loadedPage(parentUuid: string, filter: TFilter | undefined, ordering: Ordering, request: PageRequest, selection?: ListSelection) {
-    return this.loadedPages.get(pageKey(filter, ordering, request, selection))?.get(parentUuid);
+  loadedPage(parentUuid: string, filter: TFilter | undefined, ordering: Ordering, request: PageRequest, projection: TProjection) {
+    return this.loadedPages.get(pageKey(filter, ordering, request, projection))?.get(parentUuid);
   }
 
   count(parentUuid: string, filter: TFilter | undefined): Promise<number> {

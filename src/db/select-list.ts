@@ -1,9 +1,10 @@
+import { allColumns, type Columns } from '../common/projection';
+
 /**
  * A select list: the key columns always (what resolvers and loaders need: the uuid, the realm, …),
- * and each field's column when `fields` (the GraphQL fields a query selects, src/common/selection.ts)
- * names it, or every one when `fields` is absent. A row read with `fields` holds only those.
+ * and the expression of each column `columns` names (src/common/projection.ts), or of every one.
  */
-export function selectList(keys: readonly string[], columns: Readonly<Record<string, string>>, fields?: ReadonlySet<string>): string {
-  const names = Object.keys(columns);
-  return [...keys, ...(fields ? names.filter((name) => fields.has(name)) : names).map((name) => columns[name])].join(', ');
+export function selectList<C extends string>(keys: readonly string[], expressions: Readonly<Record<C, string>>, columns: Columns<C>): string {
+  const names = Object.keys(expressions) as C[];
+  return [...keys, ...(columns === allColumns ? names : names.filter((name) => columns.has(name))).map((name) => expressions[name])].join(', ');
 }

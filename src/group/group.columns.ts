@@ -1,3 +1,4 @@
+import type { Columns, Projected } from '../common/projection';
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
 import { selectList } from '../db/select-list';
 
@@ -7,26 +8,37 @@ import { selectList } from '../db/select-list';
  * group.repository.ts.
  */
 
-/** A group as the API reads it: `id` is the global ID, `uuid` the database key. */
-export interface GroupRow {
+/**
+ * What every group row carries, whatever its read selects: `uuid` is the database key. The member
+ * count is a key: an unfiltered `members { totalCount }` reads it.
+ */
+export interface GroupKeys {
   __typename: 'Group';
-  id: string;
   uuid: string;
   realmUuid: string;
+  memberCount: number;
+}
+
+/** The columns a read may select: `id` is the global ID. */
+export interface GroupColumns {
+  id: string;
   name: string;
   description: string | null;
-  memberCount: number;
   createdAt: IsoTimestamp;
   updatedAt: IsoTimestamp;
   version: number;
 }
 
-/**
- * The select list of a group row from the table aliased `a`: every field, or the keys and the
- * `fields` a query selects (a row of a list page holds only those; see selectList). The member
- * count is a key: an unfiltered `members { totalCount }` reads it.
- */
-export const groupColumns = (a: string, fields?: ReadonlySet<string>) =>
+export type GroupColumn = keyof GroupColumns;
+
+/** A group read whole. */
+export type GroupRow = GroupKeys & GroupColumns;
+
+/** A group as a projected read (a list's page) returns it. */
+export type GroupListRow = Projected<GroupKeys, GroupColumns>;
+
+/** The select list of a group row from the table aliased `a`: the keys and the `columns` named (by default, all). */
+export const groupColumns = (a: string, columns: Columns<GroupColumn> = 'all') =>
   selectList(
     [`'Group' AS "__typename"`, `${a}.id AS uuid`, `${a}.realm_id AS "realmUuid"`, `${a}.member_count AS "memberCount"`],
     {
@@ -36,6 +48,6 @@ export const groupColumns = (a: string, fields?: ReadonlySet<string>) =>
       createdAt: `${isoTimestamp(`${a}.created_at`)} AS "createdAt"`,
       updatedAt: `${isoTimestamp(`${a}.updated_at`)} AS "updatedAt"`,
       version: `${a}.version`,
-    } satisfies Record<Exclude<keyof GroupRow, '__typename' | 'uuid' | 'realmUuid' | 'memberCount'>, string>,
-    fields,
+    } satisfies Record<GroupColumn, string>,
+    columns,
   );

@@ -1,13 +1,13 @@
 import type { CursorRow, Ordering, PageRequest } from '../common/pagination';
-import type { ListSelection } from '../common/selection';
+import { includesColumn, type ListProjection } from '../common/projection';
 import { countsByParent, pagesByParent } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
 import type { Tx } from '../db/transaction';
 import { updateSet } from '../db/update-set';
 import { likePrefix } from '../db/like';
-import { groupColumns, type GroupRow } from './group.columns';
+import { groupColumns, type GroupColumn, type GroupListRow, type GroupRow } from './group.columns';
 
-export { groupColumns, type GroupRow } from './group.columns';
+export type { GroupColumn, GroupKeys, GroupListRow, GroupRow } from './group.columns';
 
 const columns = groupColumns('g');
 
@@ -21,9 +21,8 @@ function groupFilterSql(filter: GroupFilterValues | undefined, params: unknown[]
   return [`lower(g.name) COLLATE "C" LIKE $${params.length}`];
 }
 
-/** `fields`: only these (and the keys), as a list's rows (see groupColumns). */
-export function findGroupsByUuid(db: Queryable, uuids: readonly string[], fields?: ReadonlySet<string>): Promise<GroupRow[]> {
-  return db.query(`SELECT ${groupColumns('g', fields)} FROM groups g WHERE g.id = ANY($1::uuid[])`, [uuids]);
+export function findGroupsByUuid(db: Queryable, uuids: readonly string[]): Promise<GroupRow[]> {
+  return db.query(`SELECT ${columns} FROM groups g WHERE g.id = ANY($1::uuid[])`, [uuids]);
 }
 
 export function groupPagesByRealm(
@@ -32,11 +31,11 @@ export function groupPagesByRealm(
   filter: GroupFilterValues | undefined,
   ordering: Ordering,
   request: PageRequest,
-  selection?: ListSelection,
-): Promise<Map<string, CursorRow<GroupRow>[]>> {
-  return pagesByParent<GroupRow>(db, realmUuids, {
-    select: groupColumns('g', selection?.node),
-    cursors: !selection || selection.edge.has('cursor'),
+  projection: ListProjection<GroupColumn>,
+): Promise<Map<string, CursorRow<GroupListRow>[]>> {
+  return pagesByParent<GroupListRow>(db, realmUuids, {
+    select: groupColumns('g', projection.node),
+    cursors: includesColumn(projection.edge, 'cursor'),
     from: 'groups g',
     parentColumn: 'g.realm_id',
     where: (params) => groupFilterSql(filter, params),
@@ -70,9 +69,9 @@ export async function insertGroup(tx: Tx, values: { realmUuid: string; name: str
   return row;
 }
 
-/** Reads the group (its keys and `fields`, or all) and locks it until the transaction ends. */
-export async function lockGroup(tx: Tx, uuid: string, fields?: ReadonlySet<string>): Promise<GroupRow | undefined> {
-  const [row] = await tx.query<GroupRow>(`SELECT ${groupColumns('g', fields)} FROM groups g WHERE g.id = $1 FOR NO KEY UPDATE`, [uuid]);
+/** Reads the group and locks it until the transaction ends. */
+export async function lockGroup(tx: Tx, uuid: string): Promise<GroupRow | undefined> {
+  const [row] = await tx.query<GroupRow>(`SELECT ${columns} FROM groups g WHERE g.id = $1 FOR NO KEY UPDATE`, [uuid]);
   return row;
 }
 

@@ -1,13 +1,13 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Mutation, Resolver, Root } from 'type-graphql';
 import { PageArgsType } from '../common/connection.type';
-import { listSelection } from '../common/selection';
+import { listProjection } from '../schema/projection';
 import type { RealmRow } from '../realm/realm.repository';
 import { Realm } from '../realm/realm.type';
 import type { Context } from '../common/context';
 import { CreateGroupInput, DeleteGroupInput, GroupFilter, GroupOrder, UpdateGroupInput } from './group.inputs';
-import type { GroupRow } from './group.repository';
-import { CreateGroupPayload, DeleteGroupPayload, Group, GroupConnection, UpdateGroupPayload } from './group.type';
+import type { GroupKeys } from './group.repository';
+import { CreateGroupPayload, DeleteGroupPayload, Group, GroupConnection, groupConnectionFields, UpdateGroupPayload } from './group.type';
 import type { GroupService } from './group.service';
 import type { RealmService } from '../realm/realm.service';
 
@@ -19,7 +19,7 @@ export class GroupResolver {
   ) {}
 
   @FieldResolver(() => Realm)
-  realm(@Root() group: GroupRow, @Ctx() ctx: Context) {
+  realm(@Root() group: GroupKeys, @Ctx() ctx: Context) {
     ctx.caller.need('realms:read');
     return this.realmService.get(ctx, group.realmUuid);
   }
@@ -59,6 +59,6 @@ export class RealmGroupsResolver {
     @Arg('orderBy', () => GroupOrder, { nullable: true }) orderBy?: GroupOrder,
   ) {
     ctx.caller.need('groups:read');
-    return this.groupService.listInRealm(ctx, realm, { ...page, filter, orderBy }, listSelection(info));
+    return this.groupService.listInRealm(ctx, realm, { ...page, filter, orderBy }, listProjection(info, groupConnectionFields));
   }
 }

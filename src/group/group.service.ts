@@ -12,7 +12,7 @@ import { differing, nothingChanges } from '../db/update-set';
 import type { RealmRow } from '../realm/realm.repository';
 import type { RealmService } from '../realm/realm.service';
 import { addLocked, endMembershipsOfGroup, lockIdentitiesToAdd } from '../membership/membership.writes';
-import type { ListSelection } from '../common/selection';
+import { wholeList, type ListProjection } from '../common/projection';
 import type { Context } from '../common/context';
 import { GroupOrderField, type CreateGroupInput, type DeleteGroupInput, type GroupFilter, type GroupOrder, type UpdateGroupInput } from './group.inputs';
 import {
@@ -22,7 +22,9 @@ import {
   lockGroup,
   readGroup,
   updateGroup,
+  type GroupColumn,
   type GroupFilterValues,
+  type GroupListRow,
   type GroupRow,
 } from './group.repository';
 import { groupLoaders } from './group.loaders';
@@ -55,15 +57,15 @@ export class GroupService {
     ctx: Context,
     realm: RealmRow,
     args: PageArgs & { filter?: GroupFilter | null; orderBy?: GroupOrder | null },
-    selection?: ListSelection,
-  ): Promise<ConnectionData<{ cursor: string; node: GroupRow }>> {
+    projection: ListProjection<GroupColumn> = wholeList,
+  ): Promise<ConnectionData<{ cursor: string; node: GroupListRow }>> {
     const ordering = groupOrdering(args.orderBy);
     const request = pageRequest(args, ordering, ctx.limits);
     const search = args.filter?.search?.trim() || null;
     if (search && search.length > 64) throw invalidInput(['filter', 'search'], 'The search text is at most 64 characters.');
     if (search) validate.refuseUnstorable(search, ['filter', 'search'], 'The search text');
     const filter: GroupFilterValues | undefined = search ? { search } : undefined;
-    const rows = await ctx.loaders.of(groupLoaders).ofRealm.page(realm.uuid, filter, ordering, request, selection);
+    const rows = await ctx.loaders.of(groupLoaders).ofRealm.page(realm.uuid, filter, ordering, request, projection);
     return {
       ...toPage(rows, ordering, request, PageEdge),
       totalCount: () => ctx.loaders.of(groupLoaders).ofRealm.count(realm.uuid, filter),
@@ -134,19 +136,16 @@ export class GroupService {
     return group.id;
   }
 
-  /**
-   * The group a mutation acts on, locked until its transaction ends; NOT_FOUND when there is none.
-   * With `fields`, only its keys and those are read (a payload that shows no more).
-   */
-  async lockForChange(tx: Tx, uuid: string, path: InputPath, fields?: ReadonlySet<string>): Promise<GroupRow> {
-    const group = await lockGroup(tx, uuid, fields);
+  /** The group a mutation acts on, locked until its transaction ends; NOT_FOUND when there is none. */
+  async lockForChange(tx: Tx, uuid: string, path: InputPath): Promise<GroupRow> {
+    const group = await lockGroup(tx, uuid);
     if (!group) throw notFound('group', path);
     return group;
   }
 
   /** lockForChange, of a group the caller reaches (another realm's is not found). */
-  async lockReachable(ctx: Context, tx: Tx, uuid: string, path: InputPath, fields?: ReadonlySet<string>): Promise<GroupRow> {
-    const group = await this.lockForChange(tx, uuid, path, fields);
+  async lockReachable(ctx: Context, tx: Tx, uuid: string, path: InputPath): Promise<GroupRow> {
+    const group = await this.lockForChange(tx, uuid, path);
     ctx.caller.mustReach(group.realmUuid, 'group', path);
     return group;
   }

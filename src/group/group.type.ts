@@ -1,6 +1,8 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { ConnectionType, EdgeType } from '../common/connection.type';
 import { Node } from '../common/node.type';
+import { edgeFields, type ConnectionFields, type FieldColumns } from '../schema/projection';
+import type { GroupColumn } from './group.columns';
 
 @ObjectType({ implements: Node, simpleResolvers: true, description: 'A named set of identities of one realm.' })
 export class Group extends Node {
@@ -23,8 +25,23 @@ export class Group extends Node {
   version: number;
 }
 
+/** What each field of Group reads of its row (src/schema/projection.ts); `memberCount` is a key, `realm` and `members` read keys. */
+export const groupFields: FieldColumns<GroupColumn> = {
+  id: ['id'],
+  name: ['name'],
+  description: ['description'],
+  memberCount: [],
+  createdAt: ['createdAt'],
+  updatedAt: ['updatedAt'],
+  version: ['version'],
+  realm: [],
+  members: [],
+};
+
 @ObjectType({ simpleResolvers: true })
 export class GroupEdge extends EdgeType(Group) {}
+
+export const groupConnectionFields: ConnectionFields<GroupColumn, 'cursor'> = { node: groupFields, edge: edgeFields };
 
 @ObjectType({ simpleResolvers: true })
 export class GroupConnection extends ConnectionType(GroupEdge) {}

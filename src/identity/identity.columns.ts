@@ -1,4 +1,5 @@
 import type { IdentityRole, IdentitySource, IdentityStatus } from '../common/enums';
+import type { Columns, Projected } from '../common/projection';
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
 import { likePrefix } from '../db/like';
 import { selectList } from '../db/select-list';
@@ -9,12 +10,16 @@ import { selectList } from '../db/select-list';
  * domain alone decides what its rows hold; its statements stay in identity.repository.ts.
  */
 
-/** An identity as the API reads it: `id` is the global ID, `uuid` the database key. */
-export interface IdentityRow {
+/** What every identity row carries, whatever its read selects: `uuid` is the database key. */
+export interface IdentityKeys {
   __typename: 'Identity';
-  id: string;
   uuid: string;
   realmUuid: string;
+}
+
+/** The columns a read may select: `id` is the global ID. */
+export interface IdentityColumns {
+  id: string;
   displayName: string;
   username: string;
   primaryEmail: string;
@@ -29,11 +34,19 @@ export interface IdentityRow {
   version: number;
 }
 
-/**
- * The select list of an identity row from the table aliased `a`: every field, or the keys and the
- * `fields` a query selects (a row of a list page holds only those; see selectList).
- */
-export const identityColumns = (a: string, fields?: ReadonlySet<string>) =>
+export type IdentityColumn = keyof IdentityColumns;
+
+/** An identity read whole. */
+export type IdentityRow = IdentityKeys & IdentityColumns;
+
+/** An identity as a projected read (a list's page) returns it. */
+export type IdentityListRow = Projected<IdentityKeys, IdentityColumns>;
+
+/** An identity as a membership write returns it: its keys and its ID, read from the membership row. */
+export type MemberKeys = IdentityKeys & Pick<IdentityColumns, 'id'>;
+
+/** The select list of an identity row from the table aliased `a`: the keys and the `columns` named (by default, all). */
+export const identityColumns = (a: string, columns: Columns<IdentityColumn> = 'all') =>
   selectList(
     [`'Identity' AS "__typename"`, `${a}.id AS uuid`, `${a}.realm_id AS "realmUuid"`],
     {
@@ -50,10 +63,9 @@ export const identityColumns = (a: string, fields?: ReadonlySet<string>) =>
       createdAt: `${isoTimestamp(`${a}.created_at`)} AS "createdAt"`,
       updatedAt: `${isoTimestamp(`${a}.updated_at`)} AS "updatedAt"`,
       version: `${a}.version`,
-    } satisfies Record<Exclude<keyof IdentityRow, '__typename' | 'uuid' | 'realmUuid'>, string>,
-    fields,
+    } satisfies Record<IdentityColumn, string>,
+    columns,
   );
-
 
 export interface IdentityFilterValues {
   search?: string | null;

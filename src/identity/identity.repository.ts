@@ -1,13 +1,20 @@
 import type { IdentitySource } from '../common/enums';
 import type { CursorRow, Ordering, PageRequest } from '../common/pagination';
-import type { ListSelection } from '../common/selection';
+import { includesColumn, type ListProjection } from '../common/projection';
 import { countsByParent, pagesByParent } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
 import type { Tx } from '../db/transaction';
 import { updateSet } from '../db/update-set';
-import { identityColumns, identityFilterSql, type IdentityFilterValues, type IdentityRow } from './identity.columns';
+import {
+  identityColumns,
+  identityFilterSql,
+  type IdentityColumn,
+  type IdentityFilterValues,
+  type IdentityListRow,
+  type IdentityRow,
+} from './identity.columns';
 
-export { identityColumns, identityFilterSql, type IdentityFilterValues, type IdentityRow } from './identity.columns';
+export type { IdentityColumn, IdentityFilterValues, IdentityKeys, IdentityListRow, IdentityRow } from './identity.columns';
 
 const columns = identityColumns('i');
 
@@ -21,11 +28,11 @@ export function identityPagesByRealm(
   filter: IdentityFilterValues | undefined,
   ordering: Ordering,
   request: PageRequest,
-  selection?: ListSelection,
-): Promise<Map<string, CursorRow<IdentityRow>[]>> {
-  return pagesByParent<IdentityRow>(db, realmUuids, {
-    select: identityColumns('i', selection?.node),
-    cursors: !selection || selection.edge.has('cursor'),
+  projection: ListProjection<IdentityColumn>,
+): Promise<Map<string, CursorRow<IdentityListRow>[]>> {
+  return pagesByParent<IdentityListRow>(db, realmUuids, {
+    select: identityColumns('i', projection.node),
+    cursors: includesColumn(projection.edge, 'cursor'),
     from: 'identities i',
     parentColumn: 'i.realm_id',
     where: (params) => identityFilterSql('i', filter, params),

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Mutation, Resolver, Root } from 'type-graphql';
 import { PageArgsType } from '../common/connection.type';
-import { listSelection } from '../common/selection';
+import { listProjection } from '../schema/projection';
 import type { RealmRow } from '../realm/realm.repository';
 import { Realm } from '../realm/realm.type';
 import type { Context } from '../common/context';
@@ -15,13 +15,14 @@ import {
   SuspendIdentityInput,
   UpdateIdentityInput,
 } from './identity.inputs';
-import type { IdentityRow } from './identity.repository';
+import type { IdentityKeys } from './identity.repository';
 import {
   CreateIdentityPayload,
   DeleteIdentityPayload,
   DeprovisionIdentityPayload,
   Identity,
   IdentityConnection,
+  identityConnectionFields,
   ReactivateIdentityPayload,
   SuspendIdentityPayload,
   UpdateIdentityPayload,
@@ -37,7 +38,7 @@ export class IdentityResolver {
   ) {}
 
   @FieldResolver(() => Realm)
-  realm(@Root() identity: IdentityRow, @Ctx() ctx: Context) {
+  realm(@Root() identity: IdentityKeys, @Ctx() ctx: Context) {
     ctx.caller.need('realms:read');
     return this.realmService.get(ctx, identity.realmUuid);
   }
@@ -95,6 +96,6 @@ export class RealmIdentitiesResolver {
     @Arg('orderBy', () => IdentityOrder, { nullable: true }) orderBy?: IdentityOrder,
   ) {
     ctx.caller.need('identities:read');
-    return this.identityService.listInRealm(ctx, realm, { ...page, filter, orderBy }, listSelection(info));
+    return this.identityService.listInRealm(ctx, realm, { ...page, filter, orderBy }, listProjection(info, identityConnectionFields));
   }
 }

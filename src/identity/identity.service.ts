@@ -12,7 +12,7 @@ import { differing, nothingChanges } from '../db/update-set';
 import type { RealmRow } from '../realm/realm.repository';
 import type { RealmService } from '../realm/realm.service';
 import { endMembershipsOfIdentity } from '../membership/membership.writes';
-import type { ListSelection } from '../common/selection';
+import { wholeList, type ListProjection } from '../common/projection';
 import type { Context } from '../common/context';
 import { transition, type StatusChange } from './identity-lifecycle';
 import type { NewEvent } from '../events/event-types';
@@ -39,7 +39,9 @@ import {
   lockIdentityForDeletion,
   updateIdentity,
   type IdentityChanges,
+  type IdentityColumn,
   type IdentityFilterValues,
+  type IdentityListRow,
   type IdentityRow,
 } from './identity.repository';
 import { identityLoaders } from './identity.loaders';
@@ -65,7 +67,7 @@ export function memberFilterValues(filter: MemberFilter | null | undefined, path
   return { search, status: filter.status ?? null, role: filter.role ?? null, source: filter.source ?? null };
 }
 
-type IdentityEdge = { cursor: string; node: IdentityRow };
+type IdentityEdge = { cursor: string; node: IdentityListRow };
 
 export class IdentityService {
   constructor(
@@ -81,7 +83,7 @@ export class IdentityService {
     ctx: Context,
     realm: RealmRow,
     args: PageArgs & { filter?: IdentityFilter | null; orderBy?: IdentityOrder | null },
-    selection?: ListSelection,
+    projection: ListProjection<IdentityColumn> = wholeList,
   ): Promise<ConnectionData<IdentityEdge>> {
     const ordering = identityOrdering(args.orderBy);
     const request = pageRequest(args, ordering, ctx.limits);
@@ -90,7 +92,7 @@ export class IdentityService {
       const groupUuid = expectGlobalId(args.filter.groupId, 'Group', ['filter', 'groupId']);
       Object.assign(filter!, { groupUuid });
     }
-    const rows = await ctx.loaders.of(identityLoaders).ofRealm.page(realm.uuid, filter, ordering, request, selection);
+    const rows = await ctx.loaders.of(identityLoaders).ofRealm.page(realm.uuid, filter, ordering, request, projection);
     return {
       ...toPage(rows, ordering, request, PageEdge),
       totalCount: () => ctx.loaders.of(identityLoaders).ofRealm.count(realm.uuid, filter),

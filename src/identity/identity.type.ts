@@ -2,6 +2,8 @@ import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType, EdgeType } from '../common/connection.type';
 import { identityRoles, identitySources, identityStatuses, type IdentityRole, type IdentitySource, type IdentityStatus } from '../common/enums';
 import { Node } from '../common/node.type';
+import { edgeFields, type ConnectionFields, type FieldColumns } from '../schema/projection';
+import type { IdentityColumn } from './identity.columns';
 
 const asEnum = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as Record<T, T>;
 
@@ -74,8 +76,29 @@ export class Identity extends Node {
   version: number;
 }
 
+/** What each field of Identity reads of its row (src/schema/projection.ts); `realm` and `groups` read its keys. */
+export const identityFields: FieldColumns<IdentityColumn> = {
+  id: ['id'],
+  displayName: ['displayName'],
+  username: ['username'],
+  primaryEmail: ['primaryEmail'],
+  fullName: ['fullName'],
+  phoneNumber: ['phoneNumber'],
+  role: ['role'],
+  status: ['status'],
+  source: ['source'],
+  externalId: ['externalId'],
+  createdAt: ['createdAt'],
+  updatedAt: ['updatedAt'],
+  version: ['version'],
+  realm: [],
+  groups: [],
+};
+
 @ObjectType({ simpleResolvers: true })
 export class IdentityEdge extends EdgeType(Identity) {}
+
+export const identityConnectionFields: ConnectionFields<IdentityColumn, 'cursor'> = { node: identityFields, edge: edgeFields };
 
 @ObjectType({ simpleResolvers: true })
 export class IdentityConnection extends ConnectionType(IdentityEdge) {}

@@ -1,5 +1,6 @@
 import type DataLoader from 'dataloader';
 import { ListLoaders, rowLoader, type LoaderSet } from '../common/loaders';
+import type { wholeList } from '../common/projection';
 import {
   findInvitationsByUuid,
   invitationCountsByRealm,
@@ -10,7 +11,8 @@ import {
 
 export interface InvitationLoaders {
   byUuid: DataLoader<string, InvitationRow | null>;
-  ofRealm: ListLoaders<InvitationRow, InvitationFilterValues>;
+  // Its rows are read whole: an invitation list is short and its columns cheap.
+  ofRealm: ListLoaders<InvitationRow, InvitationFilterValues, typeof wholeList>;
 }
 
 /** The invitation loaders of one request (src/common/loaders.ts, RequestLoaders). */

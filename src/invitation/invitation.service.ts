@@ -4,6 +4,7 @@ import type { InvitationStatus } from '../common/enums';
 import { AppError, ErrorCode, invalidInput, notFound, type InputPath } from '../common/errors';
 import { expectGlobalId, toGlobalId } from '../common/global-id';
 import { pageRequest, PageEdge, toPage, type PageArgs } from '../common/pagination';
+import { wholeList } from '../common/projection';
 import * as validate from '../common/validate';
 import type { Queryable } from '../db/queryable';
 import type { Tx } from '../db/transaction';
@@ -93,7 +94,7 @@ export class InvitationService {
   async listInRealm(ctx: Context, realm: RealmRow, args: PageArgs & { status?: InvitationStatus | null }): Promise<ConnectionData<InvitationEdge>> {
     const request = pageRequest(args, invitationOrdering, ctx.limits);
     const filter = args.status ? { status: args.status } : undefined;
-    const rows = await ctx.loaders.of(invitationLoaders).ofRealm.page(realm.uuid, filter, invitationOrdering, request);
+    const rows = await ctx.loaders.of(invitationLoaders).ofRealm.page(realm.uuid, filter, invitationOrdering, request, wholeList);
     return {
       ...toPage(rows, invitationOrdering, request, PageEdge),
       totalCount: () => ctx.loaders.of(invitationLoaders).ofRealm.count(realm.uuid, filter),

@@ -1,29 +1,32 @@
 import { ListLoaders, type LoaderSet } from '../common/loaders';
-import type { IdentityFilterValues } from '../identity/identity.repository';
+import type { ListProjection } from '../common/projection';
+import type { GroupColumn } from '../group/group.columns';
+import type { IdentityColumn, IdentityFilterValues } from '../identity/identity.columns';
 import {
   groupCountsByIdentity,
   groupPagesByIdentity,
   memberCountsByGroup,
   memberPagesByGroup,
   type MemberRow,
+  type MembershipEdgeColumn,
   type MembershipGroupRow,
 } from './membership.repository';
 
 export interface MembershipLoaders {
-  membersOfGroup: ListLoaders<MemberRow, IdentityFilterValues>;
-  groupsOfIdentity: ListLoaders<MembershipGroupRow, never>;
+  membersOfGroup: ListLoaders<MemberRow, IdentityFilterValues, ListProjection<IdentityColumn, MembershipEdgeColumn>>;
+  groupsOfIdentity: ListLoaders<MembershipGroupRow, never, ListProjection<GroupColumn, MembershipEdgeColumn>>;
 }
 
 /** The membership loaders of one request (src/common/loaders.ts, RequestLoaders). */
 export const membershipLoaders: LoaderSet<MembershipLoaders> = (db, options) => ({
   membersOfGroup: new ListLoaders(
     options,
-    (groupUuids, filter, _ordering, request, selection) => memberPagesByGroup(db, groupUuids, filter, request, selection),
+    (groupUuids, filter, _ordering, request, projection) => memberPagesByGroup(db, groupUuids, filter, request, projection),
     (groupUuids, filter) => memberCountsByGroup(db, groupUuids, filter),
   ),
   groupsOfIdentity: new ListLoaders(
     options,
-    (identityUuids, _filter, _ordering, request, selection) => groupPagesByIdentity(db, identityUuids, request, selection),
+    (identityUuids, _filter, _ordering, request, projection) => groupPagesByIdentity(db, identityUuids, request, projection),
     (identityUuids) => groupCountsByIdentity(db, identityUuids),
   ),
 });

@@ -1,27 +1,38 @@
 import type { CursorRow, Ordering, PageRequest } from '../common/pagination';
-import { noFields, type ListSelection } from '../common/selection';
+import { includesColumn, type ListProjection } from '../common/projection';
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
 import { countsByParent, pagesByParent } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
 import type { Tx } from '../db/transaction';
-import { groupColumns, type GroupRow } from '../group/group.columns';
-import { identityColumns, identityFilterSql, type IdentityFilterValues, type IdentityRow } from '../identity/identity.columns';
+import { groupColumns, type GroupColumn, type GroupListRow } from '../group/group.columns';
+import {
+  identityColumns,
+  identityFilterSql,
+  type IdentityColumn,
+  type IdentityFilterValues,
+  type IdentityListRow,
+  type MemberKeys,
+} from '../identity/identity.columns';
 
-export type MemberRow = IdentityRow & { addedAt: IsoTimestamp };
+/** What the edges of both membership lists may read of the membership: the cursor, and when it was added. */
+export type MembershipEdgeColumn = 'cursor' | 'addedAt';
+
+/** A member as a group's list returns it: the identity as projected, and when it joined (when asked). */
+export type MemberRow = IdentityListRow & { addedAt?: IsoTimestamp };
 /** A group of an identity's list: the membership, with the group read once for all the rows naming it. */
 export interface MembershipGroupRow {
   groupUuid: string;
-  addedAt: IsoTimestamp;
-  group: GroupRow;
+  addedAt?: IsoTimestamp;
+  group: GroupListRow;
 }
 
 const addedAt = `${isoTimestamp('gm.added_at')} AS "addedAt"`;
 
-/** The membership's own columns a list's edges read (`addedAt`, the cursor), as selected. */
-function membershipEdgeColumns(selection: ListSelection | undefined, keys: string) {
+/** The membership's own columns a list's edges read (`addedAt`, the cursor), as projected. */
+function membershipEdgeColumns(projection: ListProjection<string, MembershipEdgeColumn>, keys: string) {
   return {
-    select: !selection || selection.edge.has('addedAt') ? `${keys}, ${addedAt}` : keys,
-    cursors: !selection || selection.edge.has('cursor'),
+    select: includesColumn(projection.edge, 'addedAt') ? `${keys}, ${addedAt}` : keys,
+    cursors: includesColumn(projection.edge, 'cursor'),
   };
 }
 
@@ -51,10 +62,10 @@ export function memberPagesByGroup(
   groupUuids: readonly string[],
   filter: IdentityFilterValues | undefined,
   request: PageRequest,
-  selection?: ListSelection,
+  projection: ListProjection<IdentityColumn, MembershipEdgeColumn>,
 ) {
   return pagesByParent<MemberRow>(db, groupUuids, {
-    ...membershipEdgeColumns(selection, identityColumns('i', selection?.node)),
+    ...membershipEdgeColumns(projection, identityColumns('i', projection.node)),
     from: membersFrom,
     parentColumn: 'gm.group_id',
     where: (params) => identityFilterSql('i', filter, params),
@@ -82,10 +93,10 @@ export async function groupPagesByIdentity(
   db: Queryable,
   identityUuids: readonly string[],
   request: PageRequest,
-  selection?: ListSelection,
+  projection: ListProjection<GroupColumn, MembershipEdgeColumn>,
 ): Promise<Map<string, CursorRow<MembershipGroupRow>[]>> {
   const pages = await pagesByParent<Omit<MembershipGroupRow, 'group'>>(db, identityUuids, {
-    ...membershipEdgeColumns(selection, 'gm.group_id AS "groupUuid"'),
+    ...membershipEdgeColumns(projection, 'gm.group_id AS "groupUuid"'),
     from: 'group_memberships gm',
     parentColumn: 'gm.identity_id',
     ordering: identityGroupOrdering,
@@ -94,7 +105,9 @@ export async function groupPagesByIdentity(
   const groupUuids = new Set<string>();
   for (const rows of pages.values()) for (const row of rows) groupUuids.add(row.groupUuid);
   if (groupUuids.size === 0) return new Map();
-  const rows: GroupRow[] = await db.query(`SELECT ${groupColumns('g', selection?.node)} FROM groups g WHERE g.id = ANY($1::uuid[])`, [[...groupUuids]]);
+  const rows: GroupListRow[] = await db.query(`SELECT ${groupColumns('g', projection.node)} FROM groups g WHERE g.id = ANY($1::uuid[])`, [
+    [...groupUuids],
+  ]);
   const groups = new Map(rows.map((group) => [group.uuid, group]));
   const withGroups = new Map<string, CursorRow<MembershipGroupRow>[]>();
   for (const [identityUuid, rows] of pages) {
@@ -130,64 +143,45 @@ export function lockIdentityRealms(tx: Tx, identityUuids: readonly string[]): Pr
 }
 
 /**
- * Adds the identities that are not members yet, in one statement; returns those it added, read in
- * the same statement (the payload's `addedMembers`, with no query after commit), in input order:
- * their keys and the columns of `fields` (absent: all), as identityColumns reads them.
+ * Adds the identities that are not members yet, in one statement; returns those it added, in input
+ * order, as the membership rows hold them: their keys and their ID, with no join to `identities`
+ * (≈ 0.06 ms of PostgreSQL CPU per write, bench/ANALYSIS.md). A payload that shows more of them
+ * reads it through the identity loader.
  */
-export async function insertMemberships(
-  tx: Tx,
-  realmUuid: string,
-  groupUuid: string,
-  identityUuids: readonly string[],
-  fields?: ReadonlySet<string>,
-): Promise<IdentityRow[]> {
-  const rows = await tx.query<IdentityRow>(
+export async function insertMemberships(tx: Tx, realmUuid: string, groupUuid: string, identityUuids: readonly string[]): Promise<MemberKeys[]> {
+  const rows = await tx.query<MemberKeys>(
     `WITH changed AS (
        INSERT INTO group_memberships (group_id, identity_id, realm_id)
        SELECT $2, t.id, $1 FROM unnest($3::uuid[]) WITH ORDINALITY AS t(id, n) ORDER BY t.n
        ON CONFLICT (group_id, identity_id) DO NOTHING
-       RETURNING identity_id AS id, realm_id
+       RETURNING identity_id, realm_id
      )
-     ${selectChanged(fields)}`,
+     SELECT ${memberKeys} FROM changed`,
     [realmUuid, groupUuid, identityUuids],
   );
   return inInputOrder(rows, identityUuids);
 }
 
-/** Removes the identities that are members, in one statement; returns those it removed, read as above. */
-export async function deleteMemberships(tx: Tx, groupUuid: string, identityUuids: readonly string[], fields?: ReadonlySet<string>): Promise<IdentityRow[]> {
-  const rows = await tx.query<IdentityRow>(
+/** Removes the identities that are members, in one statement; returns those it removed, as above. */
+export async function deleteMemberships(tx: Tx, groupUuid: string, identityUuids: readonly string[]): Promise<MemberKeys[]> {
+  const rows = await tx.query<MemberKeys>(
     `WITH changed AS (
-       DELETE FROM group_memberships WHERE group_id = $1 AND identity_id = ANY($2::uuid[]) RETURNING identity_id AS id, realm_id
+       DELETE FROM group_memberships WHERE group_id = $1 AND identity_id = ANY($2::uuid[]) RETURNING identity_id, realm_id
      )
-     ${selectChanged(fields)}`,
+     SELECT ${memberKeys} FROM changed`,
     [groupUuid, identityUuids],
   );
   return inInputOrder(rows, identityUuids);
 }
 
-const idOnly: ReadonlySet<string> = new Set(['id']);
-
-/**
- * The identities of the memberships a write changed (`changed`: identity_id AS id, realm_id). When
- * the query asks for nothing of them but their ID (the usual payload, `addedMembers { id }`), the
- * keys and the ID come from the membership rows themselves, which hold both: the join to
- * `identities` and its cost (≈ 0.06 ms of PostgreSQL CPU per W2 write) are spared. That nothing else
- * is needed shows as the select list being the same as with `id` alone.
- */
-function selectChanged(fields: ReadonlySet<string> | undefined): string {
-  const idAtMost = fields !== undefined && identityColumns('m', fields) === identityColumns('m', fields.has('id') ? idOnly : noFields);
-  return idAtMost
-    ? `SELECT ${identityColumns('m', fields)} FROM changed m`
-    : `SELECT ${identityColumns('i', fields)} FROM changed m JOIN identities i ON i.id = m.id`;
-}
+const memberKeys = `'Identity' AS "__typename", identity_id AS uuid, realm_id AS "realmUuid", global_id('Identity', identity_id) AS id`;
 
 /**
  * The rows in the order the caller listed their identities (a join keeps no order). Sorted here:
  * in SQL, `ORDER BY array_position(…)` costs O(n²) and a join on the input's positions a hash per
  * write, for what a Map does in microseconds.
  */
-function inInputOrder(rows: IdentityRow[], identityUuids: readonly string[]): IdentityRow[] {
+function inInputOrder(rows: MemberKeys[], identityUuids: readonly string[]): MemberKeys[] {
   if (rows.length < 2) return rows;
   const position = new Map<string, number>();
   identityUuids.forEach((uuid, index) => {

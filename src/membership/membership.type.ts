@@ -1,7 +1,11 @@
 import { Field, ObjectType } from 'type-graphql';
 import { ConnectionType, EdgeType } from '../common/connection.type';
-import { Group } from '../group/group.type';
-import { Identity } from '../identity/identity.type';
+import type { GroupColumn } from '../group/group.columns';
+import { Group, groupFields } from '../group/group.type';
+import type { IdentityColumn } from '../identity/identity.columns';
+import { Identity, identityFields } from '../identity/identity.type';
+import { edgeFields, type ConnectionFields, type FieldColumns } from '../schema/projection';
+import type { MembershipEdgeColumn } from './membership.repository';
 
 @ObjectType({ simpleResolvers: true, description: 'A member of a group.' })
 export class GroupMemberEdge extends EdgeType(Identity) {
@@ -12,6 +16,11 @@ export class GroupMemberEdge extends EdgeType(Identity) {
 @ObjectType({ simpleResolvers: true })
 export class GroupMemberConnection extends ConnectionType(GroupMemberEdge) {}
 
+/** The edges of both membership lists read the membership's own time as well (src/schema/projection.ts). */
+export const membershipEdgeFields: FieldColumns<MembershipEdgeColumn> = { ...edgeFields, addedAt: ['addedAt'] };
+
+export const groupMemberConnectionFields: ConnectionFields<IdentityColumn, MembershipEdgeColumn> = { node: identityFields, edge: membershipEdgeFields };
+
 @ObjectType({ simpleResolvers: true, description: 'A group the identity belongs to.' })
 export class IdentityGroupEdge extends EdgeType(Group) {
   @Field({ description: 'When the identity joined the group.' })
@@ -20,6 +29,8 @@ export class IdentityGroupEdge extends EdgeType(Group) {
 
 @ObjectType({ simpleResolvers: true })
 export class IdentityGroupConnection extends ConnectionType(IdentityGroupEdge) {}
+
+export const identityGroupConnectionFields: ConnectionFields<GroupColumn, MembershipEdgeColumn> = { node: groupFields, edge: membershipEdgeFields };
 
 @ObjectType({ simpleResolvers: true })
 export class AddGroupMembersPayload {

@@ -1,11 +1,10 @@
 import type { Caller } from '../auth/caller';
 import { AppError, ErrorCode, notFound, type InputPath } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
-import { noFields } from '../common/selection';
 import type { Tx } from '../db/transaction';
 import type { NewEvent } from '../events/event-types';
-import type { GroupRow } from '../group/group.repository';
-import type { IdentityRow } from '../identity/identity.repository';
+import type { GroupKeys } from '../group/group.columns';
+import type { MemberKeys } from '../identity/identity.columns';
 import {
   deleteMembershipsOfGroup,
   deleteMembershipsOfIdentity,
@@ -57,15 +56,14 @@ export async function lockIdentitiesToAdd(tx: Tx, identityIds: readonly string[]
 /**
  * Adds identities locked by `lockIdentitiesToAdd` to a group locked since: all of them or, when one
  * does not exist or belongs to another realm, none. Returns those that were not members yet (their
- * keys, and the columns of `fields`; by default none) and their MEMBERSHIP_ADDED events.
+ * keys and IDs) and their MEMBERSHIP_ADDED events.
  */
 export async function addLocked(
   caller: Caller,
   tx: Tx,
-  group: GroupRow,
+  group: GroupKeys,
   identities: LockedIdentities,
-  fields: ReadonlySet<string> = noFields,
-): Promise<{ added: IdentityRow[]; events: NewEvent[] }> {
+): Promise<{ added: MemberKeys[]; events: NewEvent[] }> {
   const { ids, uuids, realms, path } = identities;
   uuids.forEach((uuid, index) => {
     const realmUuid = realms.get(uuid);
@@ -76,7 +74,7 @@ export async function addLocked(
       throw new AppError(ErrorCode.CROSS_REALM, `The identity "${ids[index]}" belongs to another realm than the group.`, [...path, index]);
     }
   });
-  const added = await insertMemberships(tx, group.realmUuid, group.uuid, uuids, fields);
+  const added = await insertMemberships(tx, group.realmUuid, group.uuid, uuids);
   return { added, events: membershipEvents('membership.added', group.uuid, added.map((row) => row.uuid)) };
 }
 
