@@ -1,3 +1,4 @@
+import { pgErrorOf } from '../db/pg-error';
 import { AppError, ErrorCode, type InputPath } from './errors';
 
 interface ConstraintMapping {
@@ -33,15 +34,10 @@ const constraints: Record<string, ConstraintMapping> = {
   },
 };
 
-interface PgError {
-  code?: string;
-  constraint?: string;
-}
-
 /** Turns a constraint violation into the client's error; returns other errors unchanged. */
 export function fromConstraintViolation(error: unknown, inputPrefix: InputPath = ['input']): unknown {
-  const driverError = ((error as { driverError?: PgError }).driverError ?? error) as PgError;
-  const mapping = driverError.constraint ? constraints[driverError.constraint] : undefined;
-  if (!mapping || !driverError.code?.startsWith('23')) return error;
+  const { code, constraint } = pgErrorOf(error);
+  const mapping = constraint ? constraints[constraint] : undefined;
+  if (!mapping || !code?.startsWith('23')) return error;
   return new AppError(mapping.code, mapping.message, [...inputPrefix, mapping.field]);
 }

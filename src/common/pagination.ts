@@ -54,6 +54,15 @@ export interface PageRequest {
 }
 
 /** Validates Relay arguments against an ordering: first/after forward, last/before backward. */
+/** How many items a page holds: the size asked (`first` or `last`, named by `path`), or the default; at most MAX_PAGE_SIZE. */
+export function pageSize(asked: number | null | undefined, limits: PageLimits, path: InputPath): number {
+  const size = asked ?? limits.defaultPageSize;
+  if (!Number.isInteger(size) || size < 0 || size > limits.maxPageSize) {
+    throw invalidInput(path, `\`${path[path.length - 1]}\` must be from 0 to ${limits.maxPageSize}.`);
+  }
+  return size;
+}
+
 export function pageRequest(args: PageArgs, ordering: Ordering, limits: PageLimits, path: InputPath = []): PageRequest {
   const { first, after, last, before } = args;
   if (first != null && last != null) throw invalidInput([...path, 'last'], 'Give either `first` or `last`, not both.');
@@ -63,11 +72,7 @@ export function pageRequest(args: PageArgs, ordering: Ordering, limits: PageLimi
   if (!forward && (first != null || after != null)) {
     throw invalidInput([...path, first != null ? 'first' : 'after'], '`first` and `after` go with each other, not with `last` or `before`.');
   }
-  const sizeName = forward ? 'first' : 'last';
-  const size = (forward ? first : last) ?? limits.defaultPageSize;
-  if (!Number.isInteger(size) || size < 0 || size > limits.maxPageSize) {
-    throw invalidInput([...path, sizeName], `\`${sizeName}\` must be from 0 to ${limits.maxPageSize}.`);
-  }
+  const size = pageSize(forward ? first : last, limits, [...path, forward ? 'first' : 'last']);
   const cursorName = forward ? 'after' : 'before';
   const raw = forward ? after : before;
   const cursor = raw == null ? null : decodeCursor(raw, ordering, [...path, cursorName]);

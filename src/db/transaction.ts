@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { fromConstraintViolation } from '../common/constraint-errors';
+import { pgErrorOf } from './pg-error';
 
 /** Who makes a change: the API token, recorded with every event the change appends. */
 export interface Actor {
@@ -49,7 +50,7 @@ export async function withTransaction<T>(dataSource: DataSource, work: (tx: Tx) 
       for (const callback of committed) callback();
       return result;
     } catch (error) {
-      const code = ((error as { driverError?: { code?: string } }).driverError ?? (error as { code?: string })).code;
+      const { code } = pgErrorOf(error);
       if (code !== undefined && retryable.has(code) && attempt < attempts) continue;
       throw fromConstraintViolation(error);
     }

@@ -1,6 +1,7 @@
 import type { ConnectionData } from '../common/connection.type';
-import { invalidInput, notFound } from '../common/errors';
+import { notFound } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
+import { pageSize } from '../common/pagination';
 import type { Queryable } from '../db/queryable';
 import type { RealmRow } from '../realm/realm.repository';
 import type { Context } from '../common/context';
@@ -37,10 +38,7 @@ export class EventService {
     realm: RealmRow,
     args: { first?: number | null; after?: string | null; types?: readonly EventType[] | null },
   ): Promise<ConnectionData<{ cursor: string; node: EventRow }>> {
-    const first = args.first ?? ctx.limits.defaultPageSize;
-    if (!Number.isInteger(first) || first < 0 || first > ctx.limits.maxPageSize) {
-      throw invalidInput(['first'], `\`first\` must be from 0 to ${ctx.limits.maxPageSize}.`);
-    }
+    const first = pageSize(args.first, ctx.limits, ['first']);
     const afterSeq = args.after == null ? '0' : decodeEventCursor(args.after, realm.uuid, ['after']);
     // The realm row read for this field knows how far retention has gone: no query of its own.
     if (BigInt(afterSeq) < BigInt(realm.prunedThroughSeq)) throw cursorExpired();

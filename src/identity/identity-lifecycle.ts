@@ -1,4 +1,5 @@
 import type { IdentityStatus } from '../common/enums';
+import { unreachable } from '../common/unreachable';
 
 export type StatusChange = 'SUSPEND' | 'REACTIVATE' | 'DEPROVISION';
 
@@ -8,10 +9,6 @@ const invited = 'An invited identity becomes active by accepting its invitation;
 
 const to = (status: IdentityStatus): Transition => ({ allowed: true, to: status });
 const refuse = (reason: string): Transition => ({ allowed: false, reason });
-
-function unreachable(value: never): never {
-  throw new Error(`Unhandled identity status: ${String(value)}`);
-}
 
 /**
  * The identity lifecycle (as in Okta and Beyond Identity): ACTIVE ⇄ SUSPENDED, either → DEPROVISIONED,
@@ -31,7 +28,7 @@ export function transition(from: IdentityStatus, change: StatusChange): Transiti
         case 'INVITED':
           return refuse(invited);
         default:
-          return unreachable(from);
+          return unreachable(from, 'identity status');
       }
     case 'REACTIVATE':
       switch (from) {
@@ -43,7 +40,7 @@ export function transition(from: IdentityStatus, change: StatusChange): Transiti
         case 'INVITED':
           return refuse(invited);
         default:
-          return unreachable(from);
+          return unreachable(from, 'identity status');
       }
     case 'DEPROVISION':
       switch (from) {
@@ -55,9 +52,9 @@ export function transition(from: IdentityStatus, change: StatusChange): Transiti
         case 'INVITED':
           return refuse(invited);
         default:
-          return unreachable(from);
+          return unreachable(from, 'identity status');
       }
     default:
-      return unreachable(change);
+      return unreachable(change, 'status change');
   }
 }

@@ -57,11 +57,18 @@ export interface IdentityKeyMatch {
   externalId: string | null;
 }
 
+/** The keys a write claims for an identity, each unique in the realm; absent ones it leaves as they are. */
+export interface ClaimedKeys {
+  username?: string;
+  primaryEmail?: string;
+  externalId?: string | null;
+}
+
 /** Identities of the realm that already hold this username, email or external ID (case-insensitive). */
 export function findKeyMatches(
   tx: Tx,
   realmUuid: string,
-  keys: { username?: string; primaryEmail?: string; externalId?: string | null },
+  keys: ClaimedKeys,
   excludeUuid?: string,
 ): Promise<IdentityKeyMatch[]> {
   return tx.query(
@@ -71,6 +78,28 @@ export function findKeyMatches(
         AND (lower(i.username) COLLATE "C" = lower($2) OR lower(i.primary_email) COLLATE "C" = lower($3)
              OR (i.source = 'IDP' AND i.external_id = $4))`,
     [realmUuid, keys.username ?? null, keys.primaryEmail ?? null, keys.externalId ?? null, excludeUuid ?? null],
+  );
+}
+
+/**
+ * Locks, until the transaction ends, the keys an identity claims in the realm: its username and
+ * email (case-insensitive, as the unique indexes compare them) and its external ID. A write that
+ * checks a key and then claims it holds the key's lock across both, so that a concurrent writer of
+ * the same key waits and then sees it taken (claimed-keys.ts). Advisory locks: the key need not
+ * have a row yet. Taken in one order (by lock key), so that two writers of the same keys do not
+ * deadlock; after any identity row the write locks (docs/decisions.md 63).
+ */
+export async function lockClaimedKeys(tx: Tx, realmUuid: string, keys: ClaimedKeys): Promise<void> {
+  const claimed: string[] = [];
+  if (keys.username !== undefined) claimed.push(`username:${keys.username}`);
+  if (keys.primaryEmail !== undefined) claimed.push(`email:${keys.primaryEmail}`);
+  if (keys.externalId != null) claimed.push(`external:${keys.externalId}`);
+  if (claimed.length === 0) return;
+  await tx.query(
+    `SELECT pg_advisory_xact_lock(k.lock) FROM (
+       SELECT DISTINCT hashtextextended('identity:' || $1::text || ':' || lower(key), 0) AS lock FROM unnest($2::text[]) AS key ORDER BY 1
+     ) k`,
+    [realmUuid, claimed],
   );
 }
 

@@ -1,5 +1,4 @@
 import type { ConnectionData } from '../common/connection.type';
-import type { IdentitySource } from '../common/enums';
 import { AppError, ErrorCode, invalidInput, notFound, versionConflict, type InputPath } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
 import { orderings, pageRequest, PageEdge, toPage, type PageArgs } from '../common/pagination';
@@ -14,12 +13,14 @@ import type { RealmService } from '../realm/realm.service';
 import { endMembershipsOfIdentity } from '../membership/membership.writes';
 import { wholeList, type ListProjection } from '../common/projection';
 import type { Context } from '../common/context';
+import { refuseTakenKeys } from './claimed-keys';
 import { transition, type StatusChange } from './identity-lifecycle';
 import type { NewEvent } from '../events/event-types';
 import {
   activateInvitedIdentity,
   createInvitedIdentity,
   identityWithEmail,
+  lockInvitedAddress,
   type InvitedIdentityValues,
 } from './invited-identity';
 import {
@@ -33,7 +34,6 @@ import {
 } from './identity.inputs';
 import {
   deleteIdentity,
-  findKeyMatches,
   insertIdentity,
   lockIdentity,
   lockIdentityForDeletion,
@@ -126,7 +126,7 @@ export class IdentityService {
     // deleted meanwhile fails the identity's foreign key, which says NOT_FOUND too.
     if (!(await this.realms.get(ctx, realmUuid))) throw notFound('realm', ['input', 'realmId'], input.realmId);
     return this.writes.run(ctx, async (tx) => {
-      await this.refuseDuplicates(tx, realmUuid, source, values);
+      await refuseTakenKeys(tx, realmUuid, source, values);
       const created = await insertIdentity(tx, values);
       await appendEvents(tx, realmUuid, [{ type: 'identity.created', identityUuid: created.uuid, data: { identity: identitySnapshot(created) } }]);
       return created;
@@ -146,7 +146,7 @@ export class IdentityService {
     };
     return this.change(ctx, uuid, expected, async (tx, current) => {
       if (changes.username !== undefined || changes.primaryEmail !== undefined) {
-        await this.refuseDuplicates(tx, current.realmUuid, current.source, changes, uuid);
+        await refuseTakenKeys(tx, current.realmUuid, current.source, changes, uuid);
       }
       return changes;
     });
@@ -183,6 +183,14 @@ export class IdentityService {
       return current;
     });
     return identity.id;
+  }
+
+  /**
+   * Locks the keys an invitation of this address will claim for its identity (lockInvitedAddress),
+   * before the invitation checks that no identity holds them.
+   */
+  lockAddress(tx: Tx, realmUuid: string, email: string): Promise<void> {
+    return lockInvitedAddress(tx, realmUuid, email);
   }
 
   /** An INVITED identity for a new invitation, in the invitation's transaction. */
@@ -253,30 +261,5 @@ export class IdentityService {
    * Usernames and emails are unique per realm. A manual identity that would repeat an IdP
    * identity's is the duplicate that identity products warn about: it gets its own code.
    */
-  private async refuseDuplicates(
-    tx: Tx,
-    realmUuid: string,
-    source: IdentitySource,
-    keys: { username?: string; primaryEmail?: string; externalId?: string | null },
-    excludeUuid?: string,
-  ): Promise<void> {
-    const matches = await findKeyMatches(tx, realmUuid, keys, excludeUuid);
-    const same = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
-    for (const match of matches) {
-      const idpClash = source === 'MANUAL' && match.source === 'IDP';
-      if (same(keys.username, match.username)) {
-        throw idpClash
-          ? new AppError(ErrorCode.IDP_IDENTITY_CONFLICT, 'An identity from the identity provider already has this username; manage it there instead of creating a manual copy.', ['input', 'username'])
-          : new AppError(ErrorCode.DUPLICATE_USERNAME, `The username "${keys.username}" is taken in this realm.`, ['input', 'username']);
-      }
-      if (same(keys.primaryEmail, match.primaryEmail)) {
-        throw idpClash
-          ? new AppError(ErrorCode.IDP_IDENTITY_CONFLICT, 'An identity from the identity provider already has this email; manage it there instead of creating a manual copy.', ['input', 'primaryEmail'])
-          : new AppError(ErrorCode.DUPLICATE_EMAIL, `The email "${keys.primaryEmail}" is taken in this realm.`, ['input', 'primaryEmail']);
-      }
-      if (keys.externalId != null && match.externalId === keys.externalId) {
-        throw new AppError(ErrorCode.DUPLICATE_EXTERNAL_ID, 'An identity with this external ID already exists in the realm.', ['input', 'externalId']);
-      }
-    }
-  }
+
 }

@@ -1,12 +1,13 @@
-import { AppError, ErrorCode } from '../common/errors';
 import type { IdentityRole } from '../common/enums';
 import * as validate from '../common/validate';
 import type { Tx } from '../db/transaction';
 import { describeChanges, identitySnapshot } from '../events/changes';
 import type { NewEvent } from '../events/event-types';
+import { refuseTakenKeys } from './claimed-keys';
 import {
   findKeyMatches,
   insertIdentity,
+  lockClaimedKeys,
   lockIdentity,
   updateIdentity,
   type IdentityChanges,
@@ -36,6 +37,15 @@ export type IdentityMatch = Awaited<ReturnType<typeof findKeyMatches>>[number];
 export async function identityWithEmail(tx: Tx, realmUuid: string, email: string): Promise<IdentityMatch | undefined> {
   const matches = await findKeyMatches(tx, realmUuid, { primaryEmail: email });
   return matches.find((match) => match.primaryEmail.toLowerCase() === email.toLowerCase());
+}
+
+/**
+ * Locks the keys an invited identity of this address claims: the address, as its email and as its
+ * placeholder username (placeholderUsername). The invitation then checks them and creates the
+ * identity, and a concurrent write of either key waits until it has committed.
+ */
+export function lockInvitedAddress(tx: Tx, realmUuid: string, email: string): Promise<void> {
+  return lockClaimedKeys(tx, realmUuid, { primaryEmail: email, username: email });
 }
 
 /**
@@ -83,13 +93,7 @@ export async function activateInvitedIdentity(
     // no lifecycle change leaves INVITED but acceptance: this is a bug, not a client's mistake.
     throw new Error(`The invited identity ${identityUuid} is ${current ? current.status : 'gone'}.`);
   }
-  const taken = await findKeyMatches(tx, current.realmUuid, { username: chosen.username }, identityUuid);
-  const clash = taken.find((match) => match.username.toLowerCase() === chosen.username.toLowerCase());
-  if (clash) {
-    throw clash.source === 'IDP'
-      ? new AppError(ErrorCode.IDP_IDENTITY_CONFLICT, 'An identity from the identity provider already has this username; choose another.', ['input', 'username'])
-      : new AppError(ErrorCode.DUPLICATE_USERNAME, `The username "${chosen.username}" is taken in this realm; choose another.`, ['input', 'username']);
-  }
+  await refuseTakenKeys(tx, current.realmUuid, current.source, { username: chosen.username }, identityUuid);
   const renamed: IdentityChanges = {};
   if (chosen.displayName !== current.displayName) renamed.displayName = chosen.displayName;
   if (chosen.username !== current.username) renamed.username = chosen.username;

@@ -1,5 +1,6 @@
 import type { InvitationStatus } from '../common/enums';
 import { ErrorCode } from '../common/errors';
+import { unreachable } from '../common/unreachable';
 
 /**
  * The invitation lifecycle: PENDING → ACCEPTED (by its token), PENDING → EXPIRED (at `expiresAt`),
@@ -14,10 +15,6 @@ export type Decision = { allowed: true } | { allowed: false; code: ErrorCode; re
 const allow: Decision = { allowed: true };
 const refuse = (code: ErrorCode, reason: string): Decision => ({ allowed: false, code, reason });
 
-function unreachable(value: never): never {
-  throw new Error(`Unhandled invitation status or action: ${String(value)}`);
-}
-
 export function decide(status: InvitationStatus, action: InvitationAction): Decision {
   switch (action) {
     case 'ACCEPT':
@@ -31,7 +28,7 @@ export function decide(status: InvitationStatus, action: InvitationAction): Deci
         case 'EXPIRED':
           return refuse(ErrorCode.INVITATION_EXPIRED, 'This invitation has expired; ask an administrator of the realm to resend it.');
         default:
-          return unreachable(status);
+          return unreachable(status, 'invitation status');
       }
     case 'REVOKE':
     case 'RESEND':
@@ -44,9 +41,9 @@ export function decide(status: InvitationStatus, action: InvitationAction): Deci
         case 'REVOKED':
           return refuse(ErrorCode.INVITATION_NOT_PENDING, 'The invitation was revoked; invite the address again instead.');
         default:
-          return unreachable(status);
+          return unreachable(status, 'invitation status');
       }
     default:
-      return unreachable(action);
+      return unreachable(action, 'invitation action');
   }
 }

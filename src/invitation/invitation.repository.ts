@@ -100,15 +100,6 @@ export function invitationCountsByRealm(db: Queryable, realmUuids: readonly stri
 }
 
 /**
- * Serialises invitations of one address in one realm until the transaction ends, so that of two
- * concurrent invitations of the same address the second sees the first and is refused with
- * INVITATION_EXISTS, rather than failing on a unique index. The realm itself is not locked.
- */
-export async function lockAddress(tx: Tx, realmUuid: string, email: string): Promise<void> {
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('invitation:' || $1::text || ':' || lower($2), 0))`, [realmUuid, email]);
-}
-
-/**
  * The realm's live invitation of this address, if any: PENDING (perhaps past its expiry) or
  * EXPIRED with its invited identity still there, newest first.
  */

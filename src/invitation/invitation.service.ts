@@ -29,7 +29,6 @@ import {
   findOpenInvitation,
   insertInvitation,
   invitationOrdering,
-  lockAddress,
   lockInvitation,
   lockInvitationByTokenHash,
   markAccepted,
@@ -54,11 +53,6 @@ type InvitationEdge = { cursor: string; node: InvitationRow };
 
 const invalidToken = () =>
   new AppError(ErrorCode.INVALID_TOKEN, 'No invitation has this token. Check the link; a resent invitation’s earlier links no longer work.', ['input', 'token']);
-
-/** The constraint a database error names, if any. */
-function constraintOf(error: unknown): string | undefined {
-  return ((error as { driverError?: { constraint?: string } }).driverError ?? (error as { constraint?: string })).constraint;
-}
 
 /** Display names are at most 64 characters (code points, as PostgreSQL counts). */
 function displayNameFrom(text: string): string {
@@ -121,7 +115,7 @@ export class InvitationService {
     const uuid = randomUUID();
     const { token, hash } = newInvitationToken();
     return this.writes.run(ctx, async (tx) => {
-      await lockAddress(tx, realmUuid, email);
+      await this.identities.lockAddress(tx, realmUuid, email);
       await this.refuseInvited(tx, realmUuid, email);
       const { identity, event } = await this.identities.createInvited(tx, {
         realmUuid,
@@ -131,12 +125,6 @@ export class InvitationService {
         phoneNumber,
         role: input.role,
         fallbackUsername: `invited-${uuid}`,
-      }).catch((error: unknown) => {
-        const constraint = constraintOf(error);
-        if (constraint === 'identities_realm_email_key' || constraint === 'identities_realm_username_key') {
-          throw new AppError(ErrorCode.IDENTITY_EXISTS, `An identity with the address "${email}" was just created in this realm.`, ['input', 'email']);
-        }
-        throw error;
       });
       const created = await insertInvitation(tx, {
         uuid,
