@@ -86,8 +86,7 @@ export function memberCountsByGroup(db: Queryable, groupUuids: readonly string[]
  * The groups of many identities: the memberships' pages from their own index, then the groups
  * they name, once each, in a second statement. A realm has few groups and each is named by many
  * rows: joined in the page query, the planner scanned the (small) groups table again for every
- * identity, ≈ 0.02 ms × 5 000 identities of a nested read, and every row carried its group's
- * columns (bench/ANALYSIS.md). Rows whose group went away between the two statements are dropped.
+ * identity, and every row carried its group's columns (decision 61). Rows whose group went away between the two statements are dropped.
  */
 export async function groupPagesByIdentity(
   db: Queryable,
@@ -145,7 +144,7 @@ export function lockIdentityRealms(tx: Tx, identityUuids: readonly string[]): Pr
 /**
  * Adds the identities that are not members yet, in one statement; returns those it added, in input
  * order, as the membership rows hold them: their keys and their ID, with no join to `identities`
- * (≈ 0.06 ms of PostgreSQL CPU per write, bench/ANALYSIS.md). A payload that shows more of them
+ * (decisions 60, 80). A payload that shows more of them
  * reads it through the identity loader.
  */
 export async function insertMemberships(tx: Tx, realmUuid: string, groupUuid: string, identityUuids: readonly string[]): Promise<MemberKeys[]> {

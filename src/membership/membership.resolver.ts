@@ -25,9 +25,9 @@ import {
 /**
  * Group.members and Identity.groups run once per row of a nested read (5 000 times for 50 groups ×
  * 100 members), so they are bound to graphql-js as these functions, with graphql-js' coerced
- * arguments, without type-graphql's wrapper (src/schema/build.ts, `hotFields`: ≈ 10 % of a nested
- * read, bench/ANALYSIS.md). The decorated methods below declare the fields and their arguments;
- * they call the very same functions.
+ * arguments, without type-graphql's wrapper, which resolves arguments through a promise per row
+ * (src/schema/build.ts, `hotFields`; docs/decisions.md 81). The decorated methods below declare the
+ * fields and their arguments; they call the very same functions.
  */
 export function groupMembersOf(memberships: MembershipService) {
   return (group: GroupKeys, args: PageArgs & { filter?: MemberFilter | null }, ctx: Context, info: GraphQLResolveInfo) => {

@@ -76,9 +76,10 @@ const resolvers = [
 /**
  * Fields resolved once per row of a nested read, bound to graphql-js without type-graphql's
  * wrapper, which turns every argument into a class instance and validates it through a promise
- * (validateArg is async even with validation off): ≈ 10 % of a nested read's time
- * (bench/ANALYSIS.md). The decorated methods declare these fields and call the same functions
- * (src/membership/membership.resolver.ts); this is the one place they are bound otherwise.
+ * (validateArg is async even with validation off), and has no hook to bind a field otherwise
+ * (docs/decisions.md 81). The decorated methods declare these fields
+ * and call the same functions (src/membership/membership.resolver.ts); this is the one place they
+ * are bound, once the schema is built, and removing it would change the speed, not an answer.
  */
 function hotFields(services: Services): ReadonlyArray<[type: string, field: string, resolve: GraphQLFieldResolver<any, Context, any>]> {
   return [
@@ -87,7 +88,7 @@ function hotFields(services: Services): ReadonlyArray<[type: string, field: stri
   ];
 }
 
-/** One no-op middleware cost 3.4× on nested reads here: no global middleware; checks live in resolvers and loaders. */
+/** No global middleware (one no-op middleware multiplied a nested read's time: docs/decisions.md 34): checks live in resolvers and loaders. */
 function build(container: ContainerType, pubSub: PubSub): Promise<GraphQLSchema> {
   return buildSchema({ resolvers: [...resolvers], container, pubSub, validate: false, scalarsMap: [{ type: Date, scalar: DateTimeISO }] });
 }

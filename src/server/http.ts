@@ -70,7 +70,7 @@ export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<C
     // formatError has no context; the request ID is attached in the `didEncounterErrors` hook below.
     formatError: (formatted, error) => (error instanceof GraphQLError ? formatError(withLimitCode(error), requestIdOf(error), logger) : formatted),
     plugins: [
-      // Apollo installs cache control implicitly, wrapping every field: 43 % of nested-read throughput.
+      // Apollo installs cache control implicitly, wrapping every field (its cost: docs/decisions.md 82).
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
