@@ -73,6 +73,11 @@ async function main(): Promise<void> {
       format: 'iife',
     });
     const workerNames = namesOf(workers.metafile!);
+    const worker = (name: string) => {
+      const file = workerNames.get(name);
+      if (!file) throw new Error(`the ${name} bundle is missing from esbuild's output.`);
+      return file;
+    };
     const page = await build({
       ...common,
       entryPoints: { graphiql: path.join(root, 'web/graphiql/main.tsx') },
@@ -83,9 +88,9 @@ async function main(): Promise<void> {
         ...common.define,
         README_EXAMPLES: JSON.stringify(examples),
         MONACO_WORKERS: JSON.stringify({
-          editor: workerNames.get('editor.worker.js'),
-          json: workerNames.get('json.worker.js'),
-          graphql: workerNames.get('graphql.worker.js'),
+          editor: worker('editor.worker.js'),
+          json: worker('json.worker.js'),
+          graphql: worker('graphql.worker.js'),
         }),
       },
     });
