@@ -71,8 +71,9 @@ export function fingerprint(name, base = root) {
 export function staleness(name, stamp, base = root) {
   const missing = targets[name].outputs.find((output) => !existsSync(path.join(base, output)));
   const built = stamp?.targets?.[name]?.inputs;
-  if (!built) return { reason: 'never built here', files: fingerprint(name, base) };
-  if (missing) return { reason: `${missing} is missing`, files: fingerprint(name, base) };
+  // Without a stamp or an output, nothing of the last build is trusted: it starts from nothing.
+  if (!built) return { reason: 'never built here', files: fingerprint(name, base), fromNothing: true };
+  if (missing) return { reason: `${missing} is missing`, files: fingerprint(name, base), fromNothing: true };
   const files = fingerprint(name, base);
   const changes = [];
   for (const [file, hash] of Object.entries(files)) {
@@ -175,7 +176,9 @@ async function main(argv) {
   const wanted = named.length > 0 ? named : Object.keys(targets);
   const stale = () => {
     const stamp = force ? undefined : readStamp();
-    return wanted.map((name) => ({ name, ...(force ? { reason: 'forced', files: fingerprint(name) } : staleness(name, stamp)) })).filter((target) => target.reason);
+    return wanted
+      .map((name) => ({ name, ...(force ? { reason: 'forced', files: fingerprint(name), fromNothing: true } : staleness(name, stamp)) }))
+      .filter((target) => target.reason);
   };
 
   const before = stale();
@@ -197,18 +200,19 @@ async function main(argv) {
   return withLock(async () => {
     // Another process may have built while this one waited.
     const now = force ? before : stale();
-    if (force) {
-      // A forced build starts from nothing: no output of a deleted source survives it.
-      for (const target of now) {
-        if (target.name === 'server') for (const dir of ['src', 'migrations', 'ormconfig.js', 'ormconfig.js.map', 'tsconfig.build.tsbuildinfo']) rmSync(path.join(dist, dir), { recursive: true, force: true });
-        if (target.name === 'web') rmSync(path.join(dist, 'web'), { recursive: true, force: true });
-      }
+    // From nothing, no output of a deleted source survives, and tsc's incremental record cannot
+    // claim outputs that are gone.
+    for (const target of now.filter((target) => target.fromNothing)) {
+      const owned = target.name === 'server' ? ['src', 'migrations', 'ormconfig.js', 'ormconfig.js.map', 'tsconfig.build.tsbuildinfo'] : ['web'];
+      for (const entry of owned) rmSync(path.join(dist, entry), { recursive: true, force: true });
     }
     for (const target of now) process.stderr.write(`build: ${target.name} (${target.reason})\n`);
     // Side by side: tsc is one thread, esbuild uses the others.
     const results = await Promise.allSettled(
       now.map(async (target) => {
         const took = await run(target.name);
+        const missing = targets[target.name].outputs.find((output) => !existsSync(path.join(root, output)));
+        if (missing) throw new Error(`the ${target.name} build did not make ${missing}`);
         writeStamp(target.name, target.files);
         process.stderr.write(`build: ${target.name} built in ${(took / 1000).toFixed(1)} s\n`);
       }),
