@@ -21,24 +21,23 @@ declare const README_EXAMPLES: Array<{ query: string; variables?: string }>;
  * fetched once a visit. A new token closes the previous token's socket.
  */
 class Connection {
-  private current: { token: string; ws: Client; fetcher: Fetcher } | undefined;
+  private current: { ws: Client; fetcher: Fetcher } | undefined;
 
   constructor(private token: string) {}
 
   use(token: string): void {
+    if (token === this.token) return;
     this.token = token;
+    this.current?.ws.dispose();
+    this.current = undefined;
   }
 
   readonly fetcher: Fetcher = (params, options) => {
-    const token = this.token;
-    if (this.current?.token !== token) {
-      this.current?.ws.dispose();
+    if (!this.current) {
+      const token = this.token;
       const ws = createClient({ url: graphqlWsUrl(), lazy: true, connectionParams: () => (token ? { authorization: authorization(token) } : {}) });
-      this.current = {
-        token,
-        ws,
-        fetcher: createGraphiQLFetcher({ url: '/graphql', headers: token ? { authorization: authorization(token)! } : {}, wsClient: ws, enableIncrementalDelivery: false }),
-      };
+      const headers: Record<string, string> = token ? { authorization: authorization(token)! } : {};
+      this.current = { ws, fetcher: createGraphiQLFetcher({ url: '/graphql', headers, wsClient: ws, enableIncrementalDelivery: false }) };
     }
     return this.current.fetcher(params, options);
   };
