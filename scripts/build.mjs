@@ -32,25 +32,28 @@ const require = createRequire(import.meta.url);
  * record of what is in node_modules (not from package-lock.json, which a `git pull` changes
  * before anyone reinstalls). This file is an input too: a change to the targets rebuilds them.
  */
-export const targets = {
+const targets = {
   server: {
     inputs: ['src', 'migrations', 'ormconfig.ts', 'tsconfig.json', 'tsconfig.build.json', 'node_modules/.package-lock.json', 'scripts/build.mjs'],
     outputs: ['dist/src/main.js'],
+    // What a build from nothing removes first.
+    owns: ['dist/src', 'dist/migrations', 'dist/ormconfig.js', 'dist/ormconfig.js.map', 'dist/tsconfig.build.tsbuildinfo'],
     // Incremental: after a change tsc re-checks what depends on it, not the whole program.
     command: () => [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--incremental', '--tsBuildInfoFile', 'dist/tsconfig.build.tsbuildinfo'],
   },
   web: {
     inputs: ['web', 'scripts/build-web.ts', 'scripts/readme-examples.ts', 'README.md', 'node_modules/.package-lock.json', 'scripts/build.mjs'],
     outputs: ['dist/web/graphiql/index.html', 'dist/web/dashboard/index.html'],
+    owns: ['dist/web'],
     command: () => ['-r', require.resolve('ts-node/register/transpile-only'), 'scripts/build-web.ts'],
   },
 };
 
 /** Every input file of a target (relative to the root, `/`-separated) and the SHA-256 of its contents. */
-export function fingerprint(name, base = root) {
+function fingerprint(name) {
   const files = {};
   const visit = (relative) => {
-    const absolute = path.join(base, relative);
+    const absolute = path.join(root, relative);
     if (!existsSync(absolute)) return;
     let entries;
     try {
@@ -68,13 +71,13 @@ export function fingerprint(name, base = root) {
 }
 
 /** Why a target needs building, or undefined when its build is current. */
-export function staleness(name, stamp, base = root) {
-  const missing = targets[name].outputs.find((output) => !existsSync(path.join(base, output)));
+function staleness(name, stamp) {
+  const missing = targets[name].outputs.find((output) => !existsSync(path.join(root, output)));
   const built = stamp?.targets?.[name]?.inputs;
   // Without a stamp or an output, nothing of the last build is trusted: it starts from nothing.
-  if (!built) return { reason: 'never built here', files: fingerprint(name, base), fromNothing: true };
-  if (missing) return { reason: `${missing} is missing`, files: fingerprint(name, base), fromNothing: true };
-  const files = fingerprint(name, base);
+  if (!built) return { reason: 'never built here', files: fingerprint(name), fromNothing: true };
+  if (missing) return { reason: `${missing} is missing`, files: fingerprint(name), fromNothing: true };
+  const files = fingerprint(name);
   const changes = [];
   for (const [file, hash] of Object.entries(files)) {
     if (!(file in built)) changes.push(`${file} added`);
@@ -86,9 +89,9 @@ export function staleness(name, stamp, base = root) {
   return { reason: changes.length > 3 ? `${shown} and ${changes.length - 3} more` : shown, files };
 }
 
-export function readStamp(base = root) {
+function readStamp() {
   try {
-    return JSON.parse(readFileSync(path.join(base, 'dist/build-stamp.json'), 'utf8'));
+    return JSON.parse(readFileSync(stampFile, 'utf8'));
   } catch {
     return undefined;
   }
@@ -203,8 +206,7 @@ async function main(argv) {
     // From nothing, no output of a deleted source survives, and tsc's incremental record cannot
     // claim outputs that are gone.
     for (const target of now.filter((target) => target.fromNothing)) {
-      const owned = target.name === 'server' ? ['src', 'migrations', 'ormconfig.js', 'ormconfig.js.map', 'tsconfig.build.tsbuildinfo'] : ['web'];
-      for (const entry of owned) rmSync(path.join(dist, entry), { recursive: true, force: true });
+      for (const entry of targets[target.name].owns) rmSync(path.join(root, entry), { recursive: true, force: true });
     }
     for (const target of now) process.stderr.write(`build: ${target.name} (${target.reason})\n`);
     // Side by side: tsc is one thread, esbuild uses the others.
@@ -223,12 +225,10 @@ async function main(argv) {
   });
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => {
-      process.stderr.write(`build: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`build: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
