@@ -12,7 +12,7 @@ import { Identity, identityFields } from '../identity/identity.type';
 import type { Context } from '../common/context';
 import { listProjection, nestedLists, objectColumns } from '../schema/projection';
 import type { MembershipService } from './membership.service';
-import { AddGroupMembersInput, RemoveGroupMembersInput } from './membership.inputs';
+import { AddGroupMembersInput, GroupMemberOrder, IdentityGroupOrder, RemoveGroupMembersInput } from './membership.inputs';
 import {
   AddGroupMembersPayload,
   GroupMemberConnection,
@@ -30,7 +30,7 @@ import {
  * fields and their arguments; they call the very same functions.
  */
 export function groupMembersOf(memberships: MembershipService) {
-  return (group: GroupKeys, args: PageArgs & { filter?: MemberFilter | null }, ctx: Context, info: GraphQLResolveInfo) => {
+  return (group: GroupKeys, args: PageArgs & { filter?: MemberFilter | null; orderBy?: GroupMemberOrder | null }, ctx: Context, info: GraphQLResolveInfo) => {
     ctx.caller.need('identities:read');
     // The members' own `groups`, loaded with the page when the caller may read them.
     const groupsOfEach = ctx.caller.can('groups:read') ? nestedLists(info, 'Identity', 'groups', identityGroupConnectionFields) : [];
@@ -39,7 +39,7 @@ export function groupMembersOf(memberships: MembershipService) {
 }
 
 export function identityGroupsOf(memberships: MembershipService) {
-  return (identity: IdentityKeys, args: PageArgs, ctx: Context, info: GraphQLResolveInfo) => {
+  return (identity: IdentityKeys, args: PageArgs & { orderBy?: IdentityGroupOrder | null }, ctx: Context, info: GraphQLResolveInfo) => {
     ctx.caller.need('groups:read');
     return memberships.groupsOf(ctx, identity, args, listProjection(info, identityGroupConnectionFields));
   };
@@ -53,15 +53,19 @@ export class GroupMembersResolver {
     this.groupMembers = groupMembersOf(membershipService);
   }
 
-  @FieldResolver(() => GroupMemberConnection, { description: 'The group’s members, in the order they were added (those added by one call share `addedAt` and come in ID order).' })
+  @FieldResolver(() => GroupMemberConnection, {
+    description:
+      'The group’s members; in the order they were added unless `orderBy` says otherwise (those added by one call share `addedAt` and come in ID order).',
+  })
   members(
     @Root() group: GroupKeys,
     @Ctx() ctx: Context,
     @Args(() => PageArgsType) page: PageArgsType,
     @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => MemberFilter, { nullable: true }) filter?: MemberFilter,
+    @Arg('orderBy', () => GroupMemberOrder, { nullable: true }) orderBy?: GroupMemberOrder,
   ) {
-    return this.groupMembers(group, { ...page, filter }, ctx, info);
+    return this.groupMembers(group, { ...page, filter, orderBy }, ctx, info);
   }
 
   @Mutation(() => AddGroupMembersPayload, { description: 'Adds 1 to 1 000 identities of the group’s realm; existing members are left as they are.' })
@@ -117,8 +121,17 @@ export class IdentityGroupsResolver {
     this.identityGroups = identityGroupsOf(membershipService);
   }
 
-  @FieldResolver(() => IdentityGroupConnection, { description: 'The groups the identity belongs to, in the order it joined them (groups joined at the same instant come in ID order).' })
-  groups(@Root() identity: IdentityKeys, @Ctx() ctx: Context, @Args(() => PageArgsType) page: PageArgsType, @Info() info: GraphQLResolveInfo) {
-    return this.identityGroups(identity, page, ctx, info);
+  @FieldResolver(() => IdentityGroupConnection, {
+    description:
+      'The groups the identity belongs to; in the order it joined them unless `orderBy` says otherwise (groups joined at the same instant come in ID order).',
+  })
+  groups(
+    @Root() identity: IdentityKeys,
+    @Ctx() ctx: Context,
+    @Args(() => PageArgsType) page: PageArgsType,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('orderBy', () => IdentityGroupOrder, { nullable: true }) orderBy?: IdentityGroupOrder,
+  ) {
+    return this.identityGroups(identity, { ...page, orderBy }, ctx, info);
   }
 }

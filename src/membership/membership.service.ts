@@ -11,12 +11,12 @@ import type { MemberFilter } from '../identity/identity.inputs';
 import { memberFilterValues } from '../identity/identity.service';
 import type { Context } from '../common/context';
 import type { GroupService } from '../group/group.service';
-import type { AddGroupMembersInput, RemoveGroupMembersInput } from './membership.inputs';
+import type { AddGroupMembersInput, GroupMemberOrder, IdentityGroupOrder, RemoveGroupMembersInput } from './membership.inputs';
 import { addLocked, identityUuidsOf, lockIdentitiesToAdd, membershipEvents } from './membership.writes';
 import {
   deleteMemberships,
-  identityGroupOrdering,
-  memberOrdering,
+  identityGroupOrderingOf,
+  memberOrderingOf,
   type MemberRow,
   type MembershipEdgeColumn,
   type MembershipGroupRow,
@@ -69,14 +69,15 @@ export class MembershipService {
   async membersOf(
     ctx: Context,
     group: GroupKeys,
-    args: PageArgs & { filter?: MemberFilter | null },
+    args: PageArgs & { filter?: MemberFilter | null; orderBy?: GroupMemberOrder | null },
     projection: MemberListProjection = wholeList,
     groupsOfEach: readonly NestedList<GroupColumn, MembershipEdgeColumn>[] = [],
   ): Promise<ConnectionData<MemberEdge>> {
-    const request = pageRequest(args, memberOrdering, ctx.limits);
+    const ordering = memberOrderingOf(args.orderBy);
+    const request = pageRequest(args, ordering, ctx.limits);
     const filter = memberFilterValues(args.filter, ['filter']);
-    const rows = await ctx.loaders.of(membershipLoaders).membersOfGroup.page(group.uuid, filter, memberOrdering, request, projection);
-    const page = toPage(rows, memberOrdering, request, MemberEdge);
+    const rows = await ctx.loaders.of(membershipLoaders).membersOfGroup.page(group.uuid, filter, ordering, request, projection);
+    const page = toPage(rows, ordering, request, MemberEdge);
     if (groupsOfEach.length > 0) await Promise.all(groupsOfEach.map((nested) => this.prefetchGroupsOf(ctx, page.edges, nested)));
     return {
       ...page,
@@ -89,17 +90,18 @@ export class MembershipService {
   groupsOf(
     ctx: Context,
     identity: IdentityKeys,
-    args: PageArgs,
+    args: PageArgs & { orderBy?: IdentityGroupOrder | null },
     projection: IdentityGroupListProjection = wholeList,
   ): ConnectionData<IdentityGroupEdge> | Promise<ConnectionData<IdentityGroupEdge>> {
-    const request = pageRequest(args, identityGroupOrdering, ctx.limits);
+    const ordering = identityGroupOrderingOf(args.orderBy);
+    const request = pageRequest(args, ordering, ctx.limits);
     const loaders = ctx.loaders.of(membershipLoaders).groupsOfIdentity;
     const connection = (rows: CursorRow<MembershipGroupRow>[]) => ({
-      ...toPage(rows, identityGroupOrdering, request, IdentityGroupEdge),
+      ...toPage(rows, ordering, request, IdentityGroupEdge),
       totalCount: loaders.loadedCount(identity.uuid, undefined) ?? (() => loaders.count(identity.uuid, undefined)),
     });
-    const loaded = loaders.loadedPage(identity.uuid, undefined, identityGroupOrdering, request, projection);
-    return loaded ? connection(loaded) : loaders.page(identity.uuid, undefined, identityGroupOrdering, request, projection).then(connection);
+    const loaded = loaders.loadedPage(identity.uuid, undefined, ordering, request, projection);
+    return loaded ? connection(loaded) : loaders.page(identity.uuid, undefined, ordering, request, projection).then(connection);
   }
 
   /**
@@ -111,16 +113,17 @@ export class MembershipService {
     members: ReadonlyArray<{ node: IdentityKeys }>,
     nested: NestedList<GroupColumn, MembershipEdgeColumn>,
   ): Promise<void> {
+    const ordering = identityGroupOrderingOf(nested.args.orderBy as IdentityGroupOrder | null | undefined);
     let request: PageRequest;
     try {
-      request = pageRequest(nested.args, identityGroupOrdering, ctx.limits);
+      request = pageRequest(nested.args, ordering, ctx.limits);
     } catch {
       return;
     }
     const loaders = ctx.loaders.of(membershipLoaders).groupsOfIdentity;
     const loads: Array<Promise<unknown>> = [];
     for (const { node } of members) {
-      loads.push(loaders.page(node.uuid, undefined, identityGroupOrdering, request, nested.projection));
+      loads.push(loaders.page(node.uuid, undefined, ordering, request, nested.projection));
       if (nested.totalCount) loads.push(loaders.count(node.uuid, undefined));
     }
     await Promise.all(loads);
