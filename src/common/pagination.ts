@@ -181,8 +181,13 @@ export function keysetSql(ordering: Ordering, request: PageRequest, params: unkn
     predicate,
     orderBy: ordering.columns.map((column) => `${column.sql} ${direction}`).join(', '),
     limit: `$${params.length}`,
-    cursorColumns: ordering.columns.map((column, index) => `(${column.sql})::text AS "${cursorColumn(index)}"`).join(', '),
+    cursorColumns: cursorColumnsSql(ordering),
   };
+}
+
+/** The select list of a row's sort values in `ordering` (see CursorRow), for a page or a write's RETURNING. */
+export function cursorColumnsSql(ordering: Ordering): string {
+  return ordering.columns.map((column, index) => `(${column.sql})::text AS "${cursorColumn(index)}"`).join(', ');
 }
 
 export interface PageInfoData {

@@ -1,4 +1,4 @@
-import { orderings, type CursorRow, type Ordering, type PageRequest } from '../common/pagination';
+import { cursorColumnsSql, orderings, type CursorRow, type Ordering, type PageRequest } from '../common/pagination';
 import { includesColumn, type ListProjection } from '../common/projection';
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
 import { countsByParent, pagesByParent } from '../db/paged-query';
@@ -192,40 +192,48 @@ export function lockIdentityRealms(tx: Tx, identityUuids: readonly string[]): Pr
  * (decisions 60, 80). A payload that shows more of them
  * reads it through the identity loader.
  */
-export async function insertMemberships(tx: Tx, realmUuid: string, groupUuid: string, identityUuids: readonly string[]): Promise<MemberKeys[]> {
-  const rows = await tx.query<MemberKeys>(
+export async function insertMemberships(tx: Tx, realmUuid: string, groupUuid: string, identityUuids: readonly string[]): Promise<ChangedMembership[]> {
+  const rows = await tx.query<ChangedMembership>(
     `WITH changed AS (
        INSERT INTO group_memberships (group_id, identity_id, realm_id)
        SELECT $2, t.id, $1 FROM unnest($3::uuid[]) WITH ORDINALITY AS t(id, n) ORDER BY t.n
        ON CONFLICT (group_id, identity_id) DO NOTHING
-       RETURNING identity_id, realm_id
+       RETURNING identity_id, realm_id, added_at
      )
-     SELECT ${memberKeys} FROM changed`,
+     SELECT ${changedColumns} FROM changed gm`,
     [realmUuid, groupUuid, identityUuids],
   );
   return inInputOrder(rows, identityUuids);
 }
 
 /** Removes the identities that are members, in one statement; returns those it removed, as above. */
-export async function deleteMemberships(tx: Tx, groupUuid: string, identityUuids: readonly string[]): Promise<MemberKeys[]> {
-  const rows = await tx.query<MemberKeys>(
+export async function deleteMemberships(tx: Tx, groupUuid: string, identityUuids: readonly string[]): Promise<ChangedMembership[]> {
+  const rows = await tx.query<ChangedMembership>(
     `WITH changed AS (
-       DELETE FROM group_memberships WHERE group_id = $1 AND identity_id = ANY($2::uuid[]) RETURNING identity_id, realm_id
+       DELETE FROM group_memberships WHERE group_id = $1 AND identity_id = ANY($2::uuid[]) RETURNING identity_id, realm_id, added_at
      )
-     SELECT ${memberKeys} FROM changed`,
+     SELECT ${changedColumns} FROM changed gm`,
     [groupUuid, identityUuids],
   );
   return inInputOrder(rows, identityUuids);
 }
 
-const memberKeys = `'Identity' AS "__typename", identity_id AS uuid, realm_id AS "realmUuid", global_id('Identity', identity_id) AS id`;
+/**
+ * A membership a write made or ended, from what RETURNING gave: its identity's keys and ID, when it
+ * was made, and its sort values in Group.members' default order, so that a payload can give it as
+ * an edge of that list (its cursor) without another read.
+ */
+export type ChangedMembership = CursorRow<MemberKeys & { addedAt: IsoTimestamp }>;
+
+const changedColumns = `'Identity' AS "__typename", gm.identity_id AS uuid, gm.realm_id AS "realmUuid", global_id('Identity', gm.identity_id) AS id,
+  ${isoTimestamp('gm.added_at')} AS "addedAt", ${cursorColumnsSql(memberOrdering)}`;
 
 /**
  * The rows in the order the caller listed their identities (a join keeps no order). Sorted here:
  * in SQL, `ORDER BY array_position(…)` costs O(n²) and a join on the input's positions a hash per
  * write, for what a Map does in microseconds.
  */
-function inInputOrder(rows: MemberKeys[], identityUuids: readonly string[]): MemberKeys[] {
+function inInputOrder<T extends MemberKeys>(rows: T[], identityUuids: readonly string[]): T[] {
   if (rows.length < 2) return rows;
   const position = new Map<string, number>();
   identityUuids.forEach((uuid, index) => {

@@ -6,7 +6,7 @@ import { idBatch } from '../common/validate';
 import type { Writes } from '../db/writes';
 import { appendEvents } from '../events/event-log';
 import type { GroupColumn, GroupKeys, GroupListRow, GroupRow } from '../group/group.columns';
-import type { IdentityColumn, IdentityKeys, MemberKeys } from '../identity/identity.columns';
+import type { IdentityColumn, IdentityKeys } from '../identity/identity.columns';
 import type { MemberFilter } from '../identity/identity.inputs';
 import { memberFilterValues } from '../identity/identity.service';
 import type { Context } from '../common/context';
@@ -15,7 +15,9 @@ import type { AddGroupMembersInput, GroupMemberOrder, IdentityGroupOrder, Remove
 import { addLocked, identityUuidsOf, lockIdentitiesToAdd, membershipEvents } from './membership.writes';
 import {
   deleteMemberships,
+  type ChangedMembership,
   identityGroupOrderingOf,
+  memberOrdering,
   memberOrderingOf,
   type MemberRow,
   type MembershipEdgeColumn,
@@ -42,16 +44,34 @@ class IdentityGroupEdge extends Edge<CursorRow<MembershipGroupRow>> {
   }
 }
 
+/**
+ * A membership a write made or ended, as an edge of Group.members in its default order: what a
+ * client inserts into (or deletes from) the member list it shows, with the cursor it has there.
+ */
+export class ChangedMemberEdge extends Edge<ChangedMembership> {
+  constructor(
+    row: ChangedMembership,
+    readonly node: object,
+  ) {
+    super(row, memberOrdering);
+  }
+
+  get addedAt(): string {
+    return this.row.addedAt;
+  }
+}
+
 export type MemberListProjection = ListProjection<IdentityColumn, MembershipEdgeColumn>;
 export type IdentityGroupListProjection = ListProjection<GroupColumn, MembershipEdgeColumn>;
 
 /**
- * A change of memberships: the group after it, and the identities it changed as the membership
- * rows hold them (keys and IDs): what RETURNING gave, with no read after commit.
+ * A change of memberships: the group after it, and each membership made or ended, in input order,
+ * as RETURNING gave it (the identity's keys and ID, when it was made, its sort values), with no read
+ * after commit.
  */
 export interface MembershipChange {
   group: GroupRow;
-  identities: MemberKeys[];
+  memberships: ChangedMembership[];
 }
 
 export class MembershipService {
@@ -161,7 +181,7 @@ export class MembershipService {
    * The payload, from the rows the change itself returned: no read after commit. They are of the
    * group's realm, which the caller reaches; filtered all the same, as the identity loader would.
    */
-  private payload(ctx: Context, group: GroupRow, changed: MemberKeys[]): MembershipChange {
-    return { group, identities: changed.filter((row) => ctx.caller.reaches(row.realmUuid)) };
+  private payload(ctx: Context, group: GroupRow, changed: ChangedMembership[]): MembershipChange {
+    return { group, memberships: changed.filter((row) => ctx.caller.reaches(row.realmUuid)) };
   }
 }
