@@ -11,6 +11,7 @@ import { ErrorCode } from '../common/errors';
 import type { Logger } from '../logger';
 import { refusalClose } from './auth';
 import type { ClientAddressOf } from './client-address';
+import type { OriginPolicy } from './cors';
 import { formatError } from './errors';
 import { callerKey, logClientProtocolErrors, type RequestLimits } from './limits';
 import { sharedSubscribe } from './shared-subscription';
@@ -22,6 +23,8 @@ export interface WebSocketEdgeOptions {
   readonly authenticator: Authenticator;
   readonly addressOf: ClientAddressOf;
   readonly liveConnections: LiveConnections;
+  /** Which browser pages may open a connection (src/server/cors.ts). */
+  readonly origins: OriginPolicy;
   /** The request context of one operation (`cache`: whether its loaders cache). */
   newContext(requestId: string, caller: Caller, cache: boolean): Context;
   readonly logger: Logger;
@@ -36,7 +39,18 @@ type Extra = { requestIds?: Map<string, string>; callers?: Map<string, Caller>; 
  */
 export function websocketEdge(options: WebSocketEdgeOptions): { dispose(): Promise<void> } {
   const { schema, limits, authenticator, addressOf, liveConnections, newContext, logger } = options;
-  const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: limits.maxWsMessageBytes });
+  const wsServer = new WebSocketServer({
+    server: options.httpServer,
+    path: '/graphql',
+    maxPayload: limits.maxWsMessageBytes,
+    // A page of another origin is refused before the upgrade: the browser sends its Origin but no
+    // preflight, and the token it may hold in connection_init is not the server's to judge yet.
+    verifyClient: ({ req }, done) => {
+      const refusal = options.origins.websocketRefusal(req);
+      if (refusal) done(false, refusal.status, refusal.message, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+      else done(true);
+    },
+  });
   const server = useServer<Record<string, unknown>, Extra>(
     {
       schema,
