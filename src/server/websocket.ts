@@ -47,8 +47,10 @@ export function websocketEdge(options: WebSocketEdgeOptions): { dispose(): Promi
     // preflight, and the token it may hold in connection_init is not the server's to judge yet.
     verifyClient: ({ req }, done) => {
       const refusal = options.origins.websocketRefusal(req);
-      if (refusal) done(false, refusal.status, refusal.message, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
-      else done(true);
+      if (!refusal) return done(true);
+      // The operator's clue when the own pages are refused behind a proxy that rewrites Host.
+      logger.info('WebSocket upgrade refused: origin not allowed', { origin: req.headers.origin, host: req.headers.host });
+      done(false, refusal.status, refusal.message, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
     },
   });
   const server = useServer<Record<string, unknown>, Extra>(

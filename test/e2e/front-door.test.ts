@@ -165,6 +165,7 @@ describe('the WebSocket upgrade’s Origin', () => {
       body: `The origin ${stranger} may not open a WebSocket to this API: add it to CORS_ORIGINS.\n`,
     });
     expect(await openSocket('null')).toMatchObject({ opened: false, status: 403, body: expect.stringMatching(/^The origin null may not/) });
+    expect(server.logs.some((line) => line.includes('WebSocket upgrade refused') && line.includes(stranger))).toBe(true);
   });
 
   test('the server’s own pages (Origin is the Host) and clients that are no browser (no Origin) connect; messages are not deflated', async () => {
