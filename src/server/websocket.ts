@@ -43,8 +43,8 @@ export function websocketEdge(options: WebSocketEdgeOptions): { dispose(): Promi
     server: options.httpServer,
     path: '/graphql',
     maxPayload: limits.maxWsMessageBytes,
-    // A page of another origin is refused before the upgrade: the browser sends its Origin but no
-    // preflight, and the token it may hold in connection_init is not the server's to judge yet.
+    // A page of an origin not admitted is refused before the upgrade: browsers send an Origin on a
+    // WebSocket but never preflight one, so CORS alone would not stop it (docs/decisions.md 85).
     verifyClient: ({ req }, done) => {
       const refusal = options.origins.websocketRefusal(req);
       if (!refusal) return done(true);
