@@ -47,8 +47,9 @@ export interface HttpEdgeOptions {
 
 /**
  * GraphQL over HTTP (Apollo Server on Express) at /graphql, after the security headers and
- * compression every answer gets, CORS, authentication and the rate limit, with the pages (/graphiql, /dashboard, the invitation page) and the probes (/healthz,
- * /readyz). Returns Apollo, which main.ts' shutdown stops (it drains the HTTP server and `drain`).
+ * compression every answer gets, CORS, authentication and the rate limit, with the pages
+ * (/graphiql, /dashboard, the invitation page) and the probes (/healthz, /readyz). Returns Apollo,
+ * which main.ts' shutdown stops (it drains the HTTP server and `drain`).
  */
 export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<Context>> {
   const { app, httpServer, schema, config, limits, authenticator, addressOf, origins, newContext, dataSource, logger } = options;
