@@ -25,6 +25,7 @@ import {
   RemoveGroupMembersPayloadResolver,
 } from '../membership/membership.resolver';
 import { RealmResolver } from '../realm/realm.resolver';
+import { ErrorCodeResolver } from '../server/error-code.resolver';
 import { NodeResolver } from '../server/node.resolver';
 
 /** Each resolver class, made with the services it needs: the one place resolvers get their collaborators. */
@@ -49,6 +50,7 @@ function resolverInstances(services: Services): Map<Function, object> {
     [RealmEventInvitationResolver, new RealmEventInvitationResolver(invitations)],
     [InvitationEventResolver, new InvitationEventResolver(invitations)],
     [ApiTokenResolver, new ApiTokenResolver(tokens)],
+    [ErrorCodeResolver, new ErrorCodeResolver()],
   ]);
 }
 
@@ -71,6 +73,7 @@ const resolvers = [
   RealmEventInvitationResolver,
   InvitationEventResolver,
   ApiTokenResolver,
+  ErrorCodeResolver,
 ] as const;
 
 /**
