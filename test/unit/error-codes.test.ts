@@ -50,6 +50,14 @@ describe('ErrorCode', () => {
     expect(strangers).toEqual([]);
   });
 
+  test('the README’s Errors section names every member, and no other code', async () => {
+    const readme = await readFile(path.join(__dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Errors\n'), readme.indexOf('\n## ', readme.indexOf('\n## Errors\n') + 1));
+    const table = section.slice(section.indexOf('| Code | When |'));
+    const named = new Set([...table.matchAll(/^\| ([^|]+) \|/gm)].flatMap((row) => [...row[1].matchAll(/`([A-Z][A-Z_]+)`/g)].map((code) => code[1])));
+    expect([...named].sort()).toEqual([...Object.values(ErrorCode)].sort());
+  });
+
   test('Apollo Server’s codes are members, but the one for persisted queries turned off', () => {
     const apollo = Object.values(ApolloServerErrorCode).filter((code) => code !== ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED);
     expect(Object.values(ErrorCode)).toEqual(expect.arrayContaining(apollo));
