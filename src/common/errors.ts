@@ -145,7 +145,8 @@ export const errorCodeDescriptions: Record<ErrorCode, string> = {
     'or an extension of the request is malformed (a persisted query’s hash that is not the query’s). HTTP 400, nothing ran. Fix the variables.',
   BAD_REQUEST:
     'The HTTP request is not one GraphQL can run: a body that is not JSON, no `query`, a GET for a mutation, several operations batched in one request, ' +
-    'or a request a browser could send from another site (without `Content-Type: application/json` nor an `apollo-require-preflight` header: CSRF prevention). ' +
+    'or a request a browser could send from another site without a preflight (CSRF prevention: a GET, or a POST not of JSON, without `Authorization`, ' +
+    '`apollo-require-preflight` or `x-apollo-operation-name`). ' +
     'HTTP 400 (405 or 415 for a wrong method or content type). Fix the request.',
   OPERATION_RESOLUTION_FAILURE:
     'The document holds several operations and `operationName` is missing or names none of them (HTTP 400, nothing ran). Send the name of the one to run.',
