@@ -23,14 +23,15 @@ export class RealmEventsResolver {
   constructor(private readonly eventService: EventService) {}
 
   @FieldResolver(() => String, {
-    description: 'The cursor of the realm’s latest event when the realm was read: load the data, then subscribe `after` it to miss nothing.',
+    nullable: true,
+    description: 'The cursor of the realm’s latest event when the realm was read: load the data, then subscribe `after` it to miss nothing. Null, with FORBIDDEN, for a caller that may not read events.',
   })
   lastEventCursor(@Root() realm: RealmRow, @Ctx() ctx: Context) {
-    ctx.caller.need('events:read');
+    ctx.caller.needOn('events:read', { realmUuid: realm.uuid });
     return this.eventService.lastCursor(realm);
   }
 
-  @FieldResolver(() => RealmEventConnection, { description: 'The realm’s event log, oldest first, for clients that poll.' })
+  @FieldResolver(() => RealmEventConnection, { nullable: true, description: 'The realm’s event log, oldest first, for clients that poll. Null, with FORBIDDEN, for a caller that may not read events.' })
   events(
     @Root() realm: RealmRow,
     @Ctx() ctx: Context,
@@ -38,7 +39,7 @@ export class RealmEventsResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('types', () => [RealmEventType], { nullable: true }) types?: EventType[],
   ) {
-    ctx.caller.need('events:read');
+    ctx.caller.needOn('events:read', { realmUuid: realm.uuid });
     return this.eventService.list(ctx, realm, { first, after, types });
   }
 

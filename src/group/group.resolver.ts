@@ -20,7 +20,7 @@ export class GroupResolver {
 
   @FieldResolver(() => Realm)
   realm(@Root() group: GroupKeys, @Ctx() ctx: Context) {
-    ctx.caller.need('realms:read');
+    ctx.caller.needOn('realms:read', group);
     return this.realmService.get(ctx, group.realmUuid);
   }
 
@@ -49,7 +49,7 @@ export class RealmGroupsResolver {
     private readonly groupService: GroupService,
   ) {}
 
-  @FieldResolver(() => GroupConnection, { description: 'The realm’s groups; by name unless `orderBy` says otherwise.' })
+  @FieldResolver(() => GroupConnection, { nullable: true, description: 'The realm’s groups; by name unless `orderBy` says otherwise. Null, with FORBIDDEN, for a caller that may not read them.' })
   groups(
     @Root() realm: RealmRow,
     @Ctx() ctx: Context,
@@ -58,7 +58,7 @@ export class RealmGroupsResolver {
     @Arg('filter', () => GroupFilter, { nullable: true }) filter?: GroupFilter,
     @Arg('orderBy', () => GroupOrder, { nullable: true }) orderBy?: GroupOrder,
   ) {
-    ctx.caller.need('groups:read');
+    ctx.caller.needOn('groups:read', { realmUuid: realm.uuid });
     return this.groupService.listInRealm(ctx, realm, { ...page, filter, orderBy }, listProjection(info, groupConnectionFields));
   }
 }

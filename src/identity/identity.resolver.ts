@@ -39,7 +39,7 @@ export class IdentityResolver {
 
   @FieldResolver(() => Realm)
   realm(@Root() identity: IdentityKeys, @Ctx() ctx: Context) {
-    ctx.caller.need('realms:read');
+    ctx.caller.needOn('realms:read', identity);
     return this.realmService.get(ctx, identity.realmUuid);
   }
 
@@ -86,7 +86,7 @@ export class RealmIdentitiesResolver {
     private readonly identityService: IdentityService,
   ) {}
 
-  @FieldResolver(() => IdentityConnection, { description: 'The realm’s identities; by creation time unless `orderBy` says otherwise.' })
+  @FieldResolver(() => IdentityConnection, { nullable: true, description: 'The realm’s identities; by creation time unless `orderBy` says otherwise. Null, with FORBIDDEN, for a caller that may not read them.' })
   identities(
     @Root() realm: RealmRow,
     @Ctx() ctx: Context,
@@ -95,7 +95,7 @@ export class RealmIdentitiesResolver {
     @Arg('filter', () => IdentityFilter, { nullable: true }) filter?: IdentityFilter,
     @Arg('orderBy', () => IdentityOrder, { nullable: true }) orderBy?: IdentityOrder,
   ) {
-    ctx.caller.need('identities:read');
+    ctx.caller.needOn('identities:read', { realmUuid: realm.uuid });
     return this.identityService.listInRealm(ctx, realm, { ...page, filter, orderBy }, listProjection(info, identityConnectionFields));
   }
 }

@@ -29,13 +29,13 @@ export class InvitationResolver {
 
   @FieldResolver(() => Realm)
   realm(@Root() invitation: InvitationRow, @Ctx() ctx: Context) {
-    ctx.caller.need('realms:read');
+    ctx.caller.needOn('realms:read', { realmUuid: invitation.realmUuid });
     return this.realmService.get(ctx, invitation.realmUuid);
   }
 
   @FieldResolver(() => Identity, { nullable: true, description: 'The identity it made (INVITED until accepted); null once revoked, or deleted.' })
   identity(@Root() invitation: InvitationRow, @Ctx() ctx: Context) {
-    ctx.caller.need('identities:read');
+    ctx.caller.needOn('identities:read', { realmUuid: invitation.realmUuid });
     return this.invitationService.identityOf(ctx, invitation);
   }
 
@@ -82,7 +82,7 @@ export class RealmInvitationsResolver {
     private readonly invitationService: InvitationService,
   ) {}
 
-  @FieldResolver(() => InvitationConnection, { description: 'The realm’s invitations, oldest first.' })
+  @FieldResolver(() => InvitationConnection, { nullable: true, description: 'The realm’s invitations, oldest first. Null, with FORBIDDEN, for a caller that may not read them.' })
   invitations(
     @Root() realm: RealmRow,
     @Ctx() ctx: Context,
@@ -90,7 +90,7 @@ export class RealmInvitationsResolver {
     @Arg('status', () => InvitationStatusEnum, { nullable: true, description: 'Only those in this status (as read: PENDING past `expiresAt` is EXPIRED).' })
     status?: InvitationStatus,
   ) {
-    ctx.caller.need('invitations:read');
+    ctx.caller.needOn('invitations:read', { realmUuid: realm.uuid });
     return this.invitationService.listInRealm(ctx, realm, { ...page, status });
   }
 }

@@ -31,7 +31,7 @@ import {
  */
 export function groupMembersOf(memberships: MembershipService) {
   return (group: GroupKeys, args: PageArgs & { filter?: MemberFilter | null }, ctx: Context, info: GraphQLResolveInfo) => {
-    ctx.caller.need('identities:read');
+    ctx.caller.needOn('identities:read', group);
     // The members' own `groups`, loaded with the page when the caller may read them.
     const groupsOfEach = ctx.caller.can('groups:read') ? nestedLists(info, 'Identity', 'groups', identityGroupConnectionFields) : [];
     return memberships.membersOf(ctx, group, args, listProjection(info, groupMemberConnectionFields), groupsOfEach);
@@ -40,7 +40,7 @@ export function groupMembersOf(memberships: MembershipService) {
 
 export function identityGroupsOf(memberships: MembershipService) {
   return (identity: IdentityKeys, args: PageArgs, ctx: Context, info: GraphQLResolveInfo) => {
-    ctx.caller.need('groups:read');
+    ctx.caller.needOn('groups:read', { realmUuid: identity.realmUuid, identityUuid: identity.uuid });
     return memberships.groupsOf(ctx, identity, args, listProjection(info, identityGroupConnectionFields));
   };
 }
@@ -53,7 +53,10 @@ export class GroupMembersResolver {
     this.groupMembers = groupMembersOf(membershipService);
   }
 
-  @FieldResolver(() => GroupMemberConnection, { description: 'The group’s members, in the order they were added (those added by one call share `addedAt` and come in ID order).' })
+  @FieldResolver(() => GroupMemberConnection, {
+    nullable: true,
+    description: 'The group’s members, in the order they were added (those added by one call share `addedAt` and come in ID order). Null, with FORBIDDEN, for a caller that may not read them.',
+  })
   members(
     @Root() group: GroupKeys,
     @Ctx() ctx: Context,
@@ -117,7 +120,10 @@ export class IdentityGroupsResolver {
     this.identityGroups = identityGroupsOf(membershipService);
   }
 
-  @FieldResolver(() => IdentityGroupConnection, { description: 'The groups the identity belongs to, in the order it joined them (groups joined at the same instant come in ID order).' })
+  @FieldResolver(() => IdentityGroupConnection, {
+    nullable: true,
+    description: 'The groups the identity belongs to, in the order it joined them (groups joined at the same instant come in ID order). Null, with FORBIDDEN, for a caller that may not read them.',
+  })
   groups(@Root() identity: IdentityKeys, @Ctx() ctx: Context, @Args(() => PageArgsType) page: PageArgsType, @Info() info: GraphQLResolveInfo) {
     return this.identityGroups(identity, page, ctx, info);
   }

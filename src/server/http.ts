@@ -17,7 +17,7 @@ import { acceptPage } from '../invitation/accept-page';
 import type { Logger } from '../logger';
 import { authenticationPlugin } from './auth';
 import type { ClientAddressOf } from './client-address';
-import { bodyErrorResponse, formatError, isUnexpected, serviceUnavailableStatusPlugin } from './errors';
+import { bodyErrorResponse, formatError, isUnexpected, responseStatusPlugin } from './errors';
 import { authenticationMiddleware, httpAuthentication } from './http-authentication';
 import { withLimitCode, type RequestLimits } from './limits';
 import { refuseSubscriptionsOverHttp } from './subscription-over-http';
@@ -79,7 +79,7 @@ export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<C
         },
       },
       requestIdPlugin,
-      serviceUnavailableStatusPlugin,
+      responseStatusPlugin,
       refuseSubscriptionsOverHttp(logger),
       // The cost before authentication, like the other limits: their hooks run in this order.
       limits.apolloPlugin,
