@@ -122,6 +122,19 @@ describe('the accept’s answer, with no API token', () => {
   });
 });
 
+test('the accept page’s own mutation, sent as the page sends it (no token), names the realm and the groups it shows', async () => {
+  const { realm, groups, token } = await invitation();
+  const html = await (await fetch(server.url.replace(/\/graphql$/, `/invitations/accept?token=${token}`))).text();
+  const query = html.match(/query:\s*'([^']+)'/)?.[1];
+  expect(query).toBeDefined();
+  const result = await accept(token, query!);
+  expect(result.status).toBe(200);
+  expect(result.errors).toBeUndefined();
+  const displayName = (await server.ok(`query($id: ID!) { node(id: $id) { ... on Realm { displayName } } }`, { id: realm.id })).node.displayName;
+  expect(result.data.acceptInvitation.identity.realm).toEqual({ displayName });
+  expect(result.data.acceptInvitation.identity.groups.edges.map((edge: any) => edge.node.name).sort()).toEqual(groups.map((group) => group.name).sort());
+});
+
 describe('the accept’s answer, with an API token', () => {
   const withMembers = `mutation($input: AcceptInvitationInput!) {
     acceptInvitation(input: $input) { identity { id realm { name } groups { edges { node { id members { totalCount } } } } } }
