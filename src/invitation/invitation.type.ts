@@ -43,7 +43,7 @@ export class InvitationDelivery {
   })
   lastAttemptAt: Date | null;
 
-  @Field(() => String, { nullable: true, description: 'Why the last failed attempt failed, as the mail server or network said.' })
+  @Field(() => String, { nullable: true, description: 'Why the last failed attempt failed, as the mail server or network said; null once SENT.' })
   lastError: string | null;
 
   @Field(() => Date, { nullable: true })
