@@ -181,8 +181,15 @@ function trustProxy(env: NodeJS.ProcessEnv): readonly string[] {
   return entries;
 }
 
+/**
+ * NODE_ENV as the Node ecosystem spells it. Anything else is refused, not read as development: a
+ * deployment that wrote `prod` would otherwise serve introspection and field suggestions
+ * (docs/decisions.md 95). `test` is what jest sets.
+ */
+const nodeEnvironments = ['development', 'production', 'test'] as const;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const production = env.NODE_ENV === 'production';
+  const production = oneOf(env, 'NODE_ENV', nodeEnvironments, 'development') === 'production';
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL.');
