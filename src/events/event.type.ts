@@ -43,7 +43,11 @@ export enum InvitationEventType {
 }
 registerEnumType(InvitationEventType, { name: 'InvitationEventType' });
 
-@ObjectType({ simpleResolvers: true, description: 'Who made a change: the API token, once tokens exist (#4); null until then.' })
+@ObjectType({
+  simpleResolvers: true,
+  description:
+    'Who made a change: the API token that made it, by its ID and its name when it did (`operator` for the token command at the shell). An event the server made itself — an invitation expiring, an email sent or failing — has none.',
+})
 export class EventActor {
   @Field(() => ID)
   id: string;
