@@ -22,6 +22,7 @@ import { abuse } from './workloads/abuse.mjs';
 import { batchFanout, largeGroupDelete } from './workloads/batches.mjs';
 import { fanout } from './workloads/fanout.mjs';
 import { bigGroupPages, nestedRead, smallRead } from './workloads/reads.mjs';
+import { search } from './workloads/search.mjs';
 import { writes } from './workloads/writes.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -31,7 +32,7 @@ const profiles = {
   quick: { identities: 100_000, duration: 8, shortDuration: 3, repeats: 3, abuseRequests: 20, fanout: [100, 1000], fanoutRounds: 5, bigGroup: 100_000, deadlineMinutes: 9.5 },
   full: { identities: 1_000_000, duration: 20, shortDuration: 10, repeats: 3, abuseRequests: 100, fanout: [100, 1000, 5000], fanoutRounds: 10, bigGroup: 200_000, deadlineMinutes: 75 },
 };
-const allWorkloads = ['w1', 'w1s', 'w4', 'w5', 'profile', 'w2', 'w3', 'w6', 'w7'];
+const allWorkloads = ['w1', 'w1s', 'w4', 'w8', 'w5', 'profile', 'w2', 'w3', 'w6', 'w7'];
 
 const { values: options } = parseArgs({
   args: process.argv.slice(2),
@@ -47,7 +48,7 @@ const { values: options } = parseArgs({
   strict: true,
 });
 
-const usage = `Usage: npm run bench [-- --quick] [-- --only w1,w1s,w4,w5,profile,w2,w3,w6,w7] [-- --regenerate] [-- --database-url postgres://…/postgres]
+const usage = `Usage: npm run bench [-- --quick] [-- --only w1,w1s,w4,w8,w5,profile,w2,w3,w6,w7] [-- --regenerate] [-- --database-url postgres://…/postgres]
 
   --quick           the whole suite on a tenth of the data, shorter runs (under 10 minutes on 2 cores)
   --only LIST       only these workloads (comma-separated)
@@ -223,6 +224,7 @@ async function main() {
   await peers.postgraphile5?.stop();
   delete peers.postgraphile5;
   await run('w4', () => bigGroupPages(ctx));
+  await run('w8', () => search(ctx));
   await run('w5', () => abuse(ctx));
   await run('profile', () => profileNestedRead(ctx, dbUrl, token, benchProfileDir));
   await peers.postgraphile.stop();

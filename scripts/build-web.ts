@@ -1,18 +1,24 @@
 /**
- * Bundles the browser pages into dist/web/ with esbuild; `npm run build` runs it after tsc, so
- * `npm start` and `npm test` always serve fresh bundles. Everything a page needs — scripts, styles,
- * fonts, Monaco's workers — is written next to its index.html: nothing comes from a CDN.
+ * Bundles the browser pages into dist/web/ with esbuild; scripts/build.mjs runs it when one of its
+ * sources changed. Everything a page needs — scripts, styles, fonts, Monaco's workers — is written
+ * next to its index.html: nothing comes from a CDN.
  *
  *   dist/web/graphiql/   GraphiQL (React, Monaco), the README's examples as tabs
  *   dist/web/dashboard/  the live membership dashboard (plain TypeScript and DOM)
+ *
+ * Every file but index.html is named after its contents (`graphiql-<hash>.js`), so the server lets
+ * browsers keep it for a year without asking again (src/server/web-pages.ts), and index.html, which
+ * is always revalidated, names the build's files (docs/decisions.md 89).
  */
-import { copyFile, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { readmeExamples } from './readme-examples';
 
 const root = path.resolve(__dirname, '..');
 const out = path.join(root, 'dist/web');
+// Built aside, then swapped in whole: a server running meanwhile serves one build or the other.
+const staging = `${out}.next`;
 
 const common: BuildOptions = {
   bundle: true,
@@ -21,46 +27,94 @@ const common: BuildOptions = {
   target: ['chrome120', 'firefox120', 'safari17'],
   define: { 'process.env.NODE_ENV': '"production"' },
   logLevel: 'warning',
+  // src/server/web-pages.ts recognises this shape as immutable.
+  entryNames: '[name]-[hash]',
+  metafile: true,
   // Fonts and images referenced from CSS are inlined: one file fewer to serve, none to forget.
   loader: { '.ttf': 'dataurl', '.woff': 'dataurl', '.woff2': 'dataurl', '.svg': 'dataurl', '.png': 'dataurl' },
 };
 
+/** `graphiql.js` → `graphiql-<hash>.js`: the files a build wrote, by the names the sources use. */
+function namesOf(metafile: Metafile): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const output of Object.keys(metafile.outputs)) {
+    const file = path.basename(output);
+    names.set(file.replace(/-[A-Z0-9]{8}(\.\w+)$/, '$1'), file);
+  }
+  return names;
+}
+
+/** A page's index.html with its references (`/graphiql/graphiql.js`) to the hashed files; one to a file the build did not make fails it. */
+async function writePage(page: string, names: Map<string, string>): Promise<void> {
+  const template = await readFile(path.join(root, 'web', page, 'index.html'), 'utf8');
+  const html = template.replace(new RegExp(`(src|href)="/${page}/([^"]+)"`, 'g'), (_whole, attribute: string, file: string) => {
+    const hashed = names.get(file);
+    if (!hashed) throw new Error(`web/${page}/index.html refers to /${page}/${file}, which the build does not make.`);
+    return `${attribute}="/${page}/${hashed}"`;
+  });
+  await writeFile(path.join(staging, page, 'index.html'), html);
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
-  await rm(out, { recursive: true, force: true });
+  await rm(staging, { recursive: true, force: true });
   const examples = readmeExamples(await readFile(path.join(root, 'README.md'), 'utf8'));
 
-  await Promise.all([
-    build({
-      ...common,
-      entryPoints: { graphiql: path.join(root, 'web/graphiql/main.tsx') },
-      outdir: path.join(out, 'graphiql'),
-      format: 'esm',
-      jsx: 'automatic',
-      define: { ...common.define, README_EXAMPLES: JSON.stringify(examples) },
-    }),
-    // Monaco's workers, one classic-script bundle each (web/graphiql/workers.ts names them).
-    build({
+  const graphiql = async () => {
+    // Monaco's workers first, one classic-script bundle each: the page needs their hashed names.
+    const workers = await build({
       ...common,
       entryPoints: {
         'editor.worker': require.resolve('monaco-editor/esm/vs/editor/editor.worker.js'),
         'json.worker': require.resolve('monaco-editor/esm/vs/language/json/json.worker.js'),
         'graphql.worker': require.resolve('monaco-graphql/esm/graphql.worker.js'),
       },
-      outdir: path.join(out, 'graphiql'),
+      outdir: path.join(staging, 'graphiql'),
       format: 'iife',
-    }),
-    build({
+    });
+    const workerNames = namesOf(workers.metafile!);
+    const worker = (name: string) => {
+      const file = workerNames.get(name);
+      if (!file) throw new Error(`the ${name} bundle is missing from esbuild's output.`);
+      return file;
+    };
+    const page = await build({
+      ...common,
+      entryPoints: { graphiql: path.join(root, 'web/graphiql/main.tsx') },
+      outdir: path.join(staging, 'graphiql'),
+      format: 'esm',
+      jsx: 'automatic',
+      define: {
+        ...common.define,
+        README_EXAMPLES: JSON.stringify(examples),
+        MONACO_WORKERS: JSON.stringify({
+          editor: worker('editor.worker.js'),
+          json: worker('json.worker.js'),
+          graphql: worker('graphql.worker.js'),
+        }),
+      },
+    });
+    await writePage('graphiql', new Map([...workerNames, ...namesOf(page.metafile!)]));
+  };
+  const dashboard = async () => {
+    const page = await build({
       ...common,
       entryPoints: { dashboard: path.join(root, 'web/dashboard/main.ts') },
-      outdir: path.join(out, 'dashboard'),
+      outdir: path.join(staging, 'dashboard'),
       format: 'esm',
-    }),
-  ]);
-  for (const page of ['graphiql', 'dashboard']) {
-    await mkdir(path.join(out, page), { recursive: true });
-    await copyFile(path.join(root, 'web', page, 'index.html'), path.join(out, page, 'index.html'));
-  }
+    });
+    await writePage('dashboard', namesOf(page.metafile!));
+  };
+  await mkdir(path.join(staging, 'graphiql'), { recursive: true });
+  await mkdir(path.join(staging, 'dashboard'), { recursive: true });
+  await Promise.all([graphiql(), dashboard()]);
+
+  await rm(`${out}.old`, { recursive: true, force: true });
+  await rename(out, `${out}.old`).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+  await rename(staging, out);
+  await rm(`${out}.old`, { recursive: true, force: true });
 
   const sizes: string[] = [];
   for (const page of ['graphiql', 'dashboard']) {

@@ -38,6 +38,11 @@ export interface Config {
    * `linklocal`, `uniquelocal`), addresses and CIDRs. Empty: none, the socket's peer is the client.
    */
   readonly trustProxy: readonly string[];
+  /**
+   * The origins whose browser pages may call the API (CORS_ORIGINS), as browsers write an Origin
+   * header (`https://app.example.com`, `http://localhost:5173`). Empty: none but the server's own.
+   */
+  readonly corsOrigins: readonly string[];
 }
 
 /** Client-side bounds on the database, so that an outage is answered as one instead of waited out. */
@@ -188,6 +193,33 @@ function trustProxy(env: NodeJS.ProcessEnv): readonly string[] {
  */
 const nodeEnvironments = ['development', 'production', 'test'] as const;
 
+/**
+ * `CORS_ORIGINS`: a comma-separated list of origins, each written back as the browser writes it
+ * (lower-case host, no default port, no slash), so that a request's Origin is compared as a string.
+ * No wildcard and no `null`: `null` is the origin of any sandboxed frame or local file, whoever made it.
+ */
+function corsOrigins(env: NodeJS.ProcessEnv): readonly string[] {
+  const entries = (env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  return entries.map((entry) => {
+    if (entry === '*' || entry === 'null') {
+      throw new ConfigError(`CORS_ORIGINS lists the origins allowed one by one (https://app.example.com,http://localhost:5173); "${entry}" would allow pages nobody chose.`);
+    }
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(entry);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.username || parsed.password || parsed.search || parsed.hash || parsed.pathname !== '/') {
+      throw new ConfigError(`CORS_ORIGINS must list origins (scheme, host and port, no path), separated by commas, e.g. https://app.example.com,http://localhost:5173; "${entry}" is not one.`);
+    }
+    return parsed.origin;
+  });
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = oneOf(env, 'NODE_ENV', nodeEnvironments, 'development') === 'production';
   const databaseUrl = env.DATABASE_URL || undefined;
@@ -219,5 +251,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: adminToken(env),
     database: databaseTimeouts(env, requestLimits.statementTimeoutMs),
     trustProxy: trustProxy(env),
+    corsOrigins: corsOrigins(env),
   };
 }

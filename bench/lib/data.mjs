@@ -69,7 +69,10 @@ function ident(name) {
   return name;
 }
 
-/** Runs the product's own migration command against the database (bounded: 120 s). */
+/**
+ * Runs the product's own migration command against the database (bounded: 15 minutes, for an
+ * index a new migration builds over a reused million-identity database, such as search's trigrams).
+ */
 function migrate(root, url) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['dist/src/db/migrate.js'], {
@@ -80,7 +83,7 @@ function migrate(root, url) {
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15 * 60_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve();

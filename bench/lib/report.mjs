@@ -137,6 +137,16 @@ export async function writeReport(results, { benchDir }) {
     }
     push('');
   }
+  const w8 = results.workloads.w8;
+  if (w8?.cases) {
+    push('## W8 search', '', `\`identities(first: 20, filter: { search })\` over the whole realm with a 3-character term found inside names (an infix: the trigram index), rotating over ${w8.terms} terms each in about 0.5 % of the identities; the first term's answer compared with plain SQL before timing. 4 connections.`, '');
+    push('| query | check | req/s | p50 ms | p99 ms | server CPU-ms/req | PG CPU-ms/req |', '|---|---|---:|---:|---:|---:|---:|');
+    for (const c of w8.cases) {
+      const a = c.results.realmgraph;
+      push(`| ${c.case} | ${c.same ? 'same' : `differs: ${c.difference}`} | ${f(a.rps)} | ${f(a.p50, 0)} | ${f(a.p99, 0)} | ${f(a.serverCpuMsPerRequest, 2)} | ${f(a.pgCpuMsPerRequest, 2)} |`);
+    }
+    push('');
+  }
   const w5 = results.workloads.w5;
   if (w5?.documents) {
     push('## W5 abuse', '', `Each document sent ${w5.count} times in a row to realmgraph; time and CPU per refusal.`, '', '| document | bytes | HTTP | code | refused before execution | p50 ms | max ms | server CPU-ms | PG CPU-ms |', '|---|---:|---:|---|---|---:|---:|---:|---:|');

@@ -18,6 +18,7 @@ import { startJobs, type Job, type Jobs } from '../jobs/jobs';
 import type { Logger } from '../logger';
 import { buildAppSchema } from '../schema/build';
 import { clientAddressResolver } from '../server/client-address';
+import { OriginPolicy } from '../server/cors';
 import { httpEdge } from '../server/http';
 import { httpAuthentication } from '../server/http-authentication';
 import { callerKey, createRequestLimits } from '../server/limits';
@@ -77,11 +78,12 @@ export async function createApp(options: { dataSource: DataSource; config: Confi
     return callerKey(caller, address);
   });
   const addressOf = clientAddressResolver(config.trustProxy);
+  const origins = new OriginPolicy(config.corsOrigins);
   const authenticator = new Authenticator(dataSource, tokens, limits.authFailures);
   const app = express();
   const httpServer = createServer(app);
-  const ws = websocketEdge({ httpServer, schema, limits, authenticator, addressOf, liveConnections, newContext, logger });
-  const apollo = await httpEdge({ app, httpServer, schema, config, limits, authenticator, addressOf, newContext, dataSource, drain: ws.dispose, logger });
+  const ws = websocketEdge({ httpServer, schema, limits, authenticator, addressOf, liveConnections, origins, newContext, logger });
+  const apollo = await httpEdge({ app, httpServer, schema, config, limits, authenticator, addressOf, origins, newContext, dataSource, drain: ws.dispose, logger });
 
   return {
     httpServer,

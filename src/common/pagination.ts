@@ -63,20 +63,35 @@ export function pageSize(asked: number | null | undefined, limits: PageLimits, p
   return size;
 }
 
-export function pageRequest(args: PageArgs, ordering: Ordering, limits: PageLimits, path: InputPath = []): PageRequest {
+/**
+ * Which way a connection's arguments page, how many, and from which cursor (still encoded), as the
+ * Relay specification pairs them: `first` with `after` forward, `last` with `before` backward.
+ */
+export interface PageWindow {
+  forward: boolean;
+  limit: number;
+  /** The cursor given, as the client sent it. */
+  cursor: string | null;
+  /** Where it was given (`after` or `before`), for its errors. */
+  cursorPath: InputPath;
+}
+
+export function pageWindow(args: PageArgs, limits: PageLimits, path: InputPath = []): PageWindow {
   const { first, after, last, before } = args;
   if (first != null && last != null) throw invalidInput([...path, 'last'], 'Give either `first` or `last`, not both.');
   if (after != null && before != null) throw invalidInput([...path, 'before'], 'Give either `after` or `before`, not both.');
   const forward = last == null && before == null;
-  if (forward && last != null) throw invalidInput([...path, 'last'], '`last` goes with `before`.');
   if (!forward && (first != null || after != null)) {
     throw invalidInput([...path, first != null ? 'first' : 'after'], '`first` and `after` go with each other, not with `last` or `before`.');
   }
-  const size = pageSize(forward ? first : last, limits, [...path, forward ? 'first' : 'last']);
-  const cursorName = forward ? 'after' : 'before';
-  const raw = forward ? after : before;
-  const cursor = raw == null ? null : decodeCursor(raw, ordering, [...path, cursorName]);
-  return { forward, limit: size, cursor, hasCursor: cursor !== null };
+  const limit = pageSize(forward ? first : last, limits, [...path, forward ? 'first' : 'last']);
+  return { forward, limit, cursor: (forward ? after : before) ?? null, cursorPath: [...path, forward ? 'after' : 'before'] };
+}
+
+export function pageRequest(args: PageArgs, ordering: Ordering, limits: PageLimits, path: InputPath = []): PageRequest {
+  const { forward, limit, cursor: raw, cursorPath } = pageWindow(args, limits, path);
+  const cursor = raw == null ? null : decodeCursor(raw, ordering, cursorPath);
+  return { forward, limit, cursor, hasCursor: cursor !== null };
 }
 
 export function encodeCursor(ordering: Ordering, values: readonly string[]): string {
@@ -166,8 +181,13 @@ export function keysetSql(ordering: Ordering, request: PageRequest, params: unkn
     predicate,
     orderBy: ordering.columns.map((column) => `${column.sql} ${direction}`).join(', '),
     limit: `$${params.length}`,
-    cursorColumns: ordering.columns.map((column, index) => `(${column.sql})::text AS "${cursorColumn(index)}"`).join(', '),
+    cursorColumns: cursorColumnsSql(ordering),
   };
+}
+
+/** The select list of a row's sort values in `ordering` (see CursorRow), for a page or a write's RETURNING. */
+export function cursorColumnsSql(ordering: Ordering): string {
+  return ordering.columns.map((column, index) => `(${column.sql})::text AS "${cursorColumn(index)}"`).join(', ');
 }
 
 export interface PageInfoData {

@@ -38,8 +38,9 @@ const attempts = 3;
 export async function withTransaction<T>(dataSource: DataSource, work: (tx: Tx) => Promise<T>, actor: Actor | null = null): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const committed: Array<() => void> = [];
+    let result: T;
     try {
-      const result = await dataSource.transaction((manager) =>
+      result = await dataSource.transaction((manager) =>
         work({
           actor,
           // Structured results: TypeORM otherwise returns [rows, count] for UPDATE and DELETE.
@@ -47,12 +48,30 @@ export async function withTransaction<T>(dataSource: DataSource, work: (tx: Tx) 
           afterCommit: (callback) => void committed.push(callback),
         }),
       );
-      for (const callback of committed) callback();
-      return result;
     } catch (error) {
       const { code } = pgErrorOf(error);
       if (code !== undefined && retryable.has(code) && attempt < attempts) continue;
       throw fromConstraintViolation(error);
+    }
+    runAfterCommit(committed);
+    return result;
+  }
+}
+
+/**
+ * What a committed transaction asked to run after it: each on its own, outside the retry. The
+ * commit is the truth the caller is owed — a failing callback must neither turn a committed write
+ * into an error nor run the work again — and what runs here (a job's wake, a cache's forgetting)
+ * has its own backstop (the job's tick, the revocation's NOTIFY), so a failure is reported as a
+ * process warning, not thrown.
+ */
+function runAfterCommit(callbacks: ReadonlyArray<() => void>): void {
+  for (const callback of callbacks) {
+    try {
+      callback();
+    } catch (error) {
+      const reason = error instanceof Error || (typeof error === 'object' && error !== null && 'message' in error) ? String((error as Error).message) : String(error);
+      process.emitWarning(`What a committed transaction asked to run after it failed: ${reason}`, { type: 'AfterCommitWarning', code: 'REALMGRAPH_AFTER_COMMIT' });
     }
   }
 }

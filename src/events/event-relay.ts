@@ -1,4 +1,4 @@
-import { AppError, ErrorCode, serviceUnavailable } from '../common/errors';
+import { AppError, ErrorCode, serviceUnavailable, type InputPath } from '../common/errors';
 import type { NotificationListener } from '../db/notification-listener';
 import type { Queryable } from '../db/queryable';
 import { isDatabaseUnavailable } from '../db/unavailable';
@@ -19,22 +19,24 @@ export interface RelayOptions {
   pollIntervalMs: number;
 }
 
-export const cursorExpired = () =>
+export const cursorExpired = (path: InputPath = ['after']) =>
   new AppError(
     ErrorCode.EVENT_CURSOR_EXPIRED,
-    'Events after this cursor are no longer kept (see EVENT_RETENTION_DAYS). Reload the data, then subscribe after its Realm.lastEventCursor.',
-    ['after'],
+    path[path.length - 1] === 'before'
+      ? 'The event of this cursor is no longer kept (see EVENT_RETENTION_DAYS): page back from the newest (`last` without `before`).'
+      : 'Events after this cursor are no longer kept (see EVENT_RETENTION_DAYS). Reload the data, then subscribe after its Realm.lastEventCursor.',
+    path,
   );
 
 /**
  * A cursor of an event the log does not have (yet): its events would not follow what the client
  * saw, and waiting for the log to reach that number would be a silent gap.
  */
-export const cursorAhead = () =>
+export const cursorAhead = (path: InputPath = ['after']) =>
   new AppError(
     ErrorCode.EVENT_CURSOR_AHEAD,
     'This cursor is past the end of the realm’s event log (was the database restored from an older backup?). Reload the data, then subscribe after its Realm.lastEventCursor.',
-    ['after'],
+    path,
   );
 
 /**

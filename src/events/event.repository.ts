@@ -32,9 +32,29 @@ export interface EventFilterValues {
 }
 
 /** The realm's events after `afterSeq`, in log order, optionally filtered. */
-export async function readEvents(db: Queryable, realmUuid: string, afterSeq: string, limit: number, filter?: EventFilterValues): Promise<EventRow[]> {
-  const params: unknown[] = [realmUuid, afterSeq, limit];
-  const where = ['e.realm_id = $1', 'e.seq > $2::bigint'];
+export function readEvents(db: Queryable, realmUuid: string, afterSeq: string, limit: number, filter?: EventFilterValues): Promise<EventRow[]> {
+  return selectEvents(db, realmUuid, { after: afterSeq }, limit, filter);
+}
+
+/** The realm's last `limit` events before `beforeSeq` (the newest when null), in log order. */
+export async function readEventsBefore(db: Queryable, realmUuid: string, beforeSeq: string | null, limit: number, filter?: EventFilterValues): Promise<EventRow[]> {
+  return (await selectEvents(db, realmUuid, { before: beforeSeq }, limit, filter)).reverse();
+}
+
+async function selectEvents(
+  db: Queryable,
+  realmUuid: string,
+  range: { after: string } | { before: string | null },
+  limit: number,
+  filter?: EventFilterValues,
+): Promise<EventRow[]> {
+  const params: unknown[] = [realmUuid, limit];
+  const where = ['e.realm_id = $1'];
+  const bound = 'after' in range ? range.after : range.before;
+  if (bound !== null) {
+    params.push(bound);
+    where.push(`e.seq ${'after' in range ? '>' : '<'} $${params.length}::bigint`);
+  }
   if (filter?.types?.length) {
     params.push(filter.types);
     where.push(`e.type = ANY($${params.length}::text[])`);
@@ -47,7 +67,8 @@ export async function readEvents(db: Queryable, realmUuid: string, afterSeq: str
     params.push(filter.identityUuid);
     where.push(`e.identity_id = $${params.length}`);
   }
-  const rows: EventRow[] = await db.query(`SELECT ${columns} FROM events e WHERE ${where.join(' AND ')} ORDER BY e.seq LIMIT $3`, params);
+  const order = 'after' in range ? 'e.seq' : 'e.seq DESC';
+  const rows: EventRow[] = await db.query(`SELECT ${columns} FROM events e WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT $2`, params);
   for (const row of rows) row.cursor = encodeEventCursor(row.realmUuid, row.seq);
   return rows;
 }

@@ -31,16 +31,22 @@ export class RealmEventsResolver {
     return this.eventService.lastCursor(realm);
   }
 
-  @FieldResolver(() => RealmEventConnection, { nullable: true, description: 'The realm’s event log, oldest first, for clients that poll. Null, with FORBIDDEN, for a caller that may not read events.' })
+  @FieldResolver(() => RealmEventConnection, {
+    nullable: true,
+    description:
+      'The realm’s event log for clients that poll, oldest first within a page: forward with `first`/`after`, or back from the newest with `last`/`before` (`events(last: 50)`: the latest fifty). Null, with FORBIDDEN, for a caller that may not read events.',
+  })
   events(
     @Root() realm: RealmRow,
     @Ctx() ctx: Context,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
-    @Arg('types', () => [RealmEventType], { nullable: true }) types?: EventType[],
+    @Arg('first', () => Int, { nullable: true, description: 'How many events after `after` (or from the oldest retained).' }) first?: number,
+    @Arg('after', () => String, { nullable: true, description: 'A cursor: the events that follow it.' }) after?: string,
+    @Arg('last', () => Int, { nullable: true, description: 'How many events before `before` (or up to the newest).' }) last?: number,
+    @Arg('before', () => String, { nullable: true, description: 'A cursor: the events that precede it.' }) before?: string,
+    @Arg('types', () => [RealmEventType], { nullable: true, description: 'Only these types; all when omitted.' }) types?: EventType[],
   ) {
     ctx.caller.needOn('events:read', { realmUuid: realm.uuid });
-    return this.eventService.list(ctx, realm, { first, after, types });
+    return this.eventService.list(ctx, realm, { first, after, last, before, types });
   }
 
   @Subscription(() => RealmEvent, { topics: 'realmEvents', topicId: streamRequest, description: 'Every change in the realm, as it commits: for audit dashboards.' })

@@ -1,7 +1,7 @@
 import type { ConnectionData } from '../common/connection.type';
 import { notFound } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
-import { pageSize } from '../common/pagination';
+import { pageWindow } from '../common/pagination';
 import type { Queryable } from '../db/queryable';
 import type { RealmRow } from '../realm/realm.repository';
 import type { Context } from '../common/context';
@@ -10,7 +10,7 @@ import { decodeEventCursor, encodeEventCursor } from './event-cursor';
 import type { EventRelay } from './event-relay';
 import { cursorAhead, cursorExpired } from './event-relay';
 import type { EventType } from './event-types';
-import { countEvents, readEvents, type EventFilterValues, type EventRow } from './event.repository';
+import { countEvents, readEvents, readEventsBefore, type EventFilterValues, type EventRow } from './event.repository';
 
 export interface StreamArgs {
   realmId: string;
@@ -32,32 +32,53 @@ export class EventService {
     return encodeEventCursor(realm.uuid, realm.lastEventSeq);
   }
 
-  /** `Realm.events`: the log for clients that poll, oldest first, after a cursor. */
+  /**
+   * `Realm.events`: the log for clients that poll, in log order — forward after a cursor, or
+   * backward (`last`, `before`) from the newest, for an audit list's first screen.
+   */
   async list(
     ctx: Context,
     realm: RealmRow,
-    args: { first?: number | null; after?: string | null; types?: readonly EventType[] | null },
+    args: { first?: number | null; after?: string | null; last?: number | null; before?: string | null; types?: readonly EventType[] | null },
   ): Promise<ConnectionData<{ cursor: string; node: EventRow }>> {
-    const first = pageSize(args.first, ctx.limits, ['first']);
-    const afterSeq = args.after == null ? '0' : decodeEventCursor(args.after, realm.uuid, ['after']);
-    // The realm row read for this field knows how far retention has gone: no query of its own.
-    if (BigInt(afterSeq) < BigInt(realm.prunedThroughSeq)) throw cursorExpired();
-    if (BigInt(afterSeq) > BigInt(realm.lastEventSeq)) throw cursorAhead();
+    const window = pageWindow(args, ctx.limits);
     const filter: EventFilterValues = { types: args.types };
-    const rows = await readEvents(this.db, realm.uuid, afterSeq, first + 1, filter);
-    // Retention may have run since the realm was read; with no filter the numbers must follow on.
-    if (!filter.types?.length && rows.length > 0 && BigInt(rows[0].seq) !== BigInt(afterSeq) + 1n) throw cursorExpired();
-    const edges = rows.slice(0, first).map((node) => ({ cursor: node.cursor, node }));
+    // The realm row read for this field knows how far retention has gone: no query of its own.
+    const cursorSeq = window.cursor == null ? null : decodeEventCursor(window.cursor, realm.uuid, window.cursorPath);
+    if (cursorSeq !== null && BigInt(cursorSeq) > BigInt(realm.lastEventSeq)) throw cursorAhead(window.cursorPath);
+    const page = window.forward
+      ? await this.pageAfter(realm, cursorSeq ?? '0', window.limit, filter)
+      : await this.pageBefore(realm, cursorSeq, window.limit, filter);
+    const edges = page.rows.map((node) => ({ cursor: node.cursor, node }));
     return {
       edges,
       pageInfo: {
-        hasNextPage: rows.length > first,
-        hasPreviousPage: afterSeq !== '0',
+        hasNextPage: page.hasNext,
+        hasPreviousPage: page.hasPrevious,
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges[edges.length - 1]?.cursor ?? null,
       },
       totalCount: () => countEvents(this.db, realm.uuid, filter),
     };
+  }
+
+  private async pageAfter(realm: RealmRow, afterSeq: string, limit: number, filter: EventFilterValues) {
+    if (BigInt(afterSeq) < BigInt(realm.prunedThroughSeq)) throw cursorExpired();
+    const rows = await readEvents(this.db, realm.uuid, afterSeq, limit + 1, filter);
+    // Retention may have run since the realm was read; with no filter the numbers must follow on.
+    if (!filter.types?.length && rows.length > 0 && BigInt(rows[0].seq) !== BigInt(afterSeq) + 1n) throw cursorExpired();
+    return { rows: rows.slice(0, limit), hasNext: rows.length > limit, hasPrevious: afterSeq !== '0' };
+  }
+
+  /**
+   * Backward from `beforeSeq` (the newest when null). Retention takes the oldest events, so a
+   * backward page has no gap to check: it ends where the retained log begins, with no previous page.
+   * A `before` cursor whose own event was pruned is expired, as an `after` one is.
+   */
+  private async pageBefore(realm: RealmRow, beforeSeq: string | null, limit: number, filter: EventFilterValues) {
+    if (beforeSeq !== null && BigInt(beforeSeq) <= BigInt(realm.prunedThroughSeq)) throw cursorExpired(['before']);
+    const rows = await readEventsBefore(this.db, realm.uuid, beforeSeq, limit + 1, filter);
+    return { rows: rows.slice(rows.length > limit ? 1 : 0), hasNext: beforeSeq !== null, hasPrevious: rows.length > limit };
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { IdentityRole, IdentitySource, IdentityStatus } from '../common/enums';
 import type { Columns, Projected } from '../common/projection';
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
-import { likePrefix } from '../db/like';
+import { likeInfixSql, likePrefix } from '../db/like';
 import { selectList } from '../db/select-list';
 
 /*
@@ -68,6 +68,7 @@ export const identityColumns = (a: string, columns: Columns<IdentityColumn> = 'a
   );
 
 export interface IdentityFilterValues {
+  /** Trimmed, its runs of white space made one space (memberFilterValues). */
   search?: string | null;
   status?: IdentityStatus | null;
   role?: IdentityRole | null;
@@ -79,13 +80,7 @@ export interface IdentityFilterValues {
 export function identityFilterSql(a: string, filter: IdentityFilterValues | undefined, params: unknown[]): string[] {
   const where: string[] = [];
   if (!filter) return where;
-  if (filter.search) {
-    params.push(likePrefix(filter.search));
-    const p = `$${params.length}`;
-    where.push(
-      `(lower(${a}.display_name) COLLATE "C" LIKE ${p} OR lower(${a}.username) COLLATE "C" LIKE ${p} OR lower(${a}.primary_email) COLLATE "C" LIKE ${p})`,
-    );
-  }
+  if (filter.search) where.push(searchSql(a, filter.search, params));
   for (const [field, column] of [['status', 'status'], ['role', 'role'], ['source', 'source']] as const) {
     const value = filter[field];
     if (value == null) continue;
@@ -97,4 +92,27 @@ export function identityFilterSql(a: string, filter: IdentityFilterValues | unde
     where.push(`EXISTS (SELECT 1 FROM group_memberships f WHERE f.group_id = $${params.length} AND f.identity_id = ${a}.id)`);
   }
   return where;
+}
+
+/** The fewest characters that make a trigram, which the search index needs to find a part of a text. */
+export const infixSearchLength = 3;
+
+/** The folded search text of identities aliased `a`, as the trigram index holds it (migration SearchIdentities). */
+const searchText = (a: string) => `identity_search_text(${a}.display_name, ${a}.username, ${a}.primary_email, ${a}.full_name, ${a}.external_id)`;
+
+/**
+ * A search (docs/decisions.md 90): a term of three characters or more is found anywhere in the
+ * display name, username, email, full name or external ID, folded alike on both sides by
+ * `search_fold` (accents, case), with LIKE's wildcards escaped after folding; the trigram index
+ * serves it. A shorter term cannot be looked up by trigrams: it matches the start of the display
+ * name, username or email, case-insensitively, through their btree indexes, as search always did.
+ */
+function searchSql(a: string, search: string, params: unknown[]): string {
+  if ([...search].length < infixSearchLength) {
+    params.push(likePrefix(search));
+    const p = `$${params.length}`;
+    return `(lower(${a}.display_name) COLLATE "C" LIKE ${p} OR lower(${a}.username) COLLATE "C" LIKE ${p} OR lower(${a}.primary_email) COLLATE "C" LIKE ${p})`;
+  }
+  params.push(search);
+  return `${searchText(a)} LIKE ${likeInfixSql(`search_fold($${params.length})`)}`;
 }

@@ -16,14 +16,15 @@ import { RealmEntity } from '../realm/realm.entity';
 
 /**
  * The table as the migrations make it (test/integration/entities.test.ts checks that they agree).
- * Indexes on expressions (lower(...) COLLATE "C") are beyond TypeORM: `synchronize: false` names
- * them here and leaves them to the migrations.
+ * Indexes on expressions (lower(...) COLLATE "C", the search text's trigrams) are beyond TypeORM:
+ * `synchronize: false` names them here and leaves them to the migrations.
  */
 @Entity({ name: 'identities' })
 @Unique('identities_realm_id_id_key', ['realmId', 'id'])
 @Index('identities_realm_username_key', { synchronize: false })
 @Index('identities_realm_email_key', { synchronize: false })
 @Index('identities_realm_display_name_idx', { synchronize: false })
+@Index('identities_search_idx', { synchronize: false })
 @Index('identities_realm_external_id_key', ['realmId', 'externalId'], { unique: true, where: `source = 'IDP'` })
 @Index('identities_realm_created_at_idx', ['realmId', 'createdAt', 'id'])
 @Check('identities_role_check', `role IN ('ADMIN', 'GRANTEE')`)

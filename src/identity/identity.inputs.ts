@@ -23,7 +23,12 @@ export class IdentityOrder {
 
 @InputType({ description: 'All given conditions must hold.' })
 export class MemberFilter {
-  @Field(() => String, { nullable: true, description: 'A case-insensitive prefix of the display name, username or email.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Text found anywhere in the display name, username, email, full name or external ID, ignoring case and accents. ' +
+      'A text of one or two characters matches the start of the display name, username or email instead (ignoring case).',
+  })
   search?: string | null;
 
   @Field(() => IdentityStatusEnum, { nullable: true })

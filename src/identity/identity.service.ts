@@ -58,10 +58,14 @@ export const identityOrdering = orderings<IdentityOrderField>(
   IdentityOrderField.CREATED_AT,
 );
 
-/** Checks a member filter's values; a search is trimmed, and empty means none. */
+/**
+ * Checks a member filter's values; a search is trimmed, and empty means none. Its white space
+ * becomes single spaces, as names are typed, and so never holds the line break that separates the
+ * searched fields (identity.columns.ts).
+ */
 export function memberFilterValues(filter: MemberFilter | null | undefined, path: InputPath): IdentityFilterValues | undefined {
   if (!filter) return undefined;
-  const search = filter.search?.trim() || null;
+  const search = filter.search?.trim().replace(/\s+/g, ' ') || null;
   if (search && search.length > 254) throw invalidInput([...path, 'search'], 'The search text is at most 254 characters.');
   if (search) validate.refuseUnstorable(search, [...path, 'search'], 'The search text');
   return { search, status: filter.status ?? null, role: filter.role ?? null, source: filter.source ?? null };

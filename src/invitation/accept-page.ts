@@ -1,35 +1,21 @@
+import { createHash } from 'node:crypto';
+
 /**
  * GET /invitations/accept?token=…: where an invitation email's link lands when PUBLIC_URL is this
  * server (the default). A self-contained page (no external assets: it works offline) whose form
  * calls acceptInvitation, with no API token, and shows the realm and groups its answer names; a
  * front end at PUBLIC_URL can replace it. What it shows is text, never markup.
  */
-export const acceptPage = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Accept your invitation</title>
-<style>
+const style = `
   body { font: 16px/1.5 system-ui, sans-serif; max-width: 28rem; margin: 4rem auto; padding: 0 1rem; color: #1f2328; }
   label { display: block; margin-top: 1rem; font-weight: 600; }
   input { width: 100%; box-sizing: border-box; padding: .5rem; font: inherit; border: 1px solid #8c959f; border-radius: 6px; }
   button { margin-top: 1.5rem; padding: .6rem 1.2rem; font: inherit; border: 0; border-radius: 6px; background: #1f6feb; color: #fff; cursor: pointer; }
   #message { margin-top: 1.5rem; }
   .error { color: #cf222e; } .done { color: #1a7f37; }
-</style>
-</head>
-<body>
-<h1>Accept your invitation</h1>
-<form id="accept">
-  <label for="displayName">Your name</label>
-  <input id="displayName" name="displayName" required maxlength="64" autocomplete="name">
-  <label for="username">Choose a username</label>
-  <input id="username" name="username" required maxlength="128" autocomplete="username" pattern="\\S+" title="No spaces">
-  <button type="submit">Accept</button>
-</form>
-<p id="message" role="status"></p>
-<script>
+`;
+
+const script = `
   const token = new URLSearchParams(location.search).get('token');
   const form = document.getElementById('accept');
   const message = document.getElementById('message');
@@ -62,7 +48,47 @@ export const acceptPage = `<!doctype html>
       show('The server could not be reached. Try again.', 'error');
     }
   });
-</script>
+`;
+
+export const acceptPage = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Accept your invitation</title>
+<style>${style}</style>
+</head>
+<body>
+<h1>Accept your invitation</h1>
+<form id="accept">
+  <label for="displayName">Your name</label>
+  <input id="displayName" name="displayName" required maxlength="64" autocomplete="name">
+  <label for="username">Choose a username</label>
+  <input id="username" name="username" required maxlength="128" autocomplete="username" pattern="\\S+" title="No spaces">
+  <button type="submit">Accept</button>
+</form>
+<p id="message" role="status"></p>
+<script>${script}</script>
 </body>
 </html>
 `;
+
+/**
+ * Its address holds the invitation's secret: the policy lets nothing run but its own inline script
+ * and style (by their hashes), talk to nothing but this server, and frame it nowhere; with the
+ * Referrer-Policy the server sets on every answer, no request carries the address away.
+ */
+export const acceptPageContentSecurityPolicy = [
+  "default-src 'none'",
+  `script-src '${sha256(script)}'`,
+  `style-src '${sha256(style)}'`,
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  // The script sends the form; without it, nothing is submitted anywhere.
+  "form-action 'none'",
+].join('; ');
+
+function sha256(text: string): string {
+  return `sha256-${createHash('sha256').update(text).digest('base64')}`;
+}

@@ -21,12 +21,12 @@ export interface MembershipLoaders {
 export const membershipLoaders: LoaderSet<MembershipLoaders> = (db, options) => ({
   membersOfGroup: new ListLoaders(
     options,
-    (groupUuids, filter, _ordering, request, projection) => memberPagesByGroup(db, groupUuids, filter, request, projection),
+    (groupUuids, filter, ordering, request, projection) => memberPagesByGroup(db, groupUuids, filter, ordering, request, projection),
     (groupUuids, filter) => memberCountsByGroup(db, groupUuids, filter),
   ),
   groupsOfIdentity: new ListLoaders(
     options,
-    (identityUuids, _filter, _ordering, request, projection) => groupPagesByIdentity(db, identityUuids, request, projection),
+    (identityUuids, _filter, ordering, request, projection) => groupPagesByIdentity(db, identityUuids, ordering, request, projection),
     (identityUuids) => groupCountsByIdentity(db, identityUuids),
   ),
 });

@@ -1,4 +1,4 @@
-import type { CursorRow, Ordering, PageRequest } from '../common/pagination';
+import { cursorColumnsSql, orderings, type CursorRow, type Ordering, type PageRequest } from '../common/pagination';
 import { includesColumn, type ListProjection } from '../common/projection';
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
 import { countsByParent, pagesByParent } from '../db/paged-query';
@@ -36,7 +36,7 @@ function membershipEdgeColumns(projection: ListProjection<string, MembershipEdge
   };
 }
 
-/** Both lists run in the order members were added: the memberships' own index serves them. */
+/** The default of both lists: the order members were added, which the memberships' own indexes serve. */
 export const memberOrdering: Ordering = {
   key: 'member.added',
   columns: [
@@ -55,12 +55,54 @@ export const identityGroupOrdering: Ordering = {
   descending: false,
 };
 
+type OrderBy<F extends string> = { field: F; direction: 'ASC' | 'DESC' } | null | undefined;
+
+/** The default ordering for the default order, so that the cursors it gave out before orderBy existed still work. */
+const withDefault =
+  <F extends string>(ordering: (order: OrderBy<F>) => Ordering, defaultOrdering: Ordering, defaultField: NoInfer<F>) =>
+  (order: OrderBy<F>): Ordering =>
+    !order || (order.field === defaultField && order.direction !== 'DESC') ? defaultOrdering : ordering(order);
+
+/** A group's members by when they were added or by a name; ties in ID order, as in Realm.identities. */
+export const memberOrderingOf = withDefault(
+  orderings<'ADDED_AT' | 'DISPLAY_NAME' | 'USERNAME'>(
+    'member',
+    {
+      ADDED_AT: { sql: 'gm.added_at', type: 'timestamptz' },
+      DISPLAY_NAME: { sql: 'lower(i.display_name) COLLATE "C"', type: 'text' },
+      USERNAME: { sql: 'lower(i.username) COLLATE "C"', type: 'text' },
+    },
+    { sql: 'gm.identity_id', type: 'uuid' },
+    'ADDED_AT',
+  ),
+  memberOrdering,
+  'ADDED_AT',
+);
+
+const groupName = 'lower(g.name) COLLATE "C"';
+
+/** An identity's groups by when it joined them or by the group's name. */
+export const identityGroupOrderingOf = withDefault(
+  orderings<'ADDED_AT' | 'NAME'>(
+    'identityGroup',
+    {
+      ADDED_AT: { sql: 'gm.added_at', type: 'timestamptz' },
+      NAME: { sql: groupName, type: 'text' },
+    },
+    { sql: 'gm.group_id', type: 'uuid' },
+    'ADDED_AT',
+  ),
+  identityGroupOrdering,
+  'ADDED_AT',
+);
+
 const membersFrom = 'group_memberships gm JOIN identities i ON i.id = gm.identity_id';
 
 export function memberPagesByGroup(
   db: Queryable,
   groupUuids: readonly string[],
   filter: IdentityFilterValues | undefined,
+  ordering: Ordering,
   request: PageRequest,
   projection: ListProjection<IdentityColumn, MembershipEdgeColumn>,
 ) {
@@ -69,7 +111,7 @@ export function memberPagesByGroup(
     from: membersFrom,
     parentColumn: 'gm.group_id',
     where: (params) => identityFilterSql('i', filter, params),
-    ordering: memberOrdering,
+    ordering,
     request,
   });
 }
@@ -87,18 +129,21 @@ export function memberCountsByGroup(db: Queryable, groupUuids: readonly string[]
  * they name, once each, in a second statement. A realm has few groups and each is named by many
  * rows: joined in the page query, the planner scanned the (small) groups table again for every
  * identity, and every row carried its group's columns (decision 61). Rows whose group went away between the two statements are dropped.
+ * Ordered by the group's name, the page query joins the groups for their names only.
  */
 export async function groupPagesByIdentity(
   db: Queryable,
   identityUuids: readonly string[],
+  ordering: Ordering,
   request: PageRequest,
   projection: ListProjection<GroupColumn, MembershipEdgeColumn>,
 ): Promise<Map<string, CursorRow<MembershipGroupRow>[]>> {
   const pages = await pagesByParent<Omit<MembershipGroupRow, 'group'>>(db, identityUuids, {
     ...membershipEdgeColumns(projection, 'gm.group_id AS "groupUuid"'),
-    from: 'group_memberships gm',
+    // Sorting by name needs the group's name in the page query; the group's columns still come from the second statement.
+    from: ordering.columns.some((column) => column.sql === groupName) ? 'group_memberships gm JOIN groups g ON g.id = gm.group_id' : 'group_memberships gm',
     parentColumn: 'gm.identity_id',
-    ordering: identityGroupOrdering,
+    ordering,
     request,
   });
   const groupUuids = new Set<string>();
@@ -147,40 +192,48 @@ export function lockIdentityRealms(tx: Tx, identityUuids: readonly string[]): Pr
  * (decisions 60, 80). A payload that shows more of them
  * reads it through the identity loader.
  */
-export async function insertMemberships(tx: Tx, realmUuid: string, groupUuid: string, identityUuids: readonly string[]): Promise<MemberKeys[]> {
-  const rows = await tx.query<MemberKeys>(
+export async function insertMemberships(tx: Tx, realmUuid: string, groupUuid: string, identityUuids: readonly string[]): Promise<ChangedMembership[]> {
+  const rows = await tx.query<ChangedMembership>(
     `WITH changed AS (
        INSERT INTO group_memberships (group_id, identity_id, realm_id)
        SELECT $2, t.id, $1 FROM unnest($3::uuid[]) WITH ORDINALITY AS t(id, n) ORDER BY t.n
        ON CONFLICT (group_id, identity_id) DO NOTHING
-       RETURNING identity_id, realm_id
+       RETURNING identity_id, realm_id, added_at
      )
-     SELECT ${memberKeys} FROM changed`,
+     SELECT ${changedColumns} FROM changed gm`,
     [realmUuid, groupUuid, identityUuids],
   );
   return inInputOrder(rows, identityUuids);
 }
 
 /** Removes the identities that are members, in one statement; returns those it removed, as above. */
-export async function deleteMemberships(tx: Tx, groupUuid: string, identityUuids: readonly string[]): Promise<MemberKeys[]> {
-  const rows = await tx.query<MemberKeys>(
+export async function deleteMemberships(tx: Tx, groupUuid: string, identityUuids: readonly string[]): Promise<ChangedMembership[]> {
+  const rows = await tx.query<ChangedMembership>(
     `WITH changed AS (
-       DELETE FROM group_memberships WHERE group_id = $1 AND identity_id = ANY($2::uuid[]) RETURNING identity_id, realm_id
+       DELETE FROM group_memberships WHERE group_id = $1 AND identity_id = ANY($2::uuid[]) RETURNING identity_id, realm_id, added_at
      )
-     SELECT ${memberKeys} FROM changed`,
+     SELECT ${changedColumns} FROM changed gm`,
     [groupUuid, identityUuids],
   );
   return inInputOrder(rows, identityUuids);
 }
 
-const memberKeys = `'Identity' AS "__typename", identity_id AS uuid, realm_id AS "realmUuid", global_id('Identity', identity_id) AS id`;
+/**
+ * A membership a write made or ended, from what RETURNING gave: its identity's keys and ID, when it
+ * was made, and its sort values in Group.members' default order, so that a payload can give it as
+ * an edge of that list (its cursor) without another read.
+ */
+export type ChangedMembership = CursorRow<MemberKeys & { addedAt: IsoTimestamp }>;
+
+const changedColumns = `'Identity' AS "__typename", gm.identity_id AS uuid, gm.realm_id AS "realmUuid", global_id('Identity', gm.identity_id) AS id,
+  ${isoTimestamp('gm.added_at')} AS "addedAt", ${cursorColumnsSql(memberOrdering)}`;
 
 /**
  * The rows in the order the caller listed their identities (a join keeps no order). Sorted here:
  * in SQL, `ORDER BY array_position(…)` costs O(n²) and a join on the input's positions a hash per
  * write, for what a Map does in microseconds.
  */
-function inInputOrder(rows: MemberKeys[], identityUuids: readonly string[]): MemberKeys[] {
+function inInputOrder<T extends MemberKeys>(rows: T[], identityUuids: readonly string[]): T[] {
   if (rows.length < 2) return rows;
   const position = new Map<string, number>();
   identityUuids.forEach((uuid, index) => {

@@ -1,22 +1,24 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Ctx, FieldResolver, Info, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Resolver, Root } from 'type-graphql';
 import { PageArgsType } from '../common/connection.type';
 import type { PageArgs } from '../common/pagination';
-import { coveredBy } from '../common/projection';
+import { coveredBy, type Columns } from '../common/projection';
 import type { GroupKeys } from '../group/group.columns';
 import { Group } from '../group/group.type';
-import type { IdentityKeys, MemberKeys } from '../identity/identity.columns';
+import type { IdentityColumn, IdentityKeys } from '../identity/identity.columns';
 import { MemberFilter } from '../identity/identity.inputs';
 import { identityLoaders } from '../identity/identity.loaders';
 import { Identity, identityFields } from '../identity/identity.type';
 import type { Context } from '../common/context';
-import { listProjection, nestedLists, objectColumns } from '../schema/projection';
-import type { MembershipService } from './membership.service';
-import { AddGroupMembersInput, RemoveGroupMembersInput } from './membership.inputs';
+import { edgeListProjection, listProjection, nestedLists, objectColumns } from '../schema/projection';
+import { ChangedMemberEdge, type MembershipService } from './membership.service';
+import type { ChangedMembership } from './membership.repository';
+import { AddGroupMembersInput, GroupMemberOrder, IdentityGroupOrder, RemoveGroupMembersInput } from './membership.inputs';
 import {
   AddGroupMembersPayload,
   GroupMemberConnection,
   groupMemberConnectionFields,
+  GroupMemberEdge,
   IdentityGroupConnection,
   identityGroupConnectionFields,
   RemoveGroupMembersPayload,
@@ -30,7 +32,7 @@ import {
  * fields and their arguments; they call the very same functions.
  */
 export function groupMembersOf(memberships: MembershipService) {
-  return (group: GroupKeys, args: PageArgs & { filter?: MemberFilter | null }, ctx: Context, info: GraphQLResolveInfo) => {
+  return (group: GroupKeys, args: PageArgs & { filter?: MemberFilter | null; orderBy?: GroupMemberOrder | null }, ctx: Context, info: GraphQLResolveInfo) => {
     ctx.caller.needOn('identities:read', group);
     // The members' own `groups`, loaded with the page when the caller may read them.
     const groupsOfEach = ctx.caller.can('groups:read') ? nestedLists(info, 'Identity', 'groups', identityGroupConnectionFields) : [];
@@ -39,7 +41,7 @@ export function groupMembersOf(memberships: MembershipService) {
 }
 
 export function identityGroupsOf(memberships: MembershipService) {
-  return (identity: IdentityKeys, args: PageArgs, ctx: Context, info: GraphQLResolveInfo) => {
+  return (identity: IdentityKeys, args: PageArgs & { orderBy?: IdentityGroupOrder | null }, ctx: Context, info: GraphQLResolveInfo) => {
     ctx.caller.needOn('groups:read', { realmUuid: identity.realmUuid, identityUuid: identity.uuid });
     return memberships.groupsOf(ctx, identity, args, listProjection(info, identityGroupConnectionFields));
   };
@@ -55,7 +57,8 @@ export class GroupMembersResolver {
 
   @FieldResolver(() => GroupMemberConnection, {
     nullable: true,
-    description: 'The group’s members, in the order they were added (those added by one call share `addedAt` and come in ID order). Null, with FORBIDDEN, for a caller that may not read them.',
+    description:
+      'The group’s members; in the order they were added unless `orderBy` says otherwise (those added by one call share `addedAt` and come in ID order). Null, with FORBIDDEN, for a caller that may not read them.',
   })
   members(
     @Root() group: GroupKeys,
@@ -63,22 +66,21 @@ export class GroupMembersResolver {
     @Args(() => PageArgsType) page: PageArgsType,
     @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => MemberFilter, { nullable: true }) filter?: MemberFilter,
+    @Arg('orderBy', () => GroupMemberOrder, { nullable: true }) orderBy?: GroupMemberOrder,
   ) {
-    return this.groupMembers(group, { ...page, filter }, ctx, info);
+    return this.groupMembers(group, { ...page, filter, orderBy }, ctx, info);
   }
 
   @Mutation(() => AddGroupMembersPayload, { description: 'Adds 1 to 1 000 identities of the group’s realm; existing members are left as they are.' })
   async addGroupMembers(@Ctx() ctx: Context, @Arg('input', () => AddGroupMembersInput) input: AddGroupMembersInput) {
     ctx.caller.need('groups:write');
-    const { group, identities } = await this.membershipService.add(ctx, input);
-    return { group, addedMembers: identities };
+    return this.membershipService.add(ctx, input);
   }
 
   @Mutation(() => RemoveGroupMembersPayload, { description: 'Removes 1 to 1 000 identities; non-members are ignored.' })
   async removeGroupMembers(@Ctx() ctx: Context, @Arg('input', () => RemoveGroupMembersInput) input: RemoveGroupMembersInput) {
     ctx.caller.need('groups:write');
-    const { group, identities } = await this.membershipService.remove(ctx, input);
-    return { group, removedMembers: identities };
+    return this.membershipService.remove(ctx, input);
   }
 }
 
@@ -86,29 +88,63 @@ export class GroupMembersResolver {
  * A payload's identities are an edge like any other: groups:write changes memberships, and reading
  * who was added or removed takes identities:read, as Group.members does. The write returned their
  * keys and IDs (the usual `addedMembers { id }` needs no more); a query that shows more of them
- * reads them, in one batch, through the identity loader, which the commit left empty.
+ * reads them, in one batch, through the identity loader, which the commit left empty. One deleted
+ * since the commit is no longer there to show: its identity and its edge are left out.
  */
-async function changedIdentities(ctx: Context, info: GraphQLResolveInfo, changed: MemberKeys[]) {
+async function changedIdentities(ctx: Context, columns: Columns<IdentityColumn>, changed: readonly ChangedMembership[]): Promise<Map<string, object>> {
   ctx.caller.need('identities:read');
-  if (coveredBy(objectColumns(info, identityFields), ['id'])) return changed;
-  const rows = await ctx.loaders.of(identityLoaders).byUuid.loadMany(changed.map((identity) => identity.uuid));
-  // One deleted since the commit is no longer there to show.
-  return rows.filter((row) => row !== null && !(row instanceof Error));
+  if (coveredBy(columns, ['id'])) return new Map(changed.map((membership) => [membership.uuid, membership]));
+  const rows = await ctx.loaders.of(identityLoaders).byUuid.loadMany(changed.map((membership) => membership.uuid));
+  return new Map(rows.flatMap((row) => (row === null || row instanceof Error ? [] : [[row.uuid, row] as const])));
 }
+
+async function changedMembers(ctx: Context, info: GraphQLResolveInfo, changed: readonly ChangedMembership[]) {
+  const identities = await changedIdentities(ctx, objectColumns(info, identityFields), changed);
+  return changed.flatMap((membership) => identities.get(membership.uuid) ?? []);
+}
+
+async function changedEdges(ctx: Context, info: GraphQLResolveInfo, changed: readonly ChangedMembership[]) {
+  const identities = await changedIdentities(ctx, edgeListProjection(info, groupMemberConnectionFields).node, changed);
+  return changed.flatMap((membership) => {
+    const node = identities.get(membership.uuid);
+    return node ? [new ChangedMemberEdge(membership, node)] : [];
+  });
+}
+
+type ChangePayload = { memberships: ChangedMembership[] };
 
 @Resolver(() => AddGroupMembersPayload)
 export class AddGroupMembersPayloadResolver {
   @FieldResolver(() => [Identity], { description: 'The identities this call added; those that were members already are not listed.' })
-  addedMembers(@Root() payload: { addedMembers: MemberKeys[] }, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
-    return changedIdentities(ctx, info, payload.addedMembers);
+  addedMembers(@Root() payload: ChangePayload, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return changedMembers(ctx, info, payload.memberships);
+  }
+
+  @FieldResolver(() => [GroupMemberEdge], {
+    description:
+      'The memberships this call made, as edges of `Group.members` in its default order (cursor, addedAt, node), in input order: for Relay’s `@appendEdge` or a normalized cache to insert them without a refetch.',
+  })
+  addedEdges(@Root() payload: ChangePayload, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return changedEdges(ctx, info, payload.memberships);
   }
 }
 
 @Resolver(() => RemoveGroupMembersPayload)
 export class RemoveGroupMembersPayloadResolver {
   @FieldResolver(() => [Identity], { description: 'The identities this call removed; those that were not members are not listed.' })
-  removedMembers(@Root() payload: { removedMembers: MemberKeys[] }, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
-    return changedIdentities(ctx, info, payload.removedMembers);
+  removedMembers(@Root() payload: ChangePayload, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return changedMembers(ctx, info, payload.memberships);
+  }
+
+  @FieldResolver(() => [GroupMemberEdge], { description: 'The memberships this call ended, as the edges of `Group.members` (default order) they were, in input order.' })
+  removedEdges(@Root() payload: ChangePayload, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return changedEdges(ctx, info, payload.memberships);
+  }
+
+  @FieldResolver(() => [ID], { description: 'The IDs of the identities this call removed: for Relay’s `@deleteEdge` on the group’s member lists.' })
+  removedMemberIds(@Root() payload: ChangePayload, @Ctx() ctx: Context) {
+    ctx.caller.need('identities:read');
+    return payload.memberships.map((membership) => membership.id);
   }
 }
 
@@ -122,9 +158,16 @@ export class IdentityGroupsResolver {
 
   @FieldResolver(() => IdentityGroupConnection, {
     nullable: true,
-    description: 'The groups the identity belongs to, in the order it joined them (groups joined at the same instant come in ID order). Null, with FORBIDDEN, for a caller that may not read them.',
+    description:
+      'The groups the identity belongs to; in the order it joined them unless `orderBy` says otherwise (groups joined at the same instant come in ID order). Null, with FORBIDDEN, for a caller that may not read them.',
   })
-  groups(@Root() identity: IdentityKeys, @Ctx() ctx: Context, @Args(() => PageArgsType) page: PageArgsType, @Info() info: GraphQLResolveInfo) {
-    return this.identityGroups(identity, page, ctx, info);
+  groups(
+    @Root() identity: IdentityKeys,
+    @Ctx() ctx: Context,
+    @Args(() => PageArgsType) page: PageArgsType,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('orderBy', () => IdentityGroupOrder, { nullable: true }) orderBy?: IdentityGroupOrder,
+  ) {
+    return this.identityGroups(identity, { ...page, orderBy }, ctx, info);
   }
 }

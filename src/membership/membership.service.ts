@@ -6,17 +6,19 @@ import { idBatch } from '../common/validate';
 import type { Writes } from '../db/writes';
 import { appendEvents } from '../events/event-log';
 import type { GroupColumn, GroupKeys, GroupListRow, GroupRow } from '../group/group.columns';
-import type { IdentityColumn, IdentityKeys, MemberKeys } from '../identity/identity.columns';
+import type { IdentityColumn, IdentityKeys } from '../identity/identity.columns';
 import type { MemberFilter } from '../identity/identity.inputs';
 import { memberFilterValues } from '../identity/identity.service';
 import type { Context } from '../common/context';
 import type { GroupService } from '../group/group.service';
-import type { AddGroupMembersInput, RemoveGroupMembersInput } from './membership.inputs';
+import type { AddGroupMembersInput, GroupMemberOrder, IdentityGroupOrder, RemoveGroupMembersInput } from './membership.inputs';
 import { addLocked, identityUuidsOf, lockIdentitiesToAdd, membershipEvents } from './membership.writes';
 import {
   deleteMemberships,
-  identityGroupOrdering,
+  type ChangedMembership,
+  identityGroupOrderingOf,
   memberOrdering,
+  memberOrderingOf,
   type MemberRow,
   type MembershipEdgeColumn,
   type MembershipGroupRow,
@@ -42,16 +44,34 @@ class IdentityGroupEdge extends Edge<CursorRow<MembershipGroupRow>> {
   }
 }
 
+/**
+ * A membership a write made or ended, as an edge of Group.members in its default order: what a
+ * client inserts into (or deletes from) the member list it shows, with the cursor it has there.
+ */
+export class ChangedMemberEdge extends Edge<ChangedMembership> {
+  constructor(
+    row: ChangedMembership,
+    readonly node: object,
+  ) {
+    super(row, memberOrdering);
+  }
+
+  get addedAt(): string {
+    return this.row.addedAt;
+  }
+}
+
 export type MemberListProjection = ListProjection<IdentityColumn, MembershipEdgeColumn>;
 export type IdentityGroupListProjection = ListProjection<GroupColumn, MembershipEdgeColumn>;
 
 /**
- * A change of memberships: the group after it, and the identities it changed as the membership
- * rows hold them (keys and IDs): what RETURNING gave, with no read after commit.
+ * A change of memberships: the group after it, and each membership made or ended, in input order,
+ * as RETURNING gave it (the identity's keys and ID, when it was made, its sort values), with no read
+ * after commit.
  */
 export interface MembershipChange {
   group: GroupRow;
-  identities: MemberKeys[];
+  memberships: ChangedMembership[];
 }
 
 export class MembershipService {
@@ -69,14 +89,15 @@ export class MembershipService {
   async membersOf(
     ctx: Context,
     group: GroupKeys,
-    args: PageArgs & { filter?: MemberFilter | null },
+    args: PageArgs & { filter?: MemberFilter | null; orderBy?: GroupMemberOrder | null },
     projection: MemberListProjection = wholeList,
     groupsOfEach: readonly NestedList<GroupColumn, MembershipEdgeColumn>[] = [],
   ): Promise<ConnectionData<MemberEdge>> {
-    const request = pageRequest(args, memberOrdering, ctx.limits);
+    const ordering = memberOrderingOf(args.orderBy);
+    const request = pageRequest(args, ordering, ctx.limits);
     const filter = memberFilterValues(args.filter, ['filter']);
-    const rows = await ctx.loaders.of(membershipLoaders).membersOfGroup.page(group.uuid, filter, memberOrdering, request, projection);
-    const page = toPage(rows, memberOrdering, request, MemberEdge);
+    const rows = await ctx.loaders.of(membershipLoaders).membersOfGroup.page(group.uuid, filter, ordering, request, projection);
+    const page = toPage(rows, ordering, request, MemberEdge);
     if (groupsOfEach.length > 0) await Promise.all(groupsOfEach.map((nested) => this.prefetchGroupsOf(ctx, page.edges, nested)));
     return {
       ...page,
@@ -89,17 +110,18 @@ export class MembershipService {
   groupsOf(
     ctx: Context,
     identity: IdentityKeys,
-    args: PageArgs,
+    args: PageArgs & { orderBy?: IdentityGroupOrder | null },
     projection: IdentityGroupListProjection = wholeList,
   ): ConnectionData<IdentityGroupEdge> | Promise<ConnectionData<IdentityGroupEdge>> {
-    const request = pageRequest(args, identityGroupOrdering, ctx.limits);
+    const ordering = identityGroupOrderingOf(args.orderBy);
+    const request = pageRequest(args, ordering, ctx.limits);
     const loaders = ctx.loaders.of(membershipLoaders).groupsOfIdentity;
     const connection = (rows: CursorRow<MembershipGroupRow>[]) => ({
-      ...toPage(rows, identityGroupOrdering, request, IdentityGroupEdge),
+      ...toPage(rows, ordering, request, IdentityGroupEdge),
       totalCount: loaders.loadedCount(identity.uuid, undefined) ?? (() => loaders.count(identity.uuid, undefined)),
     });
-    const loaded = loaders.loadedPage(identity.uuid, undefined, identityGroupOrdering, request, projection);
-    return loaded ? connection(loaded) : loaders.page(identity.uuid, undefined, identityGroupOrdering, request, projection).then(connection);
+    const loaded = loaders.loadedPage(identity.uuid, undefined, ordering, request, projection);
+    return loaded ? connection(loaded) : loaders.page(identity.uuid, undefined, ordering, request, projection).then(connection);
   }
 
   /**
@@ -111,16 +133,17 @@ export class MembershipService {
     members: ReadonlyArray<{ node: IdentityKeys }>,
     nested: NestedList<GroupColumn, MembershipEdgeColumn>,
   ): Promise<void> {
+    const ordering = identityGroupOrderingOf(nested.args.orderBy as IdentityGroupOrder | null | undefined);
     let request: PageRequest;
     try {
-      request = pageRequest(nested.args, identityGroupOrdering, ctx.limits);
+      request = pageRequest(nested.args, ordering, ctx.limits);
     } catch {
       return;
     }
     const loaders = ctx.loaders.of(membershipLoaders).groupsOfIdentity;
     const loads: Array<Promise<unknown>> = [];
     for (const { node } of members) {
-      loads.push(loaders.page(node.uuid, undefined, identityGroupOrdering, request, nested.projection));
+      loads.push(loaders.page(node.uuid, undefined, ordering, request, nested.projection));
       if (nested.totalCount) loads.push(loaders.count(node.uuid, undefined));
     }
     await Promise.all(loads);
@@ -158,7 +181,7 @@ export class MembershipService {
    * The payload, from the rows the change itself returned: no read after commit. They are of the
    * group's realm, which the caller reaches; filtered all the same, as the identity loader would.
    */
-  private payload(ctx: Context, group: GroupRow, changed: MemberKeys[]): MembershipChange {
-    return { group, identities: changed.filter((row) => ctx.caller.reaches(row.realmUuid)) };
+  private payload(ctx: Context, group: GroupRow, changed: ChangedMembership[]): MembershipChange {
+    return { group, memberships: changed.filter((row) => ctx.caller.reaches(row.realmUuid)) };
   }
 }

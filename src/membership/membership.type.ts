@@ -1,4 +1,4 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
 import { ConnectionType, EdgeType } from '../common/connection.type';
 import type { GroupColumn } from '../group/group.columns';
 import { Group, groupFields } from '../group/group.type';
@@ -39,6 +39,12 @@ export class AddGroupMembersPayload {
 
   @Field(() => [Identity], { description: 'The identities this call added; those that were members already are not listed.' })
   addedMembers: Identity[];
+
+  @Field(() => [GroupMemberEdge], {
+    description:
+      'The memberships this call made, as edges of `Group.members` in its default order (cursor, addedAt, node), in input order: for Relay’s `@appendEdge` or a normalized cache to insert them without a refetch.',
+  })
+  addedEdges: GroupMemberEdge[];
 }
 
 @ObjectType({ simpleResolvers: true })
@@ -48,4 +54,12 @@ export class RemoveGroupMembersPayload {
 
   @Field(() => [Identity], { description: 'The identities this call removed; those that were not members are not listed.' })
   removedMembers: Identity[];
+
+  @Field(() => [GroupMemberEdge], {
+    description: 'The memberships this call ended, as the edges of `Group.members` (default order) they were, in input order.',
+  })
+  removedEdges: GroupMemberEdge[];
+
+  @Field(() => [ID], { description: 'The IDs of the identities this call removed: for Relay’s `@deleteEdge` on the group’s member lists.' })
+  removedMemberIds: string[];
 }

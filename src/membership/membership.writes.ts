@@ -4,13 +4,13 @@ import { expectGlobalId } from '../common/global-id';
 import type { Tx } from '../db/transaction';
 import type { NewEvent } from '../events/event-types';
 import type { GroupKeys } from '../group/group.columns';
-import type { MemberKeys } from '../identity/identity.columns';
 import {
   deleteMembershipsOfGroup,
   deleteMembershipsOfIdentity,
   insertMemberships,
   lockGroupsOfIdentity,
   lockIdentityRealms,
+  type ChangedMembership,
 } from './membership.repository';
 
 /*
@@ -63,7 +63,7 @@ export async function addLocked(
   tx: Tx,
   group: GroupKeys,
   identities: LockedIdentities,
-): Promise<{ added: MemberKeys[]; events: NewEvent[] }> {
+): Promise<{ added: ChangedMembership[]; events: NewEvent[] }> {
   const { ids, uuids, realms, path } = identities;
   uuids.forEach((uuid, index) => {
     const realmUuid = realms.get(uuid);

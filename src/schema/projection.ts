@@ -65,6 +65,15 @@ function listProjectionOf<C extends string, E extends string>(
   return projection;
 }
 
+/** What the query reads of a plain list of edges `info` resolves (a payload's `addedEdges { cursor addedAt node { … } }`). */
+export function edgeListProjection<C extends string, E extends string>(info: GraphQLResolveInfo, fields: ConnectionFields<C, E>): ListProjection<C, E> {
+  const edges = selectionSets(info.fieldNodes);
+  return {
+    node: columnsOf(namesIn(info.fragments, collect(info.fragments, edges, 'node')), fields.node),
+    edge: columnsOf(namesIn(info.fragments, edges), fields.edge),
+  };
+}
+
 /** What the query reads of the objects the field `info` resolves returns, a plain object or list such as a payload's `addedMembers`. */
 export function objectColumns<C extends string>(info: GraphQLResolveInfo, fields: FieldColumns<C>): Columns<C> {
   return columnsOf(namesIn(info.fragments, selectionSets(info.fieldNodes)), fields);

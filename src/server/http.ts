@@ -13,13 +13,16 @@ import type { Context } from '../common/context';
 import { serviceUnavailableRetryAfterSeconds } from '../common/errors';
 import type { Config } from '../config';
 import { readiness } from '../db/database';
-import { acceptPage } from '../invitation/accept-page';
+import { acceptPage, acceptPageContentSecurityPolicy } from '../invitation/accept-page';
 import type { Logger } from '../logger';
 import { authenticationPlugin } from './auth';
 import type { ClientAddressOf } from './client-address';
+import { responseCompression } from './compression';
+import type { OriginPolicy } from './cors';
 import { bodyErrorResponse, formatError, isUnexpected, responseStatusPlugin } from './errors';
 import { authenticationMiddleware, httpAuthentication } from './http-authentication';
 import { withLimitCode, type RequestLimits } from './limits';
+import { securityHeaders } from './security-headers';
 import { refuseSubscriptionsOverHttp } from './subscription-over-http';
 import { webPages } from './web-pages';
 
@@ -31,6 +34,8 @@ export interface HttpEdgeOptions {
   readonly limits: RequestLimits;
   readonly authenticator: Authenticator;
   readonly addressOf: ClientAddressOf;
+  /** Which browser pages may call /graphql (CORS, src/server/cors.ts). */
+  readonly origins: OriginPolicy;
   /** The request context of one HTTP request. */
   newContext(requestId: string, caller: Caller, cache: boolean): Context;
   /** For /readyz. */
@@ -41,12 +46,13 @@ export interface HttpEdgeOptions {
 }
 
 /**
- * GraphQL over HTTP (Apollo Server on Express) at /graphql, after authentication and the rate
- * limit, with the pages (/graphiql, /dashboard, the invitation page) and the probes (/healthz,
- * /readyz). Returns Apollo, which main.ts' shutdown stops (it drains the HTTP server and `drain`).
+ * GraphQL over HTTP (Apollo Server on Express) at /graphql, after the security headers and
+ * compression every answer gets, CORS, authentication and the rate limit, with the pages
+ * (/graphiql, /dashboard, the invitation page) and the probes (/healthz, /readyz). Returns Apollo,
+ * which main.ts' shutdown stops (it drains the HTTP server and `drain`).
  */
 export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<Context>> {
-  const { app, httpServer, schema, config, limits, authenticator, addressOf, newContext, dataSource, logger } = options;
+  const { app, httpServer, schema, config, limits, authenticator, addressOf, origins, newContext, dataSource, logger } = options;
   const requestIdPlugin: ApolloServerPlugin<Context> = {
     async requestDidStart() {
       return {
@@ -61,7 +67,12 @@ export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<C
     schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
-    csrfPrevention: true,
+    // A request Apollo runs must be one a browser would have preflighted (CORS then decides): a
+    // non-simple content type or one of these headers. A page cannot send an Authorization header
+    // to another origin without a preflight, and a bearer token is never attached by the browser on
+    // its own — a Basic one it may attach is no token here (401): so a GET with a token is no
+    // forgery (docs/decisions.md 85).
+    csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] },
     // main.ts owns shutdown; Apollo's own handler would re-raise the signal and exit with 143.
     stopOnTerminationSignals: false,
     hideSchemaDetailsFromClientErrors: !config.introspection,
@@ -99,10 +110,17 @@ export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<C
   });
   await apollo.start();
 
+  // Before any route, so that refusals, errors and 404s are answered like the rest.
+  app.disable('x-powered-by');
+  app.use(securityHeaders, responseCompression());
+  // Before the pages' router too, which would answer a preflight to /graphql as a page's OPTIONS.
+  app.use('/graphql', origins.middleware());
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/invitations/accept', (_req, res) => {
+    // no-store: a cache keyed by the address would keep the invitation's secret.
+    res.set({ 'content-security-policy': acceptPageContentSecurityPolicy, 'cache-control': 'no-store' });
     res.type('html').send(acceptPage);
   });
   // /graphiql (where introspection is on) and /dashboard; a browser opening /graphql goes to /graphiql.
@@ -133,6 +151,9 @@ export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<C
     }),
   );
 
+  app.use((_req: express.Request, res: express.Response) => {
+    res.status(404).type('text/plain').send('Not found. The API is at /graphql.\n');
+  });
   app.use((error: { type?: string; status?: number }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (res.headersSent) return next(error);
     if (error.status !== undefined && error.status < 500) {

@@ -56,10 +56,22 @@ function headers(_req: Request, res: Response, next: NextFunction): void {
     'content-security-policy': contentSecurityPolicy,
     'referrer-policy': 'no-referrer',
     'x-content-type-options': 'nosniff',
-    // Small files with stable names: the browser revalidates (ETag) rather than keep a stale build.
+    // The page is revalidated (ETag) every time: it names the build's files, which may change.
     'cache-control': 'no-cache',
   });
   next();
+}
+
+/**
+ * The build names every file but index.html after its contents (`graphiql-<hash>.js`,
+ * scripts/build-web.ts): a new build is a new name, so the browser keeps such a file for good and
+ * never asks again. Anything else is revalidated, as the page is.
+ */
+const contentNamed = /-[A-Z0-9]{8}\.\w+$/;
+const immutable = 'public, max-age=31536000, immutable';
+
+function assetCaching(res: Response, file: string): void {
+  res.setHeader('cache-control', contentNamed.test(path.basename(file)) ? immutable : 'no-cache');
 }
 
 function page(router: express.Router, root: string, name: string): void {
@@ -69,5 +81,5 @@ function page(router: express.Router, root: string, name: string): void {
     if (existsSync(index)) res.sendFile(index);
     else res.status(503).type('text/plain').send(`The ${name} page is not built: run \`npm run build\` (it bundles the browser pages into dist/web).\n`);
   });
-  router.use(`/${name}`, headers, express.static(dir, { index: false, redirect: false, cacheControl: false }));
+  router.use(`/${name}`, headers, express.static(dir, { index: false, redirect: false, cacheControl: false, setHeaders: assetCaching }));
 }

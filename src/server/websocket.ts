@@ -11,6 +11,7 @@ import { ErrorCode } from '../common/errors';
 import type { Logger } from '../logger';
 import { refusalClose } from './auth';
 import type { ClientAddressOf } from './client-address';
+import type { OriginPolicy } from './cors';
 import { formatError } from './errors';
 import { callerKey, logClientProtocolErrors, type RequestLimits } from './limits';
 import { sharedSubscribe } from './shared-subscription';
@@ -22,6 +23,8 @@ export interface WebSocketEdgeOptions {
   readonly authenticator: Authenticator;
   readonly addressOf: ClientAddressOf;
   readonly liveConnections: LiveConnections;
+  /** Which browser pages may open a connection (src/server/cors.ts). */
+  readonly origins: OriginPolicy;
   /** The request context of one operation (`cache`: whether its loaders cache). */
   newContext(requestId: string, caller: Caller, cache: boolean): Context;
   readonly logger: Logger;
@@ -36,7 +39,20 @@ type Extra = { requestIds?: Map<string, string>; callers?: Map<string, Caller>; 
  */
 export function websocketEdge(options: WebSocketEdgeOptions): { dispose(): Promise<void> } {
   const { schema, limits, authenticator, addressOf, liveConnections, newContext, logger } = options;
-  const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: limits.maxWsMessageBytes });
+  const wsServer = new WebSocketServer({
+    server: options.httpServer,
+    path: '/graphql',
+    maxPayload: limits.maxWsMessageBytes,
+    // A page of an origin not admitted is refused before the upgrade: browsers send an Origin on a
+    // WebSocket but never preflight one, so CORS alone would not stop it (docs/decisions.md 85).
+    verifyClient: ({ req }, done) => {
+      const refusal = options.origins.websocketRefusal(req);
+      if (!refusal) return done(true);
+      // The operator's clue when the own pages are refused behind a proxy that rewrites Host.
+      logger.info('WebSocket upgrade refused: origin not allowed', { origin: req.headers.origin, host: req.headers.host });
+      done(false, refusal.status, refusal.message, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+    },
+  });
   const server = useServer<Record<string, unknown>, Extra>(
     {
       schema,

@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { addMembers, createGroup, createIdentity } from '../factories/graph';
+import { addMembers, createGroup, createIdentity, createRealm } from '../factories/graph';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { describeInBrowser, isLocal, launchChromium, watchedPage, type Watched } from './chromium';
 
@@ -8,6 +8,8 @@ let browser: Browser;
 let context: BrowserContext;
 let watched: Watched;
 let page: Page;
+/** The introspection queries the page sent. */
+const introspections: string[] = [];
 const origin = () => server.url.replace(/\/graphql$/, '');
 
 /** The result pane's text (Monaco draws spaces as U+00A0). */
@@ -38,6 +40,9 @@ describeInBrowser('GraphiQL at /graphiql', () => {
     context = await browser.newContext();
     watched = await watchedPage(context);
     page = watched.page;
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith('/graphql') && request.postData()?.includes('__schema')) introspections.push(request.postData()!);
+    });
     await page.goto(`${origin()}/graphql`); // a browser opening the API is sent to the playground
     await page.waitForURL(`${origin()}/graphiql`);
     await page.locator('.graphiql-query-editor .monaco-editor').first().waitFor();
@@ -49,19 +54,37 @@ describeInBrowser('GraphiQL at /graphiql', () => {
     await server?.close();
   });
 
-  test('opens with the README examples as tabs and the token kept in the browser', async () => {
+  test('opens on a simple query, then the README examples as tabs, and keeps the token in the browser', async () => {
     const tabs = await page.locator('.graphiql-tab').allInnerTexts();
+    expect(tabs[0]).toContain('Realms');
     expect(tabs).toEqual(expect.arrayContaining([expect.stringContaining('CreateRealm'), expect.stringContaining('NestedRead'), expect.stringContaining('Invite')]));
     expect(await page.evaluate(() => localStorage.getItem('realmgraph:token'))).toBe(server.adminToken);
   });
 
-  test('runs the README’s first example from its tab', async () => {
+  test('runs its first tab as it opens: the realms the token reaches', async () => {
+    const realm = await createRealm(server);
     await page.locator('.graphiql-tab').first().click();
+    await page.locator('.graphiql-execute-button').click();
+    await waitForResponse(`"name": "${realm.name}"`);
+    expect(await responseText()).toContain('"totalCount": 1');
+  });
+
+  test('runs the README’s first example from its tab', async () => {
+    await page.locator('.graphiql-tab', { hasText: 'CreateRealm' }).click();
     await page.locator('.graphiql-execute-button').click();
     await page.getByRole('menuitem', { name: 'CreateRealm' }).click();
     await waitForResponse('"name": "acme"');
     const realm = await server.ok(`{ realm(name: "acme") { displayName } }`);
     expect(realm).toEqual({ realm: { displayName: 'Acme Inc.' } });
+  });
+
+  test('has the explorer, which lists the schema’s fields to build a query from', async () => {
+    await page.locator('.graphiql-tab').first().click(); // it shows the fields of the tab's operation, a query here
+    await page.getByRole('button', { name: 'Show GraphiQL Explorer' }).click();
+    await page.waitForFunction(() => /apiTokens[\s\S]*realms/.test((document.querySelector('.graphiql-plugin') as HTMLElement | null)?.innerText ?? ''), undefined, {
+      timeout: 10_000,
+    });
+    await page.getByRole('button', { name: 'Hide GraphiQL Explorer' }).click();
   });
 
   test('runs a query typed into the editor, with the token', async () => {
@@ -85,11 +108,43 @@ describeInBrowser('GraphiQL at /graphiql', () => {
     await page.locator('.graphiql-execute-button').click(); // stop
   });
 
+  test('fetched the schema once, though the token was given after the page loaded', () => {
+    expect(introspections.length).toBe(1);
+  });
+
   test('loaded everything from this server: no request left 127.0.0.1, nothing was refused', async () => {
     expect(watched.requests.length).toBeGreaterThan(3);
     expect(watched.requests.filter((url) => !isLocal(url))).toEqual([]);
-    expect(watched.requests).toContain(`${origin()}/graphiql/graphiql.js`);
+    expect(watched.requests).toContainEqual(expect.stringMatching(new RegExp(`^${origin()}/graphiql/graphiql-[A-Z0-9]{8}\\.js$`)));
     expect(watched.requests).toContain(server.wsUrl);
     expect(watched.errors).toEqual([]);
+  });
+
+  test('a second visit takes the scripts and styles from the browser’s cache: only the page and the schema come from the server', async () => {
+    // A context of its own: Playwright turns the HTTP cache off in a context whose requests it routes.
+    const own = await browser.newContext();
+    const visit = async (tab: Page) => {
+      const schemaAsked = tab.waitForResponse((response) => response.request().postData()?.includes('__schema') ?? false);
+      await tab.goto(`${origin()}/graphiql`);
+      await tab.locator('.graphiql-query-editor .monaco-editor').first().waitFor();
+      await schemaAsked;
+    };
+    try {
+      const tab = await own.newPage();
+      await visit(tab);
+      const cdp = await own.newCDPSession(tab);
+      await cdp.send('Network.enable');
+      const cached = new Set<string>();
+      const received: Array<{ requestId: string; url: string; fromDiskCache: boolean }> = [];
+      cdp.on('Network.requestServedFromCache', (event) => cached.add(event.requestId));
+      cdp.on('Network.responseReceived', (event) => received.push({ requestId: event.requestId, url: event.response.url, fromDiskCache: event.response.fromDiskCache === true }));
+      await visit(tab);
+      const fromServer = received.filter((response) => !response.url.startsWith('data:') && !response.fromDiskCache && !cached.has(response.requestId)).map((response) => response.url);
+      expect(received.map((response) => response.url)).toContainEqual(expect.stringMatching(/\/graphiql\/graphiql-[A-Z0-9]{8}\.js$/));
+      expect(fromServer.filter((url) => /\.(js|css)$/.test(url))).toEqual([]);
+      expect(fromServer).toEqual(expect.arrayContaining([`${origin()}/graphiql`, server.url]));
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -111,6 +111,79 @@ describe('the event log', () => {
   });
 });
 
+describe('paging the log backward', () => {
+  const page = async (realmId: string, args: Record<string, unknown>) =>
+    (
+      await server.ok(
+        `query($id: ID!, $first: Int, $after: String, $last: Int, $before: String, $types: [RealmEventType!]) {
+          realm(id: $id) { events(first: $first, after: $after, last: $last, before: $before, types: $types) {
+            totalCount edges { cursor node { type groupId } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }
+        }`,
+        { id: realmId, ...args },
+      )
+    ).realm.events;
+
+  test('events(last: N) is the newest N, oldest first within the page; `before` walks back to the start, seeing each event once', async () => {
+    const realm = await createRealm(server);
+    const groups = [];
+    for (let n = 0; n < 7; n++) groups.push(await createGroup(server, realm.id, `g${n}`));
+
+    const latest = await page(realm.id, { last: 3 });
+    expect(latest.edges.map((edge: any) => edge.node.groupId)).toEqual(groups.slice(4).map((group) => group.id));
+    expect(latest.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: true, startCursor: latest.edges[0].cursor, endCursor: latest.edges[2].cursor });
+    expect(latest.totalCount).toBe(7);
+
+    const seen = [...latest.edges];
+    let before = latest.pageInfo.startCursor;
+    for (;;) {
+      const older = await page(realm.id, { last: 3, before });
+      seen.unshift(...older.edges);
+      expect(older.pageInfo.hasNextPage).toBe(true);
+      if (!older.pageInfo.hasPreviousPage) break;
+      before = older.pageInfo.startCursor;
+    }
+    expect(seen.map((edge: any) => edge.node.groupId)).toEqual(groups.map((group) => group.id));
+    // The same cursors as paging forward: a page read backward can be followed forward.
+    expect(seen.map((edge: any) => edge.cursor)).toEqual((await page(realm.id, { first: 100 })).edges.map((edge: any) => edge.cursor));
+    expect((await page(realm.id, { first: 2, after: seen[4].cursor })).edges.map((edge: any) => edge.node.groupId)).toEqual([groups[5].id, groups[6].id]);
+  });
+
+  test('`last` with a type filter takes the newest of that type; an empty log answers an empty page', async () => {
+    const realm = await createRealm(server);
+    expect(await page(realm.id, { last: 5 })).toMatchObject({ edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
+    const ann = await createIdentity(server, realm.id);
+    await createGroup(server, realm.id, 'first');
+    const second = await createGroup(server, realm.id, 'second', [ann.id]);
+    const created = await page(realm.id, { last: 1, types: ['GROUP_CREATED'] });
+    expect(created.edges.map((edge: any) => edge.node)).toEqual([{ type: 'GROUP_CREATED', groupId: second.id }]);
+    expect(created.pageInfo.hasPreviousPage).toBe(true);
+  });
+
+  test('mixing directions, a cursor past the end, or one whose event was pruned: coded errors at the argument', async () => {
+    const realm = await createRealm(server);
+    await createGroup(server, realm.id);
+    const [first] = (await page(realm.id, { first: 1 })).edges;
+    const errorOf = async (args: Record<string, unknown>) => {
+      const answer = await server.graphql(`query($id: ID!, $first: Int, $after: String, $last: Int, $before: String) { realm(id: $id) { events(first: $first, after: $after, last: $last, before: $before) { edges { cursor } } } }`, { id: realm.id, ...args });
+      return answer.errors?.[0].extensions;
+    };
+    expect(await errorOf({ first: 1, last: 1 })).toMatchObject({ code: 'INVALID_INPUT', inputPath: ['last'] });
+    expect(await errorOf({ after: first.cursor, last: 1 })).toMatchObject({ code: 'INVALID_INPUT', inputPath: ['after'] });
+    expect(await errorOf({ last: -1 })).toMatchObject({ code: 'INVALID_INPUT', inputPath: ['last'] });
+    const realmUuid = Buffer.from(realm.id, 'base64url').toString().split(':')[1];
+    expect(await errorOf({ last: 1, before: Buffer.from(`${realmUuid}:500`).toString('base64url') })).toMatchObject({ code: 'EVENT_CURSOR_AHEAD', inputPath: ['before'] });
+    expect(await errorOf({ last: 1, before: 'nope' })).toMatchObject({ code: 'INVALID_CURSOR', inputPath: ['before'] });
+
+    await createGroup(server, realm.id);
+    await server.db.dataSource.query(`UPDATE events SET occurred_at = now() - interval '400 days' WHERE realm_id = $1 AND seq = 1`, [realmUuid]);
+    await pruneEvents(server.db.dataSource, new Date(Date.now() - 30 * 24 * 3600 * 1000));
+    expect(await errorOf({ last: 1, before: first.cursor })).toMatchObject({ code: 'EVENT_CURSOR_EXPIRED', inputPath: ['before'] });
+    // Back from the newest, the page ends where the retained log begins.
+    expect((await page(realm.id, { last: 10 })).pageInfo).toMatchObject({ hasPreviousPage: false });
+    expect((await page(realm.id, { last: 10 })).edges).toHaveLength(1);
+  });
+});
+
 describe('subscriptions', () => {
   test('membershipChanged delivers additions and removals with the group and identity as they are', async () => {
     const realm = await createRealm(server);

@@ -623,14 +623,15 @@ describe('Realm.identities', () => {
       ['a display name prefix, in any case', 'UNDER', ['a_b']],
       ['a username prefix, in any case', 'dev', ['DEvans']],
       ['an email prefix, in any case', 'ERIN', ['efrost']],
-      ['whichever field matches', 'a', ['Alice.B', 'a_b', 'axb']],
-      ['a prefix only, not a word inside', 'adams', []],
+      ['one character: a prefix of whichever field matches', 'a', ['Alice.B', 'a_b', 'axb']],
+      ['three characters or more: a word inside', 'adams', ['zadams']],
+      ['a part of the external ID', 'a|b', ['bcarter']],
       ['"%" as itself, not as a wildcard', '100%', ['cotton']],
       ['a lone "%" matching nothing', '%', []],
       ['"_" as itself, not as a wildcard', 'a_b', ['a_b']],
       ['a lone "_" matching nothing', '_', []],
       ['surrounding spaces trimmed', '  zoe  ', ['zadams']],
-      ['an email domain is not a prefix', 'example', []],
+      ['an email domain, inside', 'corp.ex', ['Alice.B']],
     ])('matches %s (%j)', async (_what, search, expected) => {
       const page = await listIdentities(realmId, { filter: { search } });
       expect(usernames(page)).toEqual(expected);

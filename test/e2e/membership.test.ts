@@ -592,6 +592,52 @@ describe('the payload’s identities', () => {
   });
 });
 
+describe('the payload’s edges', () => {
+  const addEdges = `mutation($input: AddGroupMembersInput!) {
+    addGroupMembers(input: $input) { addedEdges { cursor addedAt node { id username } } } }`;
+  const removeEdges = `mutation($input: RemoveGroupMembersInput!) {
+    removeGroupMembers(input: $input) { removedMemberIds removedEdges { cursor addedAt node { id } } } }`;
+  const memberEdges = async (groupId: string, args: { first?: number; after?: string } = {}) =>
+    (await server.ok(membersQuery, { id: groupId, first: args.first ?? 100, after: args.after })).node.members.edges;
+
+  test('added edges are the edges Group.members then lists, cursor and addedAt alike, in input order', async () => {
+    const realm = await createRealm(server);
+    const [a, b, c, d] = await createIdentities(server, realm.id, 4);
+    const group = await createGroup(server, realm.id, 'edges', [a.id]);
+
+    const added = (await server.ok(addEdges, { input: { groupId: group.id, identityIds: [c.id, a.id, b.id] } })).addGroupMembers.addedEdges;
+    expect(added.map((edge: any) => edge.node)).toEqual([c, b].map((identity) => ({ id: identity.id, username: identity.username })));
+    const listed = new Map<string, any>((await memberEdges(group.id)).map((edge: any) => [edge.node.id, edge]));
+    for (const edge of added) expect({ cursor: edge.cursor, addedAt: edge.addedAt }).toEqual({ cursor: listed.get(edge.node.id).cursor, addedAt: listed.get(edge.node.id).addedAt });
+
+    // A client that appended them pages on from its last edge's cursor, as from the list's own.
+    const [later] = (await server.ok(addEdges, { input: { groupId: group.id, identityIds: [d.id] } })).addGroupMembers.addedEdges;
+    const last = [...listed.values()].at(-1) as any;
+    expect((await memberEdges(group.id, { after: last.cursor })).map((edge: any) => edge.cursor)).toEqual([later.cursor]);
+  });
+
+  test('removed edges are the edges the memberships had, and removedMemberIds the IDs Relay’s @deleteEdge takes', async () => {
+    const realm = await createRealm(server);
+    const [a, b, c] = await createIdentities(server, realm.id, 3);
+    const group = await createGroup(server, realm.id, 'leaving', [a.id, b.id, c.id]);
+    const before = new Map<string, any>((await memberEdges(group.id)).map((edge: any) => [edge.node.id, edge]));
+
+    const removed = (await server.ok(removeEdges, { input: { groupId: group.id, identityIds: [c.id, a.id, c.id, 'SWRlbnRpdHk6MDAwMDAwMDAtMDAwMC00MDAwLTgwMDAtMDAwMDAwMDAwMDAw'] } })).removeGroupMembers;
+    expect(removed.removedMemberIds).toEqual([c.id, a.id]);
+    expect(removed.removedEdges).toEqual([c, a].map((identity) => ({ cursor: before.get(identity.id).cursor, addedAt: before.get(identity.id).addedAt, node: { id: identity.id } })));
+    expect((await memberEdges(group.id)).map((edge: any) => edge.node.id)).toEqual([b.id]);
+  });
+
+  test('edges need identities:read, as the member list does', async () => {
+    const realm = await createRealm(server);
+    const [a] = await createIdentities(server, realm.id, 1);
+    const group = await createGroup(server, realm.id);
+    const { token } = await server.createToken(['groups:write']);
+    const answer = await server.graphql(addEdges, { input: { groupId: group.id, identityIds: [a.id] } }, { authorization: `Bearer ${token}` });
+    expect(answer.errors?.[0]).toMatchObject({ path: ['addGroupMembers', 'addedEdges'], extensions: { code: 'FORBIDDEN' } });
+  });
+});
+
 describe('the payload’s group', () => {
   test('is the group as a query reads it after the change, whatever the fields selected', async () => {
     const realm = await createRealm(server);
@@ -637,5 +683,15 @@ describe('SQL statements per write', () => {
     expect(await quiet.countStatements(async () => (removed = await quiet.ok(removeMutation, { input })))).toBe(6);
     expect(added.addGroupMembers).toEqual({ group: { id: group.id, memberCount: 1 }, addedMembers: [{ id: a.id }] });
     expect(removed.removeGroupMembers).toEqual({ group: { id: group.id, memberCount: 0 }, removedMembers: [{ id: a.id }] });
+  });
+
+  test('the edges come from the same write: asking for them, with their nodes’ IDs, costs not one statement more', async () => {
+    const realm = await createRealm(quiet);
+    const [a] = await createIdentities(quiet, realm.id, 1);
+    const group = await createGroup(quiet, realm.id);
+    const input = { groupId: group.id, identityIds: [a.id] };
+    const withEdges = (mutation: string, field: string) => mutation.replace(/\} \} \}$/, `} ${field} { cursor addedAt node { id } } } }`);
+    expect(await quiet.countStatements(() => quiet.ok(withEdges(addMutation, 'addedEdges'), { input }))).toBe(7);
+    expect(await quiet.countStatements(() => quiet.ok(withEdges(removeMutation, 'removedEdges'), { input }))).toBe(6);
   });
 });

@@ -24,7 +24,7 @@ beforeAll(async () => {
   pg = await startOwnPostgres();
   // Short timeouts, so that an outage is said quickly; no token cache, so that every request and
   // every WebSocket operation meets the database to authenticate.
-  app = await startAppOn(pg.url, outageSettings);
+  app = await startAppOn(pg.url, { ...outageSettings, CORS_ORIGINS: browserOrigin });
   ({ base, url, wsUrl } = app);
 });
 
@@ -33,6 +33,9 @@ afterAll(async () => {
   await app?.close();
   await pg?.destroy();
 });
+
+/** The requests come from a page of a listed origin, which must be able to read an outage's answer and its Retry-After. */
+const browserOrigin = 'http://localhost:5173';
 
 /** Every answer and close reason a client got during an outage: none may name an address or the driver. */
 const said: string[] = [];
@@ -47,7 +50,7 @@ interface Answer {
 async function post(query: string, variables?: Record<string, unknown>, token: string | null = testAdminToken): Promise<Answer> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { 'content-type': 'application/json', origin: browserOrigin, ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   const text = await response.text();
@@ -180,6 +183,8 @@ async function expectOutageAnswers(open: RawConnection): Promise<void> {
   for (const answer of [authenticated, anonymous]) {
     expect(answer.status).toBe(503);
     expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(answer.headers.get('access-control-allow-origin')).toBe(browserOrigin);
+    expect(answer.headers.get('access-control-expose-headers')).toMatch(/Retry-After/);
     expect(answer.body.errors).toEqual([
       expect.objectContaining({ message: expect.stringMatching(/cannot reach its database/), extensions: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: expect.any(Number) }) }),
     ]);

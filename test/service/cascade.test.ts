@@ -218,12 +218,12 @@ describe('a deletion racing a removal of the same membership, on two instances',
 
       const log = await realmEvents(db.dataSource, realm.uuid, seq);
       const removals = log.filter((event) => event.type === 'membership.removed');
-      const by = removed!.identities.length > 0 ? 'remover' : 'deleter';
+      const by = removed!.memberships.length > 0 ? 'remover' : 'deleter';
       expect({ trial, removals: removals.map((event) => ({ ...shapes([event])[0], by: event.actor?.name })) }).toEqual({
         trial,
         removals: [{ ...removal(identity, group), by }],
       });
-      expect(removed!.identities.map((keys) => keys.uuid)).toEqual(by === 'remover' ? [identity.uuid] : []);
+      expect(removed!.memberships.map((membership) => membership.uuid)).toEqual(by === 'remover' ? [identity.uuid] : []);
       expect(removed!.group.memberCount).toBe(1);
       // IDENTITY_DELETED is logged once, after the removal, whoever made the removal.
       const deletions = log.filter((event) => event.type === 'identity.deleted');

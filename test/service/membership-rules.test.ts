@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../src/common/errors';
 import type { RealmRow } from '../../src/realm/realm.repository';
 import type { IdentityRow } from '../../src/identity/identity.repository';
+import type { MembershipChange } from '../../src/membership/membership.service';
 import { createGroup, createIdentities, createIdentity, createRealm, memberUuids, readGroup } from '../factories/services';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import {
@@ -38,6 +39,8 @@ const remove = (groupId: string, identityIds: string[], caller = admin) => t.ser
 
 /** An identity as a membership write returns it: its keys and ID, nothing read after commit. */
 const keysOf = (identity: IdentityRow) => ({ __typename: 'Identity', uuid: identity.uuid, realmUuid: identity.realmUuid, id: identity.id });
+/** The identities a change names, by their keys. */
+const changed = (change: MembershipChange) => change.memberships.map(({ __typename, uuid, realmUuid, id }) => ({ __typename, uuid, realmUuid, id }));
 
 const sorted = (values: string[]) => [...values].sort();
 
@@ -67,11 +70,25 @@ describe('adding members', () => {
     const { realm, a1, a2, a3, group } = await world();
     const change = await add(group.id, [a3.id, a1.id, a2.id]);
 
-    expect(change.identities).toEqual([keysOf(a3), keysOf(a1), keysOf(a2)]);
+    expect(changed(change)).toEqual([keysOf(a3), keysOf(a1), keysOf(a2)]);
     expect(change.group).toMatchObject({ id: group.id, uuid: group.uuid, memberCount: 3 });
     expect(sorted(await memberUuids(db.dataSource, group.uuid))).toEqual(sorted([a1.uuid, a2.uuid, a3.uuid]));
     expect((await readGroup(t, group.uuid))?.memberCount).toBe(3);
     expect(realm.uuid).toBe(group.realmUuid);
+  });
+
+  test('each membership made carries when it was made and its sort values in Group.members’ default order, as the table holds them', async () => {
+    const { a1, a2, group } = await world();
+    const change = await add(group.id, [a2.id, a1.id]);
+    const rows: Array<{ uuid: string; addedAt: string; at: string }> = await db.dataSource.query(
+      `SELECT identity_id AS uuid, to_char(added_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "addedAt", added_at::text AS at
+         FROM group_memberships WHERE group_id = $1`,
+      [group.uuid],
+    );
+    const stored = new Map(rows.map((row) => [row.uuid, row]));
+    for (const membership of change.memberships) {
+      expect(membership).toMatchObject({ addedAt: stored.get(membership.uuid)!.addedAt, __cursor0: stored.get(membership.uuid)!.at, __cursor1: membership.uuid });
+    }
   });
 
   test('logs one MEMBERSHIP_ADDED per membership made, by the caller, in the transaction that made them', async () => {
@@ -97,7 +114,7 @@ describe('adding members', () => {
     const seq = await lastEventSeq(db.dataSource, realm.uuid);
 
     const change = await add(group.id, [a1.id, a2.id, a1.id, a3.id, a2.id]);
-    expect(change.identities).toEqual([keysOf(a2), keysOf(a3)]);
+    expect(changed(change)).toEqual([keysOf(a2), keysOf(a3)]);
     expect(change.group.memberCount).toBe(3);
     expect((await readGroup(t, group.uuid))?.memberCount).toBe(3);
     expect((await realmEvents(db.dataSource, realm.uuid, seq)).map((event) => event.identityUuid)).toEqual([a2.uuid, a3.uuid]);
@@ -115,7 +132,7 @@ describe('adding members', () => {
     const group = await createGroup(t, realm, [a1, a2]);
     await unchanged(realm, group.uuid, async () => {
       const change = await add(group.id, [a2.id, a1.id]);
-      expect(change).toMatchObject({ identities: [], group: { memberCount: 2 } });
+      expect(change).toMatchObject({ memberships: [], group: { memberCount: 2 } });
     });
   });
 
@@ -177,7 +194,7 @@ describe('removing members', () => {
     const group = await createGroup(t, realm, [a1, a2, a3]);
     const change = await remove(group.id, [a3.id, foreign.id, a1.id, a1.id]);
 
-    expect(change.identities).toEqual([keysOf(a3), keysOf(a1)]);
+    expect(changed(change)).toEqual([keysOf(a3), keysOf(a1)]);
     expect(change.group).toMatchObject({ id: group.id, memberCount: 1 });
     expect(await memberUuids(db.dataSource, group.uuid)).toEqual([a2.uuid]);
     expect((await readGroup(t, group.uuid))?.memberCount).toBe(1);
@@ -203,7 +220,7 @@ describe('removing members', () => {
     const { realm, a1, a2, foreign } = await world();
     const group = await createGroup(t, realm, [a1]);
     await unchanged(realm, group.uuid, async () => {
-      expect(await remove(group.id, [a2.id, foreign.id])).toMatchObject({ identities: [], group: { memberCount: 1 } });
+      expect(await remove(group.id, [a2.id, foreign.id])).toMatchObject({ memberships: [], group: { memberCount: 1 } });
     });
   });
 
@@ -228,7 +245,7 @@ describe('removing members', () => {
     const seq = await lastEventSeq(db.dataSource, realm.uuid);
     await add(group.id, [a1.id]);
     await remove(group.id, [a1.id]);
-    expect((await add(group.id, [a1.id])).identities).toEqual([keysOf(a1)]);
+    expect(changed(await add(group.id, [a1.id]))).toEqual([keysOf(a1)]);
     expect((await realmEvents(db.dataSource, realm.uuid, seq)).map((event) => event.type)).toEqual(['membership.added', 'membership.removed', 'membership.added']);
     expect((await readGroup(t, group.uuid))?.memberCount).toBe(1);
   });

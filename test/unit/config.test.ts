@@ -48,4 +48,21 @@ describe('configuration', () => {
     ));
     expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/40' })).toThrow(ConfigError);
   });
+  test('CORS_ORIGINS: none by default; origins written as browsers send them; no wildcard, null or path', () => {
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: 'https://App.Example.com/, http://localhost:5173 ,http://localhost:80' }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+      'http://localhost',
+    ]);
+    expect(() => loadConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS lists the origins allowed one by one/);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://a.example,null' })).toThrow(/"null" would allow pages nobody chose/);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://app.example.com/graphiql' })).toThrow(
+      new ConfigError(
+        'CORS_ORIGINS must list origins (scheme, host and port, no path), separated by commas, e.g. https://app.example.com,http://localhost:5173; "https://app.example.com/graphiql" is not one.',
+      ),
+    );
+    expect(() => loadConfig({ CORS_ORIGINS: 'app.example.com' })).toThrow(ConfigError);
+    expect(() => loadConfig({ CORS_ORIGINS: 'ftp://app.example.com' })).toThrow(ConfigError);
+  });
 });

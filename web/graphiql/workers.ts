@@ -1,12 +1,15 @@
 /**
  * Monaco (GraphiQL's editor) runs its language services in web workers. The build bundles each
- * worker into its own file next to graphiql.js (scripts/build-web.ts), so they load from this
- * server like everything else. Imported before GraphiQL, so it is set before any editor exists.
+ * worker into its own file next to the page's script, named after its contents, and gives their
+ * names here (scripts/build-web.ts), so they load from this server like everything else. Imported
+ * before GraphiQL, so it is set before any editor exists.
  */
-const workers: Record<string, string> = { graphql: 'graphql.worker.js', json: 'json.worker.js' };
+declare const MONACO_WORKERS: { editor: string; json: string; graphql: string };
+
+const byLabel: Record<string, string> = { graphql: MONACO_WORKERS.graphql, json: MONACO_WORKERS.json };
 
 (globalThis as unknown as { MonacoEnvironment: { getWorker(workerId: string, label: string): Worker } }).MonacoEnvironment = {
-  getWorker: (_workerId, label) => new Worker(new URL(`./${workers[label] ?? 'editor.worker.js'}`, import.meta.url)),
+  getWorker: (_workerId, label) => new Worker(new URL(`./${byLabel[label] ?? MONACO_WORKERS.editor}`, import.meta.url)),
 };
 
 export {};
