@@ -1,6 +1,6 @@
 import { Field, ID, InputType } from 'type-graphql';
 
-@InputType()
+@InputType({ description: 'A new API token: its name, reach and lifetime.' })
 export class CreateApiTokenInput {
   @Field({ description: 'What the token is for, 1–100 characters (e.g. "CI provisioning").' })
   name: string;
@@ -18,8 +18,8 @@ export class CreateApiTokenInput {
   expiresAt?: Date | null;
 }
 
-@InputType()
+@InputType({ description: 'The token to revoke.' })
 export class RevokeApiTokenInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'A token the caller manages (tokens:write, in its realm for a realm-bound caller).' })
   id: string;
 }

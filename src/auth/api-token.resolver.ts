@@ -23,15 +23,17 @@ export class ApiTokenResolver {
     return token.realmUuid === null ? null : toGlobalId('Realm', token.realmUuid);
   }
 
-  @Mutation(() => CreateApiTokenPayload, { description: 'A new token, with at most the scopes and realms of the token creating it. Its secret is in the payload, once.' })
-  createApiToken(@Ctx() ctx: Context, @Arg('input', () => CreateApiTokenInput) input: CreateApiTokenInput) {
+  @Mutation(() => CreateApiTokenPayload, {
+    description: 'A new token, with at most the scopes and realms of the token creating it. Its secret is in the payload, once. Needs `tokens:write`.',
+  })
+  createApiToken(@Ctx() ctx: Context, @Arg('input', () => CreateApiTokenInput, { description: 'The new token’s name, scopes, realm and expiry.' }) input: CreateApiTokenInput) {
     return this.tokenService.create(ctx, input);
   }
 
   @Mutation(() => RevokeApiTokenPayload, {
-    description: 'The token stops working at once, and so do the tokens it created and theirs; their WebSocket connections close.',
+    description: 'The token stops working at once, and so do the tokens it created and theirs; their WebSocket connections close (4403). Needs `tokens:write`.',
   })
-  revokeApiToken(@Ctx() ctx: Context, @Arg('input', () => RevokeApiTokenInput) input: RevokeApiTokenInput) {
+  revokeApiToken(@Ctx() ctx: Context, @Arg('input', () => RevokeApiTokenInput, { description: 'The token to revoke.' }) input: RevokeApiTokenInput) {
     return this.tokenService.revoke(ctx, input);
   }
 }

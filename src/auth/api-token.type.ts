@@ -4,7 +4,7 @@ import { Node } from '../common/node.type';
 
 @ObjectType({ implements: Node, simpleResolvers: true, description: 'An API token; its secret is shown once, when it is created, and never stored.' })
 export class ApiToken extends Node {
-  @Field()
+  @Field({ description: 'What the token is for, as its creator named it; also the `actor.name` of the events it causes.' })
   name: string;
 
   @Field(() => [String], { description: 'What it may do (see the README’s security model).' })
@@ -13,37 +13,37 @@ export class ApiToken extends Node {
   @Field({ description: 'Set from the ADMIN_TOKEN environment variable: rotate it there.' })
   fromEnvironment: boolean;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it stops working; null: never.' })
   expiresAt: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it was revoked (it, or a token that created it); null while it is not.' })
   revokedAt: Date | null;
 
   @Field(() => Date, { nullable: true, description: 'To the minute.' })
   lastUsedAt: Date | null;
 
-  @Field()
+  @Field({ description: 'When it was created.' })
   createdAt: Date;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'A token in a page of API tokens, with its cursor.' })
 export class ApiTokenEdge extends EdgeType(ApiToken) {}
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'A page of API tokens.' })
 export class ApiTokenConnection extends ConnectionType(ApiTokenEdge) {}
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'The new token and, this once, its secret.' })
 export class CreateApiTokenPayload {
-  @Field(() => ApiToken)
+  @Field(() => ApiToken, { description: 'The new token, as apiTokens lists it.' })
   apiToken: ApiToken;
 
   @Field({ description: 'The secret: send it as `Authorization: Bearer <token>`. Shown this once; store it now.' })
   token: string;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'What revokeApiToken revoked.' })
 export class RevokeApiTokenPayload {
-  @Field(() => ApiToken)
+  @Field(() => ApiToken, { description: 'The token, revoked now (`revokedAt` set).' })
   apiToken: ApiToken;
 
   @Field(() => [ApiToken], {

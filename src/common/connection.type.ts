@@ -5,7 +5,14 @@ export enum OrderDirection {
   ASC = 'ASC',
   DESC = 'DESC',
 }
-registerEnumType(OrderDirection, { name: 'OrderDirection' });
+registerEnumType(OrderDirection, {
+  name: 'OrderDirection',
+  description: 'Which way a list runs over its order field; items with equal values keep one fixed order, so pages neither skip nor repeat them.',
+  valuesConfig: {
+    ASC: { description: 'Smallest first: A to Z, oldest first.' },
+    DESC: { description: 'Largest first: Z to A, newest first.' },
+  },
+});
 
 @ObjectType({ simpleResolvers: true, description: 'Where a page stands in its list (Relay cursor connections).' })
 export class PageInfo implements PageInfoData {
@@ -15,10 +22,10 @@ export class PageInfo implements PageInfoData {
   @Field({ description: 'Items come before the first edge.' })
   hasPreviousPage: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The first edge’s cursor; null when the page is empty.' })
   startCursor: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The last edge’s cursor, to pass as `after` for the next page; null when the page is empty.' })
   endCursor: string | null;
 }
 
@@ -54,10 +61,10 @@ export interface ConnectionData<TEdge> {
 export function ConnectionType<TEdge>(edgeType: new () => TEdge) {
   @ObjectType({ simpleResolvers: true })
   abstract class Connection implements ConnectionData<TEdge> {
-    @Field(() => [edgeType])
+    @Field(() => [edgeType], { description: 'The page’s items with their cursors, in the list’s order (also with `last`/`before`).' })
     edges: TEdge[];
 
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, { description: 'Whether more items come before or after this page, and its cursors.' })
     pageInfo: PageInfo;
 
     @Field(() => Int, { description: 'How many items the whole list has, with the same filter.' })
@@ -72,7 +79,7 @@ export function EdgeType<TNode>(nodeType: new () => TNode) {
     @Field({ description: 'Pass it as `after` or `before` to page from this edge.' })
     cursor: string;
 
-    @Field(() => nodeType)
+    @Field(() => nodeType, { description: 'The item.' })
     node: TNode;
   }
   return Edge;

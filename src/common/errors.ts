@@ -1,21 +1,19 @@
 import { GraphQLError } from 'graphql';
 
 /**
- * Every expected failure's code: one closed list, relied on by clients. The codes GraphQL itself
- * and Apollo produce before a resolver runs (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED,
- * BAD_USER_INPUT, BAD_REQUEST) pass through unchanged; anything else is masked as
- * INTERNAL_SERVER_ERROR (src/server/errors.ts).
+ * Every code a client can meet in `extensions.code` (and at the head of a WebSocket close reason):
+ * one closed list, relied on by clients. The schema's ErrorCode enum is made from it
+ * (src/common/error-code.type.ts), so the two cannot differ. Besides ours it holds the codes Apollo
+ * Server gives the requests it refuses before a resolver runs, which formatError lets through
+ * (src/server/errors.ts), and which the WebSocket edge gives the same refusals; anything else is
+ * masked as INTERNAL_SERVER_ERROR. What each means and what a client should do is in
+ * `errorCodeDescriptions` below, which the schema publishes.
  */
 export enum ErrorCode {
-  /** No valid API token: none, unknown, revoked or expired. */
   UNAUTHENTICATED = 'UNAUTHENTICATED',
-  /** The token lacks the scope, or reaches another realm than the one named. */
   FORBIDDEN = 'FORBIDDEN',
-  /** A value is malformed or out of range; `inputPath` names it. */
   INVALID_INPUT = 'INVALID_INPUT',
-  /** An ID is not one this API issued, or names another type than the argument takes. */
   INVALID_ID = 'INVALID_ID',
-  /** A pagination cursor is malformed or belongs to another ordering. */
   INVALID_CURSOR = 'INVALID_CURSOR',
   NOT_FOUND = 'NOT_FOUND',
   DUPLICATE_REALM_NAME = 'DUPLICATE_REALM_NAME',
@@ -23,62 +21,138 @@ export enum ErrorCode {
   DUPLICATE_EMAIL = 'DUPLICATE_EMAIL',
   DUPLICATE_EXTERNAL_ID = 'DUPLICATE_EXTERNAL_ID',
   DUPLICATE_GROUP_NAME = 'DUPLICATE_GROUP_NAME',
-  /** A manual identity would duplicate the username or email of one provisioned by an identity provider. */
   IDP_IDENTITY_CONFLICT = 'IDP_IDENTITY_CONFLICT',
-  /** Things of two realms were to be linked (e.g. an identity of realm A into a group of realm B). */
   CROSS_REALM = 'CROSS_REALM',
-  /** The `version` given is not the current one: someone else changed the object first. */
   VERSION_CONFLICT = 'VERSION_CONFLICT',
-  /** The identity's lifecycle does not allow this change from its current status. */
   INVALID_STATUS_TRANSITION = 'INVALID_STATUS_TRANSITION',
-  /** The events after this cursor are past the retention period: reload, then subscribe afresh. */
   EVENT_CURSOR_EXPIRED = 'EVENT_CURSOR_EXPIRED',
-  /**
-   * The cursor is past the end of the realm's log: the database was restored from a backup older
-   * than the cursor, or the cursor is from elsewhere. Reload, then subscribe afresh, as for EXPIRED.
-   */
   EVENT_CURSOR_AHEAD = 'EVENT_CURSOR_AHEAD',
-  /** An invitation's email already belongs to an identity of the realm (an invited one included). */
   IDENTITY_EXISTS = 'IDENTITY_EXISTS',
-  /** The address already has a pending invitation in the realm: resend or revoke that one. */
   INVITATION_EXISTS = 'INVITATION_EXISTS',
-  /** No invitation has this token (mistyped, or replaced by a resend). */
   INVALID_TOKEN = 'INVALID_TOKEN',
-  /** The invitation's token was used already: a token works once. */
   INVITATION_ALREADY_ACCEPTED = 'INVITATION_ALREADY_ACCEPTED',
   INVITATION_REVOKED = 'INVITATION_REVOKED',
   INVITATION_EXPIRED = 'INVITATION_EXPIRED',
-  /** Only a pending (or expired) invitation can be revoked or resent. */
   INVITATION_NOT_PENDING = 'INVITATION_NOT_PENDING',
-  // Limits (src/server/limits): refused before anything runs. `limit` and `found` say by how much.
-  /** The operation nests fields deeper than MAX_QUERY_DEPTH. */
+  // Limits (src/server/limits): refused before anything runs.
   QUERY_TOO_DEEP = 'QUERY_TOO_DEEP',
-  /** The operation's cost (page sizes multiplied through the nesting) is over MAX_QUERY_COST. */
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
-  /** The document has more aliases than MAX_ALIASES. */
   TOO_MANY_ALIASES = 'TOO_MANY_ALIASES',
-  /** A list in the variables is longer than any argument takes (1 000 items). */
   LIST_TOO_LONG = 'LIST_TOO_LONG',
-  /** The document has more tokens than MAX_QUERY_TOKENS: it was not parsed. */
   DOCUMENT_TOO_LARGE = 'DOCUMENT_TOO_LARGE',
-  /** The HTTP body is larger than MAX_BODY_BYTES (HTTP 413). */
   BODY_TOO_LARGE = 'BODY_TOO_LARGE',
-  /** The caller (API token, or address without one) used up RATE_LIMIT_PER_MINUTE; retry after `Retry-After`. */
   RATE_LIMITED = 'RATE_LIMITED',
-  /** WebSocket close reason: the token already has MAX_WS_CONNECTIONS_PER_TOKEN connections open. */
   TOO_MANY_CONNECTIONS = 'TOO_MANY_CONNECTIONS',
-  /** The WebSocket connection already runs MAX_SUBSCRIPTIONS_PER_CONNECTION operations. */
   TOO_MANY_SUBSCRIPTIONS = 'TOO_MANY_SUBSCRIPTIONS',
-  /** A subscription sent over HTTP (HTTP 400): subscriptions run over the WebSocket endpoint only. */
   SUBSCRIPTION_OVER_HTTP = 'SUBSCRIPTION_OVER_HTTP',
-  /**
-   * The database cannot be reached just now (down, frozen, restarting). Retry after
-   * `retryAfterSeconds` (HTTP 503 with Retry-After; WebSocket close 1013, which graphql-ws' client
-   * retries on its own). A mutation may or may not have committed: re-read before repeating it.
-   */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+  // Apollo Server's own (ApolloServerErrorCode), given over WebSocket too; not PERSISTED_QUERY_NOT_SUPPORTED,
+  // which only a server with automatic persisted queries turned off gives.
+  GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  BAD_REQUEST = 'BAD_REQUEST',
+  OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE',
+  PERSISTED_QUERY_NOT_FOUND = 'PERSISTED_QUERY_NOT_FOUND',
 }
+
+/** When each code happens and what the client should do: the schema's descriptions of ErrorCode's values. */
+export const errorCodeDescriptions: Record<ErrorCode, string> = {
+  UNAUTHENTICATED:
+    'No usable API token: none where one is needed, a malformed `Authorization` header, or a token that is unknown, revoked or expired. ' +
+    'HTTP 401 with no data; over WebSocket the connection is closed with 4401 (4403 when its token ends while it is open). ' +
+    'Get a valid token: retrying with the same one will not help.',
+  FORBIDDEN:
+    'The token lacks the scope the field needs (`scope` names it), names a realm the token is not bound to, or is bound to one realm where a token for all realms is needed ' +
+    '(creating or deleting a realm). Use a token with that scope or realm: retrying will not help.',
+  INVALID_INPUT:
+    'An argument or input field is malformed or out of range: an empty or too long name, an address that is not an email, a phone number not in E.164, ' +
+    'a page size over MAX_PAGE_SIZE, a batch over 1 000 IDs. `inputPath` names the value (e.g. `["input", "username"]`): fix it and send again.',
+  INVALID_ID:
+    'An ID this API did not issue, or the ID of another type than the argument takes (a group’s where an identity’s is wanted); `inputPath` names it. ' +
+    'Pass an `id` read from this API.',
+  INVALID_CURSOR:
+    'A pagination or event cursor that is malformed, or belongs to another list, ordering or realm. Use a cursor the same field gave with the same `orderBy`, or start without one.',
+  NOT_FOUND:
+    'The object a mutation names (or the realm a subscription names) does not exist; `inputPath` names the ID. ' +
+    'It may have been deleted: reload. A query for a missing object answers `null` instead.',
+  DUPLICATE_REALM_NAME: 'Another realm has this name (compared case-insensitively). Choose another name.',
+  DUPLICATE_USERNAME: 'Another identity of the realm has this username (compared case-insensitively). Choose another one.',
+  DUPLICATE_EMAIL: 'Another identity of the realm has this email (compared case-insensitively). Use another address, or update that identity.',
+  DUPLICATE_EXTERNAL_ID: 'Another identity of the realm has this external ID (its ID at the identity provider). Update that identity instead.',
+  DUPLICATE_GROUP_NAME: 'Another group of the realm has this name (compared case-insensitively). Choose another name.',
+  IDP_IDENTITY_CONFLICT:
+    'A MANUAL identity would repeat the username or email of an identity provisioned by the identity provider (`source: IDP`). ' +
+    'Use other values, or manage that person at the identity provider.',
+  CROSS_REALM:
+    'Objects of two realms were to be linked: an identity of one realm into a group of another, or an invitation into a group of another realm; `inputPath` names the ID. ' +
+    'Pass IDs of the same realm.',
+  VERSION_CONFLICT:
+    'The `version` sent is not the object’s current one: someone changed it since you read it (`currentVersion` is the current one). ' +
+    'Read the object again, reapply your change, and send it with the new version.',
+  INVALID_STATUS_TRANSITION:
+    'The identity’s lifecycle does not allow this change from its current status (`status`), e.g. suspending a DEPROVISIONED identity, or deleting an INVITED one, ' +
+    'which its invitation owns (revoke the invitation instead). Retrying will not help.',
+  EVENT_CURSOR_EXPIRED:
+    'The events after this cursor are past the retention period and no longer kept. Reload what you show, then subscribe after the realm’s `lastEventCursor`.',
+  EVENT_CURSOR_AHEAD:
+    'The cursor is past the end of the realm’s log: the database was restored from a backup older than the cursor, or the cursor is from another deployment. ' +
+    'Reload what you show, then subscribe after the realm’s `lastEventCursor`.',
+  IDENTITY_EXISTS:
+    'The invited address already belongs to an identity of the realm (`identityId`), or to the invited identity of an expired invitation (`invitationId`): resend that invitation instead.',
+  INVITATION_EXISTS: 'The address already has a pending invitation in the realm (`invitationId`): resend or revoke that one.',
+  INVALID_TOKEN:
+    'No invitation has this token: it is mistyped, or a resend replaced it (a resent invitation’s earlier links stop working). Use the link of the latest invitation email.',
+  INVITATION_ALREADY_ACCEPTED: 'The invitation was accepted already: its token works once. Its identity exists; sign in instead.',
+  INVITATION_REVOKED: 'The invitation was revoked. Ask an administrator of the realm for a new one.',
+  INVITATION_EXPIRED: 'The invitation expired before it was accepted. Ask an administrator of the realm to resend it.',
+  INVITATION_NOT_PENDING:
+    'Only a PENDING or EXPIRED invitation can be revoked or resent; this one was accepted or revoked (`status`), or the identity it made was deleted. ' +
+    'Invite the address again instead.',
+  QUERY_TOO_DEEP:
+    'The operation nests fields deeper than MAX_QUERY_DEPTH (`limit`, and `found`); nothing ran (HTTP 400). Ask for less nesting, e.g. the deeper levels in a second request.',
+  QUERY_TOO_COMPLEX:
+    'The operation’s cost — every field 1, each list multiplying what it selects by its page size — is over MAX_QUERY_COST (`limit`, and `found`); nothing ran (HTTP 400). ' +
+    'Ask for smaller pages (`first`, `last`) or split the operation.',
+  TOO_MANY_ALIASES: 'The document has more aliases than MAX_ALIASES (`limit`, and `found`); nothing ran (HTTP 400). Use fewer, e.g. `nodes(ids:)` rather than one alias per ID.',
+  LIST_TOO_LONG: 'A list in the variables is longer than any argument takes (`limit`: a batch of 1 000); nothing ran (HTTP 400). Send it in batches.',
+  DOCUMENT_TOO_LARGE:
+    'The document has more tokens (names, punctuation, values) than MAX_QUERY_TOKENS (`limit`) and was not parsed (HTTP 400). Send a smaller document; pass large values as variables.',
+  BODY_TOO_LARGE: 'The HTTP request body is larger than MAX_BODY_BYTES (`limit`): HTTP 413, nothing ran. Send less in one request.',
+  RATE_LIMITED:
+    'The caller — its API token, or its address without a usable one — spent its RATE_LIMIT_PER_MINUTE, or its address failed to authenticate AUTH_FAILURES_PER_MINUTE times. ' +
+    'Retry after `retryAfterSeconds` (HTTP 429 with `Retry-After`; over WebSocket a refused connection is closed with 1013 and the reason `RATE_LIMITED: …`).',
+  TOO_MANY_CONNECTIONS:
+    'Not in `errors`: the reason (`TOO_MANY_CONNECTIONS: …`) of a WebSocket connection closed with 1013 because its token already has MAX_WS_CONNECTIONS_PER_TOKEN connections open. ' +
+    'Close another, or reconnect after a backoff (graphql-ws’ client does so by itself).',
+  TOO_MANY_SUBSCRIPTIONS:
+    'The WebSocket connection already runs MAX_SUBSCRIPTIONS_PER_CONNECTION operations (`limit`). Complete some first, or open another connection.',
+  SUBSCRIPTION_OVER_HTTP:
+    'A subscription was sent over HTTP (HTTP 400; nothing ran). Subscribe over the WebSocket endpoint: the same URL with ws:// (wss:// behind TLS), graphql-ws’ protocol.',
+  SERVICE_UNAVAILABLE:
+    'The database cannot be reached just now (down, frozen, restarting). Retry after `retryAfterSeconds`: HTTP 503 with `Retry-After`; over WebSocket the operation’s error, ' +
+    'or a close with 1013 (reason `SERVICE_UNAVAILABLE: …`), which graphql-ws’ client retries by itself. A mutation may or may not have committed: read again before repeating it.',
+  INTERNAL_SERVER_ERROR:
+    'Something failed on the server’s side. It was logged with `requestId` (also the `x-request-id` response header): quote it when reporting the problem. ' +
+    'Over WebSocket the connection is closed with 4500 when it happens while connecting.',
+  GRAPHQL_PARSE_FAILED: 'The document is not valid GraphQL syntax (HTTP 400); `locations` points at the error. Fix the document.',
+  GRAPHQL_VALIDATION_FAILED:
+    'The document does not fit the schema: an unknown field or argument, a value of the wrong type, a required argument missing, ' +
+    'or introspection where it is turned off (then `validationErrorCode` is INTROSPECTION_DISABLED). HTTP 400, nothing ran. Fix the document against the schema.',
+  BAD_USER_INPUT:
+    'The variables do not fit the types the operation declares (a required one missing, a string for an Int, an unknown enum value), ' +
+    'or an extension of the request is malformed (a persisted query’s hash that is not the query’s). HTTP 400, nothing ran. Fix the variables.',
+  BAD_REQUEST:
+    'The HTTP request is not one GraphQL can run: a body that is not JSON, no `query`, a GET for a mutation, several operations batched in one request, ' +
+    'or a request a browser could send from another site without a preflight (CSRF prevention: a GET, or a POST not of JSON, without `Authorization`, ' +
+    '`apollo-require-preflight` or `x-apollo-operation-name`). ' +
+    'HTTP 400 (405 or 415 for a wrong method or content type). Fix the request.',
+  OPERATION_RESOLUTION_FAILURE:
+    'The document holds several operations and `operationName` is missing or names none of them (HTTP 400, nothing ran). Send the name of the one to run.',
+  PERSISTED_QUERY_NOT_FOUND:
+    'An automatic persisted query: the hash in `extensions.persistedQuery` is not one this instance holds. Send the same request again with `query`; Apollo’s clients do so by themselves.',
+};
 
 export type InputPath = ReadonlyArray<string | number>;
 

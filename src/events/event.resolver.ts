@@ -34,14 +34,14 @@ export class RealmEventsResolver {
   @FieldResolver(() => RealmEventConnection, {
     nullable: true,
     description:
-      'The realm’s event log for clients that poll, oldest first within a page: forward with `first`/`after`, or back from the newest with `last`/`before` (`events(last: 50)`: the latest fifty). Null, with FORBIDDEN, for a caller that may not read events.',
+      'The realm’s event log for clients that poll, oldest first within a page: forward with `first`/`after`, or back from the newest with `last`/`before` (`events(last: 50)`: the latest fifty). Needs `events:read`: without it, null with FORBIDDEN.',
   })
   events(
     @Root() realm: RealmRow,
     @Ctx() ctx: Context,
-    @Arg('first', () => Int, { nullable: true, description: 'How many events after `after` (or from the oldest retained).' }) first?: number,
+    @Arg('first', () => Int, { nullable: true, description: 'How many events after `after` (or from the oldest retained); at most MAX_PAGE_SIZE (default 100).' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'A cursor: the events that follow it.' }) after?: string,
-    @Arg('last', () => Int, { nullable: true, description: 'How many events before `before` (or up to the newest).' }) last?: number,
+    @Arg('last', () => Int, { nullable: true, description: 'How many events before `before` (or up to the newest); at most MAX_PAGE_SIZE (default 100).' }) last?: number,
     @Arg('before', () => String, { nullable: true, description: 'A cursor: the events that precede it.' }) before?: string,
     @Arg('types', () => [RealmEventType], { nullable: true, description: 'Only these types; all when omitted.' }) types?: EventType[],
   ) {
@@ -49,10 +49,10 @@ export class RealmEventsResolver {
     return this.eventService.list(ctx, realm, { first, after, last, before, types });
   }
 
-  @Subscription(() => RealmEvent, { topics: 'realmEvents', topicId: streamRequest, description: 'Every change in the realm, as it commits: for audit dashboards.' })
+  @Subscription(() => RealmEvent, { topics: 'realmEvents', topicId: streamRequest, description: 'Every change in the realm, as it commits: for audit dashboards. Needs `events:read`.' })
   realmEvents(
     @Root() event: EventRow,
-    @Arg('realmId', () => ID) _realmId: string,
+    @Arg('realmId', () => ID, { description: 'The realm to follow.' }) _realmId: string,
     @Arg('types', () => [RealmEventType], { nullable: true, description: 'Only these types; all when omitted.' }) _types?: EventType[],
     @Arg('after', () => String, { nullable: true, description: afterDescription }) _after?: string,
   ) {
@@ -64,13 +64,13 @@ export class RealmEventsResolver {
     topicId: streamRequest,
     description:
       'Identities joining and leaving groups, as it commits; optionally of one group or one identity. Deleting an identity ends its ' +
-      'memberships with a REMOVED each; deleting a group ends them all with one GROUP_DELETED (realmEvents), not a REMOVED each.',
+      'memberships with a REMOVED each; deleting a group ends them all with one GROUP_DELETED (realmEvents), not a REMOVED each. Needs `events:read`.',
   })
   membershipChanged(
     @Root() event: EventRow,
-    @Arg('realmId', () => ID) _realmId: string,
-    @Arg('groupId', () => ID, { nullable: true }) _groupId?: string,
-    @Arg('identityId', () => ID, { nullable: true }) _identityId?: string,
+    @Arg('realmId', () => ID, { description: 'The realm to follow.' }) _realmId: string,
+    @Arg('groupId', () => ID, { nullable: true, description: 'Only this group’s memberships.' }) _groupId?: string,
+    @Arg('identityId', () => ID, { nullable: true, description: 'Only this identity’s memberships.' }) _identityId?: string,
     @Arg('after', () => String, { nullable: true, description: afterDescription }) _after?: string,
   ) {
     return event;
@@ -79,11 +79,11 @@ export class RealmEventsResolver {
   @Subscription(() => InvitationEvent, {
     topics: 'invitationChanged',
     topicId: streamRequest,
-    description: 'Invitations created, sent, resent, accepted, revoked, expired, or failing delivery, as it commits.',
+    description: 'Invitations created, sent, resent, accepted, revoked, expired, or failing delivery, as it commits. Needs `events:read`.',
   })
   invitationChanged(
     @Root() event: EventRow,
-    @Arg('realmId', () => ID) _realmId: string,
+    @Arg('realmId', () => ID, { description: 'The realm to follow.' }) _realmId: string,
     @Arg('after', () => String, { nullable: true, description: afterDescription }) _after?: string,
   ) {
     return event;

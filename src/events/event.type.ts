@@ -24,13 +24,41 @@ export enum RealmEventType {
   INVITATION_EXPIRED = 'invitation.expired',
   INVITATION_DELIVERY_FAILED = 'invitation.delivery_failed',
 }
-registerEnumType(RealmEventType, { name: 'RealmEventType', description: 'What happened in a realm.' });
+registerEnumType(RealmEventType, {
+  name: 'RealmEventType',
+  description: 'What happened in a realm. `data` holds the details of each type.',
+  valuesConfig: {
+    IDENTITY_CREATED: { description: 'An identity was created (createIdentity, or inviteIdentity’s INVITED one); `data` is a snapshot of it.' },
+    IDENTITY_UPDATED: { description: 'Fields of an identity changed; `data.changes` has each field’s `before` and `after`.' },
+    IDENTITY_STATUS_CHANGED: { description: 'An identity’s status changed (suspended, reactivated, deprovisioned, or ACTIVE by accepting an invitation).' },
+    IDENTITY_DELETED: { description: 'An identity was deleted, its memberships with it (a MEMBERSHIP_REMOVED each); `data` is its last snapshot.' },
+    GROUP_CREATED: { description: 'A group was created; `data` is a snapshot of it.' },
+    GROUP_UPDATED: { description: 'A group’s name or description changed; `data.changes` has `before` and `after`.' },
+    GROUP_DELETED: { description: 'A group was deleted, with all its memberships at once: `data.memberCount` says how many, and no MEMBERSHIP_REMOVED is logged for them.' },
+    MEMBERSHIP_ADDED: { description: 'An identity joined a group.' },
+    MEMBERSHIP_REMOVED: { description: 'An identity left a group, removed or deleted.' },
+    INVITATION_CREATED: { description: 'An invitation was made (inviteIdentity).' },
+    INVITATION_SENT: { description: 'The mail server accepted an invitation’s email.' },
+    INVITATION_RESENT: { description: 'An invitation got a new link (resendInvitation); the earlier ones stopped working.' },
+    INVITATION_ACCEPTED: { description: 'An invitation was accepted: its identity is ACTIVE and in its groups.' },
+    INVITATION_REVOKED: { description: 'An invitation was revoked, its INVITED identity deleted.' },
+    INVITATION_EXPIRED: { description: 'An invitation passed `expiresAt` unaccepted.' },
+    INVITATION_DELIVERY_FAILED: { description: 'An attempt to send an invitation’s email failed; `data` says why and whether it will be retried.' },
+  },
+});
 
 export enum MembershipEventType {
   ADDED = 'membership.added',
   REMOVED = 'membership.removed',
 }
-registerEnumType(MembershipEventType, { name: 'MembershipEventType' });
+registerEnumType(MembershipEventType, {
+  name: 'MembershipEventType',
+  description: 'Whether an identity joined or left a group.',
+  valuesConfig: {
+    ADDED: { description: 'The identity joined the group (addGroupMembers, createGroup’s members, an accepted invitation).' },
+    REMOVED: { description: 'The identity left the group (removeGroupMembers, or the identity was deleted).' },
+  },
+});
 
 export enum InvitationEventType {
   CREATED = 'invitation.created',
@@ -41,7 +69,19 @@ export enum InvitationEventType {
   EXPIRED = 'invitation.expired',
   DELIVERY_FAILED = 'invitation.delivery_failed',
 }
-registerEnumType(InvitationEventType, { name: 'InvitationEventType' });
+registerEnumType(InvitationEventType, {
+  name: 'InvitationEventType',
+  description: 'A step in an invitation’s life.',
+  valuesConfig: {
+    CREATED: { description: 'The invitation was made; its email is queued.' },
+    SENT: { description: 'The mail server accepted its email.' },
+    RESENT: { description: 'It got a new link; the earlier ones stopped working.' },
+    ACCEPTED: { description: 'The invitee accepted it.' },
+    REVOKED: { description: 'It was revoked.' },
+    EXPIRED: { description: 'It passed `expiresAt` unaccepted.' },
+    DELIVERY_FAILED: { description: 'An attempt to send its email failed; `data` has `attempts`, `error` and `willRetry`.' },
+  },
+});
 
 @ObjectType({
   simpleResolvers: true,
@@ -49,10 +89,10 @@ registerEnumType(InvitationEventType, { name: 'InvitationEventType' });
     'Who made a change: the API token that made it, by its ID and its name when it did (`operator` for the token command at the shell). An event the server made itself — an invitation expiring, an email sent or failing — has none.',
 })
 export class EventActor {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The API token’s ID (`operator` for the `token` command); the token may since have been revoked.' })
   id: string;
 
-  @Field()
+  @Field({ description: 'The API token’s name when the change was made.' })
   name: string;
 }
 
@@ -64,16 +104,16 @@ abstract class EventFields {
   @Field(() => ID, { description: 'Unique: drop an event whose id you have seen.' })
   id: string;
 
-  @Field()
+  @Field({ description: 'When the change committed.' })
   occurredAt: Date;
 
-  @Field(() => EventActor, { nullable: true })
+  @Field(() => EventActor, { nullable: true, description: 'Who made the change; null for the server’s own (an invitation expiring, an email sent or failing).' })
   actor: EventActor | null;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'Any change in a realm, from its log.' })
 export class RealmEvent extends EventFields {
-  @Field(() => RealmEventType)
+  @Field(() => RealmEventType, { description: 'What happened.' })
   type: RealmEventType;
 
   @Field(() => ID, { nullable: true, description: 'The identity it concerns, if any (it may since have been deleted).' })
@@ -104,13 +144,13 @@ export class RealmEvent extends EventFields {
 
 @ObjectType({ simpleResolvers: true, description: 'An identity joined or left a group.' })
 export class MembershipEvent extends EventFields {
-  @Field(() => MembershipEventType)
+  @Field(() => MembershipEventType, { description: 'Joined (ADDED) or left (REMOVED).' })
   type: MembershipEventType;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The group; it may since have been deleted.' })
   groupId: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The identity; it may since have been deleted.' })
   identityId: string;
 
   @Field(() => Group, { nullable: true, description: 'The group as it is now; null once deleted.' })
@@ -122,10 +162,10 @@ export class MembershipEvent extends EventFields {
 
 @ObjectType({ simpleResolvers: true, description: 'A step in an invitation’s life.' })
 export class InvitationEvent extends EventFields {
-  @Field(() => InvitationEventType)
+  @Field(() => InvitationEventType, { description: 'What happened to the invitation.' })
   type: InvitationEventType;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The invitation.' })
   invitationId: string;
 
   @Field(() => Invitation, { nullable: true, description: 'The invitation as it is now.' })
@@ -135,7 +175,7 @@ export class InvitationEvent extends EventFields {
   data: Record<string, unknown>;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'An event in a page of the log, with its cursor.' })
 export class RealmEventEdge extends EdgeType(RealmEvent) {}
 
 @ObjectType({ simpleResolvers: true, description: 'A page of the event log, oldest first.' })

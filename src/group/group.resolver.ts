@@ -18,26 +18,28 @@ export class GroupResolver {
     private readonly groupService: GroupService,
   ) {}
 
-  @FieldResolver(() => Realm)
+  @FieldResolver(() => Realm, { description: 'The realm the group belongs to. Needs `realms:read`.' })
   realm(@Root() group: GroupKeys, @Ctx() ctx: Context) {
     ctx.caller.needOn('realms:read', group);
     return this.realmService.get(ctx, group.realmUuid);
   }
 
-  @Mutation(() => CreateGroupPayload, { description: 'Creates a group, with its first members if `memberIds` names them.' })
-  async createGroup(@Ctx() ctx: Context, @Arg('input', () => CreateGroupInput) input: CreateGroupInput) {
+  @Mutation(() => CreateGroupPayload, {
+    description: 'Creates a group, with its first members if `memberIds` names them, all or nothing. Needs `groups:write`; DUPLICATE_GROUP_NAME when the name is taken.',
+  })
+  async createGroup(@Ctx() ctx: Context, @Arg('input', () => CreateGroupInput, { description: 'The new group.' }) input: CreateGroupInput) {
     ctx.caller.need('groups:write');
     return { group: await this.groupService.create(ctx, input) };
   }
 
-  @Mutation(() => UpdateGroupPayload, { description: 'Changes the fields given; omitted fields stay as they are.' })
-  async updateGroup(@Ctx() ctx: Context, @Arg('input', () => UpdateGroupInput) input: UpdateGroupInput) {
+  @Mutation(() => UpdateGroupPayload, { description: 'Changes the fields given; omitted fields stay as they are. Needs `groups:write`.' })
+  async updateGroup(@Ctx() ctx: Context, @Arg('input', () => UpdateGroupInput, { description: 'The group, the version you read, and the new values.' }) input: UpdateGroupInput) {
     ctx.caller.need('groups:write');
     return { group: await this.groupService.update(ctx, input) };
   }
 
-  @Mutation(() => DeleteGroupPayload, { description: 'Deletes the group and its memberships; the identities stay.' })
-  async deleteGroup(@Ctx() ctx: Context, @Arg('input', () => DeleteGroupInput) input: DeleteGroupInput) {
+  @Mutation(() => DeleteGroupPayload, { description: 'Deletes the group and its memberships (one GROUP_DELETED event); the identities stay. Needs `groups:write`.' })
+  async deleteGroup(@Ctx() ctx: Context, @Arg('input', () => DeleteGroupInput, { description: 'The group to delete.' }) input: DeleteGroupInput) {
     ctx.caller.need('groups:write');
     return { deletedGroupId: await this.groupService.delete(ctx, input) };
   }
@@ -49,14 +51,14 @@ export class RealmGroupsResolver {
     private readonly groupService: GroupService,
   ) {}
 
-  @FieldResolver(() => GroupConnection, { nullable: true, description: 'The realm’s groups; by name unless `orderBy` says otherwise. Null, with FORBIDDEN, for a caller that may not read them.' })
+  @FieldResolver(() => GroupConnection, { nullable: true, description: 'The realm’s groups; by name unless `orderBy` says otherwise. Needs `groups:read`: without it, null with FORBIDDEN.' })
   groups(
     @Root() realm: RealmRow,
     @Ctx() ctx: Context,
     @Args(() => PageArgsType) page: PageArgsType,
     @Info() info: GraphQLResolveInfo,
-    @Arg('filter', () => GroupFilter, { nullable: true }) filter?: GroupFilter,
-    @Arg('orderBy', () => GroupOrder, { nullable: true }) orderBy?: GroupOrder,
+    @Arg('filter', () => GroupFilter, { nullable: true, description: 'Only the groups that match; all when omitted.' }) filter?: GroupFilter,
+    @Arg('orderBy', () => GroupOrder, { nullable: true, description: 'The order; by name, ascending, when omitted.' }) orderBy?: GroupOrder,
   ) {
     ctx.caller.needOn('groups:read', { realmUuid: realm.uuid });
     return this.groupService.listInRealm(ctx, realm, { ...page, filter, orderBy }, listProjection(info, groupConnectionFields));

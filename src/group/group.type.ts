@@ -9,16 +9,16 @@ export class Group extends Node {
   @Field({ description: 'Unique in the realm, case-insensitive.' })
   name: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Free text for people, at most 300 characters; null when none was given.' })
   description: string | null;
 
   @Field(() => Int, { description: 'How many identities are members; kept by the database, free to read.' })
   memberCount: number;
 
-  @Field()
+  @Field({ description: 'When the group was created.' })
   createdAt: Date;
 
-  @Field()
+  @Field({ description: 'When the name or description last changed, as `version` went up (members joining or leaving do not count); its creation time until then.' })
   updatedAt: Date;
 
   @Field(() => Int, { description: 'Goes up with every change of name or description; send it back on update to detect concurrent edits.' })
@@ -38,27 +38,27 @@ export const groupFields: FieldColumns<GroupColumn> = {
   members: [],
 };
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'A group in a page of groups, with its cursor.' })
 export class GroupEdge extends EdgeType(Group) {}
 
 export const groupConnectionFields: ConnectionFields<GroupColumn, 'cursor'> = { node: groupFields, edge: edgeFields };
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'A page of a realm’s groups.' })
 export class GroupConnection extends ConnectionType(GroupEdge) {}
 
 @ObjectType({ simpleResolvers: true })
 abstract class GroupPayload {
-  @Field(() => Group)
+  @Field(() => Group, { description: 'The group as it is now, after the change.' })
   group: Group;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'What createGroup made.' })
 export class CreateGroupPayload extends GroupPayload {}
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'What updateGroup changed.' })
 export class UpdateGroupPayload extends GroupPayload {}
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'What deleteGroup removed.' })
 export class DeleteGroupPayload {
   @Field(() => ID, { description: 'The deleted group; its memberships went with it.' })
   deletedGroupId: string;

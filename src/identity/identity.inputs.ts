@@ -10,14 +10,23 @@ export enum IdentityOrderField {
   USERNAME = 'USERNAME',
   PRIMARY_EMAIL = 'PRIMARY_EMAIL',
 }
-registerEnumType(IdentityOrderField, { name: 'IdentityOrderField', description: 'Text fields sort case-insensitively, by code point.' });
+registerEnumType(IdentityOrderField, {
+  name: 'IdentityOrderField',
+  description: 'What a realm’s identities can be ordered by. Text fields sort case-insensitively, by code point.',
+  valuesConfig: {
+    CREATED_AT: { description: 'By creation time (the default).' },
+    DISPLAY_NAME: { description: 'By display name.' },
+    USERNAME: { description: 'By username.' },
+    PRIMARY_EMAIL: { description: 'By primary email address.' },
+  },
+});
 
-@InputType()
+@InputType({ description: 'The order of a realm’s identities.' })
 export class IdentityOrder {
-  @Field(() => IdentityOrderField)
+  @Field(() => IdentityOrderField, { description: 'What to order by.' })
   field: IdentityOrderField;
 
-  @Field(() => OrderDirection, { defaultValue: OrderDirection.ASC })
+  @Field(() => OrderDirection, { defaultValue: OrderDirection.ASC, description: 'Which way; ascending by default.' })
   direction: OrderDirection;
 }
 
@@ -31,13 +40,13 @@ export class MemberFilter {
   })
   search?: string | null;
 
-  @Field(() => IdentityStatusEnum, { nullable: true })
+  @Field(() => IdentityStatusEnum, { nullable: true, description: 'Only identities with this status.' })
   status?: IdentityStatus | null;
 
-  @Field(() => IdentityRoleEnum, { nullable: true })
+  @Field(() => IdentityRoleEnum, { nullable: true, description: 'Only identities with this role.' })
   role?: IdentityRole | null;
 
-  @Field(() => IdentitySourceEnum, { nullable: true })
+  @Field(() => IdentitySourceEnum, { nullable: true, description: 'Only identities from this source.' })
   source?: IdentitySource | null;
 }
 
@@ -47,9 +56,9 @@ export class IdentityFilter extends MemberFilter {
   groupId?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'A new identity, ACTIVE from the start (inviteIdentity makes an INVITED one).' })
 export class CreateIdentityInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The realm the identity belongs to, for good.' })
   realmId: string;
 
   @Field({ description: '1–64 characters.' })
@@ -61,37 +70,37 @@ export class CreateIdentityInput {
   @Field({ description: 'Unique in the realm, case-insensitive.' })
   primaryEmail: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The person’s full name; omitted, none.' })
   fullName?: string | null;
 
   @Field(() => String, { nullable: true, description: 'E.164 with the country code, e.g. "+14155550100".' })
   phoneNumber?: string | null;
 
-  @Field(() => IdentityRoleEnum, { defaultValue: 'GRANTEE' })
+  @Field(() => IdentityRoleEnum, { defaultValue: 'GRANTEE', description: 'ADMIN or GRANTEE.' })
   role: IdentityRole;
 
-  @Field(() => IdentitySourceEnum, { defaultValue: 'MANUAL' })
+  @Field(() => IdentitySourceEnum, { defaultValue: 'MANUAL', description: 'IDP for an identity an identity provider provisions (then `externalId` is required); it cannot change later.' })
   source: IdentitySource;
 
   @Field(() => String, { nullable: true, description: 'Required for IDP identities, refused for MANUAL ones.' })
   externalId?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'The identity to change and the fields to change; omitted fields stay as they are.' })
 export class UpdateIdentityInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The identity to change.' })
   id: string;
 
   @Field(() => Int, { nullable: true, description: 'The version you last read; a stale one is refused with VERSION_CONFLICT.' })
   version?: number | null;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'A new display name, 1–64 characters.' })
   displayName?: string;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'A new username: unique in the realm, case-insensitive; no spaces.' })
   username?: string;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'A new primary email: unique in the realm, case-insensitive.' })
   primaryEmail?: string;
 
   @Field(() => String, { nullable: true, description: 'null clears it.' })
@@ -100,30 +109,30 @@ export class UpdateIdentityInput {
   @Field(() => String, { nullable: true, description: 'null clears it.' })
   phoneNumber?: string | null;
 
-  @Field(() => IdentityRoleEnum, { nullable: true })
+  @Field(() => IdentityRoleEnum, { nullable: true, description: 'A new role.' })
   role?: IdentityRole;
 }
 
 @InputType()
 abstract class IdentityStatusInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The identity whose status changes.' })
   id: string;
 
   @Field(() => Int, { nullable: true, description: 'The version you last read; a stale one is refused with VERSION_CONFLICT.' })
   version?: number | null;
 }
 
-@InputType()
+@InputType({ description: 'The ACTIVE identity to suspend.' })
 export class SuspendIdentityInput extends IdentityStatusInput {}
 
-@InputType()
+@InputType({ description: 'The SUSPENDED or DEPROVISIONED identity to make ACTIVE again.' })
 export class ReactivateIdentityInput extends IdentityStatusInput {}
 
-@InputType()
+@InputType({ description: 'The ACTIVE or SUSPENDED identity to deprovision.' })
 export class DeprovisionIdentityInput extends IdentityStatusInput {}
 
-@InputType()
+@InputType({ description: 'The identity to delete.' })
 export class DeleteIdentityInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The identity to delete.' })
   id: string;
 }

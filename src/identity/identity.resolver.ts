@@ -37,44 +37,50 @@ export class IdentityResolver {
     private readonly identityService: IdentityService,
   ) {}
 
-  @FieldResolver(() => Realm)
+  @FieldResolver(() => Realm, { description: 'The realm the identity belongs to. Needs `realms:read`.' })
   realm(@Root() identity: IdentityKeys, @Ctx() ctx: Context) {
     ctx.caller.needOn('realms:read', identity);
     return this.realmService.get(ctx, identity.realmUuid);
   }
 
-  @Mutation(() => CreateIdentityPayload, { description: 'Creates an ACTIVE identity.' })
-  async createIdentity(@Ctx() ctx: Context, @Arg('input', () => CreateIdentityInput) input: CreateIdentityInput) {
+  @Mutation(() => CreateIdentityPayload, {
+    description: 'Creates an ACTIVE identity. Needs `identities:write`; a taken username, email or external ID is refused (DUPLICATE_*, IDP_IDENTITY_CONFLICT).',
+  })
+  async createIdentity(@Ctx() ctx: Context, @Arg('input', () => CreateIdentityInput, { description: 'The new identity.' }) input: CreateIdentityInput) {
     ctx.caller.need('identities:write');
     return { identity: await this.identityService.create(ctx, input) };
   }
 
-  @Mutation(() => UpdateIdentityPayload, { description: 'Changes the fields given; omitted fields stay as they are.' })
-  async updateIdentity(@Ctx() ctx: Context, @Arg('input', () => UpdateIdentityInput) input: UpdateIdentityInput) {
+  @Mutation(() => UpdateIdentityPayload, { description: 'Changes the fields given; omitted fields stay as they are. Needs `identities:write`.' })
+  async updateIdentity(@Ctx() ctx: Context, @Arg('input', () => UpdateIdentityInput, { description: 'The identity, the version you read, and the new values.' }) input: UpdateIdentityInput) {
     ctx.caller.need('identities:write');
     return { identity: await this.identityService.update(ctx, input) };
   }
 
-  @Mutation(() => SuspendIdentityPayload, { description: 'ACTIVE → SUSPENDED.' })
-  async suspendIdentity(@Ctx() ctx: Context, @Arg('input', () => SuspendIdentityInput) input: SuspendIdentityInput) {
+  @Mutation(() => SuspendIdentityPayload, { description: 'ACTIVE → SUSPENDED; it keeps its groups. Needs `identities:write`; from another status, INVALID_STATUS_TRANSITION.' })
+  async suspendIdentity(@Ctx() ctx: Context, @Arg('input', () => SuspendIdentityInput, { description: 'The identity to suspend.' }) input: SuspendIdentityInput) {
     ctx.caller.need('identities:write');
     return { identity: await this.identityService.changeStatus(ctx, input, 'SUSPEND') };
   }
 
-  @Mutation(() => ReactivateIdentityPayload, { description: 'SUSPENDED or DEPROVISIONED → ACTIVE.' })
-  async reactivateIdentity(@Ctx() ctx: Context, @Arg('input', () => ReactivateIdentityInput) input: ReactivateIdentityInput) {
+  @Mutation(() => ReactivateIdentityPayload, { description: 'SUSPENDED or DEPROVISIONED → ACTIVE. Needs `identities:write`; from another status, INVALID_STATUS_TRANSITION.' })
+  async reactivateIdentity(@Ctx() ctx: Context, @Arg('input', () => ReactivateIdentityInput, { description: 'The identity to reactivate.' }) input: ReactivateIdentityInput) {
     ctx.caller.need('identities:write');
     return { identity: await this.identityService.changeStatus(ctx, input, 'REACTIVATE') };
   }
 
-  @Mutation(() => DeprovisionIdentityPayload, { description: 'ACTIVE or SUSPENDED → DEPROVISIONED.' })
-  async deprovisionIdentity(@Ctx() ctx: Context, @Arg('input', () => DeprovisionIdentityInput) input: DeprovisionIdentityInput) {
+  @Mutation(() => DeprovisionIdentityPayload, {
+    description: 'ACTIVE or SUSPENDED → DEPROVISIONED; it keeps its record and groups until deleted. Needs `identities:write`; from another status, INVALID_STATUS_TRANSITION.',
+  })
+  async deprovisionIdentity(@Ctx() ctx: Context, @Arg('input', () => DeprovisionIdentityInput, { description: 'The identity to deprovision.' }) input: DeprovisionIdentityInput) {
     ctx.caller.need('identities:write');
     return { identity: await this.identityService.changeStatus(ctx, input, 'DEPROVISION') };
   }
 
-  @Mutation(() => DeleteIdentityPayload, { description: 'Deletes the identity and its memberships.' })
-  async deleteIdentity(@Ctx() ctx: Context, @Arg('input', () => DeleteIdentityInput) input: DeleteIdentityInput) {
+  @Mutation(() => DeleteIdentityPayload, {
+    description: 'Deletes the identity and its memberships, for good. Needs `identities:write`. An INVITED identity belongs to its invitation: revoke that instead (INVALID_STATUS_TRANSITION).',
+  })
+  async deleteIdentity(@Ctx() ctx: Context, @Arg('input', () => DeleteIdentityInput, { description: 'The identity to delete.' }) input: DeleteIdentityInput) {
     ctx.caller.need('identities:write');
     return { deletedIdentityId: await this.identityService.delete(ctx, input) };
   }
@@ -86,14 +92,14 @@ export class RealmIdentitiesResolver {
     private readonly identityService: IdentityService,
   ) {}
 
-  @FieldResolver(() => IdentityConnection, { nullable: true, description: 'The realm’s identities; by creation time unless `orderBy` says otherwise. Null, with FORBIDDEN, for a caller that may not read them.' })
+  @FieldResolver(() => IdentityConnection, { nullable: true, description: 'The realm’s identities, invited ones included; by creation time unless `orderBy` says otherwise. Needs `identities:read`: without it, null with FORBIDDEN.' })
   identities(
     @Root() realm: RealmRow,
     @Ctx() ctx: Context,
     @Args(() => PageArgsType) page: PageArgsType,
     @Info() info: GraphQLResolveInfo,
-    @Arg('filter', () => IdentityFilter, { nullable: true }) filter?: IdentityFilter,
-    @Arg('orderBy', () => IdentityOrder, { nullable: true }) orderBy?: IdentityOrder,
+    @Arg('filter', () => IdentityFilter, { nullable: true, description: 'Only the identities that match; all when omitted.' }) filter?: IdentityFilter,
+    @Arg('orderBy', () => IdentityOrder, { nullable: true, description: 'The order; by creation time, ascending, when omitted.' }) orderBy?: IdentityOrder,
   ) {
     ctx.caller.needOn('identities:read', { realmUuid: realm.uuid });
     return this.identityService.listInRealm(ctx, realm, { ...page, filter, orderBy }, listProjection(info, identityConnectionFields));

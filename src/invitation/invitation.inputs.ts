@@ -2,15 +2,15 @@ import { Field, ID, InputType, Int } from 'type-graphql';
 import type { IdentityRole } from '../common/enums';
 import { IdentityRoleEnum } from '../identity/identity.type';
 
-@InputType()
+@InputType({ description: 'Whom to invite into which realm, and what the identity gets once it accepts.' })
 export class InviteIdentityInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The realm to invite into.' })
   realmId: string;
 
   @Field({ description: 'Where the invitation goes; becomes the identity’s primary email. No identity of the realm may have it.' })
   email: string;
 
-  @Field(() => IdentityRoleEnum, { defaultValue: 'GRANTEE' })
+  @Field(() => IdentityRoleEnum, { defaultValue: 'GRANTEE', description: 'The identity’s role once it accepts.' })
   role: IdentityRole;
 
   @Field(() => String, { nullable: true, description: 'Also the display name until the invitee chooses one.' })
@@ -26,7 +26,7 @@ export class InviteIdentityInput {
   expiresInHours?: number | null;
 }
 
-@InputType()
+@InputType({ description: 'The invitation link’s token and the names the invitee chose.' })
 export class AcceptInvitationInput {
   @Field({ description: 'The token of the invitation link.' })
   token: string;
@@ -38,15 +38,15 @@ export class AcceptInvitationInput {
   username: string;
 }
 
-@InputType()
+@InputType({ description: 'The invitation to revoke.' })
 export class RevokeInvitationInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'A PENDING or EXPIRED invitation.' })
   id: string;
 }
 
-@InputType()
+@InputType({ description: 'The invitation to send again, and for how long its new link works.' })
 export class ResendInvitationInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'A PENDING or EXPIRED invitation.' })
   id: string;
 
   @Field(() => Int, { nullable: true, description: 'How long the new link works, 1 to 8 760 hours from now; INVITATION_TTL_HOURS when omitted.' })

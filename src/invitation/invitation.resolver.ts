@@ -27,13 +27,13 @@ export class InvitationResolver {
     private readonly invitationService: InvitationService,
   ) {}
 
-  @FieldResolver(() => Realm)
+  @FieldResolver(() => Realm, { description: 'The realm the invitation is into. Needs `realms:read`.' })
   realm(@Root() invitation: InvitationRow, @Ctx() ctx: Context) {
     ctx.caller.needOn('realms:read', { realmUuid: invitation.realmUuid });
     return this.realmService.get(ctx, invitation.realmUuid);
   }
 
-  @FieldResolver(() => Identity, { nullable: true, description: 'The identity it made (INVITED until accepted); null once revoked, or deleted.' })
+  @FieldResolver(() => Identity, { nullable: true, description: 'The identity it made (INVITED until accepted); null once revoked, or deleted. Needs `identities:read`.' })
   identity(@Root() invitation: InvitationRow, @Ctx() ctx: Context) {
     ctx.caller.needOn('identities:read', { realmUuid: invitation.realmUuid });
     return this.invitationService.identityOf(ctx, invitation);
@@ -47,30 +47,36 @@ export class InvitationResolver {
   }
 
   @Mutation(() => InviteIdentityPayload, {
-    description: 'Creates an INVITED identity and a PENDING invitation, and emails its single-use link once committed.',
+    description:
+      'Creates an INVITED identity and a PENDING invitation, and emails its single-use link once committed. Needs `invitations:write`; ' +
+      'an address that has an identity or a pending invitation in the realm is refused (IDENTITY_EXISTS, INVITATION_EXISTS).',
   })
-  async inviteIdentity(@Ctx() ctx: Context, @Arg('input', () => InviteIdentityInput) input: InviteIdentityInput) {
+  async inviteIdentity(@Ctx() ctx: Context, @Arg('input', () => InviteIdentityInput, { description: 'Whom to invite, and how.' }) input: InviteIdentityInput) {
     ctx.caller.need('invitations:write');
     return { invitation: await this.invitationService.invite(ctx, input) };
   }
 
   @Mutation(() => AcceptInvitationPayload, {
-    description: 'With the token of an invitation link: the identity becomes ACTIVE and joins the invitation’s groups. A token works once.',
+    description:
+      'With the token of an invitation link: the identity becomes ACTIVE and joins the invitation’s groups. A token works once. ' +
+      'Needs no API token: the invitation’s token is the credential.',
   })
-  async acceptInvitation(@Ctx() ctx: Context, @Arg('input', () => AcceptInvitationInput) input: AcceptInvitationInput) {
+  async acceptInvitation(@Ctx() ctx: Context, @Arg('input', () => AcceptInvitationInput, { description: 'The token and the invitee’s names.' }) input: AcceptInvitationInput) {
     return { identity: await this.invitationService.accept(ctx, input) };
   }
 
-  @Mutation(() => RevokeInvitationPayload, { description: 'A PENDING or EXPIRED invitation → REVOKED: its link stops working and its INVITED identity is deleted.' })
-  async revokeInvitation(@Ctx() ctx: Context, @Arg('input', () => RevokeInvitationInput) input: RevokeInvitationInput) {
+  @Mutation(() => RevokeInvitationPayload, {
+    description: 'A PENDING or EXPIRED invitation → REVOKED: its link stops working and its INVITED identity is deleted. Needs `invitations:write`.',
+  })
+  async revokeInvitation(@Ctx() ctx: Context, @Arg('input', () => RevokeInvitationInput, { description: 'The invitation to revoke.' }) input: RevokeInvitationInput) {
     ctx.caller.need('invitations:write');
     return { invitation: await this.invitationService.revoke(ctx, input) };
   }
 
   @Mutation(() => ResendInvitationPayload, {
-    description: 'Emails a new link to a PENDING or EXPIRED invitation: the earlier links stop working and the expiry starts again.',
+    description: 'Emails a new link to a PENDING or EXPIRED invitation: the earlier links stop working and the expiry starts again. Needs `invitations:write`.',
   })
-  async resendInvitation(@Ctx() ctx: Context, @Arg('input', () => ResendInvitationInput) input: ResendInvitationInput) {
+  async resendInvitation(@Ctx() ctx: Context, @Arg('input', () => ResendInvitationInput, { description: 'The invitation and its new lifetime.' }) input: ResendInvitationInput) {
     ctx.caller.need('invitations:write');
     return { invitation: await this.invitationService.resend(ctx, input) };
   }
@@ -82,7 +88,7 @@ export class RealmInvitationsResolver {
     private readonly invitationService: InvitationService,
   ) {}
 
-  @FieldResolver(() => InvitationConnection, { nullable: true, description: 'The realm’s invitations, oldest first. Null, with FORBIDDEN, for a caller that may not read them.' })
+  @FieldResolver(() => InvitationConnection, { nullable: true, description: 'The realm’s invitations, oldest first. Needs `invitations:read`: without it, null with FORBIDDEN.' })
   invitations(
     @Root() realm: RealmRow,
     @Ctx() ctx: Context,

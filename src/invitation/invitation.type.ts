@@ -21,6 +21,7 @@ registerEnumType(InvitationStatusEnum, {
 export const InvitationDeliveryStateEnum = asEnum(emailStatuses);
 registerEnumType(InvitationDeliveryStateEnum, {
   name: 'InvitationDeliveryState',
+  description: 'Where an invitation’s email stands: QUEUED until the mail server takes it (SENT), the attempts run out (FAILED) or it is no longer wanted (CANCELLED).',
   valuesConfig: {
     QUEUED: { description: 'Waiting to be sent, or to be tried again after a failure (`lastError`, `nextAttemptAt`).' },
     SENT: { description: 'The mail server accepted the message.' },
@@ -31,7 +32,7 @@ registerEnumType(InvitationDeliveryStateEnum, {
 
 @ObjectType({ simpleResolvers: true, description: 'Where the email of an invitation (its latest one, after a resend) stands.' })
 export class InvitationDelivery {
-  @Field(() => InvitationDeliveryStateEnum)
+  @Field(() => InvitationDeliveryStateEnum, { description: 'QUEUED, SENT, FAILED or CANCELLED.' })
   state: EmailStatus;
 
   @Field(() => Int, { description: 'Attempts made so far, including one in progress.' })
@@ -46,7 +47,7 @@ export class InvitationDelivery {
   @Field(() => String, { nullable: true, description: 'Why the last failed attempt failed, as the mail server or network said; null once SENT.' })
   lastError: string | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the mail server accepted the message; null until SENT.' })
   sentAt: Date | null;
 
   @Field(() => Date, { nullable: true, description: 'When the next attempt is due, while QUEUED.' })
@@ -55,16 +56,16 @@ export class InvitationDelivery {
 
 @ObjectType({ implements: Node, simpleResolvers: true, description: 'An invitation by email to join a realm, with a single-use link.' })
 export class Invitation extends Node {
-  @Field()
+  @Field({ description: 'The address the invitation went to; the identity’s primary email once accepted.' })
   email: string;
 
   @Field(() => IdentityRoleEnum, { description: 'The role the identity has once it accepts.' })
   role: IdentityRole;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The invitee’s full name, when the inviter gave one.' })
   fullName: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The invitee’s phone number in E.164, when the inviter gave one.' })
   phoneNumber: string | null;
 
   @Field(() => InvitationStatusEnum, { description: 'PENDING past `expiresAt` reads EXPIRED.' })
@@ -75,35 +76,35 @@ export class Invitation extends Node {
   @Field({ description: 'The link stops working at this time; resending restarts it.' })
   expiresAt: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the invitee accepted; null unless ACCEPTED.' })
   acceptedAt: Date | null;
 
-  @Field()
+  @Field({ description: 'When the invitation was made (a resend keeps it).' })
   createdAt: Date;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'An invitation in a page of invitations, with its cursor.' })
 export class InvitationEdge extends EdgeType(Invitation) {}
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'A page of a realm’s invitations, oldest first.' })
 export class InvitationConnection extends ConnectionType(InvitationEdge) {}
 
 @ObjectType({ simpleResolvers: true })
 abstract class InvitationPayload {
-  @Field(() => Invitation)
+  @Field(() => Invitation, { description: 'The invitation as it is now, after the change.' })
   invitation: Invitation;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'What inviteIdentity made.' })
 export class InviteIdentityPayload extends InvitationPayload {}
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'The invitation revokeInvitation revoked.' })
 export class RevokeInvitationPayload extends InvitationPayload {}
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'The invitation resendInvitation sent again.' })
 export class ResendInvitationPayload extends InvitationPayload {}
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'What accepting an invitation made.' })
 export class AcceptInvitationPayload {
   @Field(() => Identity, { description: 'The identity, now ACTIVE and in the invitation’s groups.' })
   identity: Identity;

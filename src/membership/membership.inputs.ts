@@ -1,18 +1,18 @@
 import { Field, ID, InputType, registerEnumType } from 'type-graphql';
 import { OrderDirection } from '../common/connection.type';
 
-@InputType()
+@InputType({ description: 'The group and the identities to add to it.' })
 export class AddGroupMembersInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The group to add members to.' })
   groupId: string;
 
   @Field(() => [ID], { description: '1 to 1 000 identities of the group’s realm; all are added or none.' })
   identityIds: string[];
 }
 
-@InputType()
+@InputType({ description: 'The group and the identities to remove from it.' })
 export class RemoveGroupMembersInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The group to remove members from.' })
   groupId: string;
 
   @Field(() => [ID], { description: '1 to 1 000 identities; removing a non-member is not an error.' })
@@ -27,14 +27,19 @@ export enum GroupMemberOrderField {
 registerEnumType(GroupMemberOrderField, {
   name: 'GroupMemberOrderField',
   description: 'ADDED_AT is when the identity joined the group; names sort case-insensitively, by code point. Ties come in identity ID order.',
+  valuesConfig: {
+    ADDED_AT: { description: 'By when the identity joined the group (the default).' },
+    DISPLAY_NAME: { description: 'By the member’s display name.' },
+    USERNAME: { description: 'By the member’s username.' },
+  },
 });
 
-@InputType()
+@InputType({ description: 'The order of a group’s members.' })
 export class GroupMemberOrder {
-  @Field(() => GroupMemberOrderField)
+  @Field(() => GroupMemberOrderField, { description: 'What to order by.' })
   field: GroupMemberOrderField;
 
-  @Field(() => OrderDirection, { defaultValue: OrderDirection.ASC })
+  @Field(() => OrderDirection, { defaultValue: OrderDirection.ASC, description: 'Which way; ascending by default.' })
   direction: OrderDirection;
 }
 
@@ -45,13 +50,17 @@ export enum IdentityGroupOrderField {
 registerEnumType(IdentityGroupOrderField, {
   name: 'IdentityGroupOrderField',
   description: 'ADDED_AT is when the identity joined the group; NAME sorts case-insensitively, by code point. Ties come in group ID order.',
+  valuesConfig: {
+    ADDED_AT: { description: 'By when the identity joined the group (the default).' },
+    NAME: { description: 'By the group’s name.' },
+  },
 });
 
-@InputType()
+@InputType({ description: 'The order of the groups an identity belongs to.' })
 export class IdentityGroupOrder {
-  @Field(() => IdentityGroupOrderField)
+  @Field(() => IdentityGroupOrderField, { description: 'What to order by.' })
   field: IdentityGroupOrderField;
 
-  @Field(() => OrderDirection, { defaultValue: OrderDirection.ASC })
+  @Field(() => OrderDirection, { defaultValue: OrderDirection.ASC, description: 'Which way; ascending by default.' })
   direction: OrderDirection;
 }

@@ -58,27 +58,29 @@ export class GroupMembersResolver {
   @FieldResolver(() => GroupMemberConnection, {
     nullable: true,
     description:
-      'The group’s members; in the order they were added unless `orderBy` says otherwise (those added by one call share `addedAt` and come in ID order). Null, with FORBIDDEN, for a caller that may not read them.',
+      'The group’s members; in the order they were added unless `orderBy` says otherwise (those added by one call share `addedAt` and come in ID order). Needs `identities:read`: without it, null with FORBIDDEN.',
   })
   members(
     @Root() group: GroupKeys,
     @Ctx() ctx: Context,
     @Args(() => PageArgsType) page: PageArgsType,
     @Info() info: GraphQLResolveInfo,
-    @Arg('filter', () => MemberFilter, { nullable: true }) filter?: MemberFilter,
-    @Arg('orderBy', () => GroupMemberOrder, { nullable: true }) orderBy?: GroupMemberOrder,
+    @Arg('filter', () => MemberFilter, { nullable: true, description: 'Only the members that match; all when omitted.' }) filter?: MemberFilter,
+    @Arg('orderBy', () => GroupMemberOrder, { nullable: true, description: 'The order; the order they were added, ascending, when omitted.' }) orderBy?: GroupMemberOrder,
   ) {
     return this.groupMembers(group, { ...page, filter, orderBy }, ctx, info);
   }
 
-  @Mutation(() => AddGroupMembersPayload, { description: 'Adds 1 to 1 000 identities of the group’s realm; existing members are left as they are.' })
-  async addGroupMembers(@Ctx() ctx: Context, @Arg('input', () => AddGroupMembersInput) input: AddGroupMembersInput) {
+  @Mutation(() => AddGroupMembersPayload, {
+    description: 'Adds 1 to 1 000 identities of the group’s realm, all or none; existing members are left as they are. Needs `groups:write`; an identity of another realm is CROSS_REALM.',
+  })
+  async addGroupMembers(@Ctx() ctx: Context, @Arg('input', () => AddGroupMembersInput, { description: 'The group and the identities to add.' }) input: AddGroupMembersInput) {
     ctx.caller.need('groups:write');
     return this.membershipService.add(ctx, input);
   }
 
-  @Mutation(() => RemoveGroupMembersPayload, { description: 'Removes 1 to 1 000 identities; non-members are ignored.' })
-  async removeGroupMembers(@Ctx() ctx: Context, @Arg('input', () => RemoveGroupMembersInput) input: RemoveGroupMembersInput) {
+  @Mutation(() => RemoveGroupMembersPayload, { description: 'Removes 1 to 1 000 identities, all or none; non-members are ignored. Needs `groups:write`.' })
+  async removeGroupMembers(@Ctx() ctx: Context, @Arg('input', () => RemoveGroupMembersInput, { description: 'The group and the identities to remove.' }) input: RemoveGroupMembersInput) {
     ctx.caller.need('groups:write');
     return this.membershipService.remove(ctx, input);
   }
@@ -159,14 +161,14 @@ export class IdentityGroupsResolver {
   @FieldResolver(() => IdentityGroupConnection, {
     nullable: true,
     description:
-      'The groups the identity belongs to; in the order it joined them unless `orderBy` says otherwise (groups joined at the same instant come in ID order). Null, with FORBIDDEN, for a caller that may not read them.',
+      'The groups the identity belongs to; in the order it joined them unless `orderBy` says otherwise (groups joined at the same instant come in ID order). Needs `groups:read`: without it, null with FORBIDDEN.',
   })
   groups(
     @Root() identity: IdentityKeys,
     @Ctx() ctx: Context,
     @Args(() => PageArgsType) page: PageArgsType,
     @Info() info: GraphQLResolveInfo,
-    @Arg('orderBy', () => IdentityGroupOrder, { nullable: true }) orderBy?: IdentityGroupOrder,
+    @Arg('orderBy', () => IdentityGroupOrder, { nullable: true, description: 'The order; the order it joined them, ascending, when omitted.' }) orderBy?: IdentityGroupOrder,
   ) {
     return this.identityGroups(identity, { ...page, orderBy }, ctx, info);
   }

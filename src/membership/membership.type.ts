@@ -13,7 +13,7 @@ export class GroupMemberEdge extends EdgeType(Identity) {
   addedAt: Date;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'A page of a group’s members.' })
 export class GroupMemberConnection extends ConnectionType(GroupMemberEdge) {}
 
 /** The edges of both membership lists read the membership's own time as well (src/schema/projection.ts). */
@@ -27,14 +27,14 @@ export class IdentityGroupEdge extends EdgeType(Group) {
   addedAt: Date;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'A page of the groups an identity belongs to.' })
 export class IdentityGroupConnection extends ConnectionType(IdentityGroupEdge) {}
 
 export const identityGroupConnectionFields: ConnectionFields<GroupColumn, MembershipEdgeColumn> = { node: groupFields, edge: membershipEdgeFields };
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'What addGroupMembers changed.' })
 export class AddGroupMembersPayload {
-  @Field(() => Group)
+  @Field(() => Group, { description: 'The group as it is now, its `memberCount` included.' })
   group: Group;
 
   @Field(() => [Identity], { description: 'The identities this call added; those that were members already are not listed.' })
@@ -47,9 +47,9 @@ export class AddGroupMembersPayload {
   addedEdges: GroupMemberEdge[];
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'What removeGroupMembers changed.' })
 export class RemoveGroupMembersPayload {
-  @Field(() => Group)
+  @Field(() => Group, { description: 'The group as it is now, its `memberCount` included.' })
   group: Group;
 
   @Field(() => [Identity], { description: 'The identities this call removed; those that were not members are not listed.' })

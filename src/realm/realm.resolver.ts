@@ -11,36 +11,38 @@ export class RealmResolver {
     private readonly realmService: RealmService,
   ) {}
 
-  @Query(() => RealmConnection, { description: 'All realms, by name.' })
+  @Query(() => RealmConnection, { description: 'All realms the token reaches (only its own for a token bound to one), ordered by name. Needs `realms:read`.' })
   realms(@Ctx() ctx: Context, @Args(() => PageArgsType) page: PageArgsType) {
     ctx.caller.need('realms:read');
     return this.realmService.list(ctx, page);
   }
 
-  @Query(() => Realm, { nullable: true, description: 'One realm, by `id` or by `name` (give exactly one).' })
+  @Query(() => Realm, { nullable: true, description: 'One realm, by `id` or by `name` (give exactly one); null when none has it. Needs `realms:read`.' })
   realm(
     @Ctx() ctx: Context,
-    @Arg('id', () => ID, { nullable: true }) id?: string,
-    @Arg('name', () => String, { nullable: true }) name?: string,
+    @Arg('id', () => ID, { nullable: true, description: 'The realm’s global ID.' }) id?: string,
+    @Arg('name', () => String, { nullable: true, description: 'The realm’s unique name, e.g. "acme-prod".' }) name?: string,
   ) {
     ctx.caller.need('realms:read');
     return this.realmService.find(ctx, { id, name });
   }
 
-  @Mutation(() => CreateRealmPayload)
-  async createRealm(@Ctx() ctx: Context, @Arg('input', () => CreateRealmInput) input: CreateRealmInput) {
+  @Mutation(() => CreateRealmPayload, { description: 'Creates an empty realm. Needs `realms:write` on a token for all realms; DUPLICATE_REALM_NAME when the name is taken.' })
+  async createRealm(@Ctx() ctx: Context, @Arg('input', () => CreateRealmInput, { description: 'The new realm’s names.' }) input: CreateRealmInput) {
     ctx.caller.needAllRealms('realms:write');
     return { realm: await this.realmService.create(ctx, input) };
   }
 
-  @Mutation(() => UpdateRealmPayload, { description: 'Changes the fields given; omitted fields stay as they are.' })
-  async updateRealm(@Ctx() ctx: Context, @Arg('input', () => UpdateRealmInput) input: UpdateRealmInput) {
+  @Mutation(() => UpdateRealmPayload, { description: 'Changes the fields given; omitted fields stay as they are. Needs `realms:write`.' })
+  async updateRealm(@Ctx() ctx: Context, @Arg('input', () => UpdateRealmInput, { description: 'The realm, the version you read, and the new values.' }) input: UpdateRealmInput) {
     ctx.caller.need('realms:write');
     return { realm: await this.realmService.update(ctx, input) };
   }
 
-  @Mutation(() => DeleteRealmPayload, { description: 'Deletes the realm with all its identities, groups and memberships.' })
-  async deleteRealm(@Ctx() ctx: Context, @Arg('input', () => DeleteRealmInput) input: DeleteRealmInput) {
+  @Mutation(() => DeleteRealmPayload, {
+    description: 'Deletes the realm with all its identities, groups, memberships, invitations and events, at once and for good. Needs `realms:write` on a token for all realms.',
+  })
+  async deleteRealm(@Ctx() ctx: Context, @Arg('input', () => DeleteRealmInput, { description: 'The realm to delete.' }) input: DeleteRealmInput) {
     ctx.caller.needAllRealms('realms:write');
     return { deletedRealmId: await this.realmService.delete(ctx, input) };
   }

@@ -7,41 +7,41 @@ export class Realm extends Node {
   @Field({ description: 'Unique and URL-safe.' })
   name: string;
 
-  @Field()
+  @Field({ description: 'The name people read, 1–128 characters; not unique.' })
   displayName: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Free text for people, at most 1 000 characters; null when none was given.' })
   description: string | null;
 
-  @Field()
+  @Field({ description: 'When the realm was created.' })
   createdAt: Date;
 
-  @Field()
+  @Field({ description: 'When the realm’s own fields last changed, as `version` went up (a change to its identities or groups does not count); its creation time until then.' })
   updatedAt: Date;
 
   @Field(() => Int, { description: 'Goes up with every change; send it back on update to detect concurrent edits.' })
   version: number;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'A realm in a page of realms, with its cursor.' })
 export class RealmEdge extends EdgeType(Realm) {}
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'A page of realms, ordered by name.' })
 export class RealmConnection extends ConnectionType(RealmEdge) {}
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'What createRealm made.' })
 export class CreateRealmPayload {
-  @Field(() => Realm)
+  @Field(() => Realm, { description: 'The new realm, with no identities or groups yet.' })
   realm: Realm;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'What updateRealm changed.' })
 export class UpdateRealmPayload {
-  @Field(() => Realm)
+  @Field(() => Realm, { description: 'The realm as it is now, with its new `version`.' })
   realm: Realm;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'What deleteRealm removed.' })
 export class DeleteRealmPayload {
   @Field(() => ID, { description: 'The deleted realm; its identities, groups and memberships went with it.' })
   deletedRealmId: string;

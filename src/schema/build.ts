@@ -25,6 +25,7 @@ import {
   RemoveGroupMembersPayloadResolver,
 } from '../membership/membership.resolver';
 import { RealmResolver } from '../realm/realm.resolver';
+import { ErrorCodeResolver } from '../server/error-code.resolver';
 import { NodeResolver } from '../server/node.resolver';
 
 /** Each resolver class, made with the services it needs: the one place resolvers get their collaborators. */
@@ -49,6 +50,7 @@ function resolverInstances(services: Services): Map<Function, object> {
     [RealmEventInvitationResolver, new RealmEventInvitationResolver(invitations)],
     [InvitationEventResolver, new InvitationEventResolver(invitations)],
     [ApiTokenResolver, new ApiTokenResolver(tokens)],
+    [ErrorCodeResolver, new ErrorCodeResolver()],
   ]);
 }
 
@@ -71,6 +73,7 @@ const resolvers = [
   RealmEventInvitationResolver,
   InvitationEventResolver,
   ApiTokenResolver,
+  ErrorCodeResolver,
 ] as const;
 
 /**
@@ -88,9 +91,25 @@ function hotFields(services: Services): ReadonlyArray<[type: string, field: stri
   ];
 }
 
+/** The root types' descriptions, which type-graphql has no option for. */
+const rootDescriptions = {
+  Query:
+    'What can be read. Every field needs an API token (`Authorization: Bearer <token>`) with the scope the field names; ' +
+    'a token bound to a realm reaches that realm only.',
+  Mutation:
+    'What can be changed. Each mutation takes one `input`, is one transaction, and returns a payload naming what changed; ' +
+    'a failed one changes nothing and answers an error with its `extensions.code` (ErrorCode). All but acceptInvitation need an API token with the scope they name.',
+  Subscription:
+    'Changes as they commit, over WebSocket only (the graphql-ws protocol, at the same URL as HTTP). Pass `after` to replay what was missed, then go on live.',
+};
+
 /** No global middleware (one no-op middleware multiplied a nested read's time: docs/decisions.md 34): checks live in resolvers and loaders. */
-function build(container: ContainerType, pubSub: PubSub): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [...resolvers], container, pubSub, validate: false, scalarsMap: [{ type: Date, scalar: DateTimeISO }] });
+async function build(container: ContainerType, pubSub: PubSub): Promise<GraphQLSchema> {
+  const schema = await buildSchema({ resolvers: [...resolvers], container, pubSub, validate: false, scalarsMap: [{ type: Date, scalar: DateTimeISO }] });
+  for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+    if (root) root.description = rootDescriptions[root.name as keyof typeof rootDescriptions];
+  }
+  return schema;
 }
 
 /**

@@ -51,8 +51,8 @@ export function formatError(error: GraphQLError, requestId: string, logger: Logg
  * itself — a variable that does not fit its type — which Apollo codes BAD_USER_INPUT over HTTP but
  * reaches us uncoded over WebSocket (found by test/e2e/fuzz.test.ts). One on a field is ours.
  */
-function uncodedCode(error: GraphQLError): string {
-  return error.path === undefined ? 'BAD_USER_INPUT' : ErrorCode.INTERNAL_SERVER_ERROR;
+function uncodedCode(error: GraphQLError): ErrorCode {
+  return error.path === undefined ? ErrorCode.BAD_USER_INPUT : ErrorCode.INTERNAL_SERVER_ERROR;
 }
 
 /** Over HTTP a whole request refused with one of these codes gets this status (and Retry-After with the last two). */
@@ -128,6 +128,6 @@ export function bodyErrorResponse(error: { type?: string; status?: number; limit
   }
   return {
     status: 400,
-    body: { errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] },
+    body: { errors: [{ message: 'The request body is not valid JSON.', extensions: { code: ErrorCode.BAD_REQUEST } }] },
   };
 }

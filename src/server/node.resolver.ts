@@ -34,13 +34,19 @@ export class NodeResolver {
     };
   }
 
-  @Query(() => Node, { nullable: true, description: 'Any object by its global ID; null when none has it.' })
-  node(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+  @Query(() => Node, {
+    nullable: true,
+    description: 'Any object by its global ID; null when none has it, or it is in a realm the token does not reach. Needs the read scope of its type (`groups:read` for a Group, …).',
+  })
+  node(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'A global ID this API gave out.' }) id: string) {
     return this.fetch(ctx, id, ['id']);
   }
 
-  @Query(() => [Node], { nullable: 'items', description: 'Up to 1 000 objects by global ID, in the order asked; null for those not found.' })
-  nodes(@Ctx() ctx: Context, @Arg('ids', () => [ID]) ids: string[]) {
+  @Query(() => [Node], {
+    nullable: 'items',
+    description: 'Up to 1 000 objects by global ID, in the order asked; null for those not found. Needs the read scope of each one’s type.',
+  })
+  nodes(@Ctx() ctx: Context, @Arg('ids', () => [ID], { description: 'At most 1 000 global IDs, of any types.' }) ids: string[]) {
     if (ids.length > maxNodes) throw invalidInput(['ids'], `Ask for at most ${maxNodes} IDs at once (you asked for ${ids.length}).`);
     return Promise.all(ids.map((id, index) => this.fetch(ctx, id, ['ids', index])));
   }

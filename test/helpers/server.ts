@@ -7,6 +7,7 @@ import { createApp, type App } from '../../src/app/app';
 import { bootstrapTokens } from '../../src/auth/bootstrap';
 import { StatementCounter } from '../../src/db/statement-counter';
 import { createTestDatabase, type TestDatabase } from './database';
+import { expectKnownCodes } from './known-codes';
 
 export interface GraphQLResponse<T = any> {
   status: number;
@@ -86,6 +87,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       body: JSON.stringify({ query, variables }),
     });
     const body = (await response.json()) as { data?: unknown; errors?: GraphQLResponse['errors'] };
+    expectKnownCodes(body.errors, 'HTTP');
     return { status: response.status, headers: response.headers, data: body.data as any, errors: body.errors };
   };
 

@@ -1,4 +1,5 @@
 import type { Client, FormattedExecutionResult } from 'graphql-ws';
+import { expectKnownCloseReason, expectKnownCodes } from './known-codes';
 
 /** What became of an operation sent over graphql-ws: its first result, or the socket's close code. */
 export type WsOutcome =
@@ -12,14 +13,21 @@ export type WsOutcome =
  * operation is disposed of afterwards; the client is left to the caller.
  */
 export function firstOutcome(client: Client, payload: { query: string; variables?: Record<string, unknown> }): Promise<WsOutcome> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     let settled = false;
     let dispose: (() => void) | undefined;
-    const settle = (outcome: WsOutcome) => {
+    // `fromServer`: false for what the client itself reports, whose code is the helper's own.
+    const settle = (outcome: WsOutcome, fromServer = true) => {
       if (settled) return;
       settled = true;
       offClosed();
-      resolve(outcome);
+      try {
+        if (outcome.kind === 'result' && fromServer) expectKnownCodes(outcome.result.errors, 'WebSocket');
+        if (outcome.kind === 'closed') expectKnownCloseReason(outcome.reason);
+        resolve(outcome);
+      } catch (error) {
+        reject(error);
+      }
       dispose?.();
     };
     const offClosed = client.on('closed', (event) => {
@@ -33,7 +41,7 @@ export function firstOutcome(client: Client, payload: { query: string; variables
         else if (error && typeof (error as { code?: unknown }).code === 'number') {
           const { code, reason } = error as { code: number; reason: unknown };
           settle({ kind: 'closed', code, reason: String(reason ?? '') });
-        } else settle({ kind: 'result', result: { errors: [{ message: String(error), extensions: { code: 'CLIENT_ERROR' } }] as any } });
+        } else settle({ kind: 'result', result: { errors: [{ message: String(error), extensions: { code: 'CLIENT_ERROR' } }] as any } }, false);
       },
       complete: () => settle({ kind: 'complete' }),
     });

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import {
+  getOperationAST,
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
   parse,
@@ -117,13 +118,15 @@ export class WebSocketLimits {
       document = parse(payload.query, { maxLexicalTokens: limits.maxQueryTokens });
     } catch (error) {
       if (!(error instanceof GraphQLError)) throw error;
-      return [documentTooLarge(error) ?? coded(error, 'GRAPHQL_PARSE_FAILED', this.options.introspection)];
+      return [documentTooLarge(error) ?? coded(error, ErrorCode.GRAPHQL_PARSE_FAILED, this.options.introspection)];
     }
     const errors = validate(schema, document, [
       ...this.rules,
       costRule({ ...cost, maxCost: limits.maxQueryCost, variables: payload.variables, operationName: payload.operationName }),
     ]);
-    if (errors.length > 0) return errors.map((error) => coded(error, 'GRAPHQL_VALIDATION_FAILED', this.options.introspection));
+    if (errors.length > 0) return errors.map((error) => coded(error, ErrorCode.GRAPHQL_VALIDATION_FAILED, this.options.introspection));
+    // graphql-ws would answer an uncoded "Unable to identify operation"; Apollo codes it over HTTP.
+    if (!getOperationAST(document, payload.operationName)) return [operationNotFound(payload.operationName)];
     return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
   }
 
@@ -138,10 +141,16 @@ export class WebSocketLimits {
  * introspection is off the schema stays private, so its "Did you mean …?" suggestions go, as Apollo
  * drops them over HTTP.
  */
-function coded(error: GraphQLError, code: string, showSchema: boolean): GraphQLError {
+function coded(error: GraphQLError, code: ErrorCode, showSchema: boolean): GraphQLError {
   if (error.extensions.code !== undefined) return error;
   const message = showSchema ? error.message : error.message.replace(/ ?Did you mean(.+?)\?$/, '');
   return new GraphQLError(message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
+}
+
+/** In graphql-js' words, as Apollo answers over HTTP. */
+function operationNotFound(operationName: string | null | undefined): GraphQLError {
+  const message = operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.';
+  return new GraphQLError(message, { extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE } });
 }
 
 /**
