@@ -187,6 +187,13 @@ function trustProxy(env: NodeJS.ProcessEnv): readonly string[] {
 }
 
 /**
+ * NODE_ENV as the Node ecosystem spells it. Anything else is refused, not read as development: a
+ * deployment that wrote `prod` would otherwise serve introspection and field suggestions
+ * (docs/decisions.md 95). `test` is what jest sets.
+ */
+const nodeEnvironments = ['development', 'production', 'test'] as const;
+
+/**
  * `CORS_ORIGINS`: a comma-separated list of origins, each written back as the browser writes it
  * (lower-case host, no default port, no slash), so that a request's Origin is compared as a string.
  * No wildcard and no `null`: `null` is the origin of any sandboxed frame or local file, whoever made it.
@@ -214,7 +221,7 @@ function corsOrigins(env: NodeJS.ProcessEnv): readonly string[] {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const production = env.NODE_ENV === 'production';
+  const production = oneOf(env, 'NODE_ENV', nodeEnvironments, 'development') === 'production';
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL.');

@@ -6,8 +6,7 @@ import { Authenticator } from '../auth/authenticator';
 import type { Caller } from '../auth/caller';
 import { LiveConnections } from '../auth/live-connections';
 import { TokenCache } from '../auth/token-cache';
-import type { Context } from '../common/context';
-import { RequestLoaders } from '../common/loaders';
+import { requestContext, type Context } from '../common/context';
 import type { Config } from '../config';
 import { NotificationListener } from '../db/notification-listener';
 import { EmailDeliveryJob, emailDeliveryJobName } from '../email/email-delivery.job';
@@ -73,12 +72,7 @@ export async function createApp(options: { dataSource: DataSource; config: Confi
 
   const pageLimits = { maxPageSize: config.maxPageSize, defaultPageSize: config.defaultPageSize };
   /** The request context every edge builds: who asks, a fresh set of loaders, the page limits. */
-  const newContext = (requestId: string, caller: Caller, cache: boolean): Context => ({
-    requestId,
-    caller,
-    loaders: new RequestLoaders(dataSource, { cache, caller }),
-    limits: pageLimits,
-  });
+  const newContext = (requestId: string, caller: Caller, cache: boolean): Context => requestContext(dataSource, { requestId, caller, cache, limits: pageLimits });
   const limits = createRequestLimits(schema, config, (_req, res) => {
     const { caller, address } = httpAuthentication(res);
     return callerKey(caller, address);

@@ -16,15 +16,59 @@ export const unauthenticated = (message: string) =>
   new AppError(ErrorCode.UNAUTHENTICATED, message, undefined, { http: { status: 401 } });
 
 /**
+ * What accepting an invitation lets the rest of that one response read, with the invitation's token
+ * as the credential (docs/decisions.md 83): the identity it activated (the payload itself), its
+ * realm's own fields, and the groups it is now in — not their members, not the realm's lists.
+ */
+export interface InviteeGrant {
+  readonly identityUuid: string;
+  readonly realmUuid: string;
+}
+
+/** The object a relation field hangs off: its realm and, for an identity, its key. */
+export interface Reached {
+  readonly realmUuid: string;
+  readonly identityUuid?: string;
+}
+
+function grants(grant: InviteeGrant, scope: Scope, on: Reached): boolean {
+  if (scope === 'realms:read') return on.realmUuid === grant.realmUuid;
+  if (scope === 'groups:read') return on.identityUuid === grant.identityUuid;
+  return false;
+}
+
+/**
  * Who is asking, and what they may do: built from the API token once per request (once per
  * operation over WebSocket). Resolvers check scopes at root and relation fields; loaders scope
  * their batches to `realmUuid`, so another realm's objects are simply not found.
  */
 export class Caller {
-  private constructor(readonly token: CallerToken | null) {}
+  /**
+   * @param invitees What the invitations this request accepted grant; null for a caller that is no
+   * request's own (Caller.anonymous, the token cache's callers), which must never hold one.
+   */
+  private constructor(
+    readonly token: CallerToken | null,
+    private readonly invitees: InviteeGrant[] | null = null,
+  ) {}
 
   static of(token: CallerToken): Caller {
     return new Caller(token);
+  }
+
+  /** The caller of one request: the same token, and grants of its own (the callers above are shared by requests). */
+  forRequest(): Caller {
+    return new Caller(this.token, []);
+  }
+
+  /**
+   * An invitation this request accepted: the rest of its answer may show what the grant covers
+   * (`needOn`, `seesRealm`), whether or not the caller has a token. Only the request that presented
+   * the invitation's token holds it; nothing is kept after the response.
+   */
+  admitInvitee(grant: InviteeGrant): void {
+    if (this.invitees === null) throw new Error('An invitee grant belongs to a request’s own caller (Caller.forRequest).');
+    this.invitees.push(grant);
   }
 
   /** No token: allowed only what needs none (acceptInvitation, whose credential is its own token). */
@@ -63,12 +107,21 @@ export class Caller {
    * effectively holds (`groups:write` holds `groups:read`). Callers with equal keys get equal
    * answers to the same read, so subscribers of one event share its execution (decision 58): tokens
    * of equal rights share, whatever their names — which is why no answer quotes the token's name.
-   * Whatever else a read comes to depend on belongs in it.
+   * Whatever else a read comes to depend on belongs in it. (An invitee grant would, but only a
+   * mutation gives one, and a subscription shares no execution with a mutation.)
    */
   get readKey(): string {
     const token = this.token;
     if (!token) return 'anonymous';
     return JSON.stringify([token.realmUuid, scopes.filter((scope) => satisfies(token.scopes, scope))]);
+  }
+
+  /**
+   * Whether a read may show this realm's own row (the realm loader): one the caller reaches, or the
+   * realm of an invitation this request accepted. Nothing else widens: writes check `reaches`.
+   */
+  seesRealm(realmUuid: string): boolean {
+    return this.reaches(realmUuid) || (this.invitees ?? []).some((grant) => grant.realmUuid === realmUuid);
   }
 
   /** An object of a realm the caller does not reach is, to it, an object that does not exist. */
@@ -89,6 +142,26 @@ export class Caller {
         scope,
       });
     }
+  }
+
+  /**
+   * `need(scope)` for a relation of an object the graph led to (`on`): the token's scope counts in
+   * the realms the token reaches; an invitee grant adds what it covers. The accept's payload is the
+   * one path to an object of a realm the token may not reach, so the check is by realm, lest a
+   * realm-B token read realm A's members through it. Refused with a token or a grant: FORBIDDEN
+   * (the field is null, the rest of the answer stands); with neither: UNAUTHENTICATED.
+   */
+  needOn(scope: Scope, on: Reached): void {
+    const tokenReaches = this.token !== null && this.reaches(on.realmUuid);
+    if (tokenReaches && this.can(scope)) return;
+    const invitees = this.invitees ?? [];
+    if (invitees.some((grant) => grants(grant, scope, on))) return;
+    if (tokenReaches || (this.token === null && invitees.length === 0)) return this.need(scope);
+    const message =
+      invitees.length > 0
+        ? `An invitation’s token shows the identity it activated, its realm and its groups; this needs an API token with the scope ${scope}.`
+        : 'This belongs to a realm the API token does not reach.';
+    throw new AppError(ErrorCode.FORBIDDEN, message, undefined, { scope });
   }
 
   /** `need(scope)`, in a realm the caller names itself (e.g. `input.realmId`): FORBIDDEN when it is not the token's. */

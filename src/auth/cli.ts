@@ -11,9 +11,8 @@ import { withTransaction } from '../db/transaction';
 import { Writes } from '../db/writes';
 import { createLogger } from '../logger';
 import { RealmService } from '../realm/realm.service';
-import type { Context } from '../common/context';
+import { requestContext, type Context } from '../common/context';
 import { AppError, ErrorCode } from '../common/errors';
-import { RequestLoaders } from '../common/loaders';
 import { cursorValues } from '../common/pagination';
 import { apiTokenOrdering, findTokenPage, insertToken, lockToken, revokeTree, type ApiTokenRow } from './api-token.repository';
 import { Caller } from './caller';
@@ -115,7 +114,7 @@ function asOptions<T>(check: () => T): T {
 
 /** The operator's request context: every realm, through the realm service as any edge reads them. */
 function operatorContext(db: Queryable): Context {
-  return { requestId: 'token-command', caller: Caller.operator, loaders: new RequestLoaders(db, { cache: true, caller: Caller.operator }), limits: { maxPageSize: 500, defaultPageSize: 500 } };
+  return requestContext(db, { requestId: 'token-command', caller: Caller.operator, cache: true, limits: { maxPageSize: 500, defaultPageSize: 500 } });
 }
 
 const realmsOf = (db: DataSource) => new RealmService(db, new Writes(db));

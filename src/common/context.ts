@@ -1,15 +1,41 @@
 import type { Caller } from '../auth/caller';
-import type { RequestLoaders } from './loaders';
+import type { Queryable } from '../db/queryable';
+import { RequestLoaders } from './loaders';
 import type { PageLimits } from './pagination';
 
 /**
- * What a service is told about the request it serves: who is asking and the request's own caches,
- * nothing else — no services (they come through constructors), no transport. GraphQL over HTTP,
- * over WebSocket, and any other edge build the same one (src/server/context.ts).
+ * What the request has changed so far: the write path counts each commit (src/db/writes.ts), so
+ * that the edge answers a request that committed something as the success it is, whatever fails
+ * after it (src/server/errors.ts, docs/decisions.md 84).
+ */
+export interface RequestCommits {
+  count: number;
+}
+
+/**
+ * What a service is told about the request it serves: who is asking, the request's own caches and
+ * what it has committed, nothing else — no services (they come through constructors), no transport.
+ * GraphQL over HTTP, over WebSocket, and any other edge build the same one (`requestContext`).
  */
 export interface Context {
   readonly requestId: string;
   readonly caller: Caller;
   readonly loaders: RequestLoaders;
   readonly limits: PageLimits;
+  readonly commits: RequestCommits;
+}
+
+/**
+ * The context of one request: the caller's own copy (what an accepted invitation grants stays with
+ * this request), loaders that see what it sees, nothing committed yet.
+ */
+export function requestContext(db: Queryable, options: { requestId: string; caller: Caller; cache: boolean; limits: PageLimits }): Context {
+  const caller = options.caller.forRequest();
+  return {
+    requestId: options.requestId,
+    caller,
+    loaders: new RequestLoaders(db, { cache: options.cache, caller }),
+    limits: options.limits,
+    commits: { count: 0 },
+  };
 }

@@ -30,9 +30,14 @@ export function expectGlobalId(id: string, type: NodeType, inputPath: InputPath)
   const parsed = parseGlobalId(id);
   if (!parsed) throw new AppError(ErrorCode.INVALID_ID, `"${truncate(id)}" is not a valid ID.`, inputPath);
   if (parsed.type !== type) {
-    throw new AppError(ErrorCode.INVALID_ID, `The ID "${truncate(id)}" names a ${parsed.type}, not a ${type}.`, inputPath);
+    throw new AppError(ErrorCode.INVALID_ID, `The ID "${truncate(id)}" names ${withArticle(parsed.type)}, not ${withArticle(type)}.`, inputPath);
   }
   return parsed.uuid;
+}
+
+/** The type names are English nouns: "an Identity", "a Group". */
+function withArticle(type: NodeType): string {
+  return `${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type}`;
 }
 
 function truncate(value: string): string {

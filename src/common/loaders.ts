@@ -52,11 +52,12 @@ export function rowLoader<K, R>(
   fetch: (keys: readonly K[]) => Promise<R[]>,
   keyOf: (row: R) => K,
   realmOf: (row: R) => string | null,
+  visible: (caller: Caller, realmUuid: string | null) => boolean = (caller, realmUuid) => caller.reaches(realmUuid),
 ): DataLoader<K, R | null> {
   return new DataLoader<K, R | null>(
     async (keys) => {
       const byKey = new Map<K, R>();
-      for (const row of await fetch(keys)) if (options.caller.reaches(realmOf(row))) byKey.set(keyOf(row), row);
+      for (const row of await fetch(keys)) if (visible(options.caller, realmOf(row))) byKey.set(keyOf(row), row);
       return keys.map((key) => byKey.get(key) ?? null);
     },
     { cache: options.cache },

@@ -5,6 +5,7 @@ import { withTransaction, type Actor, type Tx } from './transaction';
 export interface WriteContext {
   readonly caller: { readonly actor: Actor | null };
   readonly loaders: { clearAll(): void };
+  readonly commits: { count: number };
 }
 
 /**
@@ -12,13 +13,15 @@ export interface WriteContext {
  * its events record), runs `work` in it (check, write, append the events: code that holds no
  * transaction cannot append one), commits, runs what the transaction asked to run after commit
  * (Tx.afterCommit), and clears the request's loaders, so that the request's later reads — the
- * mutation's payload — see the new state. No service opens a transaction or clears loaders itself.
+ * mutation's payload — see the new state; and it counts the commit, so that the request is answered
+ * as a change that was made, whatever fails after. No service opens a transaction or clears loaders itself.
  */
 export class Writes {
   constructor(private readonly dataSource: DataSource) {}
 
   async run<T>(ctx: WriteContext, work: (tx: Tx) => Promise<T>): Promise<T> {
     const result = await withTransaction(this.dataSource, work, ctx.caller.actor);
+    ctx.commits.count += 1;
     ctx.loaders.clearAll();
     return result;
   }

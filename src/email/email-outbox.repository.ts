@@ -67,12 +67,13 @@ export function claimDueEmails(db: Queryable, limit: number, leaseMs: number): P
 }
 
 /**
- * The claimed attempt succeeded: SENT, the bodies erased. Only if the row is still as this attempt
- * claimed it (a revoke may have cancelled it meanwhile); says whether it was.
+ * The claimed attempt succeeded: SENT, the bodies erased, and an earlier attempt's error with them
+ * (`lastError` tells why a message is not sent; the log keeps every attempt's). Only if the row is
+ * still as this attempt claimed it (a revoke may have cancelled it meanwhile); says whether it was.
  */
 export async function recordSent(tx: Tx, uuid: string, attempts: number): Promise<boolean> {
   const rows = await tx.query(
-    `UPDATE email_outbox SET status = 'SENT', sent_at = now(), text_body = NULL, html_body = NULL, updated_at = now()
+    `UPDATE email_outbox SET status = 'SENT', sent_at = now(), last_error = NULL, text_body = NULL, html_body = NULL, updated_at = now()
       WHERE id = $1 AND status = 'QUEUED' AND attempts = $2 RETURNING id`,
     [uuid, attempts],
   );

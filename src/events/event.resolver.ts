@@ -23,16 +23,18 @@ export class RealmEventsResolver {
   constructor(private readonly eventService: EventService) {}
 
   @FieldResolver(() => String, {
-    description: 'The cursor of the realm’s latest event when the realm was read: load the data, then subscribe `after` it to miss nothing.',
+    nullable: true,
+    description: 'The cursor of the realm’s latest event when the realm was read: load the data, then subscribe `after` it to miss nothing. Null, with FORBIDDEN, for a caller that may not read events.',
   })
   lastEventCursor(@Root() realm: RealmRow, @Ctx() ctx: Context) {
-    ctx.caller.need('events:read');
+    ctx.caller.needOn('events:read', { realmUuid: realm.uuid });
     return this.eventService.lastCursor(realm);
   }
 
   @FieldResolver(() => RealmEventConnection, {
+    nullable: true,
     description:
-      'The realm’s event log for clients that poll, oldest first within a page: forward with `first`/`after`, or back from the newest with `last`/`before` (`events(last: 50)`: the latest fifty). Needs `events:read`.',
+      'The realm’s event log for clients that poll, oldest first within a page: forward with `first`/`after`, or back from the newest with `last`/`before` (`events(last: 50)`: the latest fifty). Needs `events:read`: without it, null with FORBIDDEN.',
   })
   events(
     @Root() realm: RealmRow,
@@ -43,7 +45,7 @@ export class RealmEventsResolver {
     @Arg('before', () => String, { nullable: true, description: 'A cursor: the events that precede it.' }) before?: string,
     @Arg('types', () => [RealmEventType], { nullable: true, description: 'Only these types; all when omitted.' }) types?: EventType[],
   ) {
-    ctx.caller.need('events:read');
+    ctx.caller.needOn('events:read', { realmUuid: realm.uuid });
     return this.eventService.list(ctx, realm, { first, after, last, before, types });
   }
 

@@ -83,7 +83,11 @@ registerEnumType(InvitationEventType, {
   },
 });
 
-@ObjectType({ simpleResolvers: true, description: 'Who made a change: the API token it was made with.' })
+@ObjectType({
+  simpleResolvers: true,
+  description:
+    'Who made a change: the API token that made it, by its ID and its name when it did (`operator` for the token command at the shell). An event the server made itself — an invitation expiring, an email sent or failing — has none.',
+})
 export class EventActor {
   @Field(() => ID, { description: 'The API token’s ID (`operator` for the `token` command); the token may since have been revoked.' })
   id: string;

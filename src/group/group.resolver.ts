@@ -20,7 +20,7 @@ export class GroupResolver {
 
   @FieldResolver(() => Realm, { description: 'The realm the group belongs to. Needs `realms:read`.' })
   realm(@Root() group: GroupKeys, @Ctx() ctx: Context) {
-    ctx.caller.need('realms:read');
+    ctx.caller.needOn('realms:read', group);
     return this.realmService.get(ctx, group.realmUuid);
   }
 
@@ -51,7 +51,7 @@ export class RealmGroupsResolver {
     private readonly groupService: GroupService,
   ) {}
 
-  @FieldResolver(() => GroupConnection, { description: 'The realm’s groups; by name unless `orderBy` says otherwise. Needs `groups:read`.' })
+  @FieldResolver(() => GroupConnection, { nullable: true, description: 'The realm’s groups; by name unless `orderBy` says otherwise. Needs `groups:read`: without it, null with FORBIDDEN.' })
   groups(
     @Root() realm: RealmRow,
     @Ctx() ctx: Context,
@@ -60,7 +60,7 @@ export class RealmGroupsResolver {
     @Arg('filter', () => GroupFilter, { nullable: true, description: 'Only the groups that match; all when omitted.' }) filter?: GroupFilter,
     @Arg('orderBy', () => GroupOrder, { nullable: true, description: 'The order; by name, ascending, when omitted.' }) orderBy?: GroupOrder,
   ) {
-    ctx.caller.need('groups:read');
+    ctx.caller.needOn('groups:read', { realmUuid: realm.uuid });
     return this.groupService.listInRealm(ctx, realm, { ...page, filter, orderBy }, listProjection(info, groupConnectionFields));
   }
 }

@@ -39,7 +39,7 @@ export class IdentityResolver {
 
   @FieldResolver(() => Realm, { description: 'The realm the identity belongs to. Needs `realms:read`.' })
   realm(@Root() identity: IdentityKeys, @Ctx() ctx: Context) {
-    ctx.caller.need('realms:read');
+    ctx.caller.needOn('realms:read', identity);
     return this.realmService.get(ctx, identity.realmUuid);
   }
 
@@ -92,7 +92,7 @@ export class RealmIdentitiesResolver {
     private readonly identityService: IdentityService,
   ) {}
 
-  @FieldResolver(() => IdentityConnection, { description: 'The realm’s identities, invited ones included; by creation time unless `orderBy` says otherwise. Needs `identities:read`.' })
+  @FieldResolver(() => IdentityConnection, { nullable: true, description: 'The realm’s identities, invited ones included; by creation time unless `orderBy` says otherwise. Needs `identities:read`: without it, null with FORBIDDEN.' })
   identities(
     @Root() realm: RealmRow,
     @Ctx() ctx: Context,
@@ -101,7 +101,7 @@ export class RealmIdentitiesResolver {
     @Arg('filter', () => IdentityFilter, { nullable: true, description: 'Only the identities that match; all when omitted.' }) filter?: IdentityFilter,
     @Arg('orderBy', () => IdentityOrder, { nullable: true, description: 'The order; by creation time, ascending, when omitted.' }) orderBy?: IdentityOrder,
   ) {
-    ctx.caller.need('identities:read');
+    ctx.caller.needOn('identities:read', { realmUuid: realm.uuid });
     return this.identityService.listInRealm(ctx, realm, { ...page, filter, orderBy }, listProjection(info, identityConnectionFields));
   }
 }

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 /**
  * GET /invitations/accept?token=…: where an invitation email's link lands when PUBLIC_URL is this
  * server (the default). A self-contained page (no external assets: it works offline) whose form
- * calls acceptInvitation; a front end at PUBLIC_URL can replace it.
+ * calls acceptInvitation, with no API token, and shows the realm and groups its answer names; a
+ * front end at PUBLIC_URL can replace it. What it shows is text, never markup.
  */
 const style = `
   body { font: 16px/1.5 system-ui, sans-serif; max-width: 28rem; margin: 4rem auto; padding: 0 1rem; color: #1f2328; }
@@ -28,14 +29,21 @@ const script = `
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
-          query: 'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { identity { username } } }',
+          query:
+            'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { identity { username realm { displayName } groups { totalCount edges { node { name } } } } } }',
           variables: { input },
         }),
       });
       const result = await response.json();
-      if (result.errors) return show(result.errors[0].message, 'error');
+      // Data means it committed, even with errors beside it (a part of the answer that failed).
+      const identity = result.data && result.data.acceptInvitation && result.data.acceptInvitation.identity;
+      if (!identity) return show(result.errors ? result.errors[0].message : 'Something went wrong. Try again.', 'error');
       form.hidden = true;
-      show('Welcome, ' + result.data.acceptInvitation.identity.username + '! Your account is active.', 'done');
+      const groups = identity.groups ? identity.groups.edges.map((edge) => edge.node.name) : [];
+      const more = identity.groups ? identity.groups.totalCount - groups.length : 0;
+      if (more > 0) groups.push(more + ' more');
+      const realm = identity.realm ? ' to ' + identity.realm.displayName : '';
+      show('Welcome' + realm + ', ' + identity.username + '! Your account is active.' + (groups.length ? ' Your groups: ' + groups.join(', ') + '.' : ''), 'done');
     } catch {
       show('The server could not be reached. Try again.', 'error');
     }

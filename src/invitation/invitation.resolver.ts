@@ -29,13 +29,13 @@ export class InvitationResolver {
 
   @FieldResolver(() => Realm, { description: 'The realm the invitation is into. Needs `realms:read`.' })
   realm(@Root() invitation: InvitationRow, @Ctx() ctx: Context) {
-    ctx.caller.need('realms:read');
+    ctx.caller.needOn('realms:read', { realmUuid: invitation.realmUuid });
     return this.realmService.get(ctx, invitation.realmUuid);
   }
 
   @FieldResolver(() => Identity, { nullable: true, description: 'The identity it made (INVITED until accepted); null once revoked, or deleted. Needs `identities:read`.' })
   identity(@Root() invitation: InvitationRow, @Ctx() ctx: Context) {
-    ctx.caller.need('identities:read');
+    ctx.caller.needOn('identities:read', { realmUuid: invitation.realmUuid });
     return this.invitationService.identityOf(ctx, invitation);
   }
 
@@ -88,7 +88,7 @@ export class RealmInvitationsResolver {
     private readonly invitationService: InvitationService,
   ) {}
 
-  @FieldResolver(() => InvitationConnection, { description: 'The realm’s invitations, oldest first. Needs `invitations:read`.' })
+  @FieldResolver(() => InvitationConnection, { nullable: true, description: 'The realm’s invitations, oldest first. Needs `invitations:read`: without it, null with FORBIDDEN.' })
   invitations(
     @Root() realm: RealmRow,
     @Ctx() ctx: Context,
@@ -96,7 +96,7 @@ export class RealmInvitationsResolver {
     @Arg('status', () => InvitationStatusEnum, { nullable: true, description: 'Only those in this status (as read: PENDING past `expiresAt` is EXPIRED).' })
     status?: InvitationStatus,
   ) {
-    ctx.caller.need('invitations:read');
+    ctx.caller.needOn('invitations:read', { realmUuid: realm.uuid });
     return this.invitationService.listInRealm(ctx, realm, { ...page, status });
   }
 }

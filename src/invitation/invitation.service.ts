@@ -150,7 +150,9 @@ export class InvitationService {
   /**
    * The token's invitation, locked: the identity becomes ACTIVE with the name and username chosen,
    * joins the invitation's groups that still exist, and the invitation is ACCEPTED. Of two accepts
-   * of one token the second waits for the lock and then finds it ACCEPTED.
+   * of one token the second waits for the lock and then finds it ACCEPTED. Once committed, the
+   * token is this request's credential to read the identity, its realm and its groups
+   * (Caller.admitInvitee): the invitee, who has no API token, reads them in the accept's own answer.
    */
   async accept(ctx: Context, input: AcceptInvitationInput): Promise<IdentityRow> {
     const displayName = validate.requiredText(input.displayName, ['input', 'displayName'], 'The display name', 64);
@@ -158,7 +160,7 @@ export class InvitationService {
     const token = input.token.trim();
     if (!looksLikeToken(token)) throw invalidToken();
     const hash = hashInvitationToken(token);
-    return this.writes.run(ctx, async (tx) => {
+    const identity = await this.writes.run(ctx, async (tx) => {
       const invitation = await lockInvitationByTokenHash(tx, hash);
       if (!invitation) throw invalidToken();
       this.check(invitation, 'ACCEPT', ['input', 'token']);
@@ -177,6 +179,8 @@ export class InvitationService {
       await appendEvents(tx, invitation.realmUuid, events);
       return activated.identity;
     });
+    ctx.caller.admitInvitee({ identityUuid: identity.uuid, realmUuid: identity.realmUuid });
+    return identity;
   }
 
   /** PENDING or EXPIRED → REVOKED: the token stops working, the INVITED identity is deleted, unsent email cancelled. */

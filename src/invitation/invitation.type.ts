@@ -44,7 +44,7 @@ export class InvitationDelivery {
   })
   lastAttemptAt: Date | null;
 
-  @Field(() => String, { nullable: true, description: 'Why the last failed attempt failed, as the mail server or network said.' })
+  @Field(() => String, { nullable: true, description: 'Why the last failed attempt failed, as the mail server or network said; null once SENT.' })
   lastError: string | null;
 
   @Field(() => Date, { nullable: true, description: 'When the mail server accepted the message; null until SENT.' })

@@ -33,7 +33,7 @@ import {
  */
 export function groupMembersOf(memberships: MembershipService) {
   return (group: GroupKeys, args: PageArgs & { filter?: MemberFilter | null; orderBy?: GroupMemberOrder | null }, ctx: Context, info: GraphQLResolveInfo) => {
-    ctx.caller.need('identities:read');
+    ctx.caller.needOn('identities:read', group);
     // The members' own `groups`, loaded with the page when the caller may read them.
     const groupsOfEach = ctx.caller.can('groups:read') ? nestedLists(info, 'Identity', 'groups', identityGroupConnectionFields) : [];
     return memberships.membersOf(ctx, group, args, listProjection(info, groupMemberConnectionFields), groupsOfEach);
@@ -42,7 +42,7 @@ export function groupMembersOf(memberships: MembershipService) {
 
 export function identityGroupsOf(memberships: MembershipService) {
   return (identity: IdentityKeys, args: PageArgs & { orderBy?: IdentityGroupOrder | null }, ctx: Context, info: GraphQLResolveInfo) => {
-    ctx.caller.need('groups:read');
+    ctx.caller.needOn('groups:read', { realmUuid: identity.realmUuid, identityUuid: identity.uuid });
     return memberships.groupsOf(ctx, identity, args, listProjection(info, identityGroupConnectionFields));
   };
 }
@@ -56,8 +56,9 @@ export class GroupMembersResolver {
   }
 
   @FieldResolver(() => GroupMemberConnection, {
+    nullable: true,
     description:
-      'The group’s members; in the order they were added unless `orderBy` says otherwise (those added by one call share `addedAt` and come in ID order). Needs `identities:read`.',
+      'The group’s members; in the order they were added unless `orderBy` says otherwise (those added by one call share `addedAt` and come in ID order). Needs `identities:read`: without it, null with FORBIDDEN.',
   })
   members(
     @Root() group: GroupKeys,
@@ -158,8 +159,9 @@ export class IdentityGroupsResolver {
   }
 
   @FieldResolver(() => IdentityGroupConnection, {
+    nullable: true,
     description:
-      'The groups the identity belongs to; in the order it joined them unless `orderBy` says otherwise (groups joined at the same instant come in ID order). Needs `groups:read`.',
+      'The groups the identity belongs to; in the order it joined them unless `orderBy` says otherwise (groups joined at the same instant come in ID order). Needs `groups:read`: without it, null with FORBIDDEN.',
   })
   groups(
     @Root() identity: IdentityKeys,

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { DataSource } from 'typeorm';
-import { loadConfig } from '../config';
+import { loadConfig, type Config } from '../config';
 import { runCommand } from '../common/cli';
 import { openDatabase, type Database } from '../db/database';
 import { withTransaction, type Tx } from '../db/transaction';
@@ -184,6 +184,18 @@ export function exampleQuery(realmId: string): string {
 }`;
 }
 
+/**
+ * Where the server's playground is, as far as the seed can tell: the seed does not talk to the
+ * server, so it goes by the settings they share — PUBLIC_URL (the address users reach it at),
+ * else HOST and PORT — and says so when neither is set, rather than name port 4000 as a fact.
+ */
+export function playgroundHint(env: NodeJS.ProcessEnv, config: Pick<Config, 'host' | 'port' | 'publicUrl'>): string {
+  if (config.publicUrl) return `${config.publicUrl.replace(/\/+$/, '')}/graphiql`;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = `http://${host}:${config.port}/graphiql`;
+  return env.PORT ? url : `${url} (with the server's own PORT if it has one)`;
+}
+
 const phaseOrder: readonly SeedPhase[] = ['identities', 'groups', 'memberships'];
 
 /**
@@ -310,8 +322,7 @@ async function main(argv: readonly string[]): Promise<number> {
   process.removeListener('SIGINT', stopOn);
   process.removeListener('SIGTERM', stopOn);
 
-  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const playground = `http://${host}:${config.port}/graphiql`;
+  const playground = playgroundHint(process.env, config);
   const out: string[] = [];
   if (result.outcome === 'exists') {
     out.push(`The realm "demo" exists already; nothing changed. To delete it and create it again: npm run seed -- --reset`);

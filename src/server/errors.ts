@@ -77,14 +77,24 @@ export function sendRefusal(res: Response, error: GraphQLError, requestId: strin
 }
 
 /**
- * A response with a SERVICE_UNAVAILABLE error — a resolver met an outage — is 503 with
- * Retry-After, whatever else it holds: the client should retry the whole request, and a proxy or
- * load balancer should see that this instance cannot serve just now (docs/decisions.md 70).
+ * The HTTP status of an answer GraphQL ran:
+ * - once the request committed a write, 200, whatever failed after (a payload's field refused, an
+ *   error carrying a status, an outage): the change was made, and a client or proxy that took a 4xx
+ *   or 5xx for "nothing happened" would tell the user it failed, or send it again
+ *   (docs/decisions.md 84). The errors, with their paths, say which fields are missing.
+ * - else, with a SERVICE_UNAVAILABLE error — a resolver met an outage — 503 with Retry-After,
+ *   whatever else it holds: the client should retry the whole request, and a proxy or load
+ *   balancer should see that this instance cannot serve just now (docs/decisions.md 70).
  */
-export const serviceUnavailableStatusPlugin: ApolloServerPlugin = {
+export const responseStatusPlugin: ApolloServerPlugin<{ readonly commits: { readonly count: number } }> = {
   async requestDidStart() {
     return {
-      async willSendResponse({ response }) {
+      async willSendResponse({ contextValue, response }) {
+        if (contextValue.commits.count > 0) {
+          response.http.status = 200;
+          response.http.headers.delete('retry-after');
+          return;
+        }
         const errors = response.body.kind === 'single' ? response.body.singleResult.errors : response.body.initialResult.errors;
         const unavailable = errors?.find((error) => error.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE);
         if (!unavailable) return;

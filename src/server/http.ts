@@ -19,7 +19,7 @@ import { authenticationPlugin } from './auth';
 import type { ClientAddressOf } from './client-address';
 import { responseCompression } from './compression';
 import type { OriginPolicy } from './cors';
-import { bodyErrorResponse, formatError, isUnexpected, serviceUnavailableStatusPlugin } from './errors';
+import { bodyErrorResponse, formatError, isUnexpected, responseStatusPlugin } from './errors';
 import { authenticationMiddleware, httpAuthentication } from './http-authentication';
 import { withLimitCode, type RequestLimits } from './limits';
 import { securityHeaders } from './security-headers';
@@ -90,7 +90,7 @@ export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<C
         },
       },
       requestIdPlugin,
-      serviceUnavailableStatusPlugin,
+      responseStatusPlugin,
       refuseSubscriptionsOverHttp(logger),
       // The cost before authentication, like the other limits: their hooks run in this order.
       limits.apolloPlugin,

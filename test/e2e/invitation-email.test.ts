@@ -197,6 +197,31 @@ describe('an invitation whose SMTP server refuses it', () => {
   });
 });
 
+describe('an invitation sent after a failed attempt', () => {
+  let mailbox: Mailbox;
+  let server: TestServer;
+  const silent = createLogger('error', () => undefined);
+  beforeAll(async () => {
+    mailbox = await new Mailbox().start();
+    server = await startTestServer({ runJobs: false });
+  });
+  afterAll(async () => {
+    await server.close();
+    await mailbox.close();
+  });
+
+  test('is SENT with no lastError: the earlier attempt’s error no longer describes it', async () => {
+    const unreachable = new EmailDeliveryJob(server.db.dataSource, smtpTransport(`smtp://127.0.0.1:${await freePort()}`, 'test@example.com'), silent, { retryBaseMs: 0 });
+    const reachable = new EmailDeliveryJob(server.db.dataSource, smtpTransport(mailbox.url, 'test@example.com'), silent, { retryBaseMs: 0 });
+    const realm = await createRealm(server);
+    const invitation = await inviteIdentity(server, realm.id);
+    await unreachable.run();
+    expect(await delivery(server, invitation.id)).toMatchObject({ state: 'QUEUED', attempts: 1, lastError: expect.stringContaining('ECONNREFUSED') });
+    await reachable.run();
+    expect(await delivery(server, invitation.id)).toMatchObject({ state: 'SENT', attempts: 2, lastError: null, sentAt: expect.any(String) });
+  });
+});
+
 describe('delivery on several instances', () => {
   let mailbox: Mailbox;
   let server: TestServer;

@@ -4,9 +4,8 @@ import type { DataSource } from 'typeorm';
 import { createServices, type Services } from '../../src/app/services';
 import { Caller } from '../../src/auth/caller';
 import { scopes as allScopes, type Scope } from '../../src/auth/scopes';
-import type { Context } from '../../src/common/context';
+import { requestContext, type Context } from '../../src/common/context';
 import { AppError } from '../../src/common/errors';
-import { RequestLoaders } from '../../src/common/loaders';
 import { loadConfig } from '../../src/config';
 import { NotificationListener } from '../../src/db/notification-listener';
 import type { Queryable } from '../../src/db/queryable';
@@ -104,12 +103,7 @@ export async function createTestServices(db: TestDatabase, options: { dataSource
       onTokenRevoked: (listener) => void revokeListeners.push(listener),
     },
     readNow: async (sql, parameters) => (await observer.query(sql, parameters)).rows,
-    context: (caller) => ({
-      requestId: `service-test-${randomUUID()}`,
-      caller,
-      loaders: new RequestLoaders(dataSource, { cache: true, caller }),
-      limits,
-    }),
+    context: (caller) => requestContext(dataSource, { requestId: `service-test-${randomUUID()}`, caller, cache: true, limits }),
     close: async () => {
       await relay.stop();
       await notifications.stop();

@@ -1,7 +1,8 @@
 import { parse, validate } from 'graphql';
 import { getSchema } from '../../src/schema/build';
 import { generateDemoData } from '../../src/seed/demo-data';
-import { exampleQuery, seedDemo, type SeedProgress } from '../../src/seed/seed';
+import { exampleQuery, playgroundHint, seedDemo, type SeedProgress } from '../../src/seed/seed';
+import { loadConfig } from '../../src/config';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 let db: TestDatabase;
@@ -113,6 +114,20 @@ describe('npm run seed', () => {
   test('the example query the CLI prints is valid against the schema', async () => {
     const errors = validate(await getSchema(), parse(exampleQuery('UmVhbG06MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAw')));
     expect(errors.map((error) => error.message)).toEqual([]);
+  });
+});
+
+describe('the playground address the seed prints', () => {
+  const hint = (env: Record<string, string>) => playgroundHint(env, loadConfig(env));
+
+  test('is the server’s PUBLIC_URL, else its HOST and PORT', () => {
+    expect(hint({ PUBLIC_URL: 'https://id.example.com/' })).toBe('https://id.example.com/graphiql');
+    expect(hint({ PORT: '8080' })).toBe('http://localhost:8080/graphiql');
+    expect(hint({ PORT: '8080', HOST: '127.0.0.1' })).toBe('http://127.0.0.1:8080/graphiql');
+  });
+
+  test('with neither, says the port is the default, not the server’s for sure', () => {
+    expect(hint({})).toBe("http://localhost:4000/graphiql (with the server's own PORT if it has one)");
   });
 });
 

@@ -7,6 +7,12 @@ describe('configuration', () => {
     expect(config).toMatchObject({ port: 4000, host: '0.0.0.0', databaseUrl: undefined, dataDir: path.resolve('.data'), production: false, introspection: true, maxPageSize: 100 });
   });
 
+  test('an unknown NODE_ENV is refused, not taken for development', () => {
+    expect(() => loadConfig({ NODE_ENV: 'prod' })).toThrow('NODE_ENV must be one of development, production, test; it is "prod".');
+    expect(() => loadConfig({ NODE_ENV: 'Production' })).toThrow(ConfigError);
+    for (const known of ['development', 'test', '']) expect(loadConfig({ NODE_ENV: known }).production).toBe(false);
+  });
+
   test('production turns introspection off unless asked for', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).introspection).toBe(false);
     expect(loadConfig({ NODE_ENV: 'production', INTROSPECTION: 'true' }).introspection).toBe(true);

@@ -23,6 +23,8 @@ describe('global IDs', () => {
     expect(() => expectGlobalId(toGlobalId('Group', uuid), 'Realm', ['input', 'realmId'])).toThrow(
       expect.objectContaining({ message: expect.stringContaining('names a Group, not a Realm'), extensions: { code: 'INVALID_ID', inputPath: ['input', 'realmId'] } }),
     );
+    expect(() => expectGlobalId(toGlobalId('Identity', uuid), 'Group', ['input', 'groupId'])).toThrow('names an Identity, not a Group.');
+    expect(() => expectGlobalId(toGlobalId('Group', uuid), 'Invitation', ['input', 'id'])).toThrow('names a Group, not an Invitation.');
     expect(expectGlobalId(toGlobalId('Realm', uuid), 'Realm', [])).toBe(uuid);
   });
 });

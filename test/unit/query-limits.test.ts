@@ -90,6 +90,21 @@ describe('cost', () => {
     expect(cost('{ realms(first: 2) { edges { node { id } } pageInfo { hasNextPage } } }')).toBe(1 + 2 * (3 + 2));
   });
 
+  test('a branch @skip or @include leaves out costs nothing; one whose condition is unknown counts', () => {
+    const page = '{ realm { groups(first: 100) { edges { node { name } } } } }';
+    const full = cost(page);
+    expect(cost('{ realm { id groups(first: 100) @include(if: false) { edges { node { name } } } } }')).toBe(2);
+    expect(cost('{ realm { id groups(first: 100) @skip(if: true) { edges { node { name } } } } }')).toBe(2);
+    expect(cost('{ realm { groups(first: 100) @include(if: true) { edges { node { name } } } } }')).toBe(full);
+    const byVariable = 'query($more: Boolean!) { realm { id ... on Realm @include(if: $more) { groups(first: 100) { edges { node { name } } } } } }';
+    expect(cost(byVariable, { more: false })).toBe(2);
+    expect(cost(byVariable, { more: true })).toBe(full + 1);
+    const spread = 'query($less: Boolean = true) { realm { id ...G @skip(if: $less) } } fragment G on Realm { groups(first: 100) { edges { node { name } } } }';
+    expect(cost(spread)).toBe(2);
+    expect(cost(spread, { less: false })).toBe(full + 1);
+    expect(cost('query($more: Boolean!) { realm { id groups(first: 100) @include(if: $more) { edges { node { name } } } } }')).toBe(full + 1);
+  });
+
   test('a fragment costs where it is spread, as often as it is spread', () => {
     const spread = cost(`{ realms(first: 3) { edges { node { ...G } } } realm { ...G } }
       fragment G on Realm { groups(first: 4) { edges { node { name } } } }`);

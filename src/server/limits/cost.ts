@@ -16,6 +16,7 @@ import {
   type GraphQLField,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionNode,
   type SelectionSetNode,
   type ValidationRule,
   type ValueNode,
@@ -46,7 +47,8 @@ type Variables = Readonly<Record<string, unknown>>;
  * the number of values the answer holds. Other lists multiply by their length when an argument
  * gives it (`nodes(ids)`), else by the batch size; the lists inside a connection (`edges`) are its
  * page, counted once. Introspection counts each field once: its size is the schema's, and the depth
- * limit bounds it. Both branches of `... on A` / `... on B` count: an upper bound, cheaply known.
+ * limit bounds it. Both branches of `... on A` / `... on B` count: an upper bound, cheaply known;
+ * a branch that `@skip(if: true)` or `@include(if: false)` leaves out counts nothing.
  */
 export class CostMeter {
   private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
@@ -82,6 +84,7 @@ export class CostMeter {
   private selectionSet(selectionSet: SelectionSetNode, type: GraphQLCompositeType | undefined, introspection: boolean): number {
     let cost = 0;
     for (const selection of selectionSet.selections) {
+      if (this.leftOut(selection)) continue;
       if (selection.kind === Kind.FIELD) cost += this.field(selection, type, introspection);
       else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const condition = selection.typeCondition ? this.compositeType(selection.typeCondition.name.value) : type;
@@ -89,6 +92,23 @@ export class CostMeter {
       } else cost += this.fragment(selection.name.value, introspection);
     }
     return cost;
+  }
+
+  /**
+   * Whether `@skip` or `@include` leaves the selection out of this request, as graphql-js will when
+   * it runs it: such a branch costs nothing. A condition the meter cannot read (a variable not sent,
+   * and without a default, is refused when the variables are coerced) counts, as an upper bound.
+   */
+  private leftOut(selection: SelectionNode): boolean {
+    for (const directive of selection.directives ?? []) {
+      const name = directive.name.value;
+      if (name !== 'skip' && name !== 'include') continue;
+      const condition = directive.arguments?.find((argument) => argument.name.value === 'if');
+      const value = condition ? this.value(condition.value) : undefined;
+      if (typeof value !== 'boolean') continue;
+      if (name === 'skip' ? value : !value) return true;
+    }
+    return false;
   }
 
   /** Counted once per fragment, however often it is spread: the cost under it does not depend on where. */
@@ -151,6 +171,8 @@ export class CostMeter {
       }
       case Kind.INT:
         return Number(value.value);
+      case Kind.BOOLEAN:
+        return value.value;
       case Kind.NULL:
         return null;
       case Kind.LIST:
