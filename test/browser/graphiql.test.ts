@@ -139,6 +139,8 @@ describeInBrowser('GraphiQL at /graphiql', () => {
       cdp.on('Network.requestServedFromCache', (event) => cached.add(event.requestId));
       cdp.on('Network.responseReceived', (event) => received.push({ requestId: event.requestId, url: event.response.url, fromDiskCache: event.response.fromDiskCache === true }));
       await visit(tab);
+      // This session's events come on their own channel, possibly after Playwright saw the response.
+      for (let waited = 0; !received.some((response) => response.url === server.url) && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
       const fromServer = received.filter((response) => !response.url.startsWith('data:') && !response.fromDiskCache && !cached.has(response.requestId)).map((response) => response.url);
       expect(received.map((response) => response.url)).toContainEqual(expect.stringMatching(/\/graphiql\/graphiql-[A-Z0-9]{8}\.js$/));
       expect(fromServer.filter((url) => /\.(js|css)$/.test(url))).toEqual([]);
