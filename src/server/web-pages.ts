@@ -51,11 +51,10 @@ const contentSecurityPolicy = [
   "form-action 'self'",
 ].join('; ');
 
+/** The pages' own policy over the one every answer has (src/server/security-headers.ts: nosniff, no referrer, no framing). */
 function headers(_req: Request, res: Response, next: NextFunction): void {
   res.set({
     'content-security-policy': contentSecurityPolicy,
-    'referrer-policy': 'no-referrer',
-    'x-content-type-options': 'nosniff',
     // The page is revalidated (ETag) every time: it names the build's files, which may change.
     'cache-control': 'no-cache',
   });
