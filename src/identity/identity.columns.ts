@@ -97,8 +97,8 @@ export function identityFilterSql(a: string, filter: IdentityFilterValues | unde
 /** The fewest characters that make a trigram, which the search index needs to find a part of a text. */
 export const infixSearchLength = 3;
 
-/** The folded search text of identities aliased `a`, as the trigram index holds it (migration SearchIdentities). */
-const searchText = (a: string) => `identity_search_text(${a}.display_name, ${a}.username, ${a}.primary_email, ${a}.full_name, ${a}.external_id)`;
+/** The folded search text of identities aliased `a`, stored and indexed (migrations SearchIdentities, StoreSearchText). */
+const searchText = (a: string) => `${a}.search_text`;
 
 /**
  * A search (docs/decisions.md 90): a term of three characters or more is found anywhere in the

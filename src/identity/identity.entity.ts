@@ -16,7 +16,7 @@ import { RealmEntity } from '../realm/realm.entity';
 
 /**
  * The table as the migrations make it (test/integration/entities.test.ts checks that they agree).
- * Indexes on expressions (lower(...) COLLATE "C", the search text's trigrams) are beyond TypeORM:
+ * Indexes on expressions (lower(...) COLLATE "C") and trigram indexes are beyond TypeORM:
  * `synchronize: false` names them here and leaves them to the migrations.
  */
 @Entity({ name: 'identities' })
@@ -73,6 +73,10 @@ export class IdentityEntity {
 
   @Column({ name: 'external_id', type: 'text', nullable: true })
   externalId: string | null;
+
+  /** The searched fields folded into one text, kept by a trigger (migration StoreSearchText, docs/decisions.md 100). */
+  @Column({ name: 'search_text', type: 'text', nullable: true, select: false, insert: false, update: false })
+  searchText?: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
