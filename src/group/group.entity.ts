@@ -21,6 +21,8 @@ import { RealmEntity } from '../realm/realm.entity';
 @Unique('groups_realm_id_id_key', ['realmId', 'id'])
 @Index('groups_realm_name_key', { synchronize: false })
 @Index('groups_realm_created_at_idx', ['realmId', 'createdAt', 'id'])
+@Index('groups_realm_external_id_key', ['realmId', 'externalId'], { unique: true, where: 'external_id IS NOT NULL' })
+@Check('groups_external_id_length', 'char_length(external_id) BETWEEN 1 AND 256')
 @Check('groups_name_length', 'char_length(name) BETWEEN 1 AND 64')
 @Check('groups_description_length', 'char_length(description) <= 300')
 @Check('groups_member_count_check', 'member_count >= 0')
@@ -40,6 +42,10 @@ export class GroupEntity {
 
   @Column({ type: 'text', nullable: true })
   description: string | null;
+
+  /** The identity provider's ID of a group it provisions (SCIM `externalId`); unique in the realm. */
+  @Column({ name: 'external_id', type: 'text', nullable: true })
+  externalId: string | null;
 
   /** Kept by statement-level triggers on group_memberships (see the migration). */
   @Column({ name: 'member_count', type: 'integer', default: 0 })

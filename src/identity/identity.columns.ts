@@ -3,6 +3,7 @@ import type { Columns, Projected } from '../common/projection';
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
 import { likeInfixSql, likePrefix } from '../db/like';
 import { selectList } from '../db/select-list';
+import { filterableProfileFields, profileAttributes, profileFields, type Profile } from './identity-profile';
 
 /*
  * How an identity row is read: its type, its select list and its filter. Published for the
@@ -18,7 +19,7 @@ export interface IdentityKeys {
 }
 
 /** The columns a read may select: `id` is the global ID. */
-export interface IdentityColumns {
+export interface IdentityColumns extends Profile {
   id: string;
   displayName: string;
   username: string;
@@ -63,11 +64,17 @@ export const identityColumns = (a: string, columns: Columns<IdentityColumn> = 'a
       createdAt: `${isoTimestamp(`${a}.created_at`)} AS "createdAt"`,
       updatedAt: `${isoTimestamp(`${a}.updated_at`)} AS "updatedAt"`,
       version: `${a}.version`,
+      ...profileSelect(a),
     } satisfies Record<IdentityColumn, string>,
     columns,
   );
 
-export interface IdentityFilterValues {
+const profileSelect = (a: string) =>
+  Object.fromEntries(profileFields.map((field) => [field, `${a}.${profileAttributes[field].column} AS "${field}"`])) as Record<keyof Profile, string>;
+
+export type FilterableProfileField = (typeof filterableProfileFields)[number];
+
+export interface IdentityFilterValues extends Partial<Record<FilterableProfileField, string | null>> {
   /** Trimmed, its runs of white space made one space (memberFilterValues). */
   search?: string | null;
   status?: IdentityStatus | null;
@@ -86,6 +93,12 @@ export function identityFilterSql(a: string, filter: IdentityFilterValues | unde
     if (value == null) continue;
     params.push(value);
     where.push(`${a}.${column} = $${params.length}`);
+  }
+  for (const field of filterableProfileFields) {
+    const value = filter[field];
+    if (value == null) continue;
+    params.push(value);
+    where.push(`lower(${a}.${profileAttributes[field].column}) = lower($${params.length})`);
   }
   if (filter.groupUuid) {
     params.push(filter.groupUuid);

@@ -12,6 +12,7 @@ import {
   VersionColumn,
 } from 'typeorm';
 import type { IdentityRole, IdentitySource, IdentityStatus } from '../common/enums';
+import { profileAttributes, profileFields, profileMaxLength, type Profile } from './identity-profile';
 import { RealmEntity } from '../realm/realm.entity';
 
 /**
@@ -30,7 +31,8 @@ import { RealmEntity } from '../realm/realm.entity';
 @Check('identities_role_check', `role IN ('ADMIN', 'GRANTEE')`)
 @Check('identities_status_check', `status IN ('INVITED', 'ACTIVE', 'SUSPENDED', 'DEPROVISIONED')`)
 @Check('identities_source_check', `source IN ('MANUAL', 'IDP')`)
-@Check('identities_external_id_check', `(source = 'IDP') = (external_id IS NOT NULL)`)
+@Check('identities_external_id_check', `source = 'IDP' OR external_id IS NULL`)
+@Check('identities_external_id_length', 'char_length(external_id) <= 256')
 @Check('identities_display_name_length', 'char_length(display_name) BETWEEN 1 AND 64')
 @Check('identities_username_length', 'char_length(username) BETWEEN 1 AND 128')
 @Check('identities_email_format', `char_length(primary_email) <= 254 AND primary_email LIKE '_%@_%'`)
@@ -86,4 +88,12 @@ export class IdentityEntity {
 
   @VersionColumn({ default: 1 })
   version: number;
+}
+
+/** The profile's columns, as the table of identity-profile.ts names them (migration ProvisioningAttributes). */
+export interface IdentityEntity extends Profile {}
+for (const field of profileFields) {
+  const { column } = profileAttributes[field];
+  Column({ name: column, type: 'text', nullable: true })(IdentityEntity.prototype, field);
+  Check(`identities_${column}_length`, `char_length(${column}) <= ${profileMaxLength}`)(IdentityEntity);
 }

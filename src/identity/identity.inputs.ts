@@ -3,6 +3,7 @@ import { OrderDirection } from '../common/connection.type';
 import { registerEnumType } from 'type-graphql';
 import type { IdentityRole, IdentitySource, IdentityStatus } from '../common/enums';
 import { IdentityRoleEnum, IdentitySourceEnum, IdentityStatusEnum } from './identity.type';
+import { filterableProfileFields, profileAttributes, profileFields, profileMaxLength, type Profile } from './identity-profile';
 
 export enum IdentityOrderField {
   CREATED_AT = 'CREATED_AT',
@@ -48,6 +49,11 @@ export class MemberFilter {
 
   @Field(() => IdentitySourceEnum, { nullable: true, description: 'Only identities from this source.' })
   source?: IdentitySource | null;
+}
+
+export interface MemberFilter extends Partial<Record<(typeof filterableProfileFields)[number], string | null>> {}
+for (const field of filterableProfileFields) {
+  Field(() => String, { nullable: true, description: `Only identities with this ${field}, ignoring case.` })(MemberFilter.prototype, field);
 }
 
 @InputType({ description: 'All given conditions must hold.' })
@@ -111,6 +117,15 @@ export class UpdateIdentityInput {
 
   @Field(() => IdentityRoleEnum, { nullable: true, description: 'A new role.' })
   role?: IdentityRole;
+}
+
+/** The profile attributes on both inputs: optional, at most 256 characters; on update, null clears one. */
+export interface CreateIdentityInput extends Partial<Profile> {}
+export interface UpdateIdentityInput extends Partial<Profile> {}
+for (const field of profileFields) {
+  const description = `${profileAttributes[field].description.replace(/\.$/, '')}; at most ${profileMaxLength} characters.`;
+  Field(() => String, { nullable: true, description })(CreateIdentityInput.prototype, field);
+  Field(() => String, { nullable: true, description: `${description} null clears it.` })(UpdateIdentityInput.prototype, field);
 }
 
 @InputType()

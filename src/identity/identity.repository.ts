@@ -5,6 +5,7 @@ import { countsByParent, pagesByParent } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
 import type { Tx } from '../db/transaction';
 import { updateSet } from '../db/update-set';
+import { profileAttributes, profileFields, type Profile, type ProfileField } from './identity-profile';
 import {
   identityColumns,
   identityFilterSql,
@@ -103,16 +104,20 @@ export async function lockClaimedKeys(tx: Tx, realmUuid: string, keys: ClaimedKe
   );
 }
 
-export type NewIdentity = Omit<IdentityRow, '__typename' | 'id' | 'uuid' | 'createdAt' | 'updatedAt' | 'version'>;
+/** A new identity; the profile attributes not given are null. */
+export type NewIdentity = Omit<IdentityRow, '__typename' | 'id' | 'uuid' | 'createdAt' | 'updatedAt' | 'version' | ProfileField> & Partial<Profile>;
 
 export async function insertIdentity(tx: Tx, v: NewIdentity): Promise<IdentityRow> {
+  const profile = profileFields.map((field) => v[field] ?? null);
   const [row] = await tx.query<IdentityRow>(
-    `INSERT INTO identities AS i (realm_id, display_name, username, primary_email, full_name, phone_number, role, status, source, external_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${columns}`,
-    [v.realmUuid, v.displayName, v.username, v.primaryEmail, v.fullName, v.phoneNumber, v.role, v.status, v.source, v.externalId],
+    `INSERT INTO identities AS i (realm_id, display_name, username, primary_email, full_name, phone_number, role, status, source, external_id, ${profileColumns})
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ${profile.map((_, i) => `$${i + 11}`).join(', ')}) RETURNING ${columns}`,
+    [v.realmUuid, v.displayName, v.username, v.primaryEmail, v.fullName, v.phoneNumber, v.role, v.status, v.source, v.externalId, ...profile],
   );
   return row;
 }
+
+const profileColumns = profileFields.map((field) => profileAttributes[field].column).join(', ');
 
 /** Reads the identity and locks it until the transaction ends. */
 export async function lockIdentity(tx: Tx, uuid: string): Promise<IdentityRow | undefined> {
@@ -131,7 +136,7 @@ export async function lockIdentityForDeletion(tx: Tx, uuid: string): Promise<Ide
 }
 
 export type IdentityChanges = Partial<
-  Pick<IdentityRow, 'displayName' | 'username' | 'primaryEmail' | 'fullName' | 'phoneNumber' | 'role' | 'status'>
+  Pick<IdentityRow, 'displayName' | 'username' | 'primaryEmail' | 'fullName' | 'phoneNumber' | 'role' | 'status' | 'source' | 'externalId' | ProfileField>
 >;
 
 export async function updateIdentity(tx: Tx, uuid: string, changes: IdentityChanges): Promise<IdentityRow> {
@@ -146,6 +151,9 @@ export async function updateIdentity(tx: Tx, uuid: string, changes: IdentityChan
       phoneNumber: 'phone_number',
       role: 'role',
       status: 'status',
+      source: 'source',
+      externalId: 'external_id',
+      ...(Object.fromEntries(profileFields.map((field) => [field, profileAttributes[field].column])) as Record<ProfileField, string>),
     },
     params,
   );

@@ -45,6 +45,7 @@ import {
   type IdentityRow,
 } from './identity.repository';
 import { identityLoaders } from './identity.loaders';
+import { filterableProfileFields, profileAttributes, profileFields, profileMaxLength, type Profile } from './identity-profile';
 
 export const identityOrdering = orderings<IdentityOrderField>(
   'identity',
@@ -68,7 +69,23 @@ export function memberFilterValues(filter: MemberFilter | null | undefined, path
   const search = filter.search?.trim().replace(/\s+/g, ' ') || null;
   if (search && search.length > 254) throw invalidInput([...path, 'search'], 'The search text is at most 254 characters.');
   if (search) validate.refuseUnstorable(search, [...path, 'search'], 'The search text');
-  return { search, status: filter.status ?? null, role: filter.role ?? null, source: filter.source ?? null };
+  const values: IdentityFilterValues = { search, status: filter.status ?? null, role: filter.role ?? null, source: filter.source ?? null };
+  for (const field of filterableProfileFields) {
+    const value = filter[field];
+    if (value == null) continue;
+    values[field] = validate.requiredText(value, [...path, field], profileAttributes[field].label, profileMaxLength);
+  }
+  return values;
+}
+
+/** The profile attributes an input gives, checked; absent ones undefined (unchanged), null cleared. */
+export function profileValues(input: Partial<Profile>, path: InputPath): Partial<Profile> {
+  const values: Partial<Profile> = {};
+  for (const field of profileFields) {
+    const value = validate.optionalText(input[field], [...path, field], profileAttributes[field].label, profileMaxLength);
+    if (value !== undefined) values[field] = value;
+  }
+  return values;
 }
 
 type IdentityEdge = { cursor: string; node: IdentityListRow };
@@ -125,6 +142,7 @@ export class IdentityService {
       status: 'ACTIVE' as const,
       source,
       externalId,
+      ...profileValues(input, ['input']),
     };
     // The realm is not locked: its row is the event counter, taken last (docs/decisions.md 63). One
     // deleted meanwhile fails the identity's foreign key, which says NOT_FOUND too.
@@ -147,6 +165,7 @@ export class IdentityService {
       fullName: validate.optionalText(input.fullName, ['input', 'fullName'], 'The full name', 256),
       phoneNumber: validate.phoneNumber(input.phoneNumber, ['input', 'phoneNumber']),
       role: input.role ?? undefined,
+      ...profileValues(input, ['input']),
     };
     return this.change(ctx, uuid, expected, async (tx, current) => {
       if (changes.username !== undefined || changes.primaryEmail !== undefined) {

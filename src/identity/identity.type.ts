@@ -4,6 +4,7 @@ import { identityRoles, identitySources, identityStatuses, type IdentityRole, ty
 import { Node } from '../common/node.type';
 import { edgeFields, type ConnectionFields, type FieldColumns } from '../schema/projection';
 import type { IdentityColumn } from './identity.columns';
+import { profileAttributes, profileFields, type Profile, type ProfileField } from './identity-profile';
 
 const asEnum = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as Record<T, T>;
 
@@ -78,6 +79,12 @@ export class Identity extends Node {
   version: number;
 }
 
+/** The profile attributes (identity-profile.ts), each a nullable String field described by its table. */
+export interface Identity extends Profile {}
+for (const field of profileFields) {
+  Field(() => String, { nullable: true, description: profileAttributes[field].description })(Identity.prototype, field);
+}
+
 /** What each field of Identity reads of its row (src/schema/projection.ts); `realm` and `groups` read its keys. */
 export const identityFields: FieldColumns<IdentityColumn> = {
   id: ['id'],
@@ -93,6 +100,7 @@ export const identityFields: FieldColumns<IdentityColumn> = {
   createdAt: ['createdAt'],
   updatedAt: ['updatedAt'],
   version: ['version'],
+  ...(Object.fromEntries(profileFields.map((field) => [field, [field]])) as Record<ProfileField, [ProfileField]>),
   realm: [],
   groups: [],
 };
