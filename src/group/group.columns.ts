@@ -24,6 +24,7 @@ export interface GroupColumns {
   id: string;
   name: string;
   description: string | null;
+  externalId: string | null;
   createdAt: IsoTimestamp;
   updatedAt: IsoTimestamp;
   version: number;
@@ -45,6 +46,7 @@ export const groupColumns = (a: string, columns: Columns<GroupColumn> = 'all') =
       id: `global_id('Group', ${a}.id) AS id`,
       name: `${a}.name`,
       description: `${a}.description`,
+      externalId: `${a}.external_id AS "externalId"`,
       createdAt: `${isoTimestamp(`${a}.created_at`)} AS "createdAt"`,
       updatedAt: `${isoTimestamp(`${a}.updated_at`)} AS "updatedAt"`,
       version: `${a}.version`,

@@ -61,10 +61,13 @@ export async function groupNameTaken(tx: Tx, realmUuid: string, name: string, ex
   return rows.length > 0;
 }
 
-export async function insertGroup(tx: Tx, values: { realmUuid: string; name: string; description: string | null }): Promise<GroupRow> {
+export async function insertGroup(
+  tx: Tx,
+  values: { realmUuid: string; name: string; description: string | null; externalId?: string | null },
+): Promise<GroupRow> {
   const [row] = await tx.query<GroupRow>(
-    `INSERT INTO groups AS g (realm_id, name, description) VALUES ($1, $2, $3) RETURNING ${columns}`,
-    [values.realmUuid, values.name, values.description],
+    `INSERT INTO groups AS g (realm_id, name, description, external_id) VALUES ($1, $2, $3, $4) RETURNING ${columns}`,
+    [values.realmUuid, values.name, values.description, values.externalId ?? null],
   );
   return row;
 }
@@ -81,13 +84,23 @@ export async function readGroup(tx: Tx, uuid: string): Promise<GroupRow> {
   return row;
 }
 
-export type GroupChanges = { name?: string; description?: string | null };
+export type GroupChanges = { name?: string; description?: string | null; externalId?: string | null };
 
 export async function updateGroup(tx: Tx, uuid: string, changes: GroupChanges): Promise<GroupRow> {
   const params: unknown[] = [uuid];
-  const set = updateSet(changes, { name: 'name', description: 'description' }, params);
+  const set = updateSet(changes, { name: 'name', description: 'description', externalId: 'external_id' }, params);
   const [row] = await tx.query<GroupRow>(`UPDATE groups AS g SET ${set} WHERE g.id = $1 RETURNING ${columns}`, params);
   return row;
+}
+
+/** Whether another group of the realm has this external ID. */
+export async function groupExternalIdTaken(tx: Tx, realmUuid: string, externalId: string, excludeUuid?: string): Promise<boolean> {
+  const rows = await tx.query(`SELECT 1 FROM groups g WHERE g.realm_id = $1 AND g.external_id = $2 AND g.id IS DISTINCT FROM $3::uuid`, [
+    realmUuid,
+    externalId,
+    excludeUuid ?? null,
+  ]);
+  return rows.length > 0;
 }
 
 export async function deleteGroup(tx: Tx, uuid: string): Promise<void> {

@@ -11,12 +11,20 @@ import type { NewEvent } from '../events/event-types';
 import { differing, nothingChanges } from '../db/update-set';
 import type { RealmRow } from '../realm/realm.repository';
 import type { RealmService } from '../realm/realm.service';
-import { addLocked, endMembershipsOfGroup, lockIdentitiesToAdd } from '../membership/membership.writes';
+import {
+  addLocked,
+  endMembershipsOfGroup,
+  lockIdentitiesToAdd,
+  membersOfLockedGroup,
+  removeLocked,
+  identityUuidsOf,
+} from '../membership/membership.writes';
 import { wholeList, type ListProjection } from '../common/projection';
 import type { Context } from '../common/context';
 import { GroupOrderField, type CreateGroupInput, type DeleteGroupInput, type GroupFilter, type GroupOrder, type UpdateGroupInput } from './group.inputs';
 import {
   deleteGroup,
+  groupExternalIdTaken,
   groupNameTaken,
   insertGroup,
   lockGroup,
@@ -38,6 +46,20 @@ export const groupOrdering = orderings<GroupOrderField>(
   { sql: 'g.id', type: 'uuid' },
   GroupOrderField.NAME,
 );
+
+/**
+ * What an identity provider sets on a group (SCIM, docs/decisions.md 101): its name and external
+ * ID, and its members as identity IDs — the whole list (`members`), or what to add and remove.
+ * On a change, undefined leaves a part as it is.
+ */
+export interface ProvisionedGroup {
+  name?: string;
+  externalId?: string | null;
+  /** The whole member list; `add` and `remove` then apply to it. */
+  members?: readonly string[];
+  add?: readonly string[];
+  remove?: readonly string[];
+}
 
 const groupName = (value: string, path: InputPath) => validate.requiredText(value, path, 'The group name', 64);
 const groupDescription = <T extends string | null | undefined>(value: T, path: InputPath) =>
@@ -119,6 +141,61 @@ export class GroupService {
     });
   }
 
+  /** A new group from the identity provider, with its members, in one transaction. */
+  async provisionCreate(ctx: Context, realmUuid: string, wanted: ProvisionedGroup): Promise<GroupRow> {
+    ctx.caller.needIn('groups:write', realmUuid, ['input', 'realmId']);
+    if (wanted.name === undefined) throw invalidInput(['input', 'name'], 'A group needs a name.');
+    const name = groupName(wanted.name, ['input', 'name']);
+    const externalId = validate.optionalText(wanted.externalId, ['input', 'externalId'], 'The external ID', 256) ?? null;
+    const memberIds = [...new Set([...(wanted.members ?? []), ...(wanted.add ?? [])])].filter((id) => !(wanted.remove ?? []).includes(id));
+    return this.writes.run(ctx, async (tx) => {
+      const members = memberIds.length > 0 ? await lockIdentitiesToAdd(tx, memberIds, ['input', 'members']) : undefined;
+      await this.refuseTakenName(tx, realmUuid, name);
+      if (externalId !== null) await this.refuseTakenExternalId(tx, realmUuid, externalId);
+      const created = await insertGroup(tx, { realmUuid, name, description: null, externalId });
+      const events: NewEvent[] = [{ type: 'group.created', groupUuid: created.uuid, data: { group: { name: created.name, description: null } } }];
+      if (members) events.push(...(await addLocked(ctx.caller, tx, created, members)).events);
+      await appendEvents(tx, realmUuid, events);
+      return members ? readGroup(tx, created.uuid) : created;
+    });
+  }
+
+  /**
+   * The identity provider's change of a group: name, external ID and members in one transaction,
+   * checked against `expected` (If-Match), all or nothing. The identities to add are locked before
+   * the group (docs/decisions.md 63); a whole member list removes those not in it.
+   */
+  async provision(ctx: Context, uuid: string, expected: number | undefined, wanted: ProvisionedGroup): Promise<GroupRow> {
+    const name = wanted.name === undefined ? undefined : groupName(wanted.name, ['input', 'name']);
+    const externalId = validate.optionalText(wanted.externalId, ['input', 'externalId'], 'The external ID', 256);
+    const remove = new Set(identityUuidsOf(wanted.remove ?? [], ['input', 'remove']));
+    const toAdd = [...new Set([...(wanted.members ?? []), ...(wanted.add ?? [])])];
+    const toAddUuids = identityUuidsOf(toAdd, ['input', 'members']);
+    const adding = toAdd.filter((_, index) => !remove.has(toAddUuids[index]));
+    return this.writes.run(ctx, async (tx) => {
+      const members = adding.length > 0 ? await lockIdentitiesToAdd(tx, adding, ['input', 'members']) : undefined;
+      const current = await this.lockReachable(ctx, tx, uuid, ['input', 'id']);
+      if (expected !== undefined && expected !== current.version) throw versionConflict('group', ['input', 'version'], expected, current.version);
+      const events: NewEvent[] = [];
+      const changed = differing(current, { name, externalId });
+      if (changed.name !== undefined) await this.refuseTakenName(tx, current.realmUuid, changed.name, uuid);
+      if (changed.externalId != null) await this.refuseTakenExternalId(tx, current.realmUuid, changed.externalId, uuid);
+      if (!nothingChanges(changed)) {
+        await updateGroup(tx, uuid, changed);
+        events.push({ type: 'group.updated', groupUuid: uuid, data: { changes: describeChanges(current, changed) } });
+      }
+      if (wanted.members !== undefined) {
+        const kept = new Set(members?.uuids ?? []);
+        for (const member of await membersOfLockedGroup(tx, uuid)) if (!kept.has(member)) remove.add(member);
+      }
+      if (remove.size > 0) events.push(...(await removeLocked(tx, current, [...remove])).events);
+      if (members) events.push(...(await addLocked(ctx.caller, tx, current, members)).events);
+      if (events.length === 0) return current;
+      await appendEvents(tx, current.realmUuid, events);
+      return readGroup(tx, uuid);
+    });
+  }
+
   /**
    * Deletes the group and its memberships, logged as one GROUP_DELETED whose `memberCount` says how
    * many memberships it ended — not one MEMBERSHIP_REMOVED per member, which made a group of 200 000
@@ -148,6 +225,12 @@ export class GroupService {
     const group = await this.lockForChange(tx, uuid, path);
     ctx.caller.mustReach(group.realmUuid, 'group', path);
     return group;
+  }
+
+  private async refuseTakenExternalId(tx: Tx, realmUuid: string, externalId: string, excludeUuid?: string): Promise<void> {
+    if (await groupExternalIdTaken(tx, realmUuid, externalId, excludeUuid)) {
+      throw new AppError(ErrorCode.DUPLICATE_EXTERNAL_ID, 'A group with this external ID already exists in the realm.', ['input', 'externalId']);
+    }
   }
 
   private async refuseTakenName(tx: Tx, realmUuid: string, name: string, excludeUuid?: string): Promise<void> {

@@ -12,6 +12,9 @@ export class Group extends Node {
   @Field(() => String, { nullable: true, description: 'Free text for people, at most 300 characters; null when none was given.' })
   description: string | null;
 
+  @Field(() => String, { nullable: true, description: 'The identity provider’s ID of a group it provisions over SCIM; unique in the realm, null for a group made here.' })
+  externalId: string | null;
+
   @Field(() => Int, { description: 'How many identities are members; kept by the database, free to read.' })
   memberCount: number;
 
@@ -30,6 +33,7 @@ export const groupFields: FieldColumns<GroupColumn> = {
   id: ['id'],
   name: ['name'],
   description: ['description'],
+  externalId: ['externalId'],
   memberCount: [],
   createdAt: ['createdAt'],
   updatedAt: ['updatedAt'],

@@ -16,6 +16,7 @@ import type { Context } from '../common/context';
 import { refuseTakenKeys } from './claimed-keys';
 import { transition, type StatusChange } from './identity-lifecycle';
 import type { NewEvent } from '../events/event-types';
+import type { IdentityRole } from '../common/enums';
 import {
   activateInvitedIdentity,
   createInvitedIdentity,
@@ -90,6 +91,38 @@ export function profileValues(input: Partial<Profile>, path: InputPath): Partial
 
 type IdentityEdge = { cursor: string; node: IdentityListRow };
 
+/**
+ * What an identity provider sets on an identity (SCIM, docs/decisions.md 101): the fields of
+ * createIdentity and updateIdentity, whether it is active (ACTIVE, or SUSPENDED), and its external
+ * ID, which makes it an IDP identity (linking one made by hand). Checked by the same rules; on a
+ * change, undefined leaves a field as it is and null clears it.
+ */
+export interface ProvisionedIdentity extends Partial<Profile> {
+  displayName?: string;
+  username?: string;
+  primaryEmail?: string;
+  fullName?: string | null;
+  phoneNumber?: string | null;
+  role?: IdentityRole;
+  active?: boolean;
+  externalId?: string | null;
+}
+
+/** The checked changes of a ProvisionedIdentity (the status is the transaction's to decide). */
+function provisionedChanges(wanted: ProvisionedIdentity): IdentityChanges {
+  const path = ['input'];
+  return {
+    displayName: wanted.displayName === undefined ? undefined : validate.requiredText(wanted.displayName, [...path, 'displayName'], 'The display name', 64),
+    username: wanted.username === undefined ? undefined : validate.username(wanted.username, [...path, 'username']),
+    primaryEmail: wanted.primaryEmail === undefined ? undefined : validate.email(wanted.primaryEmail, [...path, 'primaryEmail']),
+    fullName: validate.optionalText(wanted.fullName, [...path, 'fullName'], 'The full name', 256),
+    phoneNumber: validate.phoneNumber(wanted.phoneNumber, [...path, 'phoneNumber']),
+    role: wanted.role,
+    externalId: validate.optionalText(wanted.externalId, [...path, 'externalId'], 'The external ID', 256),
+    ...profileValues(wanted, path),
+  };
+}
+
 export class IdentityService {
   constructor(
     private readonly writes: Writes,
@@ -152,6 +185,60 @@ export class IdentityService {
       const created = await insertIdentity(tx, values);
       await appendEvents(tx, realmUuid, [{ type: 'identity.created', identityUuid: created.uuid, data: { identity: identitySnapshot(created) } }]);
       return created;
+    });
+  }
+
+  /**
+   * A new identity from the identity provider: source IDP, ACTIVE or (`active: false`) SUSPENDED,
+   * with or without an external ID. A username or email another identity holds is refused
+   * (DUPLICATE_*), a hand-made one's included: the provider then finds it and links it (`provision`).
+   */
+  async provisionCreate(ctx: Context, realmUuid: string, wanted: ProvisionedIdentity): Promise<IdentityRow> {
+    ctx.caller.needIn('identities:write', realmUuid, ['input', 'realmId']);
+    const changes = provisionedChanges(wanted);
+    if (changes.username === undefined) throw invalidInput(['input', 'username'], 'A user needs a username.');
+    if (changes.primaryEmail === undefined) throw invalidInput(['input', 'primaryEmail'], 'A user needs an email address.');
+    if (changes.displayName === undefined) throw invalidInput(['input', 'displayName'], 'A user needs a display name.');
+    const values = {
+      ...changes,
+      realmUuid,
+      displayName: changes.displayName,
+      username: changes.username,
+      primaryEmail: changes.primaryEmail,
+      fullName: changes.fullName ?? null,
+      phoneNumber: changes.phoneNumber ?? null,
+      role: changes.role ?? ('GRANTEE' as const),
+      status: wanted.active === false ? ('SUSPENDED' as const) : ('ACTIVE' as const),
+      source: 'IDP' as const,
+      externalId: changes.externalId ?? null,
+    };
+    return this.writes.run(ctx, async (tx) => {
+      await refuseTakenKeys(tx, realmUuid, 'IDP', values);
+      const created = await insertIdentity(tx, values);
+      await appendEvents(tx, realmUuid, [{ type: 'identity.created', identityUuid: created.uuid, data: { identity: identitySnapshot(created) } }]);
+      return created;
+    });
+  }
+
+  /**
+   * The identity provider's change of an identity, decided from the identity as it is, locked
+   * (`decide`: SCIM's PATCH applies its operations to it), checked against `expected` (If-Match),
+   * and made with its status change in one transaction and one event. An external ID makes a
+   * MANUAL identity an IDP one: the link of a hand-made identity the provider matched.
+   */
+  async provision(ctx: Context, uuid: string, expected: number | undefined, decide: (current: IdentityRow) => ProvisionedIdentity): Promise<IdentityRow> {
+    return this.change(ctx, uuid, expected, async (tx, current) => {
+      const wanted = decide(current);
+      const changes = provisionedChanges(wanted);
+      if (changes.externalId != null && current.source === 'MANUAL') changes.source = 'IDP';
+      if (wanted.active !== undefined && wanted.active !== (current.status === 'ACTIVE')) {
+        const next = transition(current.status, wanted.active ? 'REACTIVATE' : 'SUSPEND');
+        if (!next.allowed) throw new AppError(ErrorCode.INVALID_STATUS_TRANSITION, next.reason, ['input', 'active'], { status: current.status });
+        changes.status = next.to;
+      }
+      const claims = differing(current, { username: changes.username, primaryEmail: changes.primaryEmail, externalId: changes.externalId });
+      if (!nothingChanges(claims)) await refuseTakenKeys(tx, current.realmUuid, 'IDP', claims, uuid);
+      return changes;
     });
   }
 

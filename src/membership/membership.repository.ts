@@ -271,6 +271,11 @@ export async function deleteMembershipsOfIdentity(tx: Tx, identityUuid: string):
   return rows.map((row) => row.groupUuid);
 }
 
+export async function memberUuidsOfGroup(tx: Tx, groupUuid: string): Promise<string[]> {
+  const rows: Array<{ uuid: string }> = await tx.query(`SELECT identity_id AS uuid FROM group_memberships WHERE group_id = $1`, [groupUuid]);
+  return rows.map((row) => row.uuid);
+}
+
 /** Deletes every membership of the group, which the caller holds locked; returns how many it deleted. */
 export async function deleteMembershipsOfGroup(tx: Tx, groupUuid: string): Promise<number> {
   const [row] = await tx.query<{ count: number }>(

@@ -5,7 +5,9 @@ import type { Tx } from '../db/transaction';
 import type { NewEvent } from '../events/event-types';
 import type { GroupKeys } from '../group/group.columns';
 import {
+  deleteMemberships,
   deleteMembershipsOfGroup,
+  memberUuidsOfGroup,
   deleteMembershipsOfIdentity,
   insertMemberships,
   lockGroupsOfIdentity,
@@ -76,6 +78,20 @@ export async function addLocked(
   });
   const added = await insertMemberships(tx, group.realmUuid, group.uuid, uuids);
   return { added, events: membershipEvents('membership.added', group.uuid, added.map((row) => row.uuid)) };
+}
+
+/**
+ * Ends these identities' memberships of a group the caller holds locked; returns those that were
+ * members (a row a concurrent removal took first is waited for, then found gone) and their events.
+ */
+export async function removeLocked(tx: Tx, group: GroupKeys, identityUuids: readonly string[]): Promise<{ removed: ChangedMembership[]; events: NewEvent[] }> {
+  const removed = await deleteMemberships(tx, group.uuid, identityUuids);
+  return { removed, events: membershipEvents('membership.removed', group.uuid, removed.map((row) => row.uuid)) };
+}
+
+/** Every member of a group the caller holds locked, for a write that sets the whole member list. */
+export function membersOfLockedGroup(tx: Tx, groupUuid: string): Promise<string[]> {
+  return memberUuidsOfGroup(tx, groupUuid);
 }
 
 /**
