@@ -24,6 +24,7 @@ export class ApiTokenResolver {
   }
 
   @Mutation(() => CreateApiTokenPayload, {
+    nullable: true,
     description: 'A new token, with at most the scopes and realms of the token creating it. Its secret is in the payload, once. Needs `tokens:write`.',
   })
   createApiToken(@Ctx() ctx: Context, @Arg('input', () => CreateApiTokenInput, { description: 'The new token’s name, scopes, realm and expiry.' }) input: CreateApiTokenInput) {
@@ -31,6 +32,7 @@ export class ApiTokenResolver {
   }
 
   @Mutation(() => RevokeApiTokenPayload, {
+    nullable: true,
     description: 'The token stops working at once, and so do the tokens it created and theirs; their WebSocket connections close (4403). Needs `tokens:write`.',
   })
   revokeApiToken(@Ctx() ctx: Context, @Arg('input', () => RevokeApiTokenInput, { description: 'The token to revoke.' }) input: RevokeApiTokenInput) {

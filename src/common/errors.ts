@@ -61,7 +61,8 @@ export enum ErrorCode {
 export const errorCodeDescriptions: Record<ErrorCode, string> = {
   UNAUTHENTICATED:
     'No usable API token: none where one is needed, a malformed `Authorization` header, or a token that is unknown, revoked or expired. ' +
-    'HTTP 401 with no data; over WebSocket the connection is closed with 4401 (4403 when its token ends while it is open). ' +
+    'HTTP 401 with no data (but a `createApiToken` whose creating token is revoked while it runs: its field `null`, as any refused mutation); ' +
+    'over WebSocket the connection is closed with 4401 (4403 when its token ends while it is open). ' +
     'Get a valid token: retrying with the same one will not help.',
   FORBIDDEN:
     'The token lacks the scope the field needs (`scope` names it), names a realm the token is not bound to, or is bound to one realm where a token for all realms is needed ' +

@@ -25,6 +25,7 @@ export class GroupResolver {
   }
 
   @Mutation(() => CreateGroupPayload, {
+    nullable: true,
     description: 'Creates a group, with its first members if `memberIds` names them, all or nothing. Needs `groups:write`; DUPLICATE_GROUP_NAME when the name is taken.',
   })
   async createGroup(@Ctx() ctx: Context, @Arg('input', () => CreateGroupInput, { description: 'The new group.' }) input: CreateGroupInput) {
@@ -32,13 +33,16 @@ export class GroupResolver {
     return { group: await this.groupService.create(ctx, input) };
   }
 
-  @Mutation(() => UpdateGroupPayload, { description: 'Changes the fields given; omitted fields stay as they are. Needs `groups:write`.' })
+  @Mutation(() => UpdateGroupPayload, { nullable: true, description: 'Changes the fields given; omitted fields stay as they are. Needs `groups:write`.' })
   async updateGroup(@Ctx() ctx: Context, @Arg('input', () => UpdateGroupInput, { description: 'The group, the version you read, and the new values.' }) input: UpdateGroupInput) {
     ctx.caller.need('groups:write');
     return { group: await this.groupService.update(ctx, input) };
   }
 
-  @Mutation(() => DeleteGroupPayload, { description: 'Deletes the group and its memberships (one GROUP_DELETED event); the identities stay. Needs `groups:write`.' })
+  @Mutation(() => DeleteGroupPayload, {
+    nullable: true,
+    description: 'Deletes the group and its memberships (one GROUP_DELETED event); the identities stay. Needs `groups:write`.',
+  })
   async deleteGroup(@Ctx() ctx: Context, @Arg('input', () => DeleteGroupInput, { description: 'The group to delete.' }) input: DeleteGroupInput) {
     ctx.caller.need('groups:write');
     return { deletedGroupId: await this.groupService.delete(ctx, input) };

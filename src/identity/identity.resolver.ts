@@ -44,6 +44,7 @@ export class IdentityResolver {
   }
 
   @Mutation(() => CreateIdentityPayload, {
+    nullable: true,
     description: 'Creates an ACTIVE identity. Needs `identities:write`; a taken username, email or external ID is refused (DUPLICATE_*, IDP_IDENTITY_CONFLICT).',
   })
   async createIdentity(@Ctx() ctx: Context, @Arg('input', () => CreateIdentityInput, { description: 'The new identity.' }) input: CreateIdentityInput) {
@@ -51,25 +52,32 @@ export class IdentityResolver {
     return { identity: await this.identityService.create(ctx, input) };
   }
 
-  @Mutation(() => UpdateIdentityPayload, { description: 'Changes the fields given; omitted fields stay as they are. Needs `identities:write`.' })
+  @Mutation(() => UpdateIdentityPayload, { nullable: true, description: 'Changes the fields given; omitted fields stay as they are. Needs `identities:write`.' })
   async updateIdentity(@Ctx() ctx: Context, @Arg('input', () => UpdateIdentityInput, { description: 'The identity, the version you read, and the new values.' }) input: UpdateIdentityInput) {
     ctx.caller.need('identities:write');
     return { identity: await this.identityService.update(ctx, input) };
   }
 
-  @Mutation(() => SuspendIdentityPayload, { description: 'ACTIVE → SUSPENDED; it keeps its groups. Needs `identities:write`; from another status, INVALID_STATUS_TRANSITION.' })
+  @Mutation(() => SuspendIdentityPayload, {
+    nullable: true,
+    description: 'ACTIVE → SUSPENDED; it keeps its groups. Needs `identities:write`; from another status, INVALID_STATUS_TRANSITION.',
+  })
   async suspendIdentity(@Ctx() ctx: Context, @Arg('input', () => SuspendIdentityInput, { description: 'The identity to suspend.' }) input: SuspendIdentityInput) {
     ctx.caller.need('identities:write');
     return { identity: await this.identityService.changeStatus(ctx, input, 'SUSPEND') };
   }
 
-  @Mutation(() => ReactivateIdentityPayload, { description: 'SUSPENDED or DEPROVISIONED → ACTIVE. Needs `identities:write`; from another status, INVALID_STATUS_TRANSITION.' })
+  @Mutation(() => ReactivateIdentityPayload, {
+    nullable: true,
+    description: 'SUSPENDED or DEPROVISIONED → ACTIVE. Needs `identities:write`; from another status, INVALID_STATUS_TRANSITION.',
+  })
   async reactivateIdentity(@Ctx() ctx: Context, @Arg('input', () => ReactivateIdentityInput, { description: 'The identity to reactivate.' }) input: ReactivateIdentityInput) {
     ctx.caller.need('identities:write');
     return { identity: await this.identityService.changeStatus(ctx, input, 'REACTIVATE') };
   }
 
   @Mutation(() => DeprovisionIdentityPayload, {
+    nullable: true,
     description: 'ACTIVE or SUSPENDED → DEPROVISIONED; it keeps its record and groups until deleted. Needs `identities:write`; from another status, INVALID_STATUS_TRANSITION.',
   })
   async deprovisionIdentity(@Ctx() ctx: Context, @Arg('input', () => DeprovisionIdentityInput, { description: 'The identity to deprovision.' }) input: DeprovisionIdentityInput) {
@@ -78,6 +86,7 @@ export class IdentityResolver {
   }
 
   @Mutation(() => DeleteIdentityPayload, {
+    nullable: true,
     description: 'Deletes the identity and its memberships, for good. Needs `identities:write`. An INVITED identity belongs to its invitation: revoke that instead (INVALID_STATUS_TRANSITION).',
   })
   async deleteIdentity(@Ctx() ctx: Context, @Arg('input', () => DeleteIdentityInput, { description: 'The identity to delete.' }) input: DeleteIdentityInput) {

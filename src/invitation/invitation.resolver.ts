@@ -47,6 +47,7 @@ export class InvitationResolver {
   }
 
   @Mutation(() => InviteIdentityPayload, {
+    nullable: true,
     description:
       'Creates an INVITED identity and a PENDING invitation, and emails its single-use link once committed. Needs `invitations:write`; ' +
       'an address that has an identity or a pending invitation in the realm is refused (IDENTITY_EXISTS, INVITATION_EXISTS).',
@@ -57,6 +58,7 @@ export class InvitationResolver {
   }
 
   @Mutation(() => AcceptInvitationPayload, {
+    nullable: true,
     description:
       'With the token of an invitation link: the identity becomes ACTIVE and joins the invitation’s groups. A token works once. ' +
       'Needs no API token: the invitation’s token is the credential.',
@@ -66,6 +68,7 @@ export class InvitationResolver {
   }
 
   @Mutation(() => RevokeInvitationPayload, {
+    nullable: true,
     description: 'A PENDING or EXPIRED invitation → REVOKED: its link stops working and its INVITED identity is deleted. Needs `invitations:write`.',
   })
   async revokeInvitation(@Ctx() ctx: Context, @Arg('input', () => RevokeInvitationInput, { description: 'The invitation to revoke.' }) input: RevokeInvitationInput) {
@@ -74,6 +77,7 @@ export class InvitationResolver {
   }
 
   @Mutation(() => ResendInvitationPayload, {
+    nullable: true,
     description: 'Emails a new link to a PENDING or EXPIRED invitation: the earlier links stop working and the expiry starts again. Needs `invitations:write`.',
   })
   async resendInvitation(@Ctx() ctx: Context, @Arg('input', () => ResendInvitationInput, { description: 'The invitation and its new lifetime.' }) input: ResendInvitationInput) {

@@ -72,6 +72,7 @@ export class GroupMembersResolver {
   }
 
   @Mutation(() => AddGroupMembersPayload, {
+    nullable: true,
     description: 'Adds 1 to 1 000 identities of the group’s realm, all or none; existing members are left as they are. Needs `groups:write`; an identity of another realm is CROSS_REALM.',
   })
   async addGroupMembers(@Ctx() ctx: Context, @Arg('input', () => AddGroupMembersInput, { description: 'The group and the identities to add.' }) input: AddGroupMembersInput) {
@@ -79,7 +80,7 @@ export class GroupMembersResolver {
     return this.membershipService.add(ctx, input);
   }
 
-  @Mutation(() => RemoveGroupMembersPayload, { description: 'Removes 1 to 1 000 identities, all or none; non-members are ignored. Needs `groups:write`.' })
+  @Mutation(() => RemoveGroupMembersPayload, { nullable: true, description: 'Removes 1 to 1 000 identities, all or none; non-members are ignored. Needs `groups:write`.' })
   async removeGroupMembers(@Ctx() ctx: Context, @Arg('input', () => RemoveGroupMembersInput, { description: 'The group and the identities to remove.' }) input: RemoveGroupMembersInput) {
     ctx.caller.need('groups:write');
     return this.membershipService.remove(ctx, input);

@@ -27,19 +27,23 @@ export class RealmResolver {
     return this.realmService.find(ctx, { id, name });
   }
 
-  @Mutation(() => CreateRealmPayload, { description: 'Creates an empty realm. Needs `realms:write` on a token for all realms; DUPLICATE_REALM_NAME when the name is taken.' })
+  @Mutation(() => CreateRealmPayload, {
+    nullable: true,
+    description: 'Creates an empty realm. Needs `realms:write` on a token for all realms; DUPLICATE_REALM_NAME when the name is taken.',
+  })
   async createRealm(@Ctx() ctx: Context, @Arg('input', () => CreateRealmInput, { description: 'The new realm’s names.' }) input: CreateRealmInput) {
     ctx.caller.needAllRealms('realms:write');
     return { realm: await this.realmService.create(ctx, input) };
   }
 
-  @Mutation(() => UpdateRealmPayload, { description: 'Changes the fields given; omitted fields stay as they are. Needs `realms:write`.' })
+  @Mutation(() => UpdateRealmPayload, { nullable: true, description: 'Changes the fields given; omitted fields stay as they are. Needs `realms:write`.' })
   async updateRealm(@Ctx() ctx: Context, @Arg('input', () => UpdateRealmInput, { description: 'The realm, the version you read, and the new values.' }) input: UpdateRealmInput) {
     ctx.caller.need('realms:write');
     return { realm: await this.realmService.update(ctx, input) };
   }
 
   @Mutation(() => DeleteRealmPayload, {
+    nullable: true,
     description: 'Deletes the realm with all its identities, groups, memberships, invitations and events, at once and for good. Needs `realms:write` on a token for all realms.',
   })
   async deleteRealm(@Ctx() ctx: Context, @Arg('input', () => DeleteRealmInput, { description: 'The realm to delete.' }) input: DeleteRealmInput) {

@@ -98,7 +98,9 @@ const rootDescriptions = {
     'a token bound to a realm reaches that realm only.',
   Mutation:
     'What can be changed. Each mutation takes one `input`, is one transaction, and returns a payload naming what changed; ' +
-    'a failed one changes nothing and answers an error with its `extensions.code` (ErrorCode). All but acceptInvitation need an API token with the scope they name.',
+    'a failed one changes nothing, is null, and answers an error with its `extensions.code` (ErrorCode). ' +
+    'The mutations of one document run in order, each on its own: one refused does not undo or stop the others, whose payloads stand beside its null. ' +
+    'All but acceptInvitation need an API token with the scope they name.',
   Subscription:
     'Changes as they commit, over WebSocket only (the graphql-ws protocol, at the same URL as HTTP). Pass `after` to replay what was missed, then go on live.',
 };

@@ -3,6 +3,7 @@ import { getSchema } from '../../src/schema/build';
 import { scopes } from '../../src/auth/scopes';
 import { createGroup, createIdentity, createRealm, inviteIdentity } from '../factories/graph';
 import { databaseChecksums, type Checksums } from '../helpers/db-checksum';
+import { holdsNothing } from '../helpers/refusal';
 import { operationFor, rootFields, type Operation } from '../helpers/schema-operations';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../helpers/server';
 import { firstOutcome, type WsOutcome } from '../helpers/ws-outcome';
@@ -128,7 +129,7 @@ test('every generated operation is valid GraphQL for the schema, and there is on
 
 test('no token: every root field is UNAUTHENTICATED with no data (acceptInvitation fails on its own token)', async () => {
   const { problems, walked } = await walk(null, (operation, answer) => {
-    if (answer.data !== null) return 'data came back';
+    if (!holdsNothing(answer.data)) return 'data came back';
     if (anonymousFields.has(operation.field)) {
       return answer.codes.length === 1 && invitationTokenCodes.includes(answer.codes[0]) ? undefined : 'expected an invitation-token error';
     }
@@ -147,7 +148,7 @@ test('a token of realm A with every scope gets nothing of realm B: reads find no
     const leaked = bIds.filter((id) => text.includes(id));
     if (leaked.length > 0) return `realm B's ${leaked.join(', ')} came back`;
     if (operation.kind === 'query') return answer.codes.length === 0 ? undefined : 'a query with every scope failed';
-    if (answer.data !== null) return 'data came back';
+    if (!holdsNothing(answer.data)) return 'data came back';
     if (anonymousFields.has(operation.field)) {
       return answer.codes.length === 1 && invitationTokenCodes.includes(answer.codes[0]) ? undefined : 'expected an invitation-token error';
     }
@@ -167,7 +168,7 @@ test('an all-realms read-only token reads, subscribes, and every mutation is FOR
       // Allowed, it replays realm B's events after the first one at once.
       return answer.codes.length === 0 && answer.data !== null ? undefined : 'the subscription did not deliver';
     }
-    if (answer.data !== null) return 'data came back';
+    if (!holdsNothing(answer.data)) return 'data came back';
     if (anonymousFields.has(operation.field)) {
       return answer.codes.length === 1 && invitationTokenCodes.includes(answer.codes[0]) ? undefined : 'expected an invitation-token error';
     }

@@ -5,6 +5,7 @@ import { scopes } from '../../src/auth/scopes';
 import { createGroup, createIdentity, createRealm, inviteIdentity, queuedInvitationToken, uuidOf } from '../factories/graph';
 import { databaseChecksums } from '../helpers/db-checksum';
 import { eventually } from '../helpers/eventually';
+import { refusedData } from '../helpers/refusal';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../helpers/server';
 import { subscribe } from '../helpers/subscription';
 import { firstOutcome, nextClose } from '../helpers/ws-outcome';
@@ -70,7 +71,7 @@ function expectUnauthenticated(result: GraphQLResponse) {
 function expectRefused(result: GraphQLResponse, code: string, inputPath?: Array<string | number>) {
   expect(codes(result)).toEqual([code]);
   if (inputPath) expect(result.errors![0].extensions.inputPath).toEqual(inputPath);
-  expect(result.data ?? null).toBeNull();
+  expect(result.data ?? null).toEqual(refusedData(result.errors));
 }
 
 describe('without a usable token', () => {

@@ -99,7 +99,7 @@ describe('createGroup', () => {
     const realm = await createRealm(server);
     const first = await createGroup(server, realm.id, 'Engineering');
     const duplicate = await server.graphql(createGroupMutation, { input: { realmId: realm.id, name: 'ENGINEERING' } });
-    expect(duplicate.data).toBeNull();
+    expect(duplicate.data).toEqual({ createGroup: null });
     expect(duplicate.errors?.[0].extensions).toMatchObject({ code: 'DUPLICATE_GROUP_NAME', inputPath: ['input', 'name'] });
     expect(await realmGroups(realm.id)).toMatchObject({ totalCount: 1, edges: [{ node: { id: first.id, name: 'Engineering' } }] });
   });
@@ -152,7 +152,7 @@ describe('createGroup', () => {
     await server.ok(`mutation($id: ID!) { deleteIdentity(input: { id: $id }) { deletedIdentityId } }`, { id: doomed.id });
 
     const result = await server.graphql(createGroupMutation, { input: { realmId: realm.id, name: 'All or nothing', memberIds: [a.id, doomed.id, b.id] } });
-    expect(result.data).toBeNull();
+    expect(result.data).toEqual({ createGroup: null });
     expect(result.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', inputPath: ['input', 'memberIds', 1] });
 
     expect((await realmGroups(realm.id)).totalCount).toBe(0);
@@ -227,7 +227,7 @@ describe('updateGroup', () => {
     await server.ok(updateGroupMutation, { input: { id: group.id, version: 1, description: 'First' } });
 
     const stale = await server.graphql(updateGroupMutation, { input: { id: group.id, version: 1, name: 'Lost', description: 'Lost too' } });
-    expect(stale.data).toBeNull();
+    expect(stale.data).toEqual({ updateGroup: null });
     expect(stale.errors?.[0].extensions).toMatchObject({ code: 'VERSION_CONFLICT', inputPath: ['input', 'version'], currentVersion: 2 });
     expect(await readGroup(group.id)).toMatchObject({ name: 'Versioned', description: 'First', version: 2 });
   });

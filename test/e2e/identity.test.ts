@@ -8,6 +8,7 @@ import {
   insertIdentities,
   type StatusChange,
 } from '../factories/graph';
+import { refusedData } from '../helpers/refusal';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -33,10 +34,10 @@ const newIdentity = (realmId: string, fields: Record<string, unknown> = {}) => {
   return { realmId, displayName: `Person ${sequence}`, username, primaryEmail: `${username}@example.com`, ...fields };
 };
 
-/** The one error of a refused operation; a refused mutation returns no data. */
+/** The one error of a refused operation; a refused mutation's field is null, and nothing else is answered. */
 function refusal(result: GraphQLResponse) {
   expect(result.errors).toHaveLength(1);
-  expect(result.data ?? null).toBeNull();
+  expect(result.data ?? null).toEqual(refusedData(result.errors));
   return result.errors![0].extensions;
 }
 

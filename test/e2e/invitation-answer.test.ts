@@ -95,20 +95,20 @@ describe('the accept’s answer, with no API token', () => {
     expect(await identityState(invited.identity!.id)).toMatchObject({ status: 'ACTIVE', groups: { totalCount: 2 } });
   });
 
-  test('a made-up token: INVALID_TOKEN, no data, nothing changed', async () => {
+  test('a made-up token: INVALID_TOKEN, the payload null, nothing changed', async () => {
     const { invited } = await invitation();
     const result = await accept('x'.repeat(43));
-    expect(result.data ?? null).toBeNull();
+    expect(result.data).toEqual({ acceptInvitation: null });
     expect(result.errors!.map((error) => error.extensions.code)).toEqual(['INVALID_TOKEN']);
     expect(await identityState(invited.identity!.id)).toMatchObject({ status: 'INVITED', groups: { totalCount: 0 } });
   });
 
-  test('a used token: INVITATION_ALREADY_ACCEPTED, no data, the first acceptance stands', async () => {
+  test('a used token: INVITATION_ALREADY_ACCEPTED, the payload null, the first acceptance stands', async () => {
     const { invited, token } = await invitation();
     const first = await accept(token);
     expect(first.errors).toBeUndefined();
     const second = await accept(token);
-    expect(second.data ?? null).toBeNull();
+    expect(second.data).toEqual({ acceptInvitation: null });
     expect(second.errors!.map((error) => error.extensions.code)).toEqual(['INVITATION_ALREADY_ACCEPTED']);
     expect(await identityState(invited.identity!.id)).toMatchObject({ status: 'ACTIVE', username: first.data.acceptInvitation.identity.username });
   });

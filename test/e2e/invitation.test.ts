@@ -9,6 +9,7 @@ import {
 } from '../factories/graph';
 import { subscribe } from '../helpers/subscription';
 import { eventually } from '../helpers/eventually';
+import { refusedData } from '../helpers/refusal';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../helpers/server';
 import { createServices } from '../../src/app/services';
 
@@ -40,10 +41,10 @@ const resendMutation = `mutation($input: ResendInvitationInput!) { resendInvitat
 let sequence = 0;
 const newAddress = () => `invitee${++sequence}.${randomBytes(3).toString('hex')}@example.com`;
 
-/** The one error of a refused operation; a refused mutation returns no data. */
+/** The one error of a refused operation; a refused mutation's field is null, and nothing else is answered. */
 function refusal(result: GraphQLResponse) {
   expect(result.errors).toHaveLength(1);
-  expect(result.data ?? null).toBeNull();
+  expect(result.data ?? null).toEqual(refusedData(result.errors));
   return { ...result.errors![0].extensions, message: result.errors![0].message };
 }
 

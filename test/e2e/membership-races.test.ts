@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createGroup, createIdentity, createRealm, inviteIdentity, queuedInvitationToken, type Ref } from '../factories/graph';
 import { realmViolations, type MembershipWrite, type RecordedWrite, type WriteOutcome } from '../helpers/log-invariants';
+import { holdsNothing } from '../helpers/refusal';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../helpers/server';
 
 /*
@@ -126,7 +127,7 @@ async function send(server: TestServer, client: { id: string; token: string }, w
   else if (codes.length > 1) fault = `${write.kind}: ${codes.length} errors ${JSON.stringify(response.errors)}`;
   else if (codes.length === 1 && !expectedRefusals[write.kind].includes(codes[0])) {
     fault = `${write.kind}: unexpected ${codes[0]} — ${response.errors![0].message}`;
-  } else if (codes.length === 1 && response.data != null) fault = `${write.kind}: refused with ${codes[0]} but returned data`;
+  } else if (codes.length === 1 && !holdsNothing(response.data)) fault = `${write.kind}: refused with ${codes[0]} but returned data`;
   const summary = outcome.ok
     ? `${write.kind} ok${outcome.changedIds ? ` (${outcome.changedIds.length} changed)` : ''}`
     : `${write.kind} ${outcome.code}`;
