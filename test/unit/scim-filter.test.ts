@@ -1,4 +1,5 @@
 import { maxFilterDepth, maxFilterLength, parseScimAttributePath, parseScimFilter, ScimFilterError, type ScimAttributePath, type ScimFilter } from '../../src/scim/filter';
+import { scimFilterSql, type ScimAttributeMap } from '../../src/scim/filter-sql';
 
 /** A filter's tree, written small: `(and (pr title) (eq userType "Employee"))`; a schema URN ends at `|`. */
 function show(filter: ScimFilter): string {
@@ -215,5 +216,58 @@ describe('SCIM attribute paths alone', () => {
       message: 'Expected the end of the attribute path at position 15, found " ".',
       position: 15,
     });
+  });
+});
+
+/*
+ * The compiler's refusals need no database: they happen before any SQL runs. What the SQL matches
+ * is tested on PostgreSQL (test/integration/scim-filter-sql.test.ts).
+ */
+describe('SCIM filters to SQL: what a map refuses', () => {
+  const users: ScimAttributeMap = {
+    schema: 'urn:ietf:params:scim:schemas:core:2.0:User',
+    attributes: {
+      id: { sql: 'i.id', type: 'string', caseExact: true, storedValue: (value) => (value === 'known' ? 'uuid' : undefined) },
+      userName: { sql: 'i.username', type: 'string' },
+      active: { sql: `(i.status = 'ACTIVE')`, type: 'boolean' },
+      'meta.lastModified': { sql: 'i.updated_at', type: 'dateTime' },
+      'meta.version': { sql: 'i.version', type: 'integer' },
+      'emails.value': { sql: 'i.primary_email', type: 'string' },
+      'emails.type': { sql: `'work'`, type: 'string' },
+    },
+  };
+  const compile = (filter: string) => scimFilterSql(parseScimFilter(filter), users, []);
+
+  test.each([
+    ['usrName eq "x"', 'Unknown attribute "usrName" at position 1.', 1],
+    ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:userName eq "x"', 'Unknown attribute "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:userName" at position 1.', 1],
+    ['emails[typo eq "work"]', 'Unknown attribute "typo" in the brackets of "emails" at position 8.', 8],
+    ['userName[value eq "x"]', '"userName" at position 1 has no sub-attributes to filter in brackets.', 1],
+    ['active co "x"', 'The operator "co" does not apply to "active", a boolean attribute, at position 8: use eq, ne or pr.', 8],
+    ['active gt true', 'The operator "gt" does not apply to "active", a boolean attribute, at position 8: use eq, ne or pr.', 8],
+    ['meta.lastModified sw "2011"', 'The operator "sw" does not apply to "meta.lastModified", a dateTime attribute, at position 19: use eq, ne, gt, ge, lt, le or pr.', 19],
+    ['meta.version co 1', 'The operator "co" does not apply to "meta.version", an integer attribute, at position 14: use eq, ne, gt, ge, lt, le or pr.', 14],
+    ['id sw "x"', 'The operator "sw" does not apply to "id", an identifier, at position 4: use eq, ne or pr.', 4],
+    ['userName eq 5', 'Expected a string in double quotes for "userName" at position 13, found the number 5.', 13],
+    ['active eq "yes"', 'Expected true or false for "active" at position 11, found the string "yes".', 11],
+    ['meta.version gt 1.5', 'Expected an integer for "meta.version" at position 17, found 1.5.', 17],
+    ['meta.lastModified gt "2011-02-29T00:00:00Z"', '"2011-02-29T00:00:00Z" at position 22 is not a date and time: "meta.lastModified" takes one like "2011-05-13T04:42:34Z".', 22],
+    ['meta.lastModified gt "yesterday"', '"yesterday" at position 22 is not a date and time: "meta.lastModified" takes one like "2011-05-13T04:42:34Z".', 22],
+    ['meta.lastModified gt "2011-05-13T24:00:00Z"', '"2011-05-13T24:00:00Z" at position 22 is not a date and time: "meta.lastModified" takes one like "2011-05-13T04:42:34Z".', 22],
+    ['userName gt null', 'null can be compared with eq or ne only, at position 13: "userName eq null" means that it has no value.', 13],
+  ])('%j', (filter, message, position) => {
+    expect(refusal(() => compile(filter))).toEqual({ message, position });
+  });
+
+  test('values are parameters, never SQL text', () => {
+    const params: unknown[] = [];
+    const sql = scimFilterSql(parseScimFilter(`userName eq "x'; DROP TABLE identities; --" or emails co "50%_off\\\\"`), users, params);
+    expect(sql).toBe(`(lower(i.username) COLLATE "C" = lower($1::text) OR lower(i.primary_email) COLLATE "C" LIKE lower($2::text))`);
+    expect(params).toEqual([`x'; DROP TABLE identities; --`, '%50\\%\\_off\\\\%']);
+  });
+
+  test('parameters are numbered after those the caller has', () => {
+    const params: unknown[] = ['realm'];
+    expect(scimFilterSql(parseScimFilter('userName eq "a"'), users, params)).toBe(`lower(i.username) COLLATE "C" = lower($2::text)`);
   });
 });
