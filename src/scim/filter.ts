@@ -11,13 +11,13 @@
  *   attrExp   = (attrPath SP "pr") / (attrPath SP compareOp SP compValue)
  *   logExp    = FILTER SP ("and" / "or") SP FILTER  ; "and" binds tighter than "or"
  *   compValue = false / null / true / number / string   ; JSON's (RFC 7159)
- *   attrPath  = [URI ":"] ATTRNAME *1subAttr
+ *   attrPath  = [URI ":"] ATTRNAME *1subAttr         ; + "$ref" as a name (RFC 7643 §2.4 uses it)
  *
  * Operators, "and", "or", "not" and attribute names are case-insensitive (§3.4.2.2); the literals
  * true, false and null are JSON's, lower case. Any run of white space stands for SP, and none is
- * needed next to a quote, a parenthesis or a bracket. `emails[type eq "work"].value eq "x"` — the
- * form of a PATCH path with a comparison after it, which IdPs' documentation shows in filters —
- * means the same element: it is parsed as `emails[type eq "work" and value eq "x"]`.
+ * needed next to a quote, a parenthesis or a bracket. `emails[type eq "work"].value eq "x"` — a
+ * PATCH path with a comparison after it, which Entra sends to match users by their work email —
+ * means one element with both: it is parsed as `emails[type eq "work" and value eq "x"]`.
  */
 
 /** The longest filter accepted, in UTF-16 code units: a filter is a query parameter, not a document. */
