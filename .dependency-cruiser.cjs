@@ -17,9 +17,9 @@ module.exports = {
     {
       name: 'domains-do-not-import-the-edges',
       severity: 'error',
-      comment: 'server/ (HTTP, WebSocket, GraphQL plumbing) and app/ (the composition root) use the domains, never the reverse.',
-      from: { path: '^src/(?!server/|app/|schema/|main\\.ts)' },
-      to: { path: '^src/(server|app)/' },
+      comment: 'server/ (HTTP, WebSocket, GraphQL plumbing), scim/ (SCIM 2.0 over HTTP) and app/ (the composition root) use the domains, never the reverse.',
+      from: { path: '^src/(?!server/|app/|schema/|scim/|main\\.ts)' },
+      to: { path: '^src/(server|app|scim)/' },
     },
     {
       name: 'repositories-are-their-domains-own',

@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The folded search text of an identity stored in a column, `search_text`, kept by a trigger, and
- * the trigram index on the column rather than on the expression (docs/decisions.md 100). On a
+ * the trigram index on the column rather than on the expression (docs/decisions.md 101). On a
  * million identities, with a list ordered by creation time, the planner walks the realm's
  * creation-order index and tests each identity it passes until a page is full: on the expression,
  * each test folded five fields again (unaccent, lower); on the column it is a LIKE on stored text,

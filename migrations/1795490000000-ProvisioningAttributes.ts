@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * What identity providers provision (issue #13, docs/decisions.md 101): the person's profile
+ * What identity providers provision (issue #13, docs/decisions.md 102): the person's profile
  * attributes (src/identity/identity-profile.ts) on identities, an external ID on groups (unique in
  * the realm), and an IdP identity no longer needs an external ID — SCIM does not require one, and an
  * identity provider links an identity made by hand by setting it. Columns without defaults: no table

@@ -23,6 +23,7 @@ import { httpEdge } from '../server/http';
 import { httpAuthentication } from '../server/http-authentication';
 import { callerKey, createRequestLimits } from '../server/limits';
 import { websocketEdge } from '../server/websocket';
+import { scimEdge } from '../scim/scim.router';
 import { createServices } from './services';
 
 export interface App {
@@ -83,7 +84,8 @@ export async function createApp(options: { dataSource: DataSource; config: Confi
   const app = express();
   const httpServer = createServer(app);
   const ws = websocketEdge({ httpServer, schema, limits, authenticator, addressOf, liveConnections, origins, newContext, logger });
-  const apollo = await httpEdge({ app, httpServer, schema, config, limits, authenticator, addressOf, origins, newContext, dataSource, drain: ws.dispose, logger });
+  const scim = scimEdge({ dataSource, identities: services.identities, groups: services.groups, authenticator, addressOf, newContext, publicUrl: config.publicUrl, logger });
+  const apollo = await httpEdge({ app, httpServer, schema, config, limits, authenticator, addressOf, origins, newContext, dataSource, scim, drain: ws.dispose, logger });
 
   return {
     httpServer,

@@ -13,6 +13,7 @@ export const scopes = [
   'invitations:write',
   'events:read',
   'tokens:write',
+  'scim',
 ] as const;
 
 export type Scope = (typeof scopes)[number];
@@ -22,8 +23,12 @@ export const isScope = (value: string): value is Scope => (scopes as readonly st
 /** Whether holding `held` satisfies a need for `needed`. */
 export function satisfies(held: ReadonlySet<Scope>, needed: Scope): boolean {
   if (held.has(needed)) return true;
+  // An identity provider's token provisions identities and groups: SCIM's writes go through the services that need these.
+  if (held.has('scim') && provisioned.includes(needed)) return true;
   return needed.endsWith(':read') && held.has(needed.replace(/:read$/, ':write') as Scope);
 }
+
+const provisioned: readonly Scope[] = ['identities:read', 'identities:write', 'groups:read', 'groups:write'];
 
 export const scopeDescriptions: Record<Scope, string> = {
   'realms:read': 'Read realms (realms, realm, node of a realm, Identity.realm, Group.realm).',
@@ -36,4 +41,5 @@ export const scopeDescriptions: Record<Scope, string> = {
   'invitations:write': 'Invite, revoke and resend invitations.',
   'events:read': 'Read the event log (Realm.events, lastEventCursor) and subscribe to events; the log is an audit trail, so its `data` includes snapshots of the identities created or deleted (names, username, email).',
   'tokens:write': 'Create, list and revoke API tokens, never with more scopes or realms than its own.',
+  scim: 'Provision the token’s realm over SCIM 2.0 at /scim/v2 (an identity provider’s token, e.g. Okta’s or Microsoft Entra’s): includes identities:write and groups:write. The token must be bound to one realm.',
 };

@@ -48,7 +48,7 @@ export const groupOrdering = orderings<GroupOrderField>(
 );
 
 /**
- * What an identity provider sets on a group (SCIM, docs/decisions.md 101): its name and external
+ * What an identity provider sets on a group (SCIM, docs/decisions.md 102): its name and external
  * ID, and its members as identity IDs — the whole list (`members`), or what to add and remove.
  * On a change, undefined leaves a part as it is.
  */

@@ -76,7 +76,7 @@ export class IdentityEntity {
   @Column({ name: 'external_id', type: 'text', nullable: true })
   externalId: string | null;
 
-  /** The searched fields folded into one text, kept by a trigger (migration StoreSearchText, docs/decisions.md 100). */
+  /** The searched fields folded into one text, kept by a trigger (migration StoreSearchText, docs/decisions.md 101). */
   @Column({ name: 'search_text', type: 'text', nullable: true, select: false, insert: false, update: false })
   searchText?: string | null;
 

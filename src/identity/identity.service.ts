@@ -92,7 +92,7 @@ export function profileValues(input: Partial<Profile>, path: InputPath): Partial
 type IdentityEdge = { cursor: string; node: IdentityListRow };
 
 /**
- * What an identity provider sets on an identity (SCIM, docs/decisions.md 101): the fields of
+ * What an identity provider sets on an identity (SCIM, docs/decisions.md 102): the fields of
  * createIdentity and updateIdentity, whether it is active (ACTIVE, or SUSPENDED), and its external
  * ID, which makes it an IDP identity (linking one made by hand). Checked by the same rules; on a
  * change, undefined leaves a field as it is and null clears it.

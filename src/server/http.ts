@@ -40,6 +40,8 @@ export interface HttpEdgeOptions {
   newContext(requestId: string, caller: Caller, cache: boolean): Context;
   /** For /readyz. */
   readonly dataSource: DataSource;
+  /** SCIM 2.0 (src/scim), mounted at /scim/v2 behind the headers and compression every answer gets. */
+  readonly scim: express.Router;
   /** What else to drain when the server stops (the WebSocket connections). */
   drain(): Promise<void>;
   readonly logger: Logger;
@@ -150,6 +152,8 @@ export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<C
       },
     }),
   );
+
+  app.use('/scim/v2', options.scim);
 
   app.use((_req: express.Request, res: express.Response) => {
     res.status(404).type('text/plain').send('Not found. The API is at /graphql.\n');

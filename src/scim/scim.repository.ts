@@ -1,0 +1,108 @@
+import type { Queryable } from '../db/queryable';
+import { groupColumns, type GroupRow } from '../group/group.columns';
+import { identityColumns, type IdentityRow } from '../identity/identity.columns';
+import type { MemberRef } from './group.resource';
+import type { GroupRef } from './user.resource';
+
+/*
+ * The SCIM edge's reads: pages of a realm's users or groups under a compiled filter, and the
+ * memberships their resources show, each one statement for the whole page (docs/decisions.md 102).
+ * The rows are read with the identity and group domains' own select lists; writes go through the
+ * services.
+ */
+
+/** A page of a list: a filter's SQL condition with its parameters, an order, and where the page starts. */
+export interface ListQuery {
+  readonly realmUuid: string;
+  /** SQL over the table's alias, its parameters from $2 on (the realm is $1). */
+  readonly where: string | null;
+  readonly params: readonly unknown[];
+  /** An ORDER BY expression; the key breaks ties. */
+  readonly orderBy: string;
+  readonly descending: boolean;
+  readonly count: number;
+  /** startIndex paging: rows to skip. */
+  readonly offset: number;
+  /** Cursor paging: after this position of the creation order. */
+  readonly after?: { readonly createdAtMicros: string; readonly uuid: string };
+}
+
+/** A row with its position in the creation order, which a cursor names. */
+export type Positioned<T> = T & { createdAtMicros: string };
+
+interface Table {
+  readonly from: string;
+  readonly alias: string;
+  readonly select: string;
+}
+
+const users: Table = { from: 'identities i', alias: 'i', select: identityColumns('i') };
+const groups: Table = { from: 'groups g', alias: 'g', select: groupColumns('g') };
+
+function page<T>(db: Queryable, table: Table, query: ListQuery): Promise<Array<Positioned<T>>> {
+  const a = table.alias;
+  const params: unknown[] = [query.realmUuid, ...query.params];
+  const conditions = [`${a}.realm_id = $1`];
+  if (query.where) conditions.push(query.where);
+  if (query.after) {
+    params.push(query.after.createdAtMicros, query.after.uuid);
+    conditions.push(`(${a}.created_at, ${a}.id) > ('epoch'::timestamptz + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length}::uuid)`);
+  }
+  const direction = query.descending ? 'DESC' : 'ASC';
+  params.push(query.count, query.offset);
+  return db.query(
+    `SELECT ${table.select}, (extract(epoch FROM ${a}.created_at) * 1000000)::bigint::text AS "createdAtMicros"
+       FROM ${table.from}
+      WHERE ${conditions.join(' AND ')}
+      ORDER BY ${query.orderBy} ${direction} NULLS LAST, ${a}.id ${direction}
+      LIMIT $${params.length - 1} OFFSET $${params.length}`,
+    params,
+  );
+}
+
+async function count(db: Queryable, table: Table, query: Pick<ListQuery, 'realmUuid' | 'where' | 'params'>): Promise<number> {
+  const [row] = await db.query(
+    `SELECT count(*)::integer AS count FROM ${table.from} WHERE ${table.alias}.realm_id = $1${query.where ? ` AND ${query.where}` : ''}`,
+    [query.realmUuid, ...query.params],
+  );
+  return row.count;
+}
+
+export const userPage = (db: Queryable, query: ListQuery) => page<IdentityRow>(db, users, query);
+export const userCount = (db: Queryable, query: Pick<ListQuery, 'realmUuid' | 'where' | 'params'>) => count(db, users, query);
+export const groupPage = (db: Queryable, query: ListQuery) => page<GroupRow>(db, groups, query);
+export const groupCount = (db: Queryable, query: Pick<ListQuery, 'realmUuid' | 'where' | 'params'>) => count(db, groups, query);
+
+/** The groups of each of these identities, by name. */
+export async function groupsOfUsers(db: Queryable, identityUuids: readonly string[]): Promise<Map<string, GroupRef[]>> {
+  const rows: Array<{ identityUuid: string; id: string; name: string }> = await db.query(
+    `SELECT gm.identity_id AS "identityUuid", global_id('Group', g.id) AS id, g.name
+       FROM group_memberships gm JOIN groups g ON g.id = gm.group_id
+      WHERE gm.identity_id = ANY($1::uuid[])
+      ORDER BY lower(g.name) COLLATE "C", g.id`,
+    [identityUuids],
+  );
+  return groupBy(rows, (row) => row.identityUuid, (row) => ({ id: row.id, name: row.name }));
+}
+
+/** The members of each of these groups, in the order they joined. */
+export async function membersOfGroups(db: Queryable, groupUuids: readonly string[]): Promise<Map<string, MemberRef[]>> {
+  const rows: Array<{ groupUuid: string; id: string; display: string }> = await db.query(
+    `SELECT gm.group_id AS "groupUuid", global_id('Identity', i.id) AS id, i.display_name AS display
+       FROM group_memberships gm JOIN identities i ON i.id = gm.identity_id
+      WHERE gm.group_id = ANY($1::uuid[])
+      ORDER BY gm.added_at, gm.identity_id`,
+    [groupUuids],
+  );
+  return groupBy(rows, (row) => row.groupUuid, (row) => ({ id: row.id, display: row.display }));
+}
+
+function groupBy<R, V>(rows: readonly R[], key: (row: R) => string, value: (row: R) => V): Map<string, V[]> {
+  const result = new Map<string, V[]>();
+  for (const row of rows) {
+    const list = result.get(key(row)) ?? [];
+    list.push(value(row));
+    result.set(key(row), list);
+  }
+  return result;
+}

@@ -1,0 +1,467 @@
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { GraphQLError } from 'graphql';
+import type { DataSource } from 'typeorm';
+import type { Authenticator } from '../auth/authenticator';
+import type { Caller } from '../auth/caller';
+import type { Context } from '../common/context';
+import { AppError, ErrorCode } from '../common/errors';
+import { parseGlobalId, toGlobalId, type NodeType } from '../common/global-id';
+import { isDatabaseUnavailable } from '../db/unavailable';
+import type { GroupService } from '../group/group.service';
+import type { IdentityService } from '../identity/identity.service';
+import type { Logger } from '../logger';
+import type { ClientAddressOf } from '../server/client-address';
+import { parseScimAttributePath, parseScimFilter, ScimFilterError } from './filter';
+import { scimFilterSql, type ScimAttributeMap } from './filter-sql';
+import { GroupChange, groupResource, groupSchema } from './group.resource';
+import { groupAttributes, groupSortable, userAttributes, userSortable } from './scim-attributes';
+import { defaultCount, maxPayloadBytes, maxResults, resourceTypes, schemas, serviceProviderConfig } from './scim-discovery';
+import { invalidValue, notFoundError, ScimError, scimErrorOf } from './scim-error';
+import { attributeKey, isObject, member } from './scim-path';
+import { AttributeSelection } from './scim-projection';
+import { groupCount, groupPage, groupsOfUsers, membersOfGroups, userCount, userPage, type ListQuery } from './scim.repository';
+import { applyToUser, emptyUser, provisionedOf, userResource, userSchema, userStateOf, type PatchOperationName } from './user.resource';
+
+export interface ScimEdgeOptions {
+  readonly dataSource: DataSource;
+  readonly identities: IdentityService;
+  readonly groups: GroupService;
+  readonly authenticator: Authenticator;
+  readonly addressOf: ClientAddressOf;
+  newContext(requestId: string, caller: Caller, cache: boolean): Context;
+  /** PUBLIC_URL, when set: the resources' locations are made from it rather than the request's Host. */
+  readonly publicUrl: string | undefined;
+  readonly logger: Logger;
+}
+
+const scimContentType = 'application/scim+json; charset=utf-8';
+const patchOpSchema = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const listSchema = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+const searchSchema = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+
+/** What the authentication step leaves for the handlers. */
+interface ScimRequest {
+  readonly ctx: Context;
+  readonly realmUuid: string;
+  readonly baseUrl: string;
+}
+
+/**
+ * SCIM 2.0 (RFC 7643, 7644) at /scim/v2: the edge over which identity providers (Okta, Microsoft
+ * Entra) provision a realm (docs/decisions.md 102). Authenticated with an API token bound to one
+ * realm and holding the scope `scim`; every write goes through the same services as GraphQL's, so
+ * its rules, locks and events are the same, with the token as the events' actor.
+ */
+export function scimEdge(options: ScimEdgeOptions): express.Router {
+  const { dataSource, identities, groups, logger } = options;
+  const router = express.Router();
+
+  router.use(async (req, res, next) => {
+    try {
+      res.locals.scim = await authenticate(req, options);
+      next();
+    } catch (error) {
+      next(error);
+    }
+  });
+  router.use(express.json({ type: ['application/scim+json', 'application/json'], limit: maxPayloadBytes }));
+
+  const route = (handler: (req: Request, res: Response, scim: ScimRequest) => Promise<void> | void) => async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      await handler(req, res, res.locals.scim as ScimRequest);
+    } catch (error) {
+      next(error);
+    }
+  };
+
+  router.get('/ServiceProviderConfig', route((_req, res, { baseUrl }) => send(res, 200, serviceProviderConfig(baseUrl))));
+  router.get('/ResourceTypes', route((_req, res, { baseUrl }) => send(res, 200, listOf(resourceTypes(baseUrl)))));
+  router.get('/ResourceTypes/:name', route((req, res, { baseUrl }) => send(res, 200, findById(resourceTypes(baseUrl), req.params.name))));
+  router.get('/Schemas', route((_req, res, { baseUrl }) => send(res, 200, listOf(schemas(baseUrl)))));
+  router.get('/Schemas/:id', route((req, res, { baseUrl }) => send(res, 200, findById(schemas(baseUrl), req.params.id))));
+
+  // Users
+  const listUsers = async (res: Response, scim: ScimRequest, parameters: Record<string, unknown>) => {
+    const selection = AttributeSelection.of(parameters.attributes, parameters.excludedAttributes, userSchema);
+    const list = await listResources(dataSource, scim, parameters, userAttributes, userSortable, userPage, userCount);
+    const groupsOf = selection.shows('groups') ? await groupsOfUsers(dataSource, list.rows.map((row) => row.uuid)) : undefined;
+    send(res, 200, list.response(list.rows.map((row) => selection.apply(userResource(row, groupsOf?.get(row.uuid) ?? [], scim.baseUrl), userSchema))));
+  };
+  const readUser = async (scim: ScimRequest, id: string) => {
+    const uuid = uuidOf(id, 'Identity');
+    const row = uuid === undefined ? null : await identities.get(scim.ctx, uuid);
+    if (!row) throw notFoundError();
+    return row;
+  };
+  const showUser = async (req: Request, res: Response, scim: ScimRequest, status: number, uuid: string) => {
+    const row = await readUser(scim, toGlobalId('Identity', uuid));
+    const selection = AttributeSelection.of(req.query.attributes, req.query.excludedAttributes, userSchema);
+    const groupsOf = selection.shows('groups') ? await groupsOfUsers(dataSource, [row.uuid]) : undefined;
+    const resource = userResource(row, groupsOf?.get(row.uuid) ?? [], scim.baseUrl);
+    res.setHeader('etag', (resource.meta as { version: string }).version);
+    if (status === 201) res.setHeader('location', (resource.meta as { location: string }).location);
+    if (status === 200 && req.method === 'GET' && notModified(req, row.version)) {
+      res.status(304).end();
+      return;
+    }
+    send(res, status, selection.apply(resource, userSchema));
+  };
+
+  router.get('/Users', route((req, res, scim) => listUsers(res, scim, req.query)));
+  router.post('/Users/.search', route((req, res, scim) => listUsers(res, scim, searchParameters(req.body))));
+  router.get('/Users/:id', route((req, res, scim) => showUser(req, res, scim, 200, uuidOrMissing(req.params.id as string, 'Identity'))));
+  router.post(
+    '/Users',
+    route(async (req, res, scim) => {
+      const state = emptyUser();
+      applyToUser(state, 'replace', undefined, bodyObject(req));
+      const created = await identities.provisionCreate(scim.ctx, scim.realmUuid, provisionedOf(state));
+      await showUser(req, res, scim, 201, created.uuid);
+    }),
+  );
+  router.put(
+    '/Users/:id',
+    route(async (req, res, scim) => {
+      const body = bodyObject(req);
+      const uuid = uuidOrMissing(req.params.id as string, 'Identity');
+      await identities.provision(scim.ctx, uuid, expectedVersion(req), () => {
+        const state = emptyUser();
+        applyToUser(state, 'replace', undefined, body);
+        return provisionedOf(state);
+      });
+      await showUser(req, res, scim, 200, uuid);
+    }),
+  );
+  router.patch(
+    '/Users/:id',
+    route(async (req, res, scim) => {
+      const operations = patchOperations(req);
+      const uuid = uuidOrMissing(req.params.id as string, 'Identity');
+      await identities.provision(scim.ctx, uuid, expectedVersion(req), (current) => {
+        const state = userStateOf(current);
+        for (const operation of operations) applyToUser(state, operation.op, operation.path, operation.value);
+        return provisionedOf(state);
+      });
+      await showUser(req, res, scim, 200, uuid);
+    }),
+  );
+  router.delete(
+    '/Users/:id',
+    route(async (req, res, scim) => {
+      const uuid = uuidOrMissing(req.params.id as string, 'Identity');
+      await identities.delete(scim.ctx, { id: toGlobalId('Identity', uuid) });
+      res.status(204).end();
+    }),
+  );
+
+  // Groups
+  const listGroups = async (res: Response, scim: ScimRequest, parameters: Record<string, unknown>) => {
+    const selection = AttributeSelection.of(parameters.attributes, parameters.excludedAttributes, groupSchema);
+    const list = await listResources(dataSource, scim, parameters, groupAttributes, groupSortable, groupPage, groupCount);
+    const membersOf = selection.shows('members') ? await membersOfGroups(dataSource, list.rows.map((row) => row.uuid)) : undefined;
+    send(res, 200, list.response(list.rows.map((row) => selection.apply(groupResource(row, membersOf ? (membersOf.get(row.uuid) ?? []) : undefined, scim.baseUrl), groupSchema))));
+  };
+  const showGroup = async (req: Request, res: Response, scim: ScimRequest, status: number, uuid: string) => {
+    const row = await groups.get(scim.ctx, uuid);
+    if (!row) throw notFoundError();
+    const selection = AttributeSelection.of(req.query.attributes, req.query.excludedAttributes, groupSchema);
+    const membersOf = selection.shows('members') ? await membersOfGroups(dataSource, [row.uuid]) : undefined;
+    const resource = groupResource(row, membersOf ? (membersOf.get(row.uuid) ?? []) : undefined, scim.baseUrl);
+    res.setHeader('etag', (resource.meta as { version: string }).version);
+    if (status === 201) res.setHeader('location', (resource.meta as { location: string }).location);
+    if (status === 200 && req.method === 'GET' && notModified(req, row.version)) {
+      res.status(304).end();
+      return;
+    }
+    send(res, status, selection.apply(resource, groupSchema));
+  };
+
+  router.get('/Groups', route((req, res, scim) => listGroups(res, scim, req.query)));
+  router.post('/Groups/.search', route((req, res, scim) => listGroups(res, scim, searchParameters(req.body))));
+  router.get('/Groups/:id', route((req, res, scim) => showGroup(req, res, scim, 200, uuidOrMissing(req.params.id as string, 'Group'))));
+  router.post(
+    '/Groups',
+    route(async (req, res, scim) => {
+      const created = await groups.provisionCreate(scim.ctx, scim.realmUuid, GroupChange.ofBody(bodyObject(req)).provisioned);
+      await showGroup(req, res, scim, 201, created.uuid);
+    }),
+  );
+  router.put(
+    '/Groups/:id',
+    route(async (req, res, scim) => {
+      const uuid = uuidOrMissing(req.params.id as string, 'Group');
+      await groups.provision(scim.ctx, uuid, expectedVersion(req), GroupChange.ofBody(bodyObject(req)).provisioned);
+      await showGroup(req, res, scim, 200, uuid);
+    }),
+  );
+  router.patch(
+    '/Groups/:id',
+    route(async (req, res, scim) => {
+      const uuid = uuidOrMissing(req.params.id as string, 'Group');
+      const change = new GroupChange();
+      for (const operation of patchOperations(req)) change.apply(operation.op, operation.path, operation.value);
+      await groups.provision(scim.ctx, uuid, expectedVersion(req), change.provisioned);
+      // A group's members can be many: its PATCH answers 204 (RFC 7644 §3.5.2) unless attributes are asked for.
+      if (req.query.attributes === undefined) res.status(204).end();
+      else await showGroup(req, res, scim, 200, uuid);
+    }),
+  );
+  router.delete(
+    '/Groups/:id',
+    route(async (req, res, scim) => {
+      const uuid = uuidOrMissing(req.params.id as string, 'Group');
+      await groups.delete(scim.ctx, { id: toGlobalId('Group', uuid) });
+      res.status(204).end();
+    }),
+  );
+
+  router.post(
+    '/.search',
+    route((req, res) => {
+      throw new ScimError(
+        400,
+        'invalidValue',
+        'A search of every resource type is not offered: search users at /Users/.search and groups at /Groups/.search.',
+      );
+      void req;
+      void res;
+    }),
+  );
+  router.all('/Bulk', route(() => {
+    throw new ScimError(501, undefined, 'Bulk operations are not supported yet (ServiceProviderConfig says bulk.supported false): send each operation on its own.');
+  }));
+  router.use(route((req) => {
+    throw notFoundError(`There is no SCIM endpoint ${req.method} ${req.path}. The endpoints are /ServiceProviderConfig, /ResourceTypes, /Schemas, /Users and /Groups.`);
+  }));
+
+  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const scimError = toScimError(error, req, logger);
+    res.set(scimError.headers);
+    send(res, scimError.status, scimError.body);
+  });
+  return router;
+}
+
+async function authenticate(req: Request, options: ScimEdgeOptions): Promise<ScimRequest> {
+  const requestId = randomUUID();
+  const caller = await options.authenticator.authenticate(req.headers.authorization, options.addressOf(req));
+  const token = caller.token;
+  if (!token) throw new ScimError(401, undefined, 'SCIM needs an API token: send Authorization: Bearer <token>.', { 'www-authenticate': 'Bearer realm="realmgraph SCIM"' });
+  if (!token.scopes.has('scim')) {
+    throw new ScimError(403, undefined, 'This API token does not have the scope scim. Create a token bound to this realm with the scope scim for the identity provider.');
+  }
+  if (token.realmUuid === null) {
+    throw new ScimError(
+      403,
+      undefined,
+      'This API token reaches all realms; SCIM provisions one realm, the token’s. Create a token bound to one realm with the scope scim (createApiToken with realmId and scopes ["scim"]).',
+    );
+  }
+  const baseUrl = `${options.publicUrl?.replace(/\/$/, '') ?? `${req.protocol}://${req.get('host')}`}/scim/v2`;
+  return { ctx: options.newContext(requestId, caller, true), realmUuid: token.realmUuid, baseUrl };
+}
+
+function toScimError(error: unknown, req: Request, logger: Logger): ScimError {
+  if (error instanceof ScimError) return error;
+  if (error instanceof ScimFilterError) return new ScimError(400, 'invalidFilter', error.message);
+  if (error instanceof AppError) return scimErrorOf(error);
+  if (error instanceof GraphQLError && typeof error.extensions.code === 'string' && error.extensions.code in ErrorCode) {
+    return scimErrorOf(new AppError(error.extensions.code as ErrorCode, error.message));
+  }
+  const bodyError = error as { type?: string; status?: number };
+  if (bodyError.type === 'entity.parse.failed') return new ScimError(400, 'invalidSyntax', 'The request body is not valid JSON.');
+  if (bodyError.type === 'entity.too.large') return new ScimError(413, undefined, `The request body is over ${maxPayloadBytes} bytes.`);
+  if (bodyError.status !== undefined && bodyError.status < 500) return new ScimError(bodyError.status, 'invalidSyntax', 'The request body cannot be read.');
+  if (isDatabaseUnavailable(error)) return scimErrorOf(new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'The database is unavailable; retry shortly.'));
+  logger.error('unexpected SCIM error', { method: req.method, path: req.path, error: String(error) });
+  return new ScimError(500, undefined, 'Internal server error.');
+}
+
+function send(res: Response, status: number, body: unknown): void {
+  res.status(status).type(scimContentType).send(JSON.stringify(body));
+}
+
+function listOf(resources: unknown[]) {
+  return { schemas: [listSchema], totalResults: resources.length, startIndex: 1, itemsPerPage: resources.length, Resources: resources };
+}
+
+function findById<T extends { id: string }>(resources: T[], id: unknown): T {
+  const found = resources.find((resource) => typeof id === 'string' && resource.id.toLowerCase() === id.toLowerCase());
+  if (!found) throw notFoundError(`There is no ${typeof id === 'string' ? `"${id}"` : 'such'} here.`);
+  return found;
+}
+
+/** An id of this type's resources: its uuid; anything else names no resource (404). */
+function uuidOf(id: string, type: NodeType): string | undefined {
+  const parsed = parseGlobalId(id);
+  return parsed?.type === type ? parsed.uuid : undefined;
+}
+
+function uuidOrMissing(id: string, type: NodeType): string {
+  const uuid = uuidOf(id, type);
+  if (uuid === undefined) throw notFoundError();
+  return uuid;
+}
+
+function bodyObject(req: Request): Record<string, unknown> {
+  if (!isObject(req.body)) throw new ScimError(400, 'invalidSyntax', 'The request body must be a JSON object, sent as application/scim+json.');
+  return req.body;
+}
+
+/** If-Match's version (W/"n" or "n"); `*` or none: no condition. */
+function expectedVersion(req: Request): number | undefined {
+  const header = req.headers['if-match'];
+  if (header === undefined || header.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"(\d+)"\s*$/.exec(header);
+  if (!match) throw new ScimError(412, undefined, `If-Match "${header}" is not a version of this resource: send the ETag a read gave.`);
+  return Number(match[1]);
+}
+
+function notModified(req: Request, version: number): boolean {
+  const header = req.headers['if-none-match'];
+  if (header === undefined) return false;
+  return header.split(',').some((tag) => tag.trim() === '*' || tag.trim().replace(/^W\//, '') === `"${version}"`);
+}
+
+interface PatchOperation {
+  readonly op: PatchOperationName;
+  readonly path: string | undefined;
+  readonly value: unknown;
+}
+
+/** RFC 7644 §3.5.2's body; `op` in any case, as Microsoft Entra writes "Add", "Replace", "Remove". */
+function patchOperations(req: Request): PatchOperation[] {
+  const body = bodyObject(req);
+  const schemasSent = member(body, 'schemas');
+  if (!Array.isArray(schemasSent) || !schemasSent.some((schema) => typeof schema === 'string' && schema.toLowerCase() === patchOpSchema.toLowerCase())) {
+    throw new ScimError(400, 'invalidSyntax', `A PATCH body names the schema ${patchOpSchema}.`);
+  }
+  const operations = member(body, 'Operations');
+  if (!Array.isArray(operations) || operations.length === 0) throw new ScimError(400, 'invalidSyntax', 'A PATCH body needs a non-empty "Operations" list.');
+  if (operations.length > 1000) throw new ScimError(400, 'tooMany', 'A PATCH takes at most 1 000 operations.');
+  return operations.map((operation, index) => {
+    if (!isObject(operation)) throw new ScimError(400, 'invalidSyntax', `Operation ${index + 1} is not an object.`);
+    const op = member(operation, 'op');
+    const name = typeof op === 'string' ? op.toLowerCase() : '';
+    if (name !== 'add' && name !== 'replace' && name !== 'remove') {
+      throw new ScimError(400, 'invalidSyntax', `Operation ${index + 1}'s "op" must be add, replace or remove.`);
+    }
+    const path = member(operation, 'path');
+    if (path !== undefined && typeof path !== 'string') throw new ScimError(400, 'invalidPath', `Operation ${index + 1}'s "path" must be a string.`);
+    const value = member(operation, 'value');
+    if (name !== 'remove' && value === undefined) throw new ScimError(400, 'invalidValue', `Operation ${index + 1} (${name}) needs a "value".`);
+    return { op: name, path, value };
+  });
+}
+
+/** A SearchRequest's body (RFC 7644 §3.4.3) as the list's query parameters. */
+function searchParameters(body: unknown): Record<string, unknown> {
+  if (!isObject(body)) throw new ScimError(400, 'invalidSyntax', 'A search body must be a JSON object.');
+  const schemasSent = member(body, 'schemas');
+  if (Array.isArray(schemasSent) && !schemasSent.some((schema) => typeof schema === 'string' && schema.toLowerCase() === searchSchema.toLowerCase())) {
+    throw new ScimError(400, 'invalidSyntax', `A search body names the schema ${searchSchema}.`);
+  }
+  const parameters: Record<string, unknown> = {};
+  for (const name of ['filter', 'startIndex', 'count', 'sortBy', 'sortOrder', 'attributes', 'excludedAttributes', 'cursor']) {
+    const value = member(body, name);
+    if (value !== undefined) parameters[name] = Array.isArray(value) ? value.join(',') : typeof value === 'number' ? String(value) : value;
+  }
+  return parameters;
+}
+
+interface ListedRow {
+  readonly uuid: string;
+  readonly id: string;
+  readonly createdAtMicros: string;
+}
+
+/**
+ * A page of users or groups as RFC 7644 §3.4.2 asks: the filter compiled to SQL, sorted, paged by
+ * startIndex (1-based, skipping rows) or by cursor (the SCIM cursor-pagination draft: a position in
+ * the creation order, so that a deep page costs what the first does), at most `maxResults`.
+ */
+async function listResources<T extends ListedRow>(
+  db: DataSource,
+  scim: ScimRequest,
+  parameters: Record<string, unknown>,
+  attributes: ScimAttributeMap,
+  sortable: Record<string, string>,
+  page: (db: DataSource, query: ListQuery) => Promise<T[]>,
+  count: (db: DataSource, query: Pick<ListQuery, 'realmUuid' | 'where' | 'params'>) => Promise<number>,
+): Promise<{ rows: T[]; response(resources: unknown[]): Record<string, unknown> }> {
+  const filterText = parameters.filter;
+  if (filterText !== undefined && typeof filterText !== 'string') throw new ScimError(400, 'invalidFilter', 'filter must be a string.');
+  // The realm is $1 (scim.repository.ts): the filter's parameters are numbered after it.
+  const params: unknown[] = [scim.realmUuid];
+  const where = filterText ? scimFilterSql(parseScimFilter(filterText), attributes, params) : null;
+  const requested = integerParameter(parameters.count, 'count') ?? defaultCount;
+  const size = Math.min(Math.max(requested, 0), maxResults);
+  const cursorText = parameters.cursor;
+  const usesCursor = cursorText !== undefined;
+  if (usesCursor && parameters.startIndex !== undefined) throw invalidValue('Page by startIndex or by cursor, not both.');
+  const startIndex = Math.max(integerParameter(parameters.startIndex, 'startIndex') ?? 1, 1);
+  const sortBy = typeof parameters.sortBy === 'string' && parameters.sortBy !== '' ? parameters.sortBy : undefined;
+  if (usesCursor && sortBy) throw invalidValue('Cursor paging follows the creation order: leave sortBy out, or page by startIndex.');
+  let orderBy = `${attributes === userAttributes ? 'i' : 'g'}.created_at`;
+  if (sortBy) {
+    let key: string;
+    try {
+      const path = parseScimAttributePath(sortBy);
+      key = attributeKey(path.schema, path.subAttribute ? `${path.name}.${path.subAttribute}` : path.name, attributes.schema);
+    } catch (error) {
+      if (error instanceof ScimFilterError) throw invalidValue(`sortBy "${sortBy}" is not an attribute name.`);
+      throw error;
+    }
+    const sql = sortable[key];
+    if (!sql) throw invalidValue(`Sorting by "${sortBy}" is not offered; sort by ${Object.keys(sortable).join(', ')}.`);
+    orderBy = sql;
+  }
+  const sortOrder = typeof parameters.sortOrder === 'string' ? parameters.sortOrder.toLowerCase() : 'ascending';
+  if (sortOrder !== 'ascending' && sortOrder !== 'descending') throw invalidValue('sortOrder is ascending or descending.');
+  const after = usesCursor && cursorText !== '' ? decodeCursor(cursorText) : undefined;
+  const query: ListQuery = {
+    realmUuid: scim.realmUuid,
+    where,
+    params: params.slice(1),
+    orderBy,
+    descending: sortOrder === 'descending',
+    count: size + (usesCursor ? 1 : 0),
+    offset: usesCursor ? 0 : startIndex - 1,
+    after,
+  };
+  const [fetched, total] = await Promise.all([size === 0 ? Promise.resolve([] as T[]) : page(db, query), count(db, query)]);
+  const rows = fetched.slice(0, size);
+  const last = rows[rows.length - 1];
+  const nextCursor = usesCursor && fetched.length > size && last ? encodeCursor(last) : undefined;
+  return {
+    rows,
+    response: (resources) => ({
+      schemas: [listSchema],
+      totalResults: total,
+      ...(usesCursor ? {} : { startIndex }),
+      itemsPerPage: resources.length,
+      ...(nextCursor ? { nextCursor } : {}),
+      Resources: resources,
+    }),
+  };
+}
+
+function integerParameter(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const number = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d{1,9}$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(number)) throw invalidValue(`${name} must be an integer.`);
+  return number;
+}
+
+function encodeCursor(row: ListedRow): string {
+  return Buffer.from(`${row.createdAtMicros}:${row.uuid}`).toString('base64url');
+}
+
+function decodeCursor(text: unknown): { createdAtMicros: string; uuid: string } {
+  const decoded = typeof text === 'string' ? Buffer.from(text, 'base64url').toString('utf8') : '';
+  const match = /^(\d{1,20}):([0-9a-f-]{36})$/.exec(decoded);
+  if (!match) throw invalidValue('The cursor is not one this list gave: start again with cursor= (empty).');
+  return { createdAtMicros: match[1], uuid: match[2] };
+}
