@@ -1,0 +1,80 @@
+/**
+ * RFC 7644 §2 (authentication and authorization): a bearer token (RFC 6750) bound to one realm
+ * with the scope `scim`. What a misconfigured IdP sees must say what to fix: 401 with a
+ * WWW-Authenticate challenge for no token or a dead one, 403 for a token that cannot be used here.
+ */
+import { createRealm } from '../factories/graph';
+import type { TestServer } from '../helpers/server';
+import { expectScimError, scimClient, scimRealm, startScimServer, userBody } from '../helpers/scim';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startScimServer();
+});
+afterAll(() => server.close());
+
+describe('§2 who may call', () => {
+  test('a token bound to one realm with the scope scim reaches the realm: 200', async () => {
+    const { scim } = await scimRealm(server);
+    expect((await scim.get('/Users')).status).toBe(200);
+  });
+
+  test('no Authorization header: 401 with a SCIM error and a Bearer challenge', async () => {
+    const answer = await scimClient(server, null).get('/Users');
+    expectScimError(answer, 401);
+    expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
+  });
+
+  test('an unknown token: 401 with a Bearer challenge', async () => {
+    const answer = await scimClient(server, 'rg_not_a_token_that_exists_0123456789').get('/Users');
+    expectScimError(answer, 401);
+    expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
+  });
+
+  test('a Basic Authorization header is no bearer token: 401', async () => {
+    const { token } = await scimRealm(server);
+    const answer = await scimClient(server, null).get('/Users', { authorization: `Basic ${Buffer.from(`scim:${token.token}`).toString('base64')}` });
+    expectScimError(answer, 401);
+  });
+
+  test('a revoked token: 401', async () => {
+    const { token, scim } = await scimRealm(server);
+    await server.ok(`mutation($id: ID!) { revokeApiToken(input: { id: $id }) { __typename } }`, { id: token.id });
+    expectScimError(await scim.get('/Users'), 401);
+  });
+
+  test('a token of the realm without the scope scim: 403', async () => {
+    const realm = await createRealm(server);
+    const token = await server.createToken(['identities:write', 'groups:write'], realm.id);
+    expectScimError(await scimClient(server, token.token).get('/Users'), 403);
+  });
+
+  test('an all-realms token with the scope scim: 403, the detail naming a token bound to one realm with the scope scim', async () => {
+    const token = await server.createToken(['scim']);
+    const answer = await scimClient(server, token.token).get('/Users');
+    expectScimError(answer, 403);
+    expect(answer.body.detail).toMatch(/realm/i);
+    expect(answer.body.detail).toMatch(/\bscim\b/);
+  });
+
+  test('the admin token (all realms, every scope): 403 naming what to use', async () => {
+    const answer = await scimClient(server, server.adminToken).get('/Users');
+    expectScimError(answer, 403);
+    expect(answer.body.detail).toMatch(/realm/i);
+    expect(answer.body.detail).toMatch(/\bscim\b/);
+  });
+
+  test('a refused write changes nothing: POST /Users without a token creates no user', async () => {
+    const { scim } = await scimRealm(server);
+    const body = userBody();
+    expectScimError(await scimClient(server, null).post('/Users', body), 401);
+    const found = await scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${body.userName}"`)}`);
+    expect(found.body.totalResults).toBe(0);
+  });
+
+  test('a 401 answer is a SCIM error in application/scim+json', async () => {
+    const answer = await scimClient(server, null).get('/Users');
+    expect(answer.headers.get('content-type')).toBe('application/scim+json; charset=utf-8');
+    expect(answer.body).toEqual({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '401', detail: expect.any(String) });
+  });
+});
