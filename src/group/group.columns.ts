@@ -25,6 +25,8 @@ export interface GroupColumns {
   name: string;
   description: string | null;
   externalId: string | null;
+  /** Goes up with each change of members (a bigint, as text). */
+  membershipVersion: string;
   createdAt: IsoTimestamp;
   updatedAt: IsoTimestamp;
   version: number;
@@ -38,6 +40,12 @@ export type GroupRow = GroupKeys & GroupColumns;
 /** A group as a projected read (a list's page) returns it. */
 export type GroupListRow = Projected<GroupKeys, GroupColumns>;
 
+/**
+ * A number that goes up with every change of the group: of its name, description or external ID
+ * (`version`) or of its members (`membershipVersion`); SCIM's version of the group (its ETag).
+ */
+export const groupRevision = (group: Pick<GroupColumns, 'version' | 'membershipVersion'>): number => group.version + Number(group.membershipVersion);
+
 /** The select list of a group row from the table aliased `a`: the keys and the `columns` named (by default, all). */
 export const groupColumns = (a: string, columns: Columns<GroupColumn> = 'all') =>
   selectList(
@@ -47,6 +55,7 @@ export const groupColumns = (a: string, columns: Columns<GroupColumn> = 'all') =
       name: `${a}.name`,
       description: `${a}.description`,
       externalId: `${a}.external_id AS "externalId"`,
+      membershipVersion: `${a}.membership_version::text AS "membershipVersion"`,
       createdAt: `${isoTimestamp(`${a}.created_at`)} AS "createdAt"`,
       updatedAt: `${isoTimestamp(`${a}.updated_at`)} AS "updatedAt"`,
       version: `${a}.version`,

@@ -47,6 +47,10 @@ export class GroupEntity {
   @Column({ name: 'external_id', type: 'text', nullable: true })
   externalId: string | null;
 
+  /** Goes up with each statement that adds or removes members; kept by the same triggers (migration ScimResourceDetails). */
+  @Column({ name: 'membership_version', type: 'bigint', default: 0 })
+  membershipVersion: string;
+
   /** Kept by statement-level triggers on group_memberships (see the migration). */
   @Column({ name: 'member_count', type: 'integer', default: 0 })
   memberCount: number;

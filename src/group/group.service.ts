@@ -36,6 +36,7 @@ import {
   type GroupRow,
 } from './group.repository';
 import { groupLoaders } from './group.loaders';
+import { groupRevision } from './group.columns';
 
 export const groupOrdering = orderings<GroupOrderField>(
   'group',
@@ -162,7 +163,7 @@ export class GroupService {
 
   /**
    * The identity provider's change of a group: name, external ID and members in one transaction,
-   * checked against `expected` (If-Match), all or nothing. The identities to add are locked before
+   * checked against `expected` (If-Match: the group's revision, which members count in), all or nothing. The identities to add are locked before
    * the group (docs/decisions.md 63); a whole member list removes those not in it.
    */
   async provision(ctx: Context, uuid: string, expected: number | undefined, wanted: ProvisionedGroup): Promise<GroupRow> {
@@ -175,7 +176,7 @@ export class GroupService {
     return this.writes.run(ctx, async (tx) => {
       const members = adding.length > 0 ? await lockIdentitiesToAdd(tx, adding, ['input', 'members']) : undefined;
       const current = await this.lockReachable(ctx, tx, uuid, ['input', 'id']);
-      if (expected !== undefined && expected !== current.version) throw versionConflict('group', ['input', 'version'], expected, current.version);
+      if (expected !== undefined && expected !== groupRevision(current)) throw versionConflict('group', ['input', 'version'], expected, groupRevision(current));
       const events: NewEvent[] = [];
       const changed = differing(current, { name, externalId });
       if (changed.name !== undefined) await this.refuseTakenName(tx, current.realmUuid, changed.name, uuid);
@@ -201,10 +202,13 @@ export class GroupService {
    * many memberships it ended — not one MEMBERSHIP_REMOVED per member, which made a group of 200 000
    * a 200 001-event transaction that held the realm's log for seconds (docs/decisions.md 64).
    */
-  async delete(ctx: Context, input: DeleteGroupInput): Promise<string> {
+  async delete(ctx: Context, input: DeleteGroupInput, expectedRevision?: number): Promise<string> {
     const uuid = expectGlobalId(input.id, 'Group', ['input', 'id']);
     const group = await this.writes.run(ctx, async (tx) => {
       const current = await this.lockReachable(ctx, tx, uuid, ['input', 'id']);
+      if (expectedRevision !== undefined && expectedRevision !== groupRevision(current)) {
+        throw versionConflict('group', ['input', 'version'], expectedRevision, groupRevision(current));
+      }
       const memberCount = await endMembershipsOfGroup(tx, uuid);
       await deleteGroup(tx, uuid);
       await appendEvents(tx, current.realmUuid, [{ type: 'group.deleted', groupUuid: uuid, data: { group: { name: current.name }, memberCount } }]);

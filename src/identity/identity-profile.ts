@@ -23,6 +23,16 @@ export const profileAttributes = {
   organization: { column: 'organization', label: 'The organization', description: 'The organisation (SCIM enterprise `organization`).' },
   division: { column: 'division', label: 'The division', description: 'The division (SCIM enterprise `division`).' },
   department: { column: 'department', label: 'The department', description: 'The department (SCIM enterprise `department`).' },
+  emailType: {
+    column: 'email_type',
+    label: 'The kind of email',
+    description: 'What kind of address the primary email is, as the identity provider said (SCIM `emails.type`: work, home, other).',
+  },
+  phoneNumberType: {
+    column: 'phone_number_type',
+    label: 'The kind of phone number',
+    description: 'What kind of number the phone number is, as the identity provider said (SCIM `phoneNumbers.type`: work, mobile, home…).',
+  },
   managerId: {
     column: 'manager_id',
     label: 'The manager',

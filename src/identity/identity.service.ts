@@ -274,12 +274,14 @@ export class IdentityService {
     });
   }
 
-  async delete(ctx: Context, input: DeleteIdentityInput): Promise<string> {
+  /** `expected`: the version the caller last read (SCIM's If-Match); a stale one is refused. */
+  async delete(ctx: Context, input: DeleteIdentityInput, expected?: number): Promise<string> {
     const uuid = expectGlobalId(input.id, 'Identity', ['input', 'id']);
     const identity = await this.writes.run(ctx, async (tx) => {
       const current = await lockIdentityForDeletion(tx, uuid);
       if (!current) throw notFound('identity', ['input', 'id'], input.id);
       ctx.caller.mustReach(current.realmUuid, 'identity', ['input', 'id'], input.id);
+      if (expected !== undefined && expected !== current.version) throw versionConflict('identity', ['input', 'version'], expected, current.version);
       if (current.status === 'INVITED') {
         // Its invitation owns it: revoking that deletes it, and ends the invitation with it.
         throw new AppError(

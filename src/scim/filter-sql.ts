@@ -73,8 +73,8 @@ export interface ResolvedScimAttribute {
  * (invalidFilter) for an attribute the map does not have, an operator its type does not take, or
  * a value of the wrong type.
  */
-export function scimFilterSql(filter: ScimFilter, map: ScimAttributeMap, params: unknown[]): string {
-  return new FilterCompiler(map, params).compile(filter, null);
+export function scimFilterSql(filter: ScimFilter, map: ScimAttributeMap, params: unknown[], options: { unknownIsUnassigned?: boolean } = {}): string {
+  return new FilterCompiler(map, params, options.unknownIsUnassigned ?? false).compile(filter, null);
 }
 
 /** The attribute an attribute path names (for `sortBy`, `attributes`), or an "Unknown attribute" ScimFilterError. */
@@ -103,9 +103,15 @@ class FilterCompiler {
   private readonly attributes = new Map<string, ScimAttributeSql>();
   private readonly multiValued = new Map<string, ScimMultiValuedSql>();
 
+  /**
+   * @param unknownIsUnassigned A search of several resource types (POST /.search) compiles one
+   * filter for each: an attribute another type has is, for this one, an attribute without a value
+   * (RFC 7644 §3.4.2.2), so that `userName eq "x" or displayName eq "y"` finds groups by name.
+   */
   constructor(
     map: ScimAttributeMap,
     private readonly params: unknown[],
+    private readonly unknownIsUnassigned = false,
   ) {
     this.schema = map.schema.toLowerCase();
     for (const [key, attribute] of Object.entries(map.attributes)) this.attributes.set(this.withoutCoreSchema(key.toLowerCase()), attribute);
@@ -139,6 +145,7 @@ class FilterCompiler {
     const key = this.keyOf(path);
     const hasSubAttributes = [...this.attributes.keys()].some((known) => known.startsWith(`${key}.`));
     if (!hasSubAttributes) {
+      if (this.unknownIsUnassigned && !this.attributes.has(key)) return 'FALSE';
       if (this.attributes.has(key)) {
         throw new ScimFilterError(`"${path.text}" at position ${path.position} has no sub-attributes to filter in brackets.`, path.position);
       }
@@ -150,6 +157,10 @@ class FilterCompiler {
   }
 
   private attributeExpression(expression: ScimComparison | ScimPresence, scope: ValuePathScope | null): string {
+    if (this.unknownIsUnassigned && !this.knows(expression.path, scope)) {
+      // Unassigned: not present, equal to nothing, different from everything.
+      return expression.kind === 'compare' && (expression.operator === 'ne' || (expression.operator === 'eq' && expression.value === null)) ? 'TRUE' : 'FALSE';
+    }
     const { attribute, elementOf } = this.resolve(expression.path, scope);
     // Inside brackets the value path has put the element in scope already; outside, each
     // comparison on a sub-attribute of a multi-valued attribute is about some element of its own
@@ -166,6 +177,16 @@ class FilterCompiler {
       );
     }
     return some(this.comparisonSql(attribute, expression));
+  }
+
+  private knows(path: ScimAttributePath, scope: ValuePathScope | null): boolean {
+    try {
+      this.resolve(path, scope);
+      return true;
+    } catch (error) {
+      if (error instanceof ScimFilterError) return false;
+      throw error;
+    }
   }
 
   /** The attribute an attribute path names: inside brackets, a sub-attribute of the value path's. */

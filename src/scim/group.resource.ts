@@ -1,4 +1,4 @@
-import type { GroupRow } from '../group/group.columns';
+import { groupRevision, type GroupRow } from '../group/group.columns';
 import type { ProvisionedGroup } from '../group/group.service';
 import type { ScimFilter } from './filter';
 import { invalidPath, invalidValue, ScimError } from './scim-error';
@@ -6,6 +6,8 @@ import { isObject, member, parsePatchPath } from './scim-path';
 import type { PatchOperationName } from './user.resource';
 
 export const groupSchema = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+
+const readOnly = new Set(['id', 'meta', 'schemas']);
 
 export interface MemberRef {
   readonly id: string;
@@ -20,7 +22,7 @@ export function groupResource(row: GroupRow, members: readonly MemberRef[] | und
     ...(row.externalId === null ? {} : { externalId: row.externalId }),
     displayName: row.name,
     ...(members ? { members: members.map((m) => ({ value: m.id, display: m.display, type: 'User', $ref: `${baseUrl}/Users/${m.id}` })) } : {}),
-    meta: { resourceType: 'Group', created: row.createdAt, lastModified: row.updatedAt, location: `${baseUrl}/Groups/${row.id}`, version: `W/"${row.version}"` },
+    meta: { resourceType: 'Group', created: row.createdAt, lastModified: row.updatedAt, location: `${baseUrl}/Groups/${row.id}`, version: `W/"${groupRevision(row)}"` },
   };
 }
 
@@ -62,7 +64,10 @@ export class GroupChange {
     if (pathText === undefined || pathText === '') {
       if (op === 'remove') throw new ScimError(400, 'noTarget', 'A remove operation needs a path.');
       if (!isObject(value)) throw invalidValue('An operation without a path needs an object of attributes as its value.');
-      for (const [name, attributeValue] of Object.entries(value)) this.applyPath(op, name, attributeValue);
+      for (const [name, attributeValue] of Object.entries(value)) {
+        // The server's own, sent back by clients that send what they read (Okta's replace carries the id): ignored.
+        if (!readOnly.has(name.toLowerCase())) this.applyPath(op, name, attributeValue);
+      }
       return;
     }
     this.applyPath(op, pathText, value);
@@ -81,11 +86,8 @@ export class GroupChange {
         return;
       case 'members':
         return this.applyMembers(op, pathText, path.filter, path.subAttribute, value);
-      case 'id':
-      case 'schemas':
-      case 'meta':
-        return; // Read-only, and sent back as they are by clients that PUT what they read.
       default:
+        if (readOnly.has(path.attribute)) throw new ScimError(400, 'mutability', `"${pathText}" is read-only.`);
         throw invalidPath(`"${pathText}" is not an attribute of a Group.`);
     }
   }

@@ -8,6 +8,7 @@ import type { Context } from '../common/context';
 import { AppError, ErrorCode } from '../common/errors';
 import { parseGlobalId, toGlobalId, type NodeType } from '../common/global-id';
 import { isDatabaseUnavailable } from '../db/unavailable';
+import { groupRevision } from '../group/group.columns';
 import type { GroupService } from '../group/group.service';
 import type { IdentityService } from '../identity/identity.service';
 import type { Logger } from '../logger';
@@ -150,7 +151,7 @@ export function scimEdge(options: ScimEdgeOptions): express.Router {
     '/Users/:id',
     route(async (req, res, scim) => {
       const uuid = uuidOrMissing(req.params.id as string, 'Identity');
-      await identities.delete(scim.ctx, { id: toGlobalId('Identity', uuid) });
+      await identities.delete(scim.ctx, { id: toGlobalId('Identity', uuid) }, expectedVersion(req));
       res.status(204).end();
     }),
   );
@@ -170,7 +171,7 @@ export function scimEdge(options: ScimEdgeOptions): express.Router {
     const resource = groupResource(row, membersOf ? (membersOf.get(row.uuid) ?? []) : undefined, scim.baseUrl);
     res.setHeader('etag', (resource.meta as { version: string }).version);
     if (status === 201) res.setHeader('location', (resource.meta as { location: string }).location);
-    if (status === 200 && req.method === 'GET' && notModified(req, row.version)) {
+    if (status === 200 && req.method === 'GET' && notModified(req, groupRevision(row))) {
       res.status(304).end();
       return;
     }
@@ -211,21 +212,47 @@ export function scimEdge(options: ScimEdgeOptions): express.Router {
     '/Groups/:id',
     route(async (req, res, scim) => {
       const uuid = uuidOrMissing(req.params.id as string, 'Group');
-      await groups.delete(scim.ctx, { id: toGlobalId('Group', uuid) });
+      await groups.delete(scim.ctx, { id: toGlobalId('Group', uuid) }, expectedVersion(req));
       res.status(204).end();
     }),
   );
 
+  // RFC 7644 §3.4.3: a search of every resource type — the realm's users, then its groups.
   router.post(
     '/.search',
-    route((req, res) => {
-      throw new ScimError(
-        400,
-        'invalidValue',
-        'A search of every resource type is not offered: search users at /Users/.search and groups at /Groups/.search.',
-      );
-      void req;
-      void res;
+    route(async (req, res, scim) => {
+      const parameters = searchParameters(req.body);
+      if (parameters.sortBy !== undefined || parameters.cursor !== undefined) {
+        throw invalidValue('A search of every resource type pages by startIndex in its own order (users, then groups): leave sortBy and cursor out.');
+      }
+      const users = AttributeSelection.of(parameters.attributes, parameters.excludedAttributes, userSchema);
+      const groupSelection = AttributeSelection.of(parameters.attributes, parameters.excludedAttributes, groupSchema);
+      const size = pageSize(parameters.count);
+      const startIndex = Math.max(integerParameter(parameters.startIndex, 'startIndex') ?? 1, 1);
+      const [userQuery, groupQuery] = [userAttributes, groupAttributes].map((attributes) => {
+        const params: unknown[] = [scim.realmUuid];
+        const filter = typeof parameters.filter === 'string' && parameters.filter !== '' ? parseScimFilter(parameters.filter) : undefined;
+        const where = filter ? scimFilterSql(filter, attributes, params, { unknownIsUnassigned: true }) : null;
+        return { realmUuid: scim.realmUuid, where, params: params.slice(1) };
+      });
+      const [userTotal, groupTotal] = await Promise.all([userCount(dataSource, userQuery), groupCount(dataSource, groupQuery)]);
+      const offset = startIndex - 1;
+      const userRows =
+        size > 0 && offset < userTotal
+          ? await userPage(dataSource, { ...userQuery, orderBy: 'i.created_at', descending: false, count: size, offset })
+          : [];
+      const groupCountWanted = size - userRows.length;
+      const groupRows =
+        groupCountWanted > 0 && offset + userRows.length < userTotal + groupTotal
+          ? await groupPage(dataSource, { ...groupQuery, orderBy: 'g.created_at', descending: false, count: groupCountWanted, offset: Math.max(offset - userTotal, 0) })
+          : [];
+      const groupsOf = users.shows('groups') && userRows.length > 0 ? await groupsOfUsers(dataSource, userRows.map((row) => row.uuid)) : undefined;
+      const membersOf = groupSelection.shows('members') && groupRows.length > 0 ? await membersOfGroups(dataSource, groupRows.map((row) => row.uuid)) : undefined;
+      const resources = [
+        ...userRows.map((row) => users.apply(userResource(row, groupsOf?.get(row.uuid) ?? [], scim.baseUrl), userSchema)),
+        ...groupRows.map((row) => groupSelection.apply(groupResource(row, membersOf ? (membersOf.get(row.uuid) ?? []) : undefined, scim.baseUrl), groupSchema)),
+      ];
+      send(res, 200, { schemas: [listSchema], totalResults: userTotal + groupTotal, startIndex, itemsPerPage: resources.length, Resources: resources });
     }),
   );
   router.all('/Bulk', route(() => {
@@ -396,8 +423,7 @@ async function listResources<T extends ListedRow>(
   // The realm is $1 (scim.repository.ts): the filter's parameters are numbered after it.
   const params: unknown[] = [scim.realmUuid];
   const where = filterText ? scimFilterSql(parseScimFilter(filterText), attributes, params) : null;
-  const requested = integerParameter(parameters.count, 'count') ?? defaultCount;
-  const size = Math.min(Math.max(requested, 0), maxResults);
+  const size = pageSize(parameters.count);
   const cursorText = parameters.cursor;
   const usesCursor = cursorText !== undefined;
   if (usesCursor && parameters.startIndex !== undefined) throw invalidValue('Page by startIndex or by cursor, not both.');
@@ -446,6 +472,11 @@ async function listResources<T extends ListedRow>(
       Resources: resources,
     }),
   };
+}
+
+/** RFC 7644 §3.4.2.4: `count` defaults to 100 here; a negative one is 0, one over the maximum is the maximum. */
+function pageSize(count: unknown): number {
+  return Math.min(Math.max(integerParameter(count, 'count') ?? defaultCount, 0), maxResults);
 }
 
 function integerParameter(value: unknown, name: string): number | undefined {

@@ -2,6 +2,7 @@ import type { IdentityRole } from '../common/enums';
 import type { IdentityRow } from '../identity/identity.columns';
 import type { ProvisionedIdentity } from '../identity/identity.service';
 import { invalidPath, invalidValue, ScimError } from './scim-error';
+import type { ScimFilter } from './filter';
 import { isObject, member, parsePatchPath } from './scim-path';
 
 export const userSchema = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -29,7 +30,9 @@ export interface UserState {
   active: boolean | undefined;
   externalId: string | null;
   email: string | null;
+  emailType: string | null;
   phone: string | null;
+  phoneType: string | null;
   role: IdentityRole | null;
   employeeNumber: string | null;
   costCenter: string | null;
@@ -55,7 +58,9 @@ export const emptyUser = (): UserState => ({
   active: undefined,
   externalId: null,
   email: null,
+  emailType: null,
   phone: null,
+  phoneType: null,
   role: null,
   employeeNumber: null,
   costCenter: null,
@@ -80,7 +85,9 @@ export function userStateOf(row: IdentityRow): UserState {
     active: row.status === 'ACTIVE',
     externalId: row.externalId,
     email: row.primaryEmail,
+    emailType: row.emailType,
     phone: row.phoneNumber,
+    phoneType: row.phoneNumberType,
     role: row.role,
     employeeNumber: row.employeeNumber,
     costCenter: row.costCenter,
@@ -115,11 +122,17 @@ const nameParts: Record<string, TextField> = { formatted: 'formatted', givenname
  * identity provider that sends them (Entra sends addresses, Okta nickName) provisions the rest.
  * The Schemas endpoint says which these are.
  */
-const notKept = new Set(['nickname', 'profileurl', 'addresses', 'ims', 'photos', 'entitlements', 'x509certificates', 'password', 'id', 'meta', 'schemas']);
+const notKept = new Set(['nickname', 'profileurl', 'addresses', 'ims', 'photos', 'entitlements', 'x509certificates', 'password']);
+
+/** The server's attributes: ignored in a body (clients send back what they read), refused as a PATCH path. */
+const readOnly = new Set(['id', 'meta', 'schemas', 'groups']);
 const notKeptNameParts = new Set(['middlename', 'honorificprefix', 'honorificsuffix']);
 
-/** Multi-valued attributes kept as one value: which field, and which sub-attribute holds it. */
-const single: Record<string, 'email' | 'phone' | 'role'> = { emails: 'email', phonenumbers: 'phone', roles: 'role' };
+/** Multi-valued attributes of which one element is kept: the state's fields of its value and type. */
+const single: Record<string, { value: 'email' | 'phone'; type: 'emailType' | 'phoneType' }> = {
+  emails: { value: 'email', type: 'emailType' },
+  phonenumbers: { value: 'phone', type: 'phoneType' },
+};
 
 export type PatchOperationName = 'add' | 'replace' | 'remove';
 
@@ -129,6 +142,8 @@ export function applyToUser(state: UserState, op: PatchOperationName, pathText: 
     if (op === 'remove') throw new ScimError(400, 'noTarget', 'A remove operation needs a path.');
     if (!isObject(value)) throw invalidValue('An operation without a path needs an object of attributes as its value.');
     for (const [name, attributeValue] of Object.entries(value)) {
+      // What a client read and sends back whole (Okta's PUT, its "groups": []): the server's own, ignored.
+      if (readOnly.has(name.toLowerCase())) continue;
       if (name.toLowerCase() === enterprise) {
         if (!isObject(attributeValue)) throw invalidValue(`"${name}" must be an object of the enterprise extension’s attributes.`);
         for (const [inner, innerValue] of Object.entries(attributeValue)) setUserAttribute(state, `${enterpriseSchema}:${inner}`, innerValue, op);
@@ -146,7 +161,9 @@ function setUserAttribute(state: UserState, pathText: string, value: unknown, op
   const path = parsePatchPath(pathText, userSchema);
   const key = path.attribute;
   const sub = path.subAttribute;
-  if (key === 'groups') throw new ScimError(400, 'mutability', 'A user’s groups are read-only: change the groups’ members instead.');
+  if (readOnly.has(key)) {
+    throw new ScimError(400, 'mutability', key === 'groups' ? 'A user’s groups are read-only: change the groups’ members instead.' : `"${pathText}" is read-only.`);
+  }
   if (key === 'active' && !sub) {
     state.active = value === null ? undefined : booleanOf(value, pathText);
     return;
@@ -183,27 +200,52 @@ function setUserAttribute(state: UserState, pathText: string, value: unknown, op
   }
   const kept = single[key];
   if (kept) {
-    // One value is kept; a value path (emails[type eq "work"]) names that one whatever its filter says.
+    // One element is kept, the last one set: a value path (emails[type eq "work"]) names that one,
+    // whatever its filter says, and the type its filter names becomes the element's type.
+    const typeOfFilter = path.filter ? typeNamedBy(path.filter) : undefined;
+    if (op === 'remove' && sub !== 'type') {
+      state[kept.value] = null;
+      state[kept.type] = null;
+    } else if (sub === 'value') {
+      state[kept.value] = textOf(value, pathText);
+      if (typeOfFilter !== undefined) state[kept.type] = typeOfFilter;
+    } else if (sub === 'type') {
+      state[kept.type] = op === 'remove' ? null : textOf(value, pathText);
+    } else if (!sub) {
+      const element = primaryElementOf(value, pathText);
+      state[kept.value] = element ? textOf(element.value, pathText) : null;
+      state[kept.type] = element ? (element.type ?? typeOfFilter ?? null) : null;
+    }
+    return;
+  }
+  if (key === 'roles') {
     if (sub && sub !== 'value') return;
-    const element = sub ? value : op === 'remove' ? null : primaryValueOf(value, pathText);
-    if (kept === 'role') state.role = element === null ? null : roleOf(element, pathText);
-    else state[kept] = textOf(element, pathText);
+    const element = op === 'remove' ? null : sub ? { value } : primaryElementOf(value, pathText);
+    state.role = element ? roleOf(element.value, pathText) : null;
     return;
   }
   if (notKept.has(key)) return;
   throw invalidPath(`"${pathText}" is not an attribute of a User.`);
 }
 
-/** The primary element's `value` of a multi-valued attribute, or the first's; a bare value is the value. */
-function primaryValueOf(value: unknown, pathText: string): unknown {
+/** The primary element of a multi-valued attribute, or the first: its value and type; a bare value is the value. */
+function primaryElementOf(value: unknown, pathText: string): { value: unknown; type?: string } | null {
   if (value === null) return null;
   const elements = Array.isArray(value) ? value : [value];
   if (elements.length === 0) return null;
   const chosen = elements.find((element) => isObject(element) && isTrue(member(element, 'primary'))) ?? elements[0];
-  if (!isObject(chosen)) return chosen;
+  if (!isObject(chosen)) return { value: chosen };
   const inner = member(chosen, 'value');
   if (inner === undefined) throw invalidValue(`"${pathText}" holds an element without a value.`);
-  return inner;
+  const type = member(chosen, 'type');
+  return { value: inner, type: typeof type === 'string' ? type : undefined };
+}
+
+/** The type a value path's filter names (`[type eq "mobile"]`, also inside an `and`). */
+function typeNamedBy(filter: ScimFilter): string | undefined {
+  if (filter.kind === 'compare' && filter.operator === 'eq' && filter.path.name.toLowerCase() === 'type' && typeof filter.value === 'string') return filter.value;
+  if (filter.kind === 'and') return filter.operands.map(typeNamedBy).find((type) => type !== undefined);
+  return undefined;
 }
 
 const isTrue = (value: unknown) => value === true || (typeof value === 'string' && value.toLowerCase() === 'true');
@@ -254,6 +296,8 @@ export function provisionedOf(state: UserState): ProvisionedIdentity {
     role: state.role ?? 'GRANTEE',
     active: state.active,
     externalId: state.externalId,
+    emailType: state.email === null ? null : state.emailType,
+    phoneNumberType: state.phone === null ? null : state.phoneType,
     givenName: state.givenName,
     familyName: state.familyName,
     title: state.title,
@@ -300,8 +344,8 @@ export function userResource(row: IdentityRow, groups: readonly GroupRef[] | und
     locale: state.locale,
     timezone: state.timezone,
     active: state.active,
-    emails: [{ value: state.email, type: 'work', primary: true }],
-    phoneNumbers: state.phone === null ? null : [{ value: state.phone, type: 'work', primary: true }],
+    emails: [{ value: state.email, type: state.emailType ?? 'work', primary: true }],
+    phoneNumbers: state.phone === null ? null : [{ value: state.phone, type: state.phoneType ?? 'work', primary: true }],
     roles: [{ value: state.role, primary: true }],
     groups: groups?.map((group) => ({ value: group.id, display: group.name, $ref: `${baseUrl}/Groups/${group.id}` })),
     [enterpriseSchema]: extension,
