@@ -606,9 +606,9 @@ describe('WebSocket', () => {
   });
 });
 
-test('the scope list is the one the issue names', () => {
+test('the scope list is the one the issues name (#8, and scim of #13)', () => {
   expect([...scopes].sort()).toEqual(
-    ['realms:read', 'realms:write', 'identities:read', 'identities:write', 'groups:read', 'groups:write', 'invitations:read', 'invitations:write', 'events:read', 'tokens:write'].sort(),
+    ['realms:read', 'realms:write', 'identities:read', 'identities:write', 'groups:read', 'groups:write', 'invitations:read', 'invitations:write', 'events:read', 'tokens:write', 'scim'].sort(),
   );
 });
 
