@@ -1,4 +1,5 @@
 import { groupSchema } from './group.resource';
+import { maxBulkOperations, maxBulkPayloadBytes } from './scim-bulk';
 import { enterpriseSchema, userSchema } from './user.resource';
 
 /*
@@ -9,7 +10,6 @@ import { enterpriseSchema, userSchema } from './user.resource';
 
 export const maxResults = 1000;
 export const defaultCount = 100;
-export const maxPayloadBytes = 1_048_576;
 
 const listSchema = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
 
@@ -18,7 +18,7 @@ export function serviceProviderConfig(baseUrl: string) {
     schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
     documentationUri: `${baseUrl.replace(/\/scim\/v2$/, '')}/graphiql`,
     patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    bulk: { supported: true, maxOperations: maxBulkOperations, maxPayloadSize: maxBulkPayloadBytes },
     filter: { supported: true, maxResults },
     changePassword: { supported: false },
     sort: { supported: true },

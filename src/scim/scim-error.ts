@@ -1,4 +1,7 @@
+import { GraphQLError } from 'graphql';
 import { AppError, ErrorCode, serviceUnavailableRetryAfterSeconds } from '../common/errors';
+import { isDatabaseUnavailable } from '../db/unavailable';
+import { ScimFilterError } from './filter';
 
 /** RFC 7644 §3.12's detail error keywords. */
 export type ScimType = 'invalidFilter' | 'tooMany' | 'uniqueness' | 'mutability' | 'invalidSyntax' | 'invalidPath' | 'noTarget' | 'invalidValue' | 'invalidVers' | 'sensitive';
@@ -62,4 +65,25 @@ export function scimErrorOf(error: AppError): ScimError {
     default:
       return new ScimError(500, undefined, 'Internal server error.');
   }
+}
+
+/**
+ * Any error of a SCIM request as the answer it gets: ours as they are, the services' codes mapped,
+ * the body parser's refusals, an outage as 503; anything else is logged (`logUnexpected`) and
+ * answered 500 with nothing of it in the answer.
+ */
+export function toScimError(error: unknown, logUnexpected: (error: unknown) => void): ScimError {
+  if (error instanceof ScimError) return error;
+  if (error instanceof ScimFilterError) return new ScimError(400, 'invalidFilter', error.message);
+  if (error instanceof AppError) return scimErrorOf(error);
+  if (error instanceof GraphQLError && typeof error.extensions.code === 'string' && error.extensions.code in ErrorCode) {
+    return scimErrorOf(new AppError(error.extensions.code as ErrorCode, error.message));
+  }
+  const bodyError = error as { type?: string; status?: number; limit?: number };
+  if (bodyError.type === 'entity.parse.failed') return new ScimError(400, 'invalidSyntax', 'The request body is not valid JSON.');
+  if (bodyError.type === 'entity.too.large') return new ScimError(413, undefined, `The request body is over ${bodyError.limit ?? 'the limit of'} bytes.`);
+  if (bodyError.status !== undefined && bodyError.status < 500) return new ScimError(bodyError.status, 'invalidSyntax', 'The request body cannot be read.');
+  if (isDatabaseUnavailable(error)) return scimErrorOf(new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'The database is unavailable; retry shortly.'));
+  logUnexpected(error);
+  return new ScimError(500, undefined, 'Internal server error.');
 }

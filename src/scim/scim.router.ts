@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { GraphQLError } from 'graphql';
 import type { DataSource } from 'typeorm';
 import type { Authenticator } from '../auth/authenticator';
 import type { Caller } from '../auth/caller';
 import type { Context } from '../common/context';
-import { AppError, ErrorCode } from '../common/errors';
 import { parseGlobalId, toGlobalId, type NodeType } from '../common/global-id';
-import { isDatabaseUnavailable } from '../db/unavailable';
 import { groupRevision } from '../group/group.columns';
 import type { GroupService } from '../group/group.service';
 import type { IdentityService } from '../identity/identity.service';
@@ -15,14 +12,16 @@ import type { Logger } from '../logger';
 import type { ClientAddressOf } from '../server/client-address';
 import { parseScimAttributePath, parseScimFilter, ScimFilterError } from './filter';
 import { scimFilterSql, type ScimAttributeMap } from './filter-sql';
-import { GroupChange, groupResource, groupSchema } from './group.resource';
+import { groupResource, groupSchema } from './group.resource';
 import { groupAttributes, groupSortable, userAttributes, userSortable } from './scim-attributes';
-import { defaultCount, maxPayloadBytes, maxResults, resourceTypes, schemas, serviceProviderConfig } from './scim-discovery';
-import { invalidValue, notFoundError, ScimError, scimErrorOf } from './scim-error';
+import { defaultCount, maxResults, resourceTypes, schemas, serviceProviderConfig } from './scim-discovery';
+import { invalidValue, notFoundError, ScimError, toScimError } from './scim-error';
 import { attributeKey, isObject, member } from './scim-path';
 import { AttributeSelection } from './scim-projection';
 import { groupCount, groupPage, groupsOfUsers, membersOfGroups, userCount, userPage, type ListQuery } from './scim.repository';
-import { applyToUser, emptyUser, provisionedOf, userResource, userSchema, userStateOf, type PatchOperationName } from './user.resource';
+import { userResource, userSchema } from './user.resource';
+import { ScimWrites, versionOf, type ScimMethod } from './scim-writes';
+import { maxBulkPayloadBytes, runBulk } from './scim-bulk';
 
 export interface ScimEdgeOptions {
   readonly dataSource: DataSource;
@@ -37,7 +36,6 @@ export interface ScimEdgeOptions {
 }
 
 const scimContentType = 'application/scim+json; charset=utf-8';
-const patchOpSchema = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const listSchema = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const searchSchema = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 
@@ -56,6 +54,7 @@ interface ScimRequest {
  */
 export function scimEdge(options: ScimEdgeOptions): express.Router {
   const { dataSource, identities, groups, logger } = options;
+  const writes = new ScimWrites(identities, groups);
   const router = express.Router();
 
   router.use(async (req, res, next) => {
@@ -66,7 +65,8 @@ export function scimEdge(options: ScimEdgeOptions): express.Router {
       next(error);
     }
   });
-  router.use(express.json({ type: ['application/scim+json', 'application/json'], limit: maxPayloadBytes }));
+  // One limit for every body, a Bulk request's (the largest) included.
+  router.use(express.json({ type: ['application/scim+json', 'application/json'], limit: maxBulkPayloadBytes }));
 
   const route = (handler: (req: Request, res: Response, scim: ScimRequest) => Promise<void> | void) => async (req: Request, res: Response, next: NextFunction) => {
     try {
@@ -112,49 +112,18 @@ export function scimEdge(options: ScimEdgeOptions): express.Router {
   router.get('/Users', route((req, res, scim) => listUsers(res, scim, req.query)));
   router.post('/Users/.search', route((req, res, scim) => listUsers(res, scim, searchParameters(req.body))));
   router.get('/Users/:id', route((req, res, scim) => showUser(req, res, scim, 200, uuidOrMissing(req.params.id as string, 'Identity'))));
-  router.post(
-    '/Users',
+  const writeUser = (status: number) =>
     route(async (req, res, scim) => {
-      const state = emptyUser();
-      applyToUser(state, 'replace', undefined, bodyObject(req));
-      const created = await identities.provisionCreate(scim.ctx, scim.realmUuid, provisionedOf(state));
-      await showUser(req, res, scim, 201, created.uuid);
-    }),
-  );
-  router.put(
-    '/Users/:id',
-    route(async (req, res, scim) => {
-      const body = bodyObject(req);
-      const uuid = uuidOrMissing(req.params.id as string, 'Identity');
-      await identities.provision(scim.ctx, uuid, expectedVersion(req), () => {
-        const state = emptyUser();
-        applyToUser(state, 'replace', undefined, body);
-        return provisionedOf(state);
-      });
-      await showUser(req, res, scim, 200, uuid);
-    }),
-  );
-  router.patch(
-    '/Users/:id',
-    route(async (req, res, scim) => {
-      const operations = patchOperations(req);
-      const uuid = uuidOrMissing(req.params.id as string, 'Identity');
-      await identities.provision(scim.ctx, uuid, expectedVersion(req), (current) => {
-        const state = userStateOf(current);
-        for (const operation of operations) applyToUser(state, operation.op, operation.path, operation.value);
-        return provisionedOf(state);
-      });
-      await showUser(req, res, scim, 200, uuid);
-    }),
-  );
-  router.delete(
-    '/Users/:id',
-    route(async (req, res, scim) => {
-      const uuid = uuidOrMissing(req.params.id as string, 'Identity');
-      await identities.delete(scim.ctx, { id: toGlobalId('Identity', uuid) }, expectedVersion(req));
-      res.status(204).end();
-    }),
-  );
+      const method = req.method as ScimMethod;
+      const uuid = method === 'POST' ? undefined : uuidOrMissing(req.params.id as string, 'Identity');
+      const written = await writes.user(scim, method, uuid, req.body, versionOf(req.headers['if-match']));
+      if (written.type === 'deleted') res.status(204).end();
+      else await showUser(req, res, scim, status, written.row.uuid);
+    });
+  router.post('/Users', writeUser(201));
+  router.put('/Users/:id', writeUser(200));
+  router.patch('/Users/:id', writeUser(200));
+  router.delete('/Users/:id', writeUser(204));
 
   // Groups
   const listGroups = async (res: Response, scim: ScimRequest, parameters: Record<string, unknown>) => {
@@ -181,41 +150,19 @@ export function scimEdge(options: ScimEdgeOptions): express.Router {
   router.get('/Groups', route((req, res, scim) => listGroups(res, scim, req.query)));
   router.post('/Groups/.search', route((req, res, scim) => listGroups(res, scim, searchParameters(req.body))));
   router.get('/Groups/:id', route((req, res, scim) => showGroup(req, res, scim, 200, uuidOrMissing(req.params.id as string, 'Group'))));
-  router.post(
-    '/Groups',
+  const writeGroup = (status: number) =>
     route(async (req, res, scim) => {
-      const created = await groups.provisionCreate(scim.ctx, scim.realmUuid, GroupChange.ofBody(bodyObject(req)).provisioned);
-      await showGroup(req, res, scim, 201, created.uuid);
-    }),
-  );
-  router.put(
-    '/Groups/:id',
-    route(async (req, res, scim) => {
-      const uuid = uuidOrMissing(req.params.id as string, 'Group');
-      await groups.provision(scim.ctx, uuid, expectedVersion(req), GroupChange.ofBody(bodyObject(req)).provisioned);
-      await showGroup(req, res, scim, 200, uuid);
-    }),
-  );
-  router.patch(
-    '/Groups/:id',
-    route(async (req, res, scim) => {
-      const uuid = uuidOrMissing(req.params.id as string, 'Group');
-      const change = new GroupChange();
-      for (const operation of patchOperations(req)) change.apply(operation.op, operation.path, operation.value);
-      await groups.provision(scim.ctx, uuid, expectedVersion(req), change.provisioned);
+      const method = req.method as ScimMethod;
+      const uuid = method === 'POST' ? undefined : uuidOrMissing(req.params.id as string, 'Group');
+      const written = await writes.group(scim, method, uuid, req.body, versionOf(req.headers['if-match']));
       // A group's members can be many: its PATCH answers 204 (RFC 7644 §3.5.2) unless attributes are asked for.
-      if (req.query.attributes === undefined) res.status(204).end();
-      else await showGroup(req, res, scim, 200, uuid);
-    }),
-  );
-  router.delete(
-    '/Groups/:id',
-    route(async (req, res, scim) => {
-      const uuid = uuidOrMissing(req.params.id as string, 'Group');
-      await groups.delete(scim.ctx, { id: toGlobalId('Group', uuid) }, expectedVersion(req));
-      res.status(204).end();
-    }),
-  );
+      if (written.type === 'deleted' || (method === 'PATCH' && req.query.attributes === undefined)) res.status(204).end();
+      else await showGroup(req, res, scim, status, written.row.uuid);
+    });
+  router.post('/Groups', writeGroup(201));
+  router.put('/Groups/:id', writeGroup(200));
+  router.patch('/Groups/:id', writeGroup(200));
+  router.delete('/Groups/:id', writeGroup(204));
 
   // RFC 7644 §3.4.3: a search of every resource type — the realm's users, then its groups.
   router.post(
@@ -255,16 +202,20 @@ export function scimEdge(options: ScimEdgeOptions): express.Router {
       send(res, 200, { schemas: [listSchema], totalResults: userTotal + groupTotal, startIndex, itemsPerPage: resources.length, Resources: resources });
     }),
   );
-  router.all('/Bulk', route(() => {
-    throw new ScimError(501, undefined, 'Bulk operations are not supported yet (ServiceProviderConfig says bulk.supported false): send each operation on its own.');
-  }));
+  router.post(
+    '/Bulk',
+    route(async (req, res, scim) => {
+      const unexpected = (error: unknown) => logger.error('unexpected SCIM error', { method: 'POST', path: '/Bulk', error: String(error) });
+      send(res, 200, await runBulk(scim, writes, req.body, scim.baseUrl, unexpected));
+    }),
+  );
   router.use(route((req) => {
     throw notFoundError(`There is no SCIM endpoint ${req.method} ${req.path}. The endpoints are /ServiceProviderConfig, /ResourceTypes, /Schemas, /Users and /Groups.`);
   }));
 
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
-    const scimError = toScimError(error, req, logger);
+    const scimError = toScimError(error, (unexpected) => logger.error('unexpected SCIM error', { method: req.method, path: req.path, error: String(unexpected) }));
     res.set(scimError.headers);
     send(res, scimError.status, scimError.body);
   });
@@ -288,22 +239,6 @@ async function authenticate(req: Request, options: ScimEdgeOptions): Promise<Sci
   }
   const baseUrl = `${options.publicUrl?.replace(/\/$/, '') ?? `${req.protocol}://${req.get('host')}`}/scim/v2`;
   return { ctx: options.newContext(requestId, caller, true), realmUuid: token.realmUuid, baseUrl };
-}
-
-function toScimError(error: unknown, req: Request, logger: Logger): ScimError {
-  if (error instanceof ScimError) return error;
-  if (error instanceof ScimFilterError) return new ScimError(400, 'invalidFilter', error.message);
-  if (error instanceof AppError) return scimErrorOf(error);
-  if (error instanceof GraphQLError && typeof error.extensions.code === 'string' && error.extensions.code in ErrorCode) {
-    return scimErrorOf(new AppError(error.extensions.code as ErrorCode, error.message));
-  }
-  const bodyError = error as { type?: string; status?: number };
-  if (bodyError.type === 'entity.parse.failed') return new ScimError(400, 'invalidSyntax', 'The request body is not valid JSON.');
-  if (bodyError.type === 'entity.too.large') return new ScimError(413, undefined, `The request body is over ${maxPayloadBytes} bytes.`);
-  if (bodyError.status !== undefined && bodyError.status < 500) return new ScimError(bodyError.status, 'invalidSyntax', 'The request body cannot be read.');
-  if (isDatabaseUnavailable(error)) return scimErrorOf(new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'The database is unavailable; retry shortly.'));
-  logger.error('unexpected SCIM error', { method: req.method, path: req.path, error: String(error) });
-  return new ScimError(500, undefined, 'Internal server error.');
 }
 
 function send(res: Response, status: number, body: unknown): void {
@@ -332,55 +267,10 @@ function uuidOrMissing(id: string, type: NodeType): string {
   return uuid;
 }
 
-function bodyObject(req: Request): Record<string, unknown> {
-  if (!isObject(req.body)) throw new ScimError(400, 'invalidSyntax', 'The request body must be a JSON object, sent as application/scim+json.');
-  return req.body;
-}
-
-/** If-Match's version (W/"n" or "n"); `*` or none: no condition. */
-function expectedVersion(req: Request): number | undefined {
-  const header = req.headers['if-match'];
-  if (header === undefined || header.trim() === '*') return undefined;
-  const match = /^\s*(?:W\/)?"(\d+)"\s*$/.exec(header);
-  if (!match) throw new ScimError(412, undefined, `If-Match "${header}" is not a version of this resource: send the ETag a read gave.`);
-  return Number(match[1]);
-}
-
 function notModified(req: Request, version: number): boolean {
   const header = req.headers['if-none-match'];
   if (header === undefined) return false;
   return header.split(',').some((tag) => tag.trim() === '*' || tag.trim().replace(/^W\//, '') === `"${version}"`);
-}
-
-interface PatchOperation {
-  readonly op: PatchOperationName;
-  readonly path: string | undefined;
-  readonly value: unknown;
-}
-
-/** RFC 7644 §3.5.2's body; `op` in any case, as Microsoft Entra writes "Add", "Replace", "Remove". */
-function patchOperations(req: Request): PatchOperation[] {
-  const body = bodyObject(req);
-  const schemasSent = member(body, 'schemas');
-  if (!Array.isArray(schemasSent) || !schemasSent.some((schema) => typeof schema === 'string' && schema.toLowerCase() === patchOpSchema.toLowerCase())) {
-    throw new ScimError(400, 'invalidSyntax', `A PATCH body names the schema ${patchOpSchema}.`);
-  }
-  const operations = member(body, 'Operations');
-  if (!Array.isArray(operations) || operations.length === 0) throw new ScimError(400, 'invalidSyntax', 'A PATCH body needs a non-empty "Operations" list.');
-  if (operations.length > 1000) throw new ScimError(400, 'tooMany', 'A PATCH takes at most 1 000 operations.');
-  return operations.map((operation, index) => {
-    if (!isObject(operation)) throw new ScimError(400, 'invalidSyntax', `Operation ${index + 1} is not an object.`);
-    const op = member(operation, 'op');
-    const name = typeof op === 'string' ? op.toLowerCase() : '';
-    if (name !== 'add' && name !== 'replace' && name !== 'remove') {
-      throw new ScimError(400, 'invalidSyntax', `Operation ${index + 1}'s "op" must be add, replace or remove.`);
-    }
-    const path = member(operation, 'path');
-    if (path !== undefined && typeof path !== 'string') throw new ScimError(400, 'invalidPath', `Operation ${index + 1}'s "path" must be a string.`);
-    const value = member(operation, 'value');
-    if (name !== 'remove' && value === undefined) throw new ScimError(400, 'invalidValue', `Operation ${index + 1} (${name}) needs a "value".`);
-    return { op: name, path, value };
-  });
 }
 
 /** A SearchRequest's body (RFC 7644 §3.4.3) as the list's query parameters. */
