@@ -14,3 +14,7 @@ export type InvitationStatus = (typeof invitationStatuses)[number];
 
 export const emailStatuses = ['QUEUED', 'SENT', 'FAILED', 'CANCELLED'] as const;
 export type EmailStatus = (typeof emailStatuses)[number];
+
+/** What an identity provider's DELETE of a user does in a realm (SCIM, docs/decisions.md 102). */
+export const provisionedDeletions = ['DELETE', 'DEPROVISION'] as const;
+export type ProvisionedDeletion = (typeof provisionedDeletions)[number];

@@ -1,3 +1,4 @@
+import type { ProvisionedDeletion } from '../common/enums';
 import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique, UpdateDateColumn, VersionColumn } from 'typeorm';
 
 /**
@@ -10,6 +11,7 @@ import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique
 @Check('realms_display_name_length', 'char_length(display_name) BETWEEN 1 AND 128')
 @Check('realms_description_length', 'char_length(description) <= 1000')
 @Check('realms_event_seq_check', 'pruned_through_seq <= last_event_seq')
+@Check('realms_provisioned_deletion_check', `provisioned_deletion IN ('DELETE', 'DEPROVISION')`)
 export class RealmEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'realms_pkey' })
   id: string;
@@ -22,6 +24,10 @@ export class RealmEntity {
 
   @Column({ type: 'text', nullable: true })
   description: string | null;
+
+  /** What an identity provider's DELETE of a user does here (SCIM). */
+  @Column({ name: 'provisioned_deletion', type: 'text', default: 'DELETE' })
+  provisionedDeletion: ProvisionedDeletion;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -1,4 +1,6 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
+import type { ProvisionedDeletion } from '../common/enums';
+import { ProvisionedDeletionEnum } from './realm.type';
 
 @InputType({ description: 'A new realm.' })
 export class CreateRealmInput {
@@ -10,6 +12,9 @@ export class CreateRealmInput {
 
   @Field(() => String, { nullable: true, description: 'At most 1 000 characters.' })
   description?: string | null;
+
+  @Field(() => ProvisionedDeletionEnum, { defaultValue: 'DELETE', description: 'What an identity provider’s DELETE of a user does (SCIM).' })
+  provisionedDeletion?: ProvisionedDeletion;
 }
 
 @InputType({ description: 'The realm to change and the fields to change; omitted fields stay as they are.' })
@@ -28,6 +33,9 @@ export class UpdateRealmInput {
 
   @Field(() => String, { nullable: true, description: 'At most 1 000 characters; null clears it.' })
   description?: string | null;
+
+  @Field(() => ProvisionedDeletionEnum, { nullable: true, description: 'What an identity provider’s DELETE of a user does from now on (SCIM).' })
+  provisionedDeletion?: ProvisionedDeletion;
 }
 
 @InputType({ description: 'The realm to delete.' })

@@ -1,3 +1,4 @@
+import type { ProvisionedDeletion } from '../common/enums';
 import type { CursorRow, Ordering, PageRequest } from '../common/pagination';
 import { keysetSql } from '../common/pagination';
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
@@ -13,6 +14,7 @@ export interface RealmRow {
   name: string;
   displayName: string;
   description: string | null;
+  provisionedDeletion: ProvisionedDeletion;
   createdAt: IsoTimestamp;
   updatedAt: IsoTimestamp;
   version: number;
@@ -23,7 +25,7 @@ export interface RealmRow {
 }
 
 const columns = `'Realm' AS "__typename", global_id('Realm', r.id) AS id, r.id AS uuid, r.name,
-  r.display_name AS "displayName", r.description, ${isoTimestamp('r.created_at')} AS "createdAt",
+  r.display_name AS "displayName", r.description, r.provisioned_deletion AS "provisionedDeletion", ${isoTimestamp('r.created_at')} AS "createdAt",
   ${isoTimestamp('r.updated_at')} AS "updatedAt", r.version, r.last_event_seq::text AS "lastEventSeq",
   r.pruned_through_seq::text AS "prunedThroughSeq"`;
 
@@ -66,19 +68,22 @@ export async function lockRealm(tx: Tx, uuid: string): Promise<RealmRow | undefi
   return row;
 }
 
-export async function insertRealm(tx: Tx, values: { name: string; displayName: string; description: string | null }): Promise<RealmRow> {
+export async function insertRealm(
+  tx: Tx,
+  values: { name: string; displayName: string; description: string | null; provisionedDeletion: ProvisionedDeletion },
+): Promise<RealmRow> {
   const [row] = await tx.query<RealmRow>(
-    `INSERT INTO realms AS r (name, display_name, description) VALUES ($1, $2, $3) RETURNING ${columns}`,
-    [values.name, values.displayName, values.description],
+    `INSERT INTO realms AS r (name, display_name, description, provisioned_deletion) VALUES ($1, $2, $3, $4) RETURNING ${columns}`,
+    [values.name, values.displayName, values.description, values.provisionedDeletion],
   );
   return row;
 }
 
-export type RealmChanges = { name?: string; displayName?: string; description?: string | null };
+export type RealmChanges = { name?: string; displayName?: string; description?: string | null; provisionedDeletion?: ProvisionedDeletion };
 
 export async function updateRealm(tx: Tx, uuid: string, changes: RealmChanges): Promise<RealmRow> {
   const params: unknown[] = [uuid];
-  const set = updateSet(changes, { name: 'name', displayName: 'display_name', description: 'description' }, params);
+  const set = updateSet(changes, { name: 'name', displayName: 'display_name', description: 'description', provisionedDeletion: 'provisioned_deletion' }, params);
   const [row] = await tx.query<RealmRow>(`UPDATE realms AS r SET ${set} WHERE r.id = $1 RETURNING ${columns}`, params);
   return row;
 }

@@ -74,6 +74,7 @@ export class RealmService {
       name: realmName(input.name, ['input', 'name']),
       displayName: requiredText(input.displayName, ['input', 'displayName'], 'The display name', 128),
       description: optionalText(input.description, ['input', 'description'], 'The description', 1000) ?? null,
+      provisionedDeletion: input.provisionedDeletion ?? 'DELETE',
     };
     return this.writes.run(ctx, (tx) => insertRealm(tx, values));
   }
@@ -86,6 +87,7 @@ export class RealmService {
       name: input.name == null ? undefined : realmName(input.name, ['input', 'name']),
       displayName: input.displayName == null ? undefined : requiredText(input.displayName, ['input', 'displayName'], 'The display name', 128),
       description: optionalText(input.description, ['input', 'description'], 'The description', 1000),
+      provisionedDeletion: input.provisionedDeletion ?? undefined,
     };
     return this.writes.run(ctx, async (tx) => {
       const current = await this.lockForChange(tx, uuid, ['input', 'id']);

@@ -1,6 +1,20 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { provisionedDeletions, type ProvisionedDeletion } from '../common/enums';
 import { ConnectionType, EdgeType } from '../common/connection.type';
 import { Node } from '../common/node.type';
+
+export const ProvisionedDeletionEnum = Object.fromEntries(provisionedDeletions.map((value) => [value, value])) as Record<ProvisionedDeletion, ProvisionedDeletion>;
+registerEnumType(ProvisionedDeletionEnum, {
+  name: 'ProvisionedDeletion',
+  description: 'What an identity provider’s DELETE of a user (SCIM `DELETE /Users/<id>`) does in a realm. Either way the user is gone for SCIM (404 after).',
+  valuesConfig: {
+    DELETE: { description: 'The identity is deleted, with its memberships (IDENTITY_DELETED).' },
+    DEPROVISION: {
+      description:
+        'The identity is kept, DEPROVISIONED, with its groups, for the audit trail; SCIM no longer shows it, and a later POST of the same userName reactivates it.',
+    },
+  },
+});
 
 @ObjectType({ implements: Node, simpleResolvers: true, description: 'An isolated administrative domain (a tenant): its identities and groups belong to it alone.' })
 export class Realm extends Node {
@@ -12,6 +26,9 @@ export class Realm extends Node {
 
   @Field(() => String, { nullable: true, description: 'Free text for people, at most 1 000 characters; null when none was given.' })
   description: string | null;
+
+  @Field(() => ProvisionedDeletionEnum, { description: 'What an identity provider’s DELETE of a user does here (SCIM); DELETE unless set otherwise.' })
+  provisionedDeletion: ProvisionedDeletion;
 
   @Field({ description: 'When the realm was created.' })
   createdAt: Date;

@@ -5,7 +5,11 @@ import type { GroupService } from '../group/group.service';
 import type { IdentityRow } from '../identity/identity.columns';
 import type { IdentityService } from '../identity/identity.service';
 import { GroupChange } from './group.resource';
-import { ScimError } from './scim-error';
+import { AppError, ErrorCode } from '../common/errors';
+import type { Queryable } from '../db/queryable';
+import type { RealmService } from '../realm/realm.service';
+import { notFoundError, ScimError } from './scim-error';
+import { deprovisionedUserNamed } from './scim.repository';
 import { isObject, member } from './scim-path';
 import { applyToUser, emptyUser, provisionedOf, userStateOf, type PatchOperationName } from './user.resource';
 
@@ -26,6 +30,8 @@ export type Written = { type: 'User'; row: IdentityRow } | { type: 'Group'; row:
  */
 export class ScimWrites {
   constructor(
+    private readonly db: Queryable,
+    private readonly realms: RealmService,
     private readonly identities: IdentityService,
     private readonly groups: GroupService,
   ) {}
@@ -35,16 +41,23 @@ export class ScimWrites {
     if (method === 'POST') {
       const state = emptyUser();
       applyToUser(state, 'replace', undefined, bodyObject(body));
-      return { type: 'User', row: await this.identities.provisionCreate(ctx, scope.realmUuid, provisionedOf(state)) };
+      const wanted = provisionedOf(state);
+      // A user the provider deleted in a realm that keeps them (DEPROVISION) comes back as itself.
+      const returning = wanted.active === false ? undefined : await deprovisionedUserNamed(this.db, scope.realmUuid, wanted.username!);
+      if (returning === undefined) return { type: 'User', row: await this.identities.provisionCreate(ctx, scope.realmUuid, wanted) };
+      return { type: 'User', row: await this.identities.provision(ctx, returning, undefined, () => ({ ...wanted, active: true })) };
     }
-    if (uuid === undefined) throw new ScimError(404, undefined, 'No resource has this id in the realm.');
+    if (uuid === undefined) throw notFoundError();
     if (method === 'DELETE') {
-      await this.identities.delete(ctx, { id: toGlobalId('Identity', uuid) }, expected);
+      const realm = await this.realms.get(ctx, scope.realmUuid);
+      if (realm?.provisionedDeletion === 'DEPROVISION') await this.deprovision(scope, uuid, expected);
+      else await this.identities.delete(ctx, { id: toGlobalId('Identity', uuid) }, expected);
       return { type: 'deleted' };
     }
     const operations = method === 'PATCH' ? patchOperations(body) : undefined;
     const replacement = method === 'PUT' ? bodyObject(body) : undefined;
     const row = await this.identities.provision(ctx, uuid, expected, (current) => {
+      if (current.status === 'DEPROVISIONED') throw notFoundError();
       const state = operations ? userStateOf(current) : emptyUser();
       if (operations) for (const operation of operations) applyToUser(state, operation.op, operation.path, operation.value);
       else applyToUser(state, 'replace', undefined, replacement);
@@ -53,10 +66,21 @@ export class ScimWrites {
     return { type: 'User', row };
   }
 
+  /** DELETE in a realm that keeps deleted users: DEPROVISIONED, which SCIM no longer shows. */
+  private async deprovision(scope: ScimScope, uuid: string, expected: number | undefined): Promise<void> {
+    try {
+      await this.identities.changeStatus(scope.ctx, { id: toGlobalId('Identity', uuid), version: expected }, 'DEPROVISION');
+    } catch (error) {
+      // Deprovisioned already: a user SCIM does not show.
+      if (error instanceof AppError && error.code === ErrorCode.INVALID_STATUS_TRANSITION && error.extensions.status === 'DEPROVISIONED') throw notFoundError();
+      throw error;
+    }
+  }
+
   async group(scope: ScimScope, method: ScimMethod, uuid: string | undefined, body: unknown, expected: number | undefined): Promise<Written> {
     const { ctx } = scope;
     if (method === 'POST') return { type: 'Group', row: await this.groups.provisionCreate(ctx, scope.realmUuid, GroupChange.ofBody(bodyObject(body)).provisioned) };
-    if (uuid === undefined) throw new ScimError(404, undefined, 'No resource has this id in the realm.');
+    if (uuid === undefined) throw notFoundError();
     if (method === 'DELETE') {
       await this.groups.delete(ctx, { id: toGlobalId('Group', uuid) }, expected);
       return { type: 'deleted' };

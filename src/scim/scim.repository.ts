@@ -34,15 +34,20 @@ interface Table {
   readonly from: string;
   readonly alias: string;
   readonly select: string;
+  /** Which rows SCIM shows at all. */
+  readonly shown?: string;
 }
 
-const users: Table = { from: 'identities i', alias: 'i', select: identityColumns('i') };
+/** A DEPROVISIONED identity is, for SCIM, a user that was deleted (docs/decisions.md 102). */
+const shownUser = `i.status <> 'DEPROVISIONED'`;
+const users: Table = { from: 'identities i', alias: 'i', select: identityColumns('i'), shown: shownUser };
 const groups: Table = { from: 'groups g', alias: 'g', select: groupColumns('g') };
 
 function page<T>(db: Queryable, table: Table, query: ListQuery): Promise<Array<Positioned<T>>> {
   const a = table.alias;
   const params: unknown[] = [query.realmUuid, ...query.params];
   const conditions = [`${a}.realm_id = $1`];
+  if (table.shown) conditions.push(table.shown);
   if (query.where) conditions.push(query.where);
   if (query.after) {
     params.push(query.after.createdAtMicros, query.after.uuid);
@@ -62,7 +67,7 @@ function page<T>(db: Queryable, table: Table, query: ListQuery): Promise<Array<P
 
 async function count(db: Queryable, table: Table, query: Pick<ListQuery, 'realmUuid' | 'where' | 'params'>): Promise<number> {
   const [row] = await db.query(
-    `SELECT count(*)::integer AS count FROM ${table.from} WHERE ${table.alias}.realm_id = $1${query.where ? ` AND ${query.where}` : ''}`,
+    `SELECT count(*)::integer AS count FROM ${table.from} WHERE ${[`${table.alias}.realm_id = $1`, table.shown, query.where].filter(Boolean).join(' AND ')}`,
     [query.realmUuid, ...query.params],
   );
   return row.count;
@@ -90,11 +95,20 @@ export async function membersOfGroups(db: Queryable, groupUuids: readonly string
   const rows: Array<{ groupUuid: string; id: string; display: string }> = await db.query(
     `SELECT gm.group_id AS "groupUuid", global_id('Identity', i.id) AS id, i.display_name AS display
        FROM group_memberships gm JOIN identities i ON i.id = gm.identity_id
-      WHERE gm.group_id = ANY($1::uuid[])
+      WHERE gm.group_id = ANY($1::uuid[]) AND ${shownUser}
       ORDER BY gm.added_at, gm.identity_id`,
     [groupUuids],
   );
   return groupBy(rows, (row) => row.groupUuid, (row) => ({ id: row.id, display: row.display }));
+}
+
+/** The DEPROVISIONED identity of the realm with this username, which a POST of it reactivates. */
+export async function deprovisionedUserNamed(db: Queryable, realmUuid: string, userName: string): Promise<string | undefined> {
+  const [row] = await db.query(
+    `SELECT i.id AS uuid FROM identities i WHERE i.realm_id = $1 AND lower(i.username) COLLATE "C" = lower($2) AND i.status = 'DEPROVISIONED'`,
+    [realmUuid, userName],
+  );
+  return row?.uuid;
 }
 
 function groupBy<R, V>(rows: readonly R[], key: (row: R) => string, value: (row: R) => V): Map<string, V[]> {

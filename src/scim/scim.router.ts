@@ -8,6 +8,7 @@ import { parseGlobalId, toGlobalId, type NodeType } from '../common/global-id';
 import { groupRevision } from '../group/group.columns';
 import type { GroupService } from '../group/group.service';
 import type { IdentityService } from '../identity/identity.service';
+import type { RealmService } from '../realm/realm.service';
 import type { Logger } from '../logger';
 import type { ClientAddressOf } from '../server/client-address';
 import { parseScimAttributePath, parseScimFilter, ScimFilterError } from './filter';
@@ -25,6 +26,7 @@ import { maxBulkPayloadBytes, runBulk } from './scim-bulk';
 
 export interface ScimEdgeOptions {
   readonly dataSource: DataSource;
+  readonly realms: RealmService;
   readonly identities: IdentityService;
   readonly groups: GroupService;
   readonly authenticator: Authenticator;
@@ -54,7 +56,7 @@ interface ScimRequest {
  */
 export function scimEdge(options: ScimEdgeOptions): express.Router {
   const { dataSource, identities, groups, logger } = options;
-  const writes = new ScimWrites(identities, groups);
+  const writes = new ScimWrites(dataSource, options.realms, identities, groups);
   const router = express.Router();
 
   router.use(async (req, res, next) => {
@@ -92,7 +94,7 @@ export function scimEdge(options: ScimEdgeOptions): express.Router {
   const readUser = async (scim: ScimRequest, id: string) => {
     const uuid = uuidOf(id, 'Identity');
     const row = uuid === undefined ? null : await identities.get(scim.ctx, uuid);
-    if (!row) throw notFoundError();
+    if (!row || row.status === 'DEPROVISIONED') throw notFoundError();
     return row;
   };
   const showUser = async (req: Request, res: Response, scim: ScimRequest, status: number, uuid: string) => {
