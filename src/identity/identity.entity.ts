@@ -26,7 +26,7 @@ import { RealmEntity } from '../realm/realm.entity';
 @Index('identities_realm_email_key', { synchronize: false })
 @Index('identities_realm_display_name_idx', { synchronize: false })
 @Index('identities_search_idx', { synchronize: false })
-@Index('identities_realm_external_id_key', ['realmId', 'externalId'], { unique: true, where: `source = 'IDP'` })
+@Index('identities_realm_external_id_key', ['realmId', 'externalId'], { unique: true })
 @Index('identities_realm_created_at_idx', ['realmId', 'createdAt', 'id'])
 @Check('identities_role_check', `role IN ('ADMIN', 'GRANTEE')`)
 @Check('identities_status_check', `status IN ('INVITED', 'ACTIVE', 'SUSPENDED', 'DEPROVISIONED')`)
