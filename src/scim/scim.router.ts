@@ -5,7 +5,6 @@ import type { Authenticator } from '../auth/authenticator';
 import type { Caller } from '../auth/caller';
 import type { Context } from '../common/context';
 import { parseGlobalId, toGlobalId, type NodeType } from '../common/global-id';
-import { groupRevision } from '../group/group.columns';
 import type { GroupService } from '../group/group.service';
 import type { IdentityService } from '../identity/identity.service';
 import type { RealmService } from '../realm/realm.service';
@@ -101,14 +100,7 @@ export function scimEdge(options: ScimEdgeOptions): express.Router {
     const row = await readUser(scim, toGlobalId('Identity', uuid));
     const selection = AttributeSelection.of(req.query.attributes, req.query.excludedAttributes, userSchema);
     const groupsOf = selection.shows('groups') ? await groupsOfUsers(dataSource, [row.uuid]) : undefined;
-    const resource = userResource(row, groupsOf?.get(row.uuid) ?? [], scim.baseUrl);
-    res.setHeader('etag', (resource.meta as { version: string }).version);
-    if (status === 201) res.setHeader('location', (resource.meta as { location: string }).location);
-    if (status === 200 && req.method === 'GET' && notModified(req, row.version)) {
-      res.status(304).end();
-      return;
-    }
-    send(res, status, selection.apply(resource, userSchema));
+    sendResource(req, res, status, userResource(row, groupsOf?.get(row.uuid) ?? [], scim.baseUrl), userSchema, selection);
   };
 
   router.get('/Users', route((req, res, scim) => listUsers(res, scim, req.query)));
@@ -139,14 +131,7 @@ export function scimEdge(options: ScimEdgeOptions): express.Router {
     if (!row) throw notFoundError();
     const selection = AttributeSelection.of(req.query.attributes, req.query.excludedAttributes, groupSchema);
     const membersOf = selection.shows('members') ? await membersOfGroups(dataSource, [row.uuid]) : undefined;
-    const resource = groupResource(row, membersOf ? (membersOf.get(row.uuid) ?? []) : undefined, scim.baseUrl);
-    res.setHeader('etag', (resource.meta as { version: string }).version);
-    if (status === 201) res.setHeader('location', (resource.meta as { location: string }).location);
-    if (status === 200 && req.method === 'GET' && notModified(req, groupRevision(row))) {
-      res.status(304).end();
-      return;
-    }
-    send(res, status, selection.apply(resource, groupSchema));
+    sendResource(req, res, status, groupResource(row, membersOf ? (membersOf.get(row.uuid) ?? []) : undefined, scim.baseUrl), groupSchema, selection);
   };
 
   router.get('/Groups', route((req, res, scim) => listGroups(res, scim, req.query)));
@@ -269,10 +254,21 @@ function uuidOrMissing(id: string, type: NodeType): string {
   return uuid;
 }
 
-function notModified(req: Request, version: number): boolean {
-  const header = req.headers['if-none-match'];
-  if (header === undefined) return false;
-  return header.split(',').some((tag) => tag.trim() === '*' || tag.trim().replace(/^W\//, '') === `"${version}"`);
+/**
+ * A resource's answer: its ETag (and Location, when created), 304 for a GET whose If-None-Match
+ * holds its version (weak comparison, RFC 9110 §13.1.2), else the attributes asked for.
+ */
+function sendResource(req: Request, res: Response, status: number, resource: Record<string, unknown>, schema: string, selection: AttributeSelection): void {
+  const { version, location } = resource.meta as { version: string; location: string };
+  res.setHeader('etag', version);
+  if (status === 201) res.setHeader('location', location);
+  const wanted = req.method === 'GET' ? req.headers['if-none-match'] : undefined;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  if (wanted?.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(version))) {
+    res.status(304).end();
+    return;
+  }
+  send(res, status, selection.apply(resource, schema));
 }
 
 /** A SearchRequest's body (RFC 7644 §3.4.3) as the list's query parameters. */

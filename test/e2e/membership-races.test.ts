@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createGroup, createIdentity, createRealm, inviteIdentity, queuedInvitationToken, type Ref } from '../factories/graph';
 import { realmViolations, type MembershipWrite, type RecordedWrite, type WriteOutcome } from '../helpers/log-invariants';
 import { holdsNothing } from '../helpers/refusal';
+import { seeded } from '../helpers/seeded';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../helpers/server';
 
 /*
@@ -40,16 +41,6 @@ afterAll(async () => {
   await second?.close();
   await first?.close();
 });
-
-/** A fixed pseudo-random sequence (mulberry32), so that a run's choices can be replayed. */
-function seeded(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Holds a write back by a few milliseconds, to vary the interleaving: a delay, never a wait for a state. */
 const offset = (ms: number) => (ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms)) : Promise.resolve());

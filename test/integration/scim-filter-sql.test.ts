@@ -1,6 +1,7 @@
 import { parseGlobalId, toGlobalId, type NodeType } from '../../src/common/global-id';
 import { parseScimFilter } from '../../src/scim/filter';
 import { scimFilterSql, type ScimAttributeMap } from '../../src/scim/filter-sql';
+import { planWithoutSeqScan } from '../helpers/plan';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 /*
@@ -262,16 +263,7 @@ describe('SCIM filters compiled to SQL, on PostgreSQL', () => {
     async function plan(filter: string): Promise<string> {
       const params: unknown[] = [bulk];
       const where = scimFilterSql(parseScimFilter(filter), users, params);
-      const runner = db.dataSource.createQueryRunner();
-      try {
-        await runner.startTransaction();
-        await runner.query(`SET LOCAL enable_seqscan = off`);
-        const rows: Array<{ 'QUERY PLAN': string }> = await runner.query(`EXPLAIN SELECT i.id FROM identities i WHERE i.realm_id = $1 AND ${where}`, params);
-        await runner.rollbackTransaction();
-        return rows.map((row) => row['QUERY PLAN']).join('\n');
-      } finally {
-        await runner.release();
-      }
+      return planWithoutSeqScan(db.dataSource, `SELECT i.id FROM identities i WHERE i.realm_id = $1 AND ${where}`, params);
     }
 
     // The plan prints the index's expression without its COLLATE "C" where the database's own collation is C.

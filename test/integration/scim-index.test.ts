@@ -2,6 +2,7 @@ import { userAttributes } from '../../src/scim/scim-attributes';
 import { parseScimFilter } from '../../src/scim/filter';
 import { scimFilterSql } from '../../src/scim/filter-sql';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { planWithoutSeqScan } from '../helpers/plan';
 
 /**
  * The lookups identity providers make before every create (Okta by userName, Entra by userName or
@@ -18,16 +19,7 @@ describe('the SCIM lookups', () => {
   async function plan(filter: string): Promise<string> {
     const params: unknown[] = ['00000000-0000-0000-0000-000000000000'];
     const where = scimFilterSql(parseScimFilter(filter), userAttributes, params);
-    const runner = db.dataSource.createQueryRunner();
-    try {
-      await runner.startTransaction();
-      await runner.query(`SET LOCAL enable_seqscan = off`);
-      const rows: Array<{ 'QUERY PLAN': string }> = await runner.query(`EXPLAIN SELECT i.id FROM identities i WHERE i.realm_id = $1 AND ${where}`, params);
-      await runner.rollbackTransaction();
-      return rows.map((row) => row['QUERY PLAN']).join('\n');
-    } finally {
-      await runner.release();
-    }
+    return planWithoutSeqScan(db.dataSource, `SELECT i.id FROM identities i WHERE i.realm_id = $1 AND ${where}`, params);
   }
 
   test.each([

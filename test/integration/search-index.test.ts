@@ -5,6 +5,7 @@ import { openDatabase } from '../../src/db/database';
 import { identityFilterSql } from '../../src/identity/identity.columns';
 import { createLogger } from '../../src/logger';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { planWithoutSeqScan } from '../helpers/plan';
 
 /*
  * The search's two ways to go wrong that no answer shows: a predicate the trigram index does not
@@ -22,16 +23,7 @@ describe('the search index', () => {
   async function plan(search: string): Promise<string> {
     const params: unknown[] = [];
     const where = identityFilterSql('i', { search }, params);
-    const runner = db.dataSource.createQueryRunner();
-    try {
-      await runner.startTransaction();
-      await runner.query(`SET LOCAL enable_seqscan = off`);
-      const rows: Array<{ 'QUERY PLAN': string }> = await runner.query(`EXPLAIN SELECT i.id FROM identities i WHERE ${where.join(' AND ')}`, params);
-      await runner.rollbackTransaction();
-      return rows.map((row) => row['QUERY PLAN']).join('\n');
-    } finally {
-      await runner.release();
-    }
+    return planWithoutSeqScan(db.dataSource, `SELECT i.id FROM identities i WHERE ${where.join(' AND ')}`, params);
   }
 
   test('serves a search of three characters or more, whatever its wildcards and accents', async () => {

@@ -7,6 +7,7 @@
  * is right; a 5xx, or a log that disagrees with the tables, is not.
  */
 import { logViolations } from '../helpers/log-invariants';
+import { seeded } from '../helpers/seeded';
 import type { TestServer } from '../helpers/server';
 import { createRealm } from '../factories/graph';
 import { scimClient, startScimServer, unique, urn, userBody, type ScimClient } from '../helpers/scim';
@@ -28,16 +29,6 @@ afterAll(async () => {
   await second?.close();
   await first?.close();
 });
-
-/** A fixed pseudo-random sequence (mulberry32), so that a run's choices can be replayed. */
-function seeded(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 test('concurrent user and group writes from two instances leave a log that tells the truth', async () => {
   const setup = clients[0];
