@@ -7,6 +7,10 @@ export class ScimScope1795490000001 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE api_tokens DROP CONSTRAINT api_tokens_scopes_check`);
     await q.query(`ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_scopes_check CHECK (cardinality(scopes) >= 1 AND scopes <@ ARRAY[${quoted([...before, 'scim'])}]::text[])`);
+    // A token that held every scope (the first admin token, or one made with all of them) holds the
+    // new one too: a creator grants only what it holds, and otherwise no token could make an
+    // identity provider's.
+    await q.query(`UPDATE api_tokens SET scopes = scopes || '{scim}'::text[] WHERE scopes @> ARRAY[${quoted(before)}]::text[] AND NOT 'scim' = ANY(scopes)`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -19,7 +19,7 @@ import {
   type ApiTokenRow,
 } from './api-token.repository';
 import { satisfies } from './scopes';
-import { refuseEnvironmentToken, tokenExpiry, tokenName, tokenScopes } from './token-rules';
+import { refuseEnvironmentToken, refuseUnboundScim, tokenExpiry, tokenName, tokenScopes } from './token-rules';
 import { hashTokenSecret, newTokenSecret } from './token-secret';
 import { apiTokenLoaders } from './api-token.loaders';
 
@@ -71,6 +71,7 @@ export class ApiTokenService {
     tokenExpiry(input.expiresAt, ['input', 'expiresAt']);
     if (realmUuid !== null && !(await this.realms.get(ctx, realmUuid))) throw notFound('realm', ['input', 'realmId'], input.realmId!);
     realmUuid ??= null;
+    refuseUnboundScim(scopes, realmUuid, ['input', 'realmId']);
     const secret = newTokenSecret();
     const apiToken = await this.writes.run(ctx, async (tx) => {
       // The creator as it is now, not as this request authenticated it (possibly from the cache,

@@ -17,7 +17,7 @@ import { cursorValues } from '../common/pagination';
 import { apiTokenOrdering, findTokenPage, insertToken, lockToken, revokeTree, type ApiTokenRow } from './api-token.repository';
 import { Caller } from './caller';
 import { scopeDescriptions, scopes } from './scopes';
-import { refuseEnvironmentToken, tokenExpiry, tokenName, tokenScopes } from './token-rules';
+import { refuseEnvironmentToken, refuseUnboundScim, tokenExpiry, tokenName, tokenScopes } from './token-rules';
 import { hashTokenSecret, newTokenSecret } from './token-secret';
 
 /**
@@ -86,6 +86,7 @@ export async function createToken(dataSource: DataSource, options: CreateTokenOp
     expires: tokenExpiry(options.expires, ['expires'], now),
   }));
   const realm = options.realm === undefined ? null : await findRealm(dataSource, options.realm);
+  asOptions(() => refuseUnboundScim(wanted, realm?.uuid ?? null, ['realm']));
   const secret = newTokenSecret();
   // A realm deleted meanwhile fails the token's foreign key: nothing is created.
   return withTransaction(dataSource, async (tx) => {

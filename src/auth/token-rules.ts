@@ -31,6 +31,16 @@ export function tokenScopes(requested: readonly string[], path: InputPath): Scop
   return wanted as Scope[];
 }
 
+/**
+ * A token with the scope `scim` is an identity provider's, and SCIM's URLs name no realm: it must
+ * be bound to one (docs/decisions.md 102), which is said when it is made rather than at its first use.
+ */
+export function refuseUnboundScim(scopes: readonly Scope[], realmUuid: string | null, path: InputPath): void {
+  if (scopes.includes('scim') && realmUuid === null) {
+    throw invalidInput(path, 'A token with the scope scim provisions one realm over SCIM: bind it to that realm.');
+  }
+}
+
 /** An expiry, if given, in the future. */
 export function tokenExpiry(expiresAt: Date | null | undefined, path: InputPath, now: Date = new Date()): Date | null {
   if (expiresAt == null) return null;

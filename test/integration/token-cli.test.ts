@@ -85,6 +85,7 @@ describe('create', () => {
     [['create', '--name', 'x', '--scopes', 'realms:read', '--expires', '2099-02-30'], /takes a date/],
     [['create', '--name', 'x', '--scopes', 'realms:read', '--expires', 'tomorrow'], /takes a date/],
     [['create', '--name', 'x', '--scopes', 'realms:read', '--color'], /Unknown option/],
+    [['create', '--name', 'okta', '--scopes', 'scim'], /scope scim provisions one realm/],
     [['list', '--name', 'x'], /takes no --name/],
     [['revoke'], /one token ID/],
     [['revoke', 'not-an-id'], /not an API token ID/],

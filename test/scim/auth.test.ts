@@ -49,12 +49,13 @@ describe('§2 who may call', () => {
     expectScimError(await scimClient(server, token.token).get('/Users'), 403);
   });
 
-  test('an all-realms token with the scope scim: 403, the detail naming a token bound to one realm with the scope scim', async () => {
-    const token = await server.createToken(['scim']);
-    const answer = await scimClient(server, token.token).get('/Users');
-    expectScimError(answer, 403);
-    expect(answer.body.detail).toMatch(/realm/i);
-    expect(answer.body.detail).toMatch(/\bscim\b/);
+  test('an all-realms token with the scope scim is refused when it is made, naming the realm it needs', async () => {
+    const result = await server.graphql(`mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token } }`, {
+      input: { name: 'okta, all realms', scopes: ['scim'] },
+    });
+    expect(result.data).toEqual({ createApiToken: null });
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'INVALID_INPUT', inputPath: ['input', 'realmId'] });
+    expect(result.errors?.[0].message).toMatch(/scim.*realm/);
   });
 
   test('the admin token (all realms, every scope): 403 naming what to use', async () => {
