@@ -4,6 +4,7 @@ import { barChartSvg, writeChart } from './charts.mjs';
 
 const f = (value, digits = 1) => (value === null || value === undefined || Number.isNaN(value) ? '–' : Number(value).toFixed(digits));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
+const statusList = (counts) => Object.entries(counts ?? {}).map(([status, n]) => `${status} × ${n.toLocaleString('en')}`).join(', ');
 const verdict = (ok) => (ok === undefined ? '–' : ok ? '**met**' : '**missed**');
 const peers = ['realmgraph', 'postgraphile', 'postgraphile5', 'raw'];
 const peerNames = { realmgraph: 'realmgraph', postgraphile: 'PostGraphile v4', postgraphile5: 'PostGraphile v5', raw: 'raw SQL (node:http)' };
@@ -83,6 +84,14 @@ export function targets(results) {
     const refused = w5.documents.filter((d) => d.refusedBeforeExecution).length;
     out.push({ workload: 'W5', target: 'refused before execution', measured: `${refused} of ${w5.documents.length}`, ok: refused === w5.documents.length });
   }
+  const w9 = results.workloads.w9;
+  if (w9?.bulk) {
+    const { bulk, push } = w9;
+    out.push({ workload: 'W9', target: `a /Bulk import of ${bulk.users.toLocaleString('en')} users: every operation 201, one IDENTITY_CREATED each`, measured: `${f(bulk.totalMs / 1000, 1)} s; 201 × ${(bulk.operationStatuses['201'] ?? 0).toLocaleString('en')}, events ${bulk.identityCreatedEvents.toLocaleString('en')}`, ok: bulk.ok });
+    out.push({ workload: 'W9', target: `a group push of ${push.onePatch.members.toLocaleString('en')} members in one PATCH: memberCount and one MEMBERSHIP_ADDED each`, measured: `${f(push.onePatch.ms / 1000, 2)} s; memberCount ${push.onePatch.memberCount.toLocaleString('en')}, events ${push.onePatch.membershipAddedEvents.toLocaleString('en')}`, ok: push.onePatch.ok && push.tenPatches.ok });
+    const lookup = w9.reads.cases[0];
+    out.push({ workload: 'W9', target: '`userName eq` finds exactly the one user (checked with SQL)', measured: `${lookup.same ? 'yes' : lookup.difference}; p50 ${f(lookup.results.realmgraph.p50, 0)} ms`, ok: lookup.same });
+  }
   return out;
 }
 
@@ -107,7 +116,7 @@ export async function writeReport(results, { benchDir }) {
     `- Data: ${results.data.identities.toLocaleString('en')} identities, ${results.data.groups} groups, ${results.data.memberships.toLocaleString('en')} memberships (generated in ${results.data.seconds} s, or reused).`,
     '- Settings: realmgraph with `NODE_ENV=production`, `RATE_LIMIT_PER_MINUTE=0`, `MAX_QUERY_COST=5000000`, an `ADMIN_TOKEN`; PostGraphile v4 as a library with its production options, v5 likewise with its V4 preset carrying v4’s options (so v4’s names and documents); every server its own process on 127.0.0.1, each with a pool of 10 connections.',
     '',
-    '## Targets (issues #5 and #10)',
+    '## Targets (issues #5, #10 and #13)',
     '',
     '| workload | target | measured | |',
     '|---|---|---|---|',
@@ -144,6 +153,41 @@ export async function writeReport(results, { benchDir }) {
     for (const c of w8.cases) {
       const a = c.results.realmgraph;
       push(`| ${c.case} | ${c.same ? 'same' : `differs: ${c.difference}`} | ${f(a.rps)} | ${f(a.p50, 0)} | ${f(a.p99, 0)} | ${f(a.serverCpuMsPerRequest, 2)} | ${f(a.pgCpuMsPerRequest, 2)} |`);
+    }
+    push('');
+  }
+  const w9 = results.workloads.w9;
+  if (w9?.bulk) {
+    const b = w9.bulk;
+    const one = w9.push.onePatch;
+    const ten = w9.push.tenPatches;
+    push(
+      '## W9 SCIM (issue #13)',
+      '',
+      'realmgraph alone: no peer of the bench serves SCIM 2.0 (PostGraphile and the raw baseline have no such edge). Writes into a realm of their own made for the run (deleted at its end), with a SCIM token bound to it; reads on the bench realm with a SCIM token bound to that realm.',
+      '',
+      '### Bulk import and group push',
+      '',
+      '| write | time | rate | statuses | checked after | server CPU-ms | PG CPU-ms | |',
+      '|---|---:|---:|---|---|---:|---:|---|',
+      `| ${b.users.toLocaleString('en')} users: ${b.requests} × \`POST /Bulk\` of ${b.operationsPerRequest.toLocaleString('en')} \`POST /Users\` (${f(b.requestBytes / 1024, 0)} KiB each), one after the other | ${f(b.totalMs / 1000, 2)} s | ${Math.round(b.usersPerSecond).toLocaleString('en')} users/s | HTTP ${statusList(b.httpStatuses)}; operations ${statusList(b.operationStatuses)} | ${b.identitiesInRealm.toLocaleString('en')} identities, IDENTITY_CREATED +${b.identityCreatedEvents.toLocaleString('en')} | ${f(b.serverCpuMsPerUser, 2)} per user | ${f(b.pgCpuMsPerUser, 2)} per user | ${b.ok ? 'as expected' : '**not as expected**'} |`,
+      `| ${one.members.toLocaleString('en')} members by one \`PATCH /Groups/<id>\` \`add members\` (${f(one.bodyBytes / 1024, 0)} KiB) | ${f(one.ms / 1000, 2)} s | ${Math.round((one.members * 1000) / one.ms).toLocaleString('en')} members/s | HTTP ${one.status} | memberCount ${one.memberCount.toLocaleString('en')}, MEMBERSHIP_ADDED +${one.membershipAddedEvents.toLocaleString('en')} | ${f(one.serverCpuMs, 0)} | ${f(one.pgCpuMs, 0)} | ${one.ok ? 'as expected' : '**not as expected**'} |`,
+      `| the same ${ten.members.toLocaleString('en')} by ${ten.patches} PATCHes of ${(ten.members / ten.patches).toLocaleString('en')} (Okta's pages): ${ten.pageMs.join(', ')} ms | ${f(ten.totalMs / 1000, 2)} s | ${Math.round((ten.members * 1000) / ten.totalMs).toLocaleString('en')} members/s | HTTP ${statusList(ten.statuses)} | memberCount ${ten.memberCount.toLocaleString('en')}, MEMBERSHIP_ADDED +${ten.membershipAddedEvents.toLocaleString('en')} | ${f(ten.serverCpuMs, 0)} | ${f(ten.pgCpuMs, 0)} | ${ten.ok ? 'as expected' : '**not as expected**'} |`,
+      '',
+      `Bulk requests one by one (ms): ${b.requestMs.join(', ')}; the machine's 1-minute load average ${b.load1?.join(' before, ') ?? '–'} after.${b.users < 10_000 ? ` (Quick mode imports ${b.users.toLocaleString('en')} users, so that the quick suite keeps to its deadline; the full run imports 10,000.)` : ''} The ${one.members.toLocaleString('en')}-member group read back whole (\`GET /Groups/<id>\`): HTTP ${w9.push.readBack.status}, ${f(w9.push.readBack.ms, 0)} ms, ${w9.push.readBack.bytes.toLocaleString('en')} bytes, ${w9.push.readBack.members?.toLocaleString('en') ?? '–'} members.`,
+      '',
+    );
+    push(
+      `### Filtered \`GET /Users\` on the bench realm (${w9.reads.realmIdentities.toLocaleString('en')} identities)`,
+      '',
+      'Each answer (totalResults and the ids of the page, in order) compared with plain SQL before timing. Lookups rotate over 20 identities spread over the realm. 4 connections (autocannon), but the deep page by startIndex: 1 connection, a request at a time (seconds each on the full data).',
+      '',
+      '| request | check | connections | req/s | p50 ms | p99 ms | errors | server CPU-ms/req | PG CPU-ms/req |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const c of w9.reads.cases) {
+      const a = c.results.realmgraph;
+      push(`| ${c.case}: \`${c.example.replace('/scim/v2', '').replace(/\|/g, '\\|')}\`${c.rotating > 1 ? ` (×${c.rotating})` : ''} | ${c.same ? 'same' : `differs: ${c.difference}`} | ${c.connections ?? 4} | ${f(a.rps)} | ${f(a.p50, 0)} | ${f(a.p99, 0)} | ${a.errors} | ${f(a.serverCpuMsPerRequest, 2)} | ${f(a.pgCpuMsPerRequest, 2)} |`);
     }
     push('');
   }
