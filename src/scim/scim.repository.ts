@@ -54,13 +54,18 @@ function page<T>(db: Queryable, table: Table, query: ListQuery): Promise<Array<P
     conditions.push(`(${a}.created_at, ${a}.id) > ('epoch'::timestamptz + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length}::uuid)`);
   }
   const direction = query.descending ? 'DESC' : 'ASC';
+  const order = `${query.orderBy} ${direction} NULLS LAST, ${a}.id ${direction}`;
   params.push(query.count, query.offset);
+  // The page's keys first, then its rows: OFFSET walks the rows it skips, and a select list of
+  // formatted columns would be computed for each of them (bench/ANALYSIS.md, W9).
   return db.query(
     `SELECT ${table.select}, (extract(epoch FROM ${a}.created_at) * 1000000)::bigint::text AS "createdAtMicros"
        FROM ${table.from}
-      WHERE ${conditions.join(' AND ')}
-      ORDER BY ${query.orderBy} ${direction} NULLS LAST, ${a}.id ${direction}
-      LIMIT $${params.length - 1} OFFSET $${params.length}`,
+       JOIN (SELECT ${a}.id AS page_key FROM ${table.from}
+              WHERE ${conditions.join(' AND ')}
+              ORDER BY ${order}
+              LIMIT $${params.length - 1} OFFSET $${params.length}) page ON page.page_key = ${a}.id
+      ORDER BY ${order}`,
     params,
   );
 }
