@@ -180,8 +180,12 @@ export function groupCountsByIdentity(db: Queryable, identityUuids: readonly str
  * this lock, and this one waits for a deletion under way and then finds no row (NOT_FOUND).
  */
 export function lockIdentityRealms(tx: Tx, identityUuids: readonly string[]): Promise<Array<{ uuid: string; realmUuid: string }>> {
+  // A join the planner probes by the primary key, one lookup per ID: `id = ANY($1)` was planned
+  // as a scan of every realm's identities for a large batch (bench/ANALYSIS.md, W9).
   return tx.query(
-    `SELECT id AS uuid, realm_id AS "realmUuid" FROM identities WHERE id = ANY($1::uuid[]) ORDER BY id FOR KEY SHARE`,
+    `SELECT i.id AS uuid, i.realm_id AS "realmUuid"
+       FROM (SELECT DISTINCT id FROM unnest($1::uuid[]) AS wanted(id)) wanted JOIN identities i ON i.id = wanted.id
+      ORDER BY i.id FOR KEY SHARE OF i`,
     [identityUuids],
   );
 }
