@@ -2,7 +2,7 @@ import { groupRevision, type GroupRow } from '../group/group.columns';
 import type { ProvisionedGroup } from '../group/group.service';
 import type { ScimFilter } from './filter';
 import { invalidPath, invalidValue, ScimError } from './scim-error';
-import { isObject, member, parsePatchPath } from './scim-path';
+import { isObject, member, parsePatchPath, textOf } from './scim-path';
 import type { PatchOperationName } from './user.resource';
 
 export const groupSchema = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -147,8 +147,3 @@ function memberIdsOfFilter(filter: ScimFilter, pathText: string): string[] {
   throw invalidPath(`"${pathText}": a member is named as members[value eq "<user id>"].`);
 }
 
-function textOf(value: unknown, pathText: string): string | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return value;
-  throw invalidValue(`"${pathText}" must be a string.`);
-}

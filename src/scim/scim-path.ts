@@ -1,5 +1,5 @@
 import { parseScimAttributePath, parseScimFilter, ScimFilterError, type ScimFilter } from './filter';
-import { invalidPath } from './scim-error';
+import { invalidPath, invalidValue } from './scim-error';
 
 /**
  * A PATCH operation's path (RFC 7644 §3.5.2): `attr`, `attr.sub`, `urn:…:attr`, or a value path
@@ -54,3 +54,11 @@ export function member(object: Record<string, unknown>, key: string): unknown {
 }
 
 export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A string attribute's value as sent: null when unassigned; a number (an employee number) as its text. */
+export function textOf(value: unknown, pathText: string): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  throw invalidValue(`"${pathText}" must be a string.`);
+}

@@ -3,7 +3,7 @@ import type { IdentityRow } from '../identity/identity.columns';
 import type { ProvisionedIdentity } from '../identity/identity.service';
 import { invalidPath, invalidValue, ScimError } from './scim-error';
 import type { ScimFilter } from './filter';
-import { isObject, member, parsePatchPath } from './scim-path';
+import { isObject, member, parsePatchPath, textOf } from './scim-path';
 
 export const userSchema = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const enterpriseSchema = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -255,13 +255,6 @@ function booleanOf(value: unknown, pathText: string): boolean {
   if (typeof value === 'boolean') return value;
   if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
   throw invalidValue(`"${pathText}" must be true or false.`);
-}
-
-function textOf(value: unknown, pathText: string): string | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  throw invalidValue(`"${pathText}" must be a string.`);
 }
 
 function roleOf(value: unknown, pathText: string): IdentityRole {
