@@ -22,8 +22,9 @@ export default [
           exceptions: {
             // Relay's connection, edge and payload types are views of a list or of a change, not objects with an identity.
             suffixes: ['Connection', 'Edge', 'Payload'],
-            // PageInfo is Relay's; an invitation's delivery is a value of its invitation, read only through it.
-            types: ['PageInfo', 'InvitationDelivery'],
+            // PageInfo is Relay's; an invitation's delivery is a value of its invitation, read only through it;
+            // a duplicate pair is two identities and why they look alike, a value of the realm's list.
+            types: ['PageInfo', 'InvitationDelivery', 'DuplicatePair'],
           },
         },
       ],

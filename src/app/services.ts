@@ -5,6 +5,7 @@ import { EmailService } from '../email/email.service';
 import type { EventRelay } from '../events/event-relay';
 import { EventService } from '../events/event.service';
 import { GroupService } from '../group/group.service';
+import { DuplicateService } from '../identity/duplicates.service';
 import { IdentityService } from '../identity/identity.service';
 import { InvitationService, type InvitationSettings } from '../invitation/invitation.service';
 import { MembershipService } from '../membership/membership.service';
@@ -14,6 +15,7 @@ import { RealmService } from '../realm/realm.service';
 export interface Services {
   readonly realms: RealmService;
   readonly identities: IdentityService;
+  readonly duplicates: DuplicateService;
   readonly groups: GroupService;
   readonly memberships: MembershipService;
   readonly emails: EmailService;
@@ -43,11 +45,12 @@ export function createServices(deps: ServiceDeps): Services {
   const writes = new Writes(dataSource);
   const realms = new RealmService(dataSource, writes);
   const identities = new IdentityService(writes, realms);
+  const duplicates = new DuplicateService(writes, identities);
   const groups = new GroupService(writes, realms);
   const memberships = new MembershipService(writes, groups);
   const emails = new EmailService(deps.wakeEmailDelivery);
   const invitations = new InvitationService(dataSource, writes, deps.invitations, realms, identities, groups, emails);
   const events = new EventService(dataSource, deps.relay, realms);
   const tokens = new ApiTokenService(dataSource, writes, realms, deps.tokenRevoked);
-  return { realms, identities, groups, memberships, emails, invitations, events, tokens };
+  return { realms, identities, duplicates, groups, memberships, emails, invitations, events, tokens };
 }

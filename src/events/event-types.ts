@@ -20,6 +20,13 @@ export interface EventMap {
   'identity.updated': { changes: Record<string, Change> };
   'identity.status_changed': { changes: { status: Change<string> } };
   'identity.deleted': { identity: IdentitySnapshot };
+  /**
+   * linkIdentities merged `mergedIdentityId` (a global ID) into the event's identity; the events that
+   * follow it in the same transaction are the merge's steps: MEMBERSHIP_ADDED of the identity
+   * (`membershipsAdded` of them), MEMBERSHIP_REMOVED of the merged one (`membershipsRemoved`), its
+   * IDENTITY_DELETED, and IDENTITY_UPDATED of the identity when it took the merged one's source.
+   */
+  'identities.linked': { mergedIdentityId: string; mergedIdentity: IdentitySnapshot; membershipsAdded: number; membershipsRemoved: number };
   'group.created': { group: { name: string; description: string | null } };
   'group.updated': { changes: Record<string, Change> };
   /** Ends all of the group's memberships: `memberCount` of them, with no MEMBERSHIP_REMOVED each. */
@@ -42,6 +49,7 @@ export const eventTypes = [
   'identity.updated',
   'identity.status_changed',
   'identity.deleted',
+  'identities.linked',
   'group.created',
   'group.updated',
   'group.deleted',

@@ -11,6 +11,7 @@ export enum RealmEventType {
   IDENTITY_UPDATED = 'identity.updated',
   IDENTITY_STATUS_CHANGED = 'identity.status_changed',
   IDENTITY_DELETED = 'identity.deleted',
+  IDENTITIES_LINKED = 'identities.linked',
   GROUP_CREATED = 'group.created',
   GROUP_UPDATED = 'group.updated',
   GROUP_DELETED = 'group.deleted',
@@ -32,6 +33,13 @@ registerEnumType(RealmEventType, {
     IDENTITY_UPDATED: { description: 'Fields of an identity changed; `data.changes` has each field’s `before` and `after`.' },
     IDENTITY_STATUS_CHANGED: { description: 'An identity’s status changed (suspended, reactivated, deprovisioned, or ACTIVE by accepting an invitation).' },
     IDENTITY_DELETED: { description: 'An identity was deleted, its memberships with it (a MEMBERSHIP_REMOVED each); `data` is its last snapshot.' },
+    IDENTITIES_LINKED: {
+      description:
+        'linkIdentities merged a duplicate (`data.mergedIdentityId`, `data.mergedIdentity` its last snapshot) into the event’s identity. The events that follow it, ' +
+        'from the same change, are its steps: a MEMBERSHIP_ADDED of the identity for each of the duplicate’s groups it lacked (`data.membershipsAdded`), ' +
+        'a MEMBERSHIP_REMOVED of the duplicate for each group it was in (`data.membershipsRemoved`), the duplicate’s IDENTITY_DELETED, and an IDENTITY_UPDATED ' +
+        'when the identity took the duplicate’s `source` and `externalId`.',
+    },
     GROUP_CREATED: { description: 'A group was created; `data` is a snapshot of it.' },
     GROUP_UPDATED: { description: 'A group’s name or description changed; `data.changes` has `before` and `after`.' },
     GROUP_DELETED: { description: 'A group was deleted, with all its memberships at once: `data.memberCount` says how many, and no MEMBERSHIP_REMOVED is logged for them.' },
@@ -55,8 +63,8 @@ registerEnumType(MembershipEventType, {
   name: 'MembershipEventType',
   description: 'Whether an identity joined or left a group.',
   valuesConfig: {
-    ADDED: { description: 'The identity joined the group (addGroupMembers, createGroup’s members, an accepted invitation).' },
-    REMOVED: { description: 'The identity left the group (removeGroupMembers, or the identity was deleted).' },
+    ADDED: { description: 'The identity joined the group (addGroupMembers, createGroup’s members, an accepted invitation, a duplicate’s group by linkIdentities).' },
+    REMOVED: { description: 'The identity left the group (removeGroupMembers, or the identity was deleted, or merged into another by linkIdentities).' },
   },
 });
 
@@ -136,7 +144,8 @@ export class RealmEvent extends EventFields {
 
   @Field(() => GraphQLJSONObject, {
     description:
-      'The details: a snapshot for *_CREATED and *_DELETED, `changes: { field: { before, after } }` for updates. GROUP_DELETED ends all ' +
+      'The details: a snapshot for *_CREATED and *_DELETED, `changes: { field: { before, after } }` for updates, ' +
+      '`{ mergedIdentityId, mergedIdentity, membershipsAdded, membershipsRemoved }` for IDENTITIES_LINKED. GROUP_DELETED ends all ' +
       'the group’s memberships at once: its `memberCount` says how many, and no MEMBERSHIP_REMOVED is logged for them.',
   })
   data: Record<string, unknown>;

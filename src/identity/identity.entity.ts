@@ -28,6 +28,13 @@ import { RealmEntity } from '../realm/realm.entity';
 @Index('identities_search_idx', { synchronize: false })
 @Index('identities_realm_external_id_key', ['realmId', 'externalId'], { unique: true })
 @Index('identities_realm_created_at_idx', ['realmId', 'createdAt', 'id'])
+@Index('identities_realm_source_created_at_idx', ['realmId', 'source', 'createdAt', 'id'])
+// The keys of the duplicate rules (migration IdentityDuplicates, src/identity/duplicate-rules.ts).
+@Index('identities_duplicate_full_name_idx', { synchronize: false })
+@Index('identities_duplicate_display_name_idx', { synchronize: false })
+@Index('identities_duplicate_email_idx', { synchronize: false })
+@Index('identities_duplicate_phone_number_idx', { synchronize: false })
+@Index('identities_duplicate_employee_number_idx', { synchronize: false })
 @Check('identities_role_check', `role IN ('ADMIN', 'GRANTEE')`)
 @Check('identities_status_check', `status IN ('INVITED', 'ACTIVE', 'SUSPENDED', 'DEPROVISIONED')`)
 @Check('identities_source_check', `source IN ('MANUAL', 'IDP')`)

@@ -151,3 +151,18 @@ export class DeleteIdentityInput {
   @Field(() => ID, { description: 'The identity to delete.' })
   id: string;
 }
+
+@InputType({ description: 'The identity that stays, and its duplicate, which is merged into it and deleted.' })
+export class LinkIdentitiesInput {
+  @Field(() => ID, { description: 'The identity that stays: it keeps its ID and its fields, and gains the duplicate’s groups.' })
+  identityId: string;
+
+  @Field(() => ID, { description: 'The duplicate: its groups go to the identity, then it is deleted.' })
+  duplicateId: string;
+
+  @Field(() => Int, { nullable: true, description: 'The identity’s version you last read; a stale one is refused with VERSION_CONFLICT.' })
+  version?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'The duplicate’s version you last read; a stale one is refused with VERSION_CONFLICT.' })
+  duplicateVersion?: number | null;
+}

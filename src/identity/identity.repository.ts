@@ -135,6 +135,15 @@ export async function lockIdentityForDeletion(tx: Tx, uuid: string): Promise<Ide
   return row;
 }
 
+/**
+ * Reads the identities and locks them FOR UPDATE in id order (the order of docs/decisions.md 63):
+ * linkIdentities deletes one and changes the other, and no membership of either can be added or
+ * removed until it commits, so that the memberships it reads are all there are.
+ */
+export function lockIdentitiesForMerge(tx: Tx, uuids: readonly string[]): Promise<IdentityRow[]> {
+  return tx.query(`SELECT ${columns} FROM identities i WHERE i.id = ANY($1::uuid[]) ORDER BY i.id FOR UPDATE`, [uuids]);
+}
+
 export type IdentityChanges = Partial<
   Pick<IdentityRow, 'displayName' | 'username' | 'primaryEmail' | 'fullName' | 'phoneNumber' | 'role' | 'status' | 'source' | 'externalId' | ProfileField>
 >;

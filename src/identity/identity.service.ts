@@ -327,11 +327,12 @@ export class IdentityService {
   }
 
   /**
-   * Deletes an identity the caller holds FOR UPDATE, with its memberships: the one cascade of both
-   * deletions. Returns its events — one MEMBERSHIP_REMOVED for each membership it ended, then
+   * Deletes an identity the caller holds FOR UPDATE, with its memberships: the one cascade of the
+   * deletions (deleteIdentity, a revoked invitation's, a duplicate merged by linkIdentities).
+   * Returns its events — one MEMBERSHIP_REMOVED for each membership it ended, then
    * IDENTITY_DELETED — for the caller to append last.
    */
-  private async erase(tx: Tx, current: IdentityRow): Promise<NewEvent[]> {
+  async erase(tx: Tx, current: IdentityRow): Promise<NewEvent[]> {
     const removals = await endMembershipsOfIdentity(tx, current.uuid);
     await deleteIdentity(tx, current.uuid);
     return [...removals, { type: 'identity.deleted', identityUuid: current.uuid, data: { identity: identitySnapshot(current) } }];

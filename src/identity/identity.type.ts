@@ -103,6 +103,7 @@ export const identityFields: FieldColumns<IdentityColumn> = {
   ...(Object.fromEntries(profileFields.map((field) => [field, [field]])) as Record<ProfileField, [ProfileField]>),
   realm: [],
   groups: [],
+  possibleDuplicates: [],
 };
 
 @ObjectType({ simpleResolvers: true, description: 'An identity in a page of identities, with its cursor.' })

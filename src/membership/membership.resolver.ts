@@ -11,8 +11,11 @@ import { identityLoaders } from '../identity/identity.loaders';
 import { Identity, identityFields } from '../identity/identity.type';
 import type { Context } from '../common/context';
 import { edgeListProjection, listProjection, nestedLists, objectColumns } from '../schema/projection';
-import { ChangedMemberEdge, type MembershipService } from './membership.service';
-import type { ChangedMembership } from './membership.repository';
+import { ChangedMemberEdge, IdentityGroupEdge as IdentityGroupEdgeOf, type MembershipService } from './membership.service';
+import { identityGroupOrdering, type ChangedMembership } from './membership.repository';
+import { groupLoaders } from '../group/group.loaders';
+import { LinkIdentitiesPayload } from '../identity/duplicates.type';
+import type { LinkedIdentities } from '../identity/duplicates.service';
 import { AddGroupMembersInput, GroupMemberOrder, IdentityGroupOrder, RemoveGroupMembersInput } from './membership.inputs';
 import {
   AddGroupMembersPayload,
@@ -20,6 +23,7 @@ import {
   groupMemberConnectionFields,
   GroupMemberEdge,
   IdentityGroupConnection,
+  IdentityGroupEdge,
   identityGroupConnectionFields,
   RemoveGroupMembersPayload,
 } from './membership.type';
@@ -172,5 +176,28 @@ export class IdentityGroupsResolver {
     @Arg('orderBy', () => IdentityGroupOrder, { nullable: true, description: 'The order; the order it joined them, ascending, when omitted.' }) orderBy?: IdentityGroupOrder,
   ) {
     return this.identityGroups(identity, { ...page, orderBy }, ctx, info);
+  }
+}
+
+/**
+ * linkIdentities' memberships, as edges of the identity's `groups` in its default order (the order it
+ * joined them), so that a client appends them to the list it shows. The write returned when each
+ * was made; the groups are read in one batch through the group loader, which the commit left empty.
+ */
+@Resolver(() => LinkIdentitiesPayload)
+export class LinkIdentitiesPayloadResolver {
+  @FieldResolver(() => [IdentityGroupEdge], {
+    description:
+      'The memberships the merge gave the identity — the duplicate’s groups it was not in — as edges of `Identity.groups` in its default order (cursor, addedAt, node): for Relay’s `@appendEdge`. Needs `groups:read`.',
+  })
+  async addedEdges(@Root() payload: LinkedIdentities, @Ctx() ctx: Context) {
+    ctx.caller.need('groups:read');
+    const groups = await ctx.loaders.of(groupLoaders).byUuid.loadMany(payload.added.map((membership) => membership.groupUuid));
+    return payload.added.flatMap((membership, index) => {
+      const group = groups[index];
+      if (!group || group instanceof Error) return [];
+      const row = { groupUuid: membership.groupUuid, addedAt: membership.addedAt, group, __cursor0: membership.addedAtSortValue, __cursor1: membership.groupUuid };
+      return [new IdentityGroupEdgeOf(row, identityGroupOrdering)];
+    });
   }
 }

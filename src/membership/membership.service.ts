@@ -34,7 +34,7 @@ class MemberEdge extends PageEdge<CursorRow<MemberRow>> {
 }
 
 /** … and the group an identity belongs to, with the time it joined. */
-class IdentityGroupEdge extends Edge<CursorRow<MembershipGroupRow>> {
+export class IdentityGroupEdge extends Edge<CursorRow<MembershipGroupRow>> {
   get node(): GroupListRow {
     return this.row.group;
   }

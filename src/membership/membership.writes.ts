@@ -63,7 +63,7 @@ export async function lockIdentitiesToAdd(tx: Tx, identityIds: readonly string[]
 export async function addLocked(
   caller: Caller,
   tx: Tx,
-  group: GroupKeys,
+  group: Pick<GroupKeys, 'uuid' | 'realmUuid'>,
   identities: LockedIdentities,
 ): Promise<{ added: ChangedMembership[]; events: NewEvent[] }> {
   const { ids, uuids, realms, path } = identities;
@@ -84,7 +84,7 @@ export async function addLocked(
  * Ends these identities' memberships of a group the caller holds locked; returns those that were
  * members (a row a concurrent removal took first is waited for, then found gone) and their events.
  */
-export async function removeLocked(tx: Tx, group: GroupKeys, identityUuids: readonly string[]): Promise<{ removed: ChangedMembership[]; events: NewEvent[] }> {
+export async function removeLocked(tx: Tx, group: Pick<GroupKeys, 'uuid'>, identityUuids: readonly string[]): Promise<{ removed: ChangedMembership[]; events: NewEvent[] }> {
   const removed = await deleteMemberships(tx, group.uuid, identityUuids);
   return { removed, events: membershipEvents('membership.removed', group.uuid, removed.map((row) => row.uuid)) };
 }

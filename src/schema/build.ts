@@ -14,6 +14,7 @@ import {
   RealmEventsResolver,
 } from '../events/event.resolver';
 import { GroupResolver, RealmGroupsResolver } from '../group/group.resolver';
+import { identityDuplicatesOf, IdentityDuplicatesResolver, RealmDuplicatesResolver } from '../identity/duplicates.resolver';
 import { IdentityResolver, RealmIdentitiesResolver } from '../identity/identity.resolver';
 import { InvitationResolver, RealmInvitationsResolver } from '../invitation/invitation.resolver';
 import {
@@ -22,6 +23,7 @@ import {
   GroupMembersResolver,
   identityGroupsOf,
   IdentityGroupsResolver,
+  LinkIdentitiesPayloadResolver,
   RemoveGroupMembersPayloadResolver,
 } from '../membership/membership.resolver';
 import { RealmResolver } from '../realm/realm.resolver';
@@ -30,7 +32,7 @@ import { NodeResolver } from '../server/node.resolver';
 
 /** Each resolver class, made with the services it needs: the one place resolvers get their collaborators. */
 function resolverInstances(services: Services): Map<Function, object> {
-  const { realms, identities, groups, memberships, invitations, events, tokens } = services;
+  const { realms, identities, duplicates, groups, memberships, invitations, events, tokens } = services;
   return new Map<Function, object>([
     [NodeResolver, new NodeResolver(services)],
     [RealmResolver, new RealmResolver(realms)],
@@ -38,6 +40,9 @@ function resolverInstances(services: Services): Map<Function, object> {
     [RealmGroupsResolver, new RealmGroupsResolver(groups)],
     [IdentityResolver, new IdentityResolver(realms, identities)],
     [IdentityGroupsResolver, new IdentityGroupsResolver(memberships)],
+    [IdentityDuplicatesResolver, new IdentityDuplicatesResolver(duplicates)],
+    [RealmDuplicatesResolver, new RealmDuplicatesResolver(duplicates)],
+    [LinkIdentitiesPayloadResolver, new LinkIdentitiesPayloadResolver()],
     [GroupResolver, new GroupResolver(realms, groups)],
     [GroupMembersResolver, new GroupMembersResolver(memberships)],
     [AddGroupMembersPayloadResolver, new AddGroupMembersPayloadResolver()],
@@ -61,6 +66,9 @@ const resolvers = [
   RealmGroupsResolver,
   IdentityResolver,
   IdentityGroupsResolver,
+  IdentityDuplicatesResolver,
+  RealmDuplicatesResolver,
+  LinkIdentitiesPayloadResolver,
   GroupResolver,
   GroupMembersResolver,
   AddGroupMembersPayloadResolver,
@@ -88,6 +96,7 @@ function hotFields(services: Services): ReadonlyArray<[type: string, field: stri
   return [
     ['Group', 'members', groupMembersOf(services.memberships)],
     ['Identity', 'groups', identityGroupsOf(services.memberships)],
+    ['Identity', 'possibleDuplicates', identityDuplicatesOf(services.duplicates)],
   ];
 }
 

@@ -65,7 +65,7 @@ function idOfB(name: string, field: string): string | string[] | undefined {
   if (/apitoken|token/i.test(subject)) return b.token;
   if (/invitation/i.test(subject)) return b.invitation;
   if (/group/i.test(subject)) return b.group;
-  if (/identit|member/i.test(subject)) return b.identity;
+  if (/identit|member|duplicate/i.test(subject)) return b.identity;
   if (/realm/i.test(subject)) return b.realm;
   // `node(id)`, and any other field that takes an ID of any type.
   if (name === 'id') return b.identity;

@@ -228,6 +228,8 @@ const choices = (): ValueChoices => ({
     if (field === 'deleteRealm') return fixture.otherRealm;
     if (field === 'deleteIdentity') return fixture.otherIdentity;
     if (field === 'deleteGroup') return fixture.spareGroup;
+    // linkIdentities deletes its duplicate: one of the other realm (CROSS_REALM), never the fixture's.
+    if (name === 'duplicateId') return fixture.otherIdentity;
     const subject = name === 'id' ? field : name;
     if (/token/i.test(subject)) return fixture.token;
     if (/invitation/i.test(subject)) return fixture.invitation;

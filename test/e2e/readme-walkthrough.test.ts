@@ -30,7 +30,7 @@ async function run(name: string, variables: Record<string, unknown> = {}) {
   return body.data;
 }
 
-test('SearchIdentities finds, in the data the examples before it made, the identity it describes', async () => {
+test('SearchIdentities finds, in the data the examples before it made, the identity it describes; Duplicates finds the hand-made Bob, which Link merges', async () => {
   const realmId = (await run('CreateRealm')).createRealm.realm.id;
   const { ann, bob } = await run('CreateIdentities', { realmId });
   const groupId = (await run('CreateGroup', { realmId, ann: ann.identity.id })).createGroup.group.id;
@@ -42,4 +42,13 @@ test('SearchIdentities finds, in the data the examples before it made, the ident
   expect(everywhere.edges.map((edge: any) => edge.node.id)).toEqual([bob.identity.id]);
   const inTheGroup = (await run('SearchIdentities', { name: 'acme', groupId })).realm.identities;
   expect(inTheGroup.edges.map((edge: any) => edge.node.id)).toEqual([bob.identity.id]);
+
+  // Duplicates: the hand-made Bob is found beside the provider's, and merged into it.
+  const bobby = (await run('HandMadeBob', { realmId })).createIdentity.identity.id;
+  const pairs = (await run('Duplicates', { name: 'acme' })).realm.possibleDuplicates;
+  expect(pairs.totalCount).toBe(1);
+  expect(pairs.edges[0].node).toMatchObject({ reasons: ['SAME_EMAIL_LOCAL_PART'], identity: { id: bob.identity.id, source: 'IDP' }, duplicate: { id: bobby, source: 'MANUAL' } });
+  const linked = (await run('Link', { identityId: bob.identity.id, duplicateId: bobby })).linkIdentities;
+  expect(linked).toMatchObject({ identity: { id: bob.identity.id, source: 'IDP', groups: { totalCount: 1 } }, mergedIdentityId: bobby, addedEdges: [] });
+  expect((await run('Duplicates', { name: 'acme' })).realm.possibleDuplicates.totalCount).toBe(0);
 });

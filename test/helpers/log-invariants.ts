@@ -33,7 +33,8 @@ export type MembershipWrite =
   | { kind: 'deleteIdentity'; identityId: string }
   | { kind: 'deleteGroup'; groupId: string }
   | { kind: 'revokeInvitation'; invitationId: string; identityId: string }
-  | { kind: 'acceptInvitation'; invitationId: string; identityId: string; groupIds: string[] };
+  | { kind: 'acceptInvitation'; invitationId: string; identityId: string; groupIds: string[] }
+  | { kind: 'linkIdentities'; identityId: string; duplicateId: string };
 
 /**
  * What a write answered: success, with the IDs its payload listed as changed (`addedMembers`,
@@ -146,6 +147,8 @@ class Namer {
       case 'revokeInvitation':
       case 'acceptInvitation':
         return `${write.kind}(${this.ofId(write.invitationId)} of ${this.ofId(write.identityId)})`;
+      case 'linkIdentities':
+        return `linkIdentities(${this.ofId(write.duplicateId)} into ${this.ofId(write.identityId)})`;
     }
   }
 }
@@ -162,6 +165,10 @@ const pairKey = (groupUuid: string, identityUuid: string) => `${groupUuid}/${ide
  * - GROUP_DELETED says in `data.memberCount` how many memberships it ended, and ends them (its
  *   members' removals are not logged one by one);
  * - identities and groups are created once, and changed only while they exist;
+ * - IDENTITIES_LINKED names two identities that exist, and is followed by its steps: `membershipsAdded`
+ *   MEMBERSHIP_ADDED of the identity, each to a group the merged one is in, `membershipsRemoved`
+ *   MEMBERSHIP_REMOVED of the merged one, its IDENTITY_DELETED — and then the identity is in every
+ *   group the merged one was in;
  * - at the end the replay's identities, groups and memberships are exactly the tables', and every
  *   group's member_count is its number of membership rows.
  */
@@ -190,7 +197,7 @@ function replay(snap: Snapshot, name: Namer): string[] {
     return violations;
   }
   let expectedSeq = 1;
-  for (const event of snap.events) {
+  for (const [index, event] of snap.events.entries()) {
     if (event.seq !== expectedSeq) violations.push(`the log skips from #${expectedSeq - 1} to #${event.seq}`);
     expectedSeq = event.seq + 1;
     const what = name.event(event);
@@ -231,6 +238,33 @@ function replay(snap: Snapshot, name: Namer): string[] {
           }
         }
         identities.delete(identityUuid);
+        break;
+      }
+      case 'IDENTITIES_LINKED': {
+        if (!needIdentity()) break;
+        const identityUuid = event.identityUuid!;
+        const mergedUuid = typeof event.data.mergedIdentityId === 'string' ? parseGlobalId(event.data.mergedIdentityId)?.uuid : undefined;
+        if (mergedUuid === undefined || !identities.has(mergedUuid)) {
+          violations.push(`${what}: the merged identity ${JSON.stringify(event.data.mergedIdentityId)} does not exist at this point of the log`);
+          break;
+        }
+        const added = Number(event.data.membershipsAdded);
+        const removed = Number(event.data.membershipsRemoved);
+        const steps = snap.events.slice(index + 1, index + 1 + added + removed + 1);
+        const mergedGroups = new Set(groupsOf(mergedUuid));
+        const fits =
+          steps.length === added + removed + 1 &&
+          steps.slice(0, added).every((step) => step.type === 'MEMBERSHIP_ADDED' && step.identityUuid === identityUuid && mergedGroups.has(step.groupUuid!)) &&
+          steps.slice(added, added + removed).every((step) => step.type === 'MEMBERSHIP_REMOVED' && step.identityUuid === mergedUuid) &&
+          steps[added + removed]?.type === 'IDENTITY_DELETED' && steps[added + removed]?.identityUuid === mergedUuid &&
+          removed === mergedGroups.size;
+        if (!fits) {
+          violations.push(
+            `${what}: says ${added} added and ${removed} removed (the merged one is in ${mergedGroups.size} group(s)), followed by ${steps.map((step) => name.event(step)).join(', ') || 'nothing'}`,
+          );
+        }
+        const lacking = [...mergedGroups].filter((group) => !members.get(group)!.has(identityUuid) && !steps.some((step) => step.type === 'MEMBERSHIP_ADDED' && step.groupUuid === group));
+        if (lacking.length > 0) violations.push(`${what}: the identity does not end in the merged one's ${lacking.map((group) => name.of('Group', group)).join(', ')}`);
         break;
       }
       case 'GROUP_CREATED':
@@ -326,6 +360,9 @@ function replay(snap: Snapshot, name: Namer): string[] {
  * - a successful deleteGroup logged GROUP_DELETED alone;
  * - a successful revokeInvitation logged its identity's removals and IDENTITY_DELETED, then
  *   INVITATION_REVOKED;
+ * - a successful linkIdentities logged IDENTITIES_LINKED of the identity, MEMBERSHIP_ADDED of it,
+ *   MEMBERSHIP_REMOVED of the duplicate (one per group at most), the duplicate's IDENTITY_DELETED, and
+ *   perhaps the identity's IDENTITY_UPDATED;
  * - a successful acceptInvitation logged IDENTITY_UPDATED (when the names changed) and
  *   IDENTITY_STATUS_CHANGED, MEMBERSHIP_ADDED of the identity to groups of the invitation (each at
  *   most once), then INVITATION_ACCEPTED;
@@ -415,6 +452,20 @@ function explain(events: readonly LoggedEvent[], writes: readonly RecordedWrite[
         case 'deleteGroup': {
           const groupUuid = uuidOfId(write.groupId);
           take(`GROUP_DELETED of ${name.of('Group', groupUuid)}, alone`, (event) => is(event, 'GROUP_DELETED', { groupUuid }));
+          break;
+        }
+        case 'linkIdentities': {
+          const identityUuid = uuidOfId(write.identityId);
+          const duplicateUuid = uuidOfId(write.duplicateId);
+          if (!take(`IDENTITIES_LINKED of ${name.of('Identity', identityUuid)}`, (event) => is(event, 'IDENTITIES_LINKED', { identityUuid }))) break;
+          while (next() && is(next(), 'MEMBERSHIP_ADDED', { identityUuid })) at++;
+          const removedFrom = new Set<string>();
+          while (next() && is(next(), 'MEMBERSHIP_REMOVED', { identityUuid: duplicateUuid }) && !removedFrom.has(next().groupUuid!)) {
+            removedFrom.add(next().groupUuid!);
+            at++;
+          }
+          if (!take(`IDENTITY_DELETED of ${name.of('Identity', duplicateUuid)}`, (event) => is(event, 'IDENTITY_DELETED', { identityUuid: duplicateUuid }))) break;
+          if (next() && is(next(), 'IDENTITY_UPDATED', { identityUuid })) at++;
           break;
         }
         case 'acceptInvitation': {
