@@ -84,7 +84,7 @@ export async function createApp(options: { dataSource: DataSource; config: Confi
   const app = express();
   const httpServer = createServer(app);
   const ws = websocketEdge({ httpServer, schema, limits, authenticator, addressOf, liveConnections, origins, newContext, logger });
-  const scim = scimEdge({ dataSource, realms: services.realms, identities: services.identities, groups: services.groups, authenticator, addressOf, newContext, publicUrl: config.publicUrl, logger });
+  const scim = scimEdge({ dataSource, realms: services.realms, identities: services.identities, groups: services.groups, authenticator, requests: limits.requests, addressOf, newContext, publicUrl: config.publicUrl, logger });
   const apollo = await httpEdge({ app, httpServer, schema, config, limits, authenticator, addressOf, origins, newContext, dataSource, scim, drain: ws.dispose, logger });
 
   return {

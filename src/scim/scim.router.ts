@@ -10,6 +10,7 @@ import type { IdentityService } from '../identity/identity.service';
 import type { RealmService } from '../realm/realm.service';
 import type { Logger } from '../logger';
 import type { ClientAddressOf } from '../server/client-address';
+import { callerKey, rateLimitHeaders, rateLimitedMessage, type RateLimiter } from '../server/limits';
 import { parseScimAttributePath, parseScimFilter, ScimFilterError } from './filter';
 import { scimFilterSql, type ScimAttributeMap } from './filter-sql';
 import { groupResource, groupSchema } from './group.resource';
@@ -29,6 +30,8 @@ export interface ScimEdgeOptions {
   readonly identities: IdentityService;
   readonly groups: GroupService;
   readonly authenticator: Authenticator;
+  /** The per-caller request budget every edge spends (RATE_LIMIT_PER_MINUTE); none when it is off. */
+  readonly requests: RateLimiter | undefined;
   readonly addressOf: ClientAddressOf;
   newContext(requestId: string, caller: Caller, cache: boolean): Context;
   /** PUBLIC_URL, when set: the resources' locations are made from it rather than the request's Host. */
@@ -60,7 +63,7 @@ export function scimEdge(options: ScimEdgeOptions): express.Router {
 
   router.use(async (req, res, next) => {
     try {
-      res.locals.scim = await authenticate(req, options);
+      res.locals.scim = await authenticate(req, res, options);
       next();
     } catch (error) {
       next(error);
@@ -209,7 +212,7 @@ export function scimEdge(options: ScimEdgeOptions): express.Router {
   return router;
 }
 
-async function authenticate(req: Request, options: ScimEdgeOptions): Promise<ScimRequest> {
+async function authenticate(req: Request, res: Response, options: ScimEdgeOptions): Promise<ScimRequest> {
   const requestId = randomUUID();
   const caller = await options.authenticator.authenticate(req.headers.authorization, options.addressOf(req));
   const token = caller.token;
@@ -223,6 +226,12 @@ async function authenticate(req: Request, options: ScimEdgeOptions): Promise<Sci
       undefined,
       'This API token reaches all realms; SCIM provisions one realm, the token’s. Create a token bound to one realm with the scope scim (createApiToken with realmId and scopes ["scim"]).',
     );
+  }
+  if (options.requests) {
+    // The token's budget, the same one its GraphQL requests spend. A Bulk request is one request.
+    const decision = options.requests.take(callerKey(caller, options.addressOf(req)));
+    res.set(rateLimitHeaders(options.requests, decision));
+    if (!decision.allowed) throw new ScimError(429, undefined, rateLimitedMessage(decision), { 'retry-after': String(decision.retryAfterSeconds) });
   }
   const baseUrl = `${options.publicUrl?.replace(/\/$/, '') ?? `${req.protocol}://${req.get('host')}`}/scim/v2`;
   return { ctx: options.newContext(requestId, caller, true), realmUuid: token.realmUuid, baseUrl };

@@ -4,7 +4,7 @@
  * WWW-Authenticate challenge for no token or a dead one, 403 for a token that cannot be used here.
  */
 import { createRealm } from '../factories/graph';
-import type { TestServer } from '../helpers/server';
+import { startTestServer, type TestServer } from '../helpers/server';
 import { expectScimError, scimClient, scimRealm, startScimServer, userBody } from '../helpers/scim';
 
 let server: TestServer;
@@ -77,5 +77,27 @@ describe('§2 who may call', () => {
     const answer = await scimClient(server, null).get('/Users');
     expect(answer.headers.get('content-type')).toBe('application/scim+json; charset=utf-8');
     expect(answer.body).toEqual({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '401', detail: expect.any(String) });
+  });
+});
+
+describe('the request budget', () => {
+  let limited: TestServer;
+  beforeAll(async () => {
+    limited = await startTestServer({ runJobs: false, env: { RATE_LIMIT_PER_MINUTE: '3' } });
+  });
+  afterAll(() => limited.close());
+
+  test('a SCIM token spends the budget its GraphQL requests do: past it, 429 with Retry-After in the SCIM error shape', async () => {
+    const realm = await createRealm(limited);
+    const token = await limited.createToken(['scim'], realm.id);
+    const scim = scimClient(limited, token.token);
+    const statuses: number[] = [];
+    for (let n = 0; n < 4; n += 1) statuses.push((await scim.get('/ServiceProviderConfig')).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const refused = await scim.get('/Users');
+    expectScimError(refused, 429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.headers.get('ratelimit-remaining')).toBe('0');
+    expect(refused.body.detail).toMatch(/Too many requests/);
   });
 });

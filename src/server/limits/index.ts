@@ -10,13 +10,15 @@ import { RateLimiter, rateLimitMiddleware } from './rate-limit';
 import { WebSocketLimits } from './ws-limits';
 
 export { withLimitCode } from './limit-error';
-export { callerKey, type RateLimiter } from './rate-limit';
+export { callerKey, rateLimitHeaders, rateLimitedMessage, type RateLimiter } from './rate-limit';
 export { logClientProtocolErrors } from './ws-limits';
 
 /** Everything app.ts wires in, for HTTP (Express, Apollo) and WebSocket (ws, graphql-ws) alike. */
 export interface RequestLimits {
   /** Express middleware in front of /graphql, after authentication: the rate limit (none when RATE_LIMIT_PER_MINUTE is 0). */
   readonly http: RequestHandler[];
+  /** The per-caller request budget (RATE_LIMIT_PER_MINUTE), one for every edge: what /graphql's middleware and the WebSocket spend, and SCIM too. */
+  readonly requests: RateLimiter | undefined;
   /** Failed authentications per client address (src/auth/authenticator.ts); none when AUTH_FAILURES_PER_MINUTE is 0. */
   readonly authFailures: RateLimiter | undefined;
   readonly maxBodyBytes: number;
@@ -40,6 +42,7 @@ export function createRequestLimits(schema: GraphQLSchema, config: Config, httpC
   const rateLimiter = limits.rateLimitPerMinute > 0 ? new RateLimiter(limits.rateLimitPerMinute) : undefined;
   return {
     http: rateLimiter ? [rateLimitMiddleware(rateLimiter, httpCallerKey)] : [],
+    requests: rateLimiter,
     authFailures: limits.authFailuresPerMinute > 0 ? new RateLimiter(limits.authFailuresPerMinute) : undefined,
     maxBodyBytes: limits.maxBodyBytes,
     parseOptions: { maxLexicalTokens: limits.maxQueryTokens },

@@ -16,13 +16,23 @@ export function callerKey(caller: Caller, address: string): string {
   return caller.token ? `token:${caller.token.uuid}` : `address:${address}`;
 }
 
-const rateLimitedMessage = (decision: RateDecision) =>
+export const rateLimitedMessage = (decision: RateDecision) =>
   `Too many requests: an API token (or an address, without one) may make ${formatCount(decision.limit)} a minute. ` +
   `Try again in ${decision.retryAfterSeconds} s.`;
 
 /** The refusal over WebSocket, where there are no headers. */
 export const rateLimitedError = (decision: RateDecision) =>
   limitError(ErrorCode.RATE_LIMITED, rateLimitedMessage(decision), { limit: decision.limit, retryAfterSeconds: decision.retryAfterSeconds });
+
+/** The IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers, the three-field form) of a decision. */
+export function rateLimitHeaders(limiter: RateLimiter, decision: RateDecision): Record<string, string> {
+  return {
+    'RateLimit-Policy': `${limiter.perMinute};w=60`,
+    'RateLimit-Limit': String(decision.limit),
+    'RateLimit-Remaining': String(decision.remaining),
+    'RateLimit-Reset': String(decision.resetSeconds),
+  };
+}
 
 /**
  * Express middleware in front of /graphql, after authentication (which says whose budget it is:
@@ -31,13 +41,9 @@ export const rateLimitedError = (decision: RateDecision) =>
  * and a GraphQL-shaped body.
  */
 export function rateLimitMiddleware(limiter: RateLimiter, keyOf: (req: Request, res: Response) => string): RequestHandler {
-  const policy = `${limiter.perMinute};w=60`;
   return (req, res, next) => {
     const decision = limiter.take(keyOf(req, res));
-    res.setHeader('RateLimit-Policy', policy);
-    res.setHeader('RateLimit-Limit', String(decision.limit));
-    res.setHeader('RateLimit-Remaining', String(decision.remaining));
-    res.setHeader('RateLimit-Reset', String(decision.resetSeconds));
+    res.set(rateLimitHeaders(limiter, decision));
     if (decision.allowed) {
       next();
       return;
