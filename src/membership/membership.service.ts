@@ -12,7 +12,7 @@ import type { Context } from '../common/context';
 import type { GroupService } from '../group/group.service';
 import { memberBatch, type AddGroupMembersInput, type GroupMemberOrder, type IdentityGroupOrder, type RemoveGroupMembersInput } from './membership.inputs';
 import { addLocked, groupUuidsOf, identityUuidsOf, lockGroupsToNest, lockIdentitiesToAdd, membershipEvents, nestLocked, unnestLocked } from './membership.writes';
-import type { ChangedNesting } from './nesting.repository';
+import { memberGroupOrdering, parentGroupOrdering, type ChangedNesting, type NestedGroupRow, type NestingSide } from './nesting.repository';
 import {
   deleteMemberships,
   type ChangedMembership,
@@ -40,6 +40,27 @@ export class IdentityGroupEdge extends Edge<CursorRow<MembershipGroupRow>> {
   }
 
   get addedAt(): string | undefined {
+    return this.row.addedAt;
+  }
+}
+
+/** An edge of Group.memberGroups or Group.parentGroups: the other group, and when the nesting was made. */
+export class NestedGroupEdgeOf extends PageEdge<CursorRow<NestedGroupRow>> {
+  get addedAt(): string | undefined {
+    return this.row.addedAt;
+  }
+}
+
+/** A nesting a write made or ended, as an edge of Group.memberGroups; its node is read after commit. */
+export class ChangedNestingEdge extends Edge<ChangedNesting> {
+  constructor(
+    row: ChangedNesting,
+    readonly node: object,
+  ) {
+    super(row, memberGroupOrdering);
+  }
+
+  get addedAt(): string {
     return this.row.addedAt;
   }
 }
@@ -124,6 +145,26 @@ export class MembershipService {
     });
     const loaded = loaders.loadedPage(identity.uuid, undefined, ordering, request, projection);
     return loaded ? connection(loaded) : loaders.page(identity.uuid, undefined, ordering, request, projection).then(connection);
+  }
+
+  /**
+   * A group's member groups or the groups it is nested in, a page through the request's loaders:
+   * one statement per level of a nested read, whatever its breadth (decision 104).
+   */
+  nestedGroupsOf(
+    ctx: Context,
+    group: GroupKeys,
+    side: NestingSide,
+    args: PageArgs,
+    projection: IdentityGroupListProjection = wholeList,
+  ): Promise<ConnectionData<NestedGroupEdgeOf>> {
+    const ordering = side === 'memberGroups' ? memberGroupOrdering : parentGroupOrdering;
+    const request = pageRequest(args, ordering, ctx.limits);
+    const loaders = ctx.loaders.of(membershipLoaders)[side === 'memberGroups' ? 'memberGroupsOfGroup' : 'parentGroupsOfGroup'];
+    return loaders.page(group.uuid, undefined, ordering, request, projection).then((rows) => ({
+      ...toPage(rows, ordering, request, NestedGroupEdgeOf),
+      totalCount: () => loaders.count(group.uuid, undefined),
+    }));
   }
 
   /**
