@@ -175,7 +175,10 @@ const pairKey = (groupUuid: string, identityUuid: string) => `${groupUuid}/${ide
  *   MEMBERSHIP_ADDED of the identity, each to a group the merged one is in, `membershipsRemoved`
  *   MEMBERSHIP_REMOVED of the merged one, its IDENTITY_DELETED — and then the identity is in every
  *   group the merged one was in;
- * - at the end the replay's identities, groups and memberships are exactly the tables', and every
+ * - GROUP_NESTED nests a group that exists, not nested there yet, without closing a cycle;
+ *   GROUP_UNNESTED ends a nesting that exists; no nesting of a group is left at its GROUP_DELETED
+ *   (each ended by a GROUP_UNNESTED before it: docs/decisions.md 104);
+ * - at the end the replay's identities, groups, memberships and nestings are exactly the tables', and every
  *   group's member_count is its number of membership rows.
  */
 export async function logViolations(db: DataSource, realmId: string, options: InvariantOptions = {}): Promise<string[]> {
@@ -410,7 +413,9 @@ function replay(snap: Snapshot, name: Namer): string[] {
  *   its group for each identity its payload listed, and nothing else;
  * - a successful deleteIdentity logged MEMBERSHIP_REMOVED of the identity (one per group at most),
  *   then IDENTITY_DELETED;
- * - a successful deleteGroup logged GROUP_DELETED alone;
+ * - a successful deleteGroup logged its GROUP_UNNESTED (both ways), then GROUP_DELETED;
+ * - addGroupMembers / removeGroupMembers with `changedGroupIds` logged a GROUP_NESTED / _UNNESTED
+ *   of each, after the identities' events;
  * - a successful revokeInvitation logged its identity's removals and IDENTITY_DELETED, then
  *   INVITATION_REVOKED;
  * - a successful linkIdentities logged IDENTITIES_LINKED of the identity, MEMBERSHIP_ADDED of it,
