@@ -18,6 +18,8 @@ const constraints: Record<string, ConstraintMapping> = {
   identities_realm_external_id_key: { code: ErrorCode.DUPLICATE_EXTERNAL_ID, field: 'externalId', message: 'An identity with this external ID already exists in the realm.' },
   groups_realm_name_key: { code: ErrorCode.DUPLICATE_GROUP_NAME, field: 'name', message: 'A group with this name already exists in the realm.' },
   group_memberships_identity_fkey: { code: ErrorCode.CROSS_REALM, field: 'identityIds', message: 'An identity is not in the group’s realm.' },
+  group_nestings_child_fkey: { code: ErrorCode.CROSS_REALM, field: 'groupIds', message: 'A group is not in the group’s realm.' },
+  group_nestings_not_itself: { code: ErrorCode.GROUP_CYCLE, field: 'groupIds', message: 'A group cannot be a member of itself.' },
   // Creating checks the realm without locking it: a realm deleted meanwhile fails the foreign key.
   identities_realm_id_fkey: { code: ErrorCode.NOT_FOUND, field: 'realmId', message: 'No realm has that ID.' },
   groups_realm_id_fkey: { code: ErrorCode.NOT_FOUND, field: 'realmId', message: 'No realm has that ID.' },

@@ -23,6 +23,7 @@ export enum ErrorCode {
   DUPLICATE_GROUP_NAME = 'DUPLICATE_GROUP_NAME',
   IDP_IDENTITY_CONFLICT = 'IDP_IDENTITY_CONFLICT',
   CROSS_REALM = 'CROSS_REALM',
+  GROUP_CYCLE = 'GROUP_CYCLE',
   VERSION_CONFLICT = 'VERSION_CONFLICT',
   INVALID_STATUS_TRANSITION = 'INVALID_STATUS_TRANSITION',
   EVENT_CURSOR_EXPIRED = 'EVENT_CURSOR_EXPIRED',
@@ -87,8 +88,11 @@ export const errorCodeDescriptions: Record<ErrorCode, string> = {
     'A MANUAL identity would repeat the username or email of an identity provisioned by the identity provider (`source: IDP`). ' +
     'Use other values, or manage that person at the identity provider.',
   CROSS_REALM:
-    'Objects of two realms were to be linked: an identity of one realm into a group of another, or an invitation into a group of another realm; `inputPath` names the ID. ' +
+    'Objects of two realms were to be linked: an identity or a group of one realm into a group of another, or an invitation into a group of another realm; `inputPath` names the ID. ' +
     'Pass IDs of the same realm.',
+  GROUP_CYCLE:
+    'Nesting the group named by `inputPath` would make a group a member of itself: it is the group itself, or already contains it (directly or through its member groups). ' +
+    'The message names the cycle by the groups’ names, e.g. `"A" → "B" → "A"`. Nesting is refused as a whole; remove a link of the cycle first, or nest otherwise.',
   VERSION_CONFLICT:
     'The `version` sent is not the object’s current one: someone changed it since you read it (`currentVersion` is the current one). ' +
     'Read the object again, reapply your change, and send it with the new version.',

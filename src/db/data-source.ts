@@ -6,11 +6,12 @@ import { GroupEntity } from '../group/group.entity';
 import { IdentityEntity } from '../identity/identity.entity';
 import { InvitationEntity } from '../invitation/invitation.entity';
 import { MembershipEntity } from '../membership/membership.entity';
+import { NestingEntity } from '../membership/nesting.entity';
 import { RealmEntity } from '../realm/realm.entity';
 import { ApiTokenEntity } from '../auth/api-token.entity';
 import { clientTimeouts, TimeoutClient } from './timeout-client';
 
-export const entities = [RealmEntity, IdentityEntity, GroupEntity, MembershipEntity, EventEntity, InvitationEntity, EmailOutboxEntity, ApiTokenEntity];
+export const entities = [RealmEntity, IdentityEntity, GroupEntity, MembershipEntity, NestingEntity, EventEntity, InvitationEntity, EmailOutboxEntity, ApiTokenEntity];
 
 export interface PoolOptions {
   /**

@@ -33,6 +33,13 @@ export interface EventMap {
   'group.deleted': { group: { name: string }; memberCount: number };
   'membership.added': Record<string, never>;
   'membership.removed': Record<string, never>;
+  /**
+   * The group `memberGroupId` (a global ID) was nested in the event's group, its parent
+   * (addGroupMembers' groupIds, a SCIM member of type Group).
+   */
+  'group.nested': { memberGroupId: string };
+  /** The group `memberGroupId` left the event's group: removed, or one of the two deleted (before its GROUP_DELETED). */
+  'group.unnested': { memberGroupId: string };
   'invitation.created': { email: string; role: string; expiresAt: string };
   'invitation.sent': { attempts: number };
   'invitation.resent': { expiresAt: string };
@@ -55,6 +62,8 @@ export const eventTypes = [
   'group.deleted',
   'membership.added',
   'membership.removed',
+  'group.nested',
+  'group.unnested',
   'invitation.created',
   'invitation.sent',
   'invitation.resent',

@@ -17,6 +17,8 @@ export enum RealmEventType {
   GROUP_DELETED = 'group.deleted',
   MEMBERSHIP_ADDED = 'membership.added',
   MEMBERSHIP_REMOVED = 'membership.removed',
+  GROUP_NESTED = 'group.nested',
+  GROUP_UNNESTED = 'group.unnested',
   INVITATION_CREATED = 'invitation.created',
   INVITATION_SENT = 'invitation.sent',
   INVITATION_RESENT = 'invitation.resent',
@@ -42,9 +44,20 @@ registerEnumType(RealmEventType, {
     },
     GROUP_CREATED: { description: 'A group was created; `data` is a snapshot of it.' },
     GROUP_UPDATED: { description: 'A group’s name or description changed; `data.changes` has `before` and `after`.' },
-    GROUP_DELETED: { description: 'A group was deleted, with all its memberships at once: `data.memberCount` says how many, and no MEMBERSHIP_REMOVED is logged for them.' },
+    GROUP_DELETED: {
+      description:
+        'A group was deleted, with all its memberships at once: `data.memberCount` says how many, and no MEMBERSHIP_REMOVED is logged for them. Its nestings, both ways, were ended just before, a GROUP_UNNESTED each.',
+    },
     MEMBERSHIP_ADDED: { description: 'An identity joined a group.' },
     MEMBERSHIP_REMOVED: { description: 'An identity left a group, removed or deleted.' },
+    GROUP_NESTED: {
+      description:
+        'A group became a member of the event’s group (addGroupMembers’ `groupIds`, or a SCIM member of type Group): `group` is the parent, `data.memberGroupId` the group nested in it.',
+    },
+    GROUP_UNNESTED: {
+      description:
+        'A group stopped being a member of the event’s group (`group`, the parent; `data.memberGroupId`, the child): removed by removeGroupMembers, or one of the two was deleted — logged just before that group’s GROUP_DELETED.',
+    },
     INVITATION_CREATED: { description: 'An invitation was made (inviteIdentity).' },
     INVITATION_SENT: { description: 'The mail server accepted an invitation’s email.' },
     INVITATION_RESENT: { description: 'An invitation got a new link (resendInvitation); the earlier ones stopped working.' },

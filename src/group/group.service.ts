@@ -1,6 +1,6 @@
 import type { ConnectionData } from '../common/connection.type';
 import { AppError, ErrorCode, invalidInput, notFound, versionConflict, type InputPath } from '../common/errors';
-import { expectGlobalId } from '../common/global-id';
+import { expectGlobalId, parseGlobalId } from '../common/global-id';
 import { orderings, pageRequest, PageEdge, toPage, type PageArgs } from '../common/pagination';
 import * as validate from '../common/validate';
 import type { Tx } from '../db/transaction';
@@ -13,11 +13,17 @@ import type { RealmRow } from '../realm/realm.repository';
 import type { RealmService } from '../realm/realm.service';
 import {
   addLocked,
+  childGroupsOfLockedGroup,
   endMembershipsOfGroup,
+  endNestingsOfGroup,
+  lockGroupsToNest,
+  nestLocked,
+  unnestLocked,
   lockIdentitiesToAdd,
   membersOfLockedGroup,
   removeLocked,
   identityUuidsOf,
+  groupUuidsOf,
 } from '../membership/membership.writes';
 import { wholeList, type ListProjection } from '../common/projection';
 import type { Context } from '../common/context';
@@ -50,7 +56,8 @@ export const groupOrdering = orderings<GroupOrderField>(
 
 /**
  * What an identity provider sets on a group (SCIM, docs/decisions.md 102): its name and external
- * ID, and its members as identity IDs — the whole list (`members`), or what to add and remove.
+ * ID, and its members as IDs — the whole list (`members`), or what to add and remove. A member
+ * ID that is a Group's is a nested group (decision 104); any other, an identity.
  * On a change, undefined leaves a part as it is.
  */
 export interface ProvisionedGroup {
@@ -60,6 +67,14 @@ export interface ProvisionedGroup {
   members?: readonly string[];
   add?: readonly string[];
   remove?: readonly string[];
+}
+
+/** Member IDs split by what they name: a Group's global ID is a group to nest; anything else is taken as an identity's (and refused there when it is not). */
+function splitMembers(ids: readonly string[]): { identities: string[]; groups: string[] } {
+  const identities: string[] = [];
+  const groups: string[] = [];
+  for (const id of ids) (parseGlobalId(id)?.type === 'Group' ? groups : identities).push(id);
+  return { identities, groups };
 }
 
 const groupName = (value: string, path: InputPath) => validate.requiredText(value, path, 'The group name', 64);
@@ -149,13 +164,17 @@ export class GroupService {
     const name = groupName(wanted.name, ['input', 'name']);
     const externalId = validate.optionalText(wanted.externalId, ['input', 'externalId'], 'The external ID', 256) ?? null;
     const memberIds = [...new Set([...(wanted.members ?? []), ...(wanted.add ?? [])])].filter((id) => !(wanted.remove ?? []).includes(id));
+    const { identities: identityIds, groups: groupIds } = splitMembers(memberIds);
     return this.writes.run(ctx, async (tx) => {
-      const members = memberIds.length > 0 ? await lockIdentitiesToAdd(tx, memberIds, ['input', 'members']) : undefined;
+      const members = identityIds.length > 0 ? await lockIdentitiesToAdd(tx, identityIds, ['input', 'members']) : undefined;
+      // The groups to nest, locked in id order; the new group's row is new, and no other write can lock it.
+      const children = groupIds.length > 0 ? await lockGroupsToNest(tx, undefined, groupIds, ['input', 'members']) : undefined;
       await this.refuseTakenName(tx, realmUuid, name);
       if (externalId !== null) await this.refuseTakenExternalId(tx, realmUuid, externalId);
       const created = await insertGroup(tx, { realmUuid, name, description: null, externalId });
       const events: NewEvent[] = [{ type: 'group.created', groupUuid: created.uuid, data: { group: { name: created.name, description: null } } }];
       if (members) events.push(...(await addLocked(ctx.caller, tx, created, members)).events);
+      if (children) events.push(...(await nestLocked(ctx.caller, tx, created, children)).events);
       await appendEvents(tx, realmUuid, events);
       return members ? readGroup(tx, created.uuid) : created;
     });
@@ -169,12 +188,17 @@ export class GroupService {
   async provision(ctx: Context, uuid: string, expected: number | undefined, wanted: ProvisionedGroup): Promise<GroupRow> {
     const name = wanted.name === undefined ? undefined : groupName(wanted.name, ['input', 'name']);
     const externalId = validate.optionalText(wanted.externalId, ['input', 'externalId'], 'The external ID', 256);
-    const remove = new Set(identityUuidsOf(wanted.remove ?? [], ['input', 'remove']));
-    const toAdd = [...new Set([...(wanted.members ?? []), ...(wanted.add ?? [])])];
-    const toAddUuids = identityUuidsOf(toAdd, ['input', 'members']);
-    const adding = toAdd.filter((_, index) => !remove.has(toAddUuids[index]));
+    const removing = splitMembers(wanted.remove ?? []);
+    const remove = new Set(identityUuidsOf(removing.identities, ['input', 'remove']));
+    const unnest = new Set(groupUuidsOf(removing.groups, ['input', 'remove']));
+    const toAdd = splitMembers([...new Set([...(wanted.members ?? []), ...(wanted.add ?? [])])]);
+    const toAddUuids = identityUuidsOf(toAdd.identities, ['input', 'members']);
+    const adding = toAdd.identities.filter((_, index) => !remove.has(toAddUuids[index]));
+    const toNestUuids = groupUuidsOf(toAdd.groups, ['input', 'members']);
+    const nesting = toAdd.groups.filter((_, index) => !unnest.has(toNestUuids[index]));
     return this.writes.run(ctx, async (tx) => {
       const members = adding.length > 0 ? await lockIdentitiesToAdd(tx, adding, ['input', 'members']) : undefined;
+      const children = nesting.length > 0 ? await lockGroupsToNest(tx, uuid, nesting, ['input', 'members']) : undefined;
       const current = await this.lockReachable(ctx, tx, uuid, ['input', 'id']);
       if (expected !== undefined && expected !== groupRevision(current)) throw versionConflict('group', ['input', 'version'], expected, groupRevision(current));
       const events: NewEvent[] = [];
@@ -188,9 +212,13 @@ export class GroupService {
       if (wanted.members !== undefined) {
         const kept = new Set(members?.uuids ?? []);
         for (const member of await membersOfLockedGroup(tx, uuid)) if (!kept.has(member)) remove.add(member);
+        const keptGroups = new Set(children?.uuids ?? []);
+        for (const child of await childGroupsOfLockedGroup(tx, uuid)) if (!keptGroups.has(child)) unnest.add(child);
       }
       if (remove.size > 0) events.push(...(await removeLocked(tx, current, [...remove])).events);
+      if (unnest.size > 0) events.push(...(await unnestLocked(tx, current, [...unnest])).events);
       if (members) events.push(...(await addLocked(ctx.caller, tx, current, members)).events);
+      if (children) events.push(...(await nestLocked(ctx.caller, tx, current, children)).events);
       if (events.length === 0) return current;
       await appendEvents(tx, current.realmUuid, events);
       return readGroup(tx, uuid);
@@ -198,7 +226,7 @@ export class GroupService {
   }
 
   /**
-   * Deletes the group and its memberships, logged as one GROUP_DELETED whose `memberCount` says how
+   * Deletes the group, its nestings (a GROUP_UNNESTED each) and its memberships, logged as one GROUP_DELETED whose `memberCount` says how
    * many memberships it ended — not one MEMBERSHIP_REMOVED per member, which made a group of 200 000
    * a 200 001-event transaction that held the realm's log for seconds (docs/decisions.md 64).
    */
@@ -210,8 +238,11 @@ export class GroupService {
         throw versionConflict('group', ['input', 'version'], expectedRevision, groupRevision(current));
       }
       const memberCount = await endMembershipsOfGroup(tx, uuid);
+      // Its nestings, both ways, each with its GROUP_UNNESTED: a group is nested in and holds few
+      // groups, and a consumer that keeps the tree must hear which links went (decision 104).
+      const unnested = await endNestingsOfGroup(tx, uuid);
       await deleteGroup(tx, uuid);
-      await appendEvents(tx, current.realmUuid, [{ type: 'group.deleted', groupUuid: uuid, data: { group: { name: current.name }, memberCount } }]);
+      await appendEvents(tx, current.realmUuid, [...unnested, { type: 'group.deleted', groupUuid: uuid, data: { group: { name: current.name }, memberCount } }]);
       return current;
     });
     return group.id;

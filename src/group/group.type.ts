@@ -40,6 +40,8 @@ export const groupFields: FieldColumns<GroupColumn> = {
   version: ['version'],
   realm: [],
   members: [],
+  memberGroups: [],
+  parentGroups: [],
 };
 
 @ObjectType({ simpleResolvers: true, description: 'A group in a page of groups, with its cursor.' })

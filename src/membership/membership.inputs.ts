@@ -1,22 +1,43 @@
 import { Field, ID, InputType, registerEnumType } from 'type-graphql';
 import { OrderDirection } from '../common/connection.type';
+import { invalidInput } from '../common/errors';
 
-@InputType({ description: 'The group and the identities to add to it.' })
+@InputType({ description: 'The group and the identities and groups to add to it: 1 to 1 000 IDs in all, all added or none.' })
 export class AddGroupMembersInput {
   @Field(() => ID, { description: 'The group to add members to.' })
   groupId: string;
 
-  @Field(() => [ID], { description: '1 to 1 000 identities of the group’s realm; all are added or none.' })
-  identityIds: string[];
+  @Field(() => [ID], { nullable: true, description: 'Identities of the group’s realm to add.' })
+  identityIds?: string[] | null;
+
+  @Field(() => [ID], {
+    nullable: true,
+    description: 'Groups of the group’s realm to nest in it (they become its member groups); one that contains the group, or is the group, is GROUP_CYCLE.',
+  })
+  groupIds?: string[] | null;
 }
 
-@InputType({ description: 'The group and the identities to remove from it.' })
+@InputType({ description: 'The group and the identities and groups to remove from it: 1 to 1 000 IDs in all.' })
 export class RemoveGroupMembersInput {
   @Field(() => ID, { description: 'The group to remove members from.' })
   groupId: string;
 
-  @Field(() => [ID], { description: '1 to 1 000 identities; removing a non-member is not an error.' })
-  identityIds: string[];
+  @Field(() => [ID], { nullable: true, description: 'Identities to remove; removing a non-member is not an error.' })
+  identityIds?: string[] | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Member groups to take out of the group; one that is not nested in it is not an error.' })
+  groupIds?: string[] | null;
+}
+
+/** The IDs of a membership write's input: 1 to 1 000 in all, identities and groups together. */
+export function memberBatch(input: { identityIds?: readonly string[] | null; groupIds?: readonly string[] | null }): { identityIds: readonly string[]; groupIds: readonly string[] } {
+  const identityIds = input.identityIds ?? [];
+  const groupIds = input.groupIds ?? [];
+  const count = identityIds.length + groupIds.length;
+  if (count === 0 || count > 1000) {
+    throw invalidInput(['input', groupIds.length > 0 && identityIds.length === 0 ? 'groupIds' : 'identityIds'], `Give from 1 to 1000 IDs in all, identities and groups (you gave ${count}).`);
+  }
+  return { identityIds, groupIds };
 }
 
 export enum GroupMemberOrderField {

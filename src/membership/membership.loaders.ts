@@ -11,10 +11,14 @@ import {
   type MembershipEdgeColumn,
   type MembershipGroupRow,
 } from './membership.repository';
+import { nestedGroupCounts, nestedGroupPages, type NestedGroupRow } from './nesting.repository';
 
 export interface MembershipLoaders {
   membersOfGroup: ListLoaders<MemberRow, IdentityFilterValues, ListProjection<IdentityColumn, MembershipEdgeColumn>>;
   groupsOfIdentity: ListLoaders<MembershipGroupRow, never, ListProjection<GroupColumn, MembershipEdgeColumn>>;
+  /** Group.memberGroups and Group.parentGroups (decision 104). */
+  memberGroupsOfGroup: ListLoaders<NestedGroupRow, never, ListProjection<GroupColumn, MembershipEdgeColumn>>;
+  parentGroupsOfGroup: ListLoaders<NestedGroupRow, never, ListProjection<GroupColumn, MembershipEdgeColumn>>;
 }
 
 /** The membership loaders of one request (src/common/loaders.ts, RequestLoaders). */
@@ -28,5 +32,15 @@ export const membershipLoaders: LoaderSet<MembershipLoaders> = (db, options) => 
     options,
     (identityUuids, _filter, ordering, request, projection) => groupPagesByIdentity(db, identityUuids, ordering, request, projection),
     (identityUuids) => groupCountsByIdentity(db, identityUuids),
+  ),
+  memberGroupsOfGroup: new ListLoaders(
+    options,
+    (groupUuids, _filter, ordering, request, projection) => nestedGroupPages(db, 'memberGroups', groupUuids, ordering, request, projection),
+    (groupUuids) => nestedGroupCounts(db, 'memberGroups', groupUuids),
+  ),
+  parentGroupsOfGroup: new ListLoaders(
+    options,
+    (groupUuids, _filter, ordering, request, projection) => nestedGroupPages(db, 'parentGroups', groupUuids, ordering, request, projection),
+    (groupUuids) => nestedGroupCounts(db, 'parentGroups', groupUuids),
   ),
 });

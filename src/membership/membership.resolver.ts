@@ -11,7 +11,8 @@ import { identityLoaders } from '../identity/identity.loaders';
 import { Identity, identityFields } from '../identity/identity.type';
 import type { Context } from '../common/context';
 import { edgeListProjection, listProjection, nestedLists, objectColumns } from '../schema/projection';
-import { ChangedMemberEdge, IdentityGroupEdge as IdentityGroupEdgeOf, type MembershipService } from './membership.service';
+import { ChangedMemberEdge, ChangedNestingEdge, IdentityGroupEdge as IdentityGroupEdgeOf, type MembershipService } from './membership.service';
+import type { ChangedNesting, NestingSide } from './nesting.repository';
 import { identityGroupOrdering, type ChangedMembership } from './membership.repository';
 import { groupLoaders } from '../group/group.loaders';
 import { LinkIdentitiesPayload } from '../identity/duplicates.type';
@@ -25,6 +26,9 @@ import {
   IdentityGroupConnection,
   IdentityGroupEdge,
   identityGroupConnectionFields,
+  NestedGroupConnection,
+  nestedGroupConnectionFields,
+  NestedGroupEdge,
   RemoveGroupMembersPayload,
 } from './membership.type';
 
@@ -49,6 +53,43 @@ export function identityGroupsOf(memberships: MembershipService) {
     ctx.caller.needOn('groups:read', { realmUuid: identity.realmUuid, identityUuid: identity.uuid });
     return memberships.groupsOf(ctx, identity, args, listProjection(info, identityGroupConnectionFields));
   };
+}
+
+/** Group.memberGroups and Group.parentGroups: per row of a nested read too, bound the same way (hotFields). */
+export function nestedGroupsOf(memberships: MembershipService, side: NestingSide) {
+  return (group: GroupKeys, args: PageArgs, ctx: Context, info: GraphQLResolveInfo) => {
+    ctx.caller.needOn('groups:read', group);
+    return memberships.nestedGroupsOf(ctx, group, side, args, listProjection(info, nestedGroupConnectionFields));
+  };
+}
+
+@Resolver(() => Group)
+export class GroupNestingResolver {
+  private readonly memberGroupsOf: ReturnType<typeof nestedGroupsOf>;
+  private readonly parentGroupsOf: ReturnType<typeof nestedGroupsOf>;
+
+  constructor(membershipService: MembershipService) {
+    this.memberGroupsOf = nestedGroupsOf(membershipService, 'memberGroups');
+    this.parentGroupsOf = nestedGroupsOf(membershipService, 'parentGroups');
+  }
+
+  @FieldResolver(() => NestedGroupConnection, {
+    nullable: true,
+    description:
+      'The groups nested directly in this one (its member groups), in the order they were nested, ties in ID order. Needs `groups:read`: without it, null with FORBIDDEN.',
+  })
+  memberGroups(@Root() group: GroupKeys, @Ctx() ctx: Context, @Args(() => PageArgsType) page: PageArgsType, @Info() info: GraphQLResolveInfo) {
+    return this.memberGroupsOf(group, { ...page }, ctx, info);
+  }
+
+  @FieldResolver(() => NestedGroupConnection, {
+    nullable: true,
+    description:
+      'The groups this one is nested in directly (its parents), in the order it was nested in them, ties in ID order. Needs `groups:read`: without it, null with FORBIDDEN.',
+  })
+  parentGroups(@Root() group: GroupKeys, @Ctx() ctx: Context, @Args(() => PageArgsType) page: PageArgsType, @Info() info: GraphQLResolveInfo) {
+    return this.parentGroupsOf(group, { ...page }, ctx, info);
+  }
 }
 
 @Resolver(() => Group)
@@ -77,14 +118,19 @@ export class GroupMembersResolver {
 
   @Mutation(() => AddGroupMembersPayload, {
     nullable: true,
-    description: 'Adds 1 to 1 000 identities of the group’s realm, all or none; existing members are left as they are. Needs `groups:write`; an identity of another realm is CROSS_REALM.',
+    description:
+      'Adds 1 to 1 000 identities and groups of the group’s realm, all or none; existing members are left as they are. A group added becomes a member group (nested): ' +
+      'one that is the group or contains it is GROUP_CYCLE, naming the cycle. Needs `groups:write`; an identity or group of another realm is CROSS_REALM.',
   })
   async addGroupMembers(@Ctx() ctx: Context, @Arg('input', () => AddGroupMembersInput, { description: 'The group and the identities to add.' }) input: AddGroupMembersInput) {
     ctx.caller.need('groups:write');
     return this.membershipService.add(ctx, input);
   }
 
-  @Mutation(() => RemoveGroupMembersPayload, { nullable: true, description: 'Removes 1 to 1 000 identities, all or none; non-members are ignored. Needs `groups:write`.' })
+  @Mutation(() => RemoveGroupMembersPayload, {
+    nullable: true,
+    description: 'Removes 1 to 1 000 identities and member groups, all or none; non-members are ignored. Needs `groups:write`.',
+  })
   async removeGroupMembers(@Ctx() ctx: Context, @Arg('input', () => RemoveGroupMembersInput, { description: 'The group and the identities to remove.' }) input: RemoveGroupMembersInput) {
     ctx.caller.need('groups:write');
     return this.membershipService.remove(ctx, input);
@@ -118,7 +164,27 @@ async function changedEdges(ctx: Context, info: GraphQLResolveInfo, changed: rea
   });
 }
 
-type ChangePayload = { memberships: ChangedMembership[] };
+type ChangePayload = { memberships: ChangedMembership[]; nestings: ChangedNesting[] };
+
+/**
+ * A payload's member groups, as edges of Group.memberGroups: needs `groups:read`, as that list
+ * does. The write returned their keys and IDs; a query that shows more reads them, in one batch,
+ * through the group loader. One deleted since the commit is left out.
+ */
+async function changedGroupEdges(ctx: Context, info: GraphQLResolveInfo, changed: readonly ChangedNesting[]) {
+  ctx.caller.need('groups:read');
+  if (changed.length === 0) return [];
+  let nodes: Map<string, object>;
+  if (coveredBy(edgeListProjection(info, nestedGroupConnectionFields).node, ['id'])) nodes = new Map(changed.map((row) => [row.uuid, { ...row, __typename: 'Group' }]));
+  else {
+    const rows = await ctx.loaders.of(groupLoaders).byUuid.loadMany(changed.map((row) => row.uuid));
+    nodes = new Map(rows.flatMap((row) => (row === null || row instanceof Error ? [] : [[row.uuid, row] as const])));
+  }
+  return changed.flatMap((row) => {
+    const node = nodes.get(row.uuid);
+    return node ? [new ChangedNestingEdge(row, node)] : [];
+  });
+}
 
 @Resolver(() => AddGroupMembersPayload)
 export class AddGroupMembersPayloadResolver {
@@ -133,6 +199,14 @@ export class AddGroupMembersPayloadResolver {
   })
   addedEdges(@Root() payload: ChangePayload, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
     return changedEdges(ctx, info, payload.memberships);
+  }
+
+  @FieldResolver(() => [NestedGroupEdge], {
+    description:
+      'The groups this call nested in the group, as edges of `Group.memberGroups` (cursor, addedAt, node), in input order; those nested already are not listed. Needs `groups:read`.',
+  })
+  addedGroupEdges(@Root() payload: ChangePayload, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return changedGroupEdges(ctx, info, payload.nestings);
   }
 }
 
@@ -152,6 +226,17 @@ export class RemoveGroupMembersPayloadResolver {
   removedMemberIds(@Root() payload: ChangePayload, @Ctx() ctx: Context) {
     ctx.caller.need('identities:read');
     return payload.memberships.map((membership) => membership.id);
+  }
+
+  @FieldResolver(() => [NestedGroupEdge], { description: 'The nestings this call ended, as the edges of `Group.memberGroups` they were, in input order. Needs `groups:read`.' })
+  removedGroupEdges(@Root() payload: ChangePayload, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return changedGroupEdges(ctx, info, payload.nestings);
+  }
+
+  @FieldResolver(() => [ID], { description: 'The IDs of the groups this call took out of the group: for Relay’s `@deleteEdge` on its `memberGroups`. Needs `groups:read`.' })
+  removedGroupIds(@Root() payload: ChangePayload, @Ctx() ctx: Context) {
+    ctx.caller.need('groups:read');
+    return payload.nestings.map((row) => row.id);
   }
 }
 

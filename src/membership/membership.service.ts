@@ -2,7 +2,6 @@ import type { ConnectionData } from '../common/connection.type';
 import { expectGlobalId } from '../common/global-id';
 import { Edge, PageEdge, pageRequest, toPage, type CursorRow, type PageArgs, type PageRequest } from '../common/pagination';
 import { wholeList, type ListProjection, type NestedList } from '../common/projection';
-import { idBatch } from '../common/validate';
 import type { Writes } from '../db/writes';
 import { appendEvents } from '../events/event-log';
 import type { GroupColumn, GroupKeys, GroupListRow, GroupRow } from '../group/group.columns';
@@ -11,8 +10,9 @@ import type { MemberFilter } from '../identity/identity.inputs';
 import { memberFilterValues } from '../identity/identity.service';
 import type { Context } from '../common/context';
 import type { GroupService } from '../group/group.service';
-import type { AddGroupMembersInput, GroupMemberOrder, IdentityGroupOrder, RemoveGroupMembersInput } from './membership.inputs';
-import { addLocked, identityUuidsOf, lockIdentitiesToAdd, membershipEvents } from './membership.writes';
+import { memberBatch, type AddGroupMembersInput, type GroupMemberOrder, type IdentityGroupOrder, type RemoveGroupMembersInput } from './membership.inputs';
+import { addLocked, groupUuidsOf, identityUuidsOf, lockGroupsToNest, lockIdentitiesToAdd, membershipEvents, nestLocked, unnestLocked } from './membership.writes';
+import { memberGroupOrdering, parentGroupOrdering, type ChangedNesting, type NestedGroupRow, type NestingSide } from './nesting.repository';
 import {
   deleteMemberships,
   type ChangedMembership,
@@ -40,6 +40,27 @@ export class IdentityGroupEdge extends Edge<CursorRow<MembershipGroupRow>> {
   }
 
   get addedAt(): string | undefined {
+    return this.row.addedAt;
+  }
+}
+
+/** An edge of Group.memberGroups or Group.parentGroups: the other group, and when the nesting was made. */
+export class NestedGroupEdgeOf extends PageEdge<CursorRow<NestedGroupRow>> {
+  get addedAt(): string | undefined {
+    return this.row.addedAt;
+  }
+}
+
+/** A nesting a write made or ended, as an edge of Group.memberGroups; its node is read after commit. */
+export class ChangedNestingEdge extends Edge<ChangedNesting> {
+  constructor(
+    row: ChangedNesting,
+    readonly node: object,
+  ) {
+    super(row, memberGroupOrdering);
+  }
+
+  get addedAt(): string {
     return this.row.addedAt;
   }
 }
@@ -72,6 +93,8 @@ export type IdentityGroupListProjection = ListProjection<GroupColumn, Membership
 export interface MembershipChange {
   group: GroupRow;
   memberships: ChangedMembership[];
+  /** The nestings made or ended (the member groups' keys and IDs), likewise. */
+  nestings: ChangedNesting[];
 }
 
 export class MembershipService {
@@ -125,6 +148,26 @@ export class MembershipService {
   }
 
   /**
+   * A group's member groups or the groups it is nested in, a page through the request's loaders:
+   * one statement per level of a nested read, whatever its breadth (decision 104).
+   */
+  nestedGroupsOf(
+    ctx: Context,
+    group: GroupKeys,
+    side: NestingSide,
+    args: PageArgs,
+    projection: IdentityGroupListProjection = wholeList,
+  ): Promise<ConnectionData<NestedGroupEdgeOf>> {
+    const ordering = side === 'memberGroups' ? memberGroupOrdering : parentGroupOrdering;
+    const request = pageRequest(args, ordering, ctx.limits);
+    const loaders = ctx.loaders.of(membershipLoaders)[side === 'memberGroups' ? 'memberGroupsOfGroup' : 'parentGroupsOfGroup'];
+    return loaders.page(group.uuid, undefined, ordering, request, projection).then((rows) => ({
+      ...toPage(rows, ordering, request, NestedGroupEdgeOf),
+      totalCount: () => loaders.count(group.uuid, undefined),
+    }));
+  }
+
+  /**
    * Loads the groups pages (and counts, when asked) of these members in the batches groupsOf
    * reads from. Arguments it cannot use are left for groupsOf to refuse, at the field they belong to.
    */
@@ -149,39 +192,49 @@ export class MembershipService {
     await Promise.all(loads);
   }
 
+  /**
+   * Adds identities and nests groups, in one transaction, in decision 63's order: the identities
+   * (FOR KEY SHARE), then the group with the groups to nest in it (id order), then — for a nesting
+   * — the realm's nesting lock and the cycle check (decision 104), the rows, the realm's row last.
+   * Without groups to nest, the statements are those of a membership write before #14.
+   */
   async add(ctx: Context, input: AddGroupMembersInput): Promise<MembershipChange> {
     const groupUuid = expectGlobalId(input.groupId, 'Group', ['input', 'groupId']);
-    idBatch(input.identityIds, ['input', 'identityIds']);
-    const { group, changed } = await this.writes.run(ctx, async (tx) => {
-      const identities = await lockIdentitiesToAdd(tx, input.identityIds, ['input', 'identityIds']);
+    const { identityIds, groupIds } = memberBatch(input);
+    const { group, changed, nested } = await this.writes.run(ctx, async (tx) => {
+      const identities = identityIds.length > 0 ? await lockIdentitiesToAdd(tx, identityIds, ['input', 'identityIds']) : undefined;
+      const children = groupIds.length > 0 ? await lockGroupsToNest(tx, groupUuid, groupIds, ['input', 'groupIds']) : undefined;
       const current = await this.groups.lockReachable(ctx, tx, groupUuid, ['input', 'groupId']);
-      const { added, events } = await addLocked(ctx.caller, tx, current, identities);
-      await appendEvents(tx, current.realmUuid, events);
-      return { group: { ...current, memberCount: current.memberCount + added.length }, changed: added };
+      const { added, events } = identities ? await addLocked(ctx.caller, tx, current, identities) : { added: [], events: [] };
+      const nesting = children ? await nestLocked(ctx.caller, tx, current, children) : { nested: [], events: [] };
+      await appendEvents(tx, current.realmUuid, [...events, ...nesting.events]);
+      return { group: { ...current, memberCount: current.memberCount + added.length }, changed: added, nested: nesting.nested };
     });
-    return this.payload(ctx, group, changed);
+    return this.payload(ctx, group, changed, nested);
   }
 
   async remove(ctx: Context, input: RemoveGroupMembersInput): Promise<MembershipChange> {
     const groupUuid = expectGlobalId(input.groupId, 'Group', ['input', 'groupId']);
-    idBatch(input.identityIds, ['input', 'identityIds']);
-    const identityUuids = identityUuidsOf(input.identityIds, ['input', 'identityIds']);
-    const { group, changed } = await this.writes.run(ctx, async (tx) => {
+    const batch = memberBatch(input);
+    const identityUuids = identityUuidsOf(batch.identityIds, ['input', 'identityIds']);
+    const childUuids = groupUuidsOf(batch.groupIds, ['input', 'groupIds']);
+    const { group, changed, unnested } = await this.writes.run(ctx, async (tx) => {
       const current = await this.groups.lockReachable(ctx, tx, groupUuid, ['input', 'groupId']);
       // Each row a concurrent removal or deletion took first is waited for, then found gone: every
-      // membership is removed, and logged, once.
-      const removed = await deleteMemberships(tx, groupUuid, identityUuids);
-      await appendEvents(tx, current.realmUuid, membershipEvents('membership.removed', groupUuid, removed.map((row) => row.uuid)));
-      return { group: { ...current, memberCount: current.memberCount - removed.length }, changed: removed };
+      // membership and nesting is removed, and logged, once.
+      const removed = identityUuids.length > 0 ? await deleteMemberships(tx, groupUuid, identityUuids) : [];
+      const unnesting = childUuids.length > 0 ? await unnestLocked(tx, current, childUuids) : { unnested: [], events: [] };
+      await appendEvents(tx, current.realmUuid, [...membershipEvents('membership.removed', groupUuid, removed.map((row) => row.uuid)), ...unnesting.events]);
+      return { group: { ...current, memberCount: current.memberCount - removed.length }, changed: removed, unnested: unnesting.unnested };
     });
-    return this.payload(ctx, group, changed);
+    return this.payload(ctx, group, changed, unnested);
   }
 
   /**
    * The payload, from the rows the change itself returned: no read after commit. They are of the
    * group's realm, which the caller reaches; filtered all the same, as the identity loader would.
    */
-  private payload(ctx: Context, group: GroupRow, changed: ChangedMembership[]): MembershipChange {
-    return { group, memberships: changed.filter((row) => ctx.caller.reaches(row.realmUuid)) };
+  private payload(ctx: Context, group: GroupRow, changed: ChangedMembership[], nestings: ChangedNesting[]): MembershipChange {
+    return { group, memberships: changed.filter((row) => ctx.caller.reaches(row.realmUuid)), nestings: nestings.filter((row) => ctx.caller.reaches(row.realmUuid)) };
   }
 }

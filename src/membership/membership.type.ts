@@ -32,6 +32,17 @@ export class IdentityGroupConnection extends ConnectionType(IdentityGroupEdge) {
 
 export const identityGroupConnectionFields: ConnectionFields<GroupColumn, MembershipEdgeColumn> = { node: groupFields, edge: membershipEdgeFields };
 
+@ObjectType({ simpleResolvers: true, description: 'A group nested in another: a member group of a group, or a group a group is nested in.' })
+export class NestedGroupEdge extends EdgeType(Group) {
+  @Field({ description: 'When the group was nested.' })
+  addedAt: Date;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'A page of a group’s member groups, or of the groups it is nested in.' })
+export class NestedGroupConnection extends ConnectionType(NestedGroupEdge) {}
+
+export const nestedGroupConnectionFields: ConnectionFields<GroupColumn, MembershipEdgeColumn> = { node: groupFields, edge: membershipEdgeFields };
+
 @ObjectType({ simpleResolvers: true, description: 'What addGroupMembers changed.' })
 export class AddGroupMembersPayload {
   @Field(() => Group, { description: 'The group as it is now, its `memberCount` included.' })
@@ -45,6 +56,12 @@ export class AddGroupMembersPayload {
       'The memberships this call made, as edges of `Group.members` in its default order (cursor, addedAt, node), in input order: for Relay’s `@appendEdge` or a normalized cache to insert them without a refetch.',
   })
   addedEdges: GroupMemberEdge[];
+
+  @Field(() => [NestedGroupEdge], {
+    description:
+      'The groups this call nested in the group, as edges of `Group.memberGroups` (cursor, addedAt, node), in input order; those nested already are not listed.',
+  })
+  addedGroupEdges: NestedGroupEdge[];
 }
 
 @ObjectType({ simpleResolvers: true, description: 'What removeGroupMembers changed.' })
@@ -62,4 +79,10 @@ export class RemoveGroupMembersPayload {
 
   @Field(() => [ID], { description: 'The IDs of the identities this call removed: for Relay’s `@deleteEdge` on the group’s member lists.' })
   removedMemberIds: string[];
+
+  @Field(() => [NestedGroupEdge], { description: 'The nestings this call ended, as the edges of `Group.memberGroups` they were, in input order.' })
+  removedGroupEdges: NestedGroupEdge[];
+
+  @Field(() => [ID], { description: 'The IDs of the groups this call took out of the group: for Relay’s `@deleteEdge` on its `memberGroups`.' })
+  removedGroupIds: string[];
 }

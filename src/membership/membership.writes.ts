@@ -1,6 +1,6 @@
 import type { Caller } from '../auth/caller';
 import { AppError, ErrorCode, notFound, type InputPath } from '../common/errors';
-import { expectGlobalId } from '../common/global-id';
+import { expectGlobalId, toGlobalId } from '../common/global-id';
 import type { Tx } from '../db/transaction';
 import type { NewEvent } from '../events/event-types';
 import type { GroupKeys } from '../group/group.columns';
@@ -14,6 +14,17 @@ import {
   lockIdentityRealms,
   type ChangedMembership,
 } from './membership.repository';
+import {
+  childReachingParent,
+  childUuidsOf,
+  deleteNestings,
+  deleteNestingsOfGroup,
+  insertNestings,
+  lockGroupsInOrder,
+  pathNames,
+  takeNestingLock,
+  type ChangedNesting,
+} from './nesting.repository';
 
 /*
  * The membership rows other writes change inside their own transactions — creating a group with its
@@ -111,4 +122,97 @@ export async function endMembershipsOfIdentity(tx: Tx, identityUuid: string): Pr
  */
 export function endMembershipsOfGroup(tx: Tx, groupUuid: string): Promise<number> {
   return deleteMembershipsOfGroup(tx, groupUuid);
+}
+
+/*
+ * Nested groups (docs/decisions.md 104). A write that nests groups locks the parent and the
+ * children together, in id order (decision 63, step 3), then the realm's nesting lock, then checks
+ * for cycles and inserts; removals and deletions need no nesting lock (they cannot close a cycle).
+ */
+
+/** GROUP_NESTED / GROUP_UNNESTED of these children in the parent: one each. */
+export function nestingEvents(type: 'group.nested' | 'group.unnested', parentUuid: string, childUuids: readonly string[]): NewEvent[] {
+  return childUuids.map((childUuid) => ({ type, groupUuid: parentUuid, data: { memberGroupId: toGlobalId('Group', childUuid) } }));
+}
+
+export function groupUuidsOf(ids: readonly string[], path: InputPath): string[] {
+  return ids.map((id, index) => expectGlobalId(id, 'Group', [...path, index]));
+}
+
+/** Groups to nest, named by the input (`ids` at `path`), locked with their parent. */
+export interface LockedChildren {
+  readonly ids: readonly string[];
+  readonly uuids: readonly string[];
+  readonly realms: ReadonlyMap<string, string>;
+  readonly path: InputPath;
+}
+
+/**
+ * Locks the parent and the groups to nest in it, all in id order, FOR NO KEY UPDATE. The parent
+ * may be absent (a group being created has no row yet, and nobody else can lock it); the caller
+ * then locks (or reads) the parent itself, which it already holds: no wait.
+ */
+export async function lockGroupsToNest(tx: Tx, parentUuid: string | undefined, childIds: readonly string[], path: InputPath): Promise<LockedChildren> {
+  const uuids = groupUuidsOf(childIds, path);
+  const rows = await lockGroupsInOrder(tx, parentUuid === undefined ? uuids : [parentUuid, ...uuids]);
+  return { ids: childIds, uuids, realms: new Map(rows.map((row) => [row.uuid, row.realmUuid])), path };
+}
+
+/**
+ * Nests the locked children in the locked parent: all or, when one does not exist, is of another
+ * realm or would close a cycle, none. Takes the realm's nesting lock, then checks for a cycle
+ * against every nesting committed before it (READ COMMITTED: each statement sees the latest
+ * commits, and the lock's previous holder committed before releasing it).
+ */
+export async function nestLocked(
+  caller: Caller,
+  tx: Tx,
+  parent: Pick<GroupKeys, 'uuid' | 'realmUuid'>,
+  children: LockedChildren,
+): Promise<{ nested: ChangedNesting[]; events: NewEvent[] }> {
+  const { ids, uuids, realms, path } = children;
+  uuids.forEach((uuid, index) => {
+    const realmUuid = realms.get(uuid);
+    if (realmUuid === undefined || !caller.reaches(realmUuid)) throw notFound('group', [...path, index], ids[index]);
+    if (realmUuid !== parent.realmUuid) throw new AppError(ErrorCode.CROSS_REALM, `The group "${ids[index]}" belongs to another realm than the group.`, [...path, index]);
+  });
+  await takeNestingLock(tx, parent.realmUuid);
+  const closing = await childReachingParent(tx, parent.uuid, uuids);
+  if (closing !== undefined) {
+    // The new nesting parent → child, then the path already there from the child back down to the parent.
+    const [parentName] = await pathNames(tx, parent.uuid, parent.uuid);
+    const back = closing === parent.uuid ? [parentName] : await pathNames(tx, closing, parent.uuid);
+    const cycle = [parentName, ...back].map((name) => JSON.stringify(name)).join(' → ');
+    const index = uuids.indexOf(closing);
+    throw new AppError(
+      ErrorCode.GROUP_CYCLE,
+      closing === parent.uuid
+        ? `A group cannot be a member of itself: ${cycle}.`
+        : `Nesting this group would make a cycle: ${cycle}.`,
+      [...path, index],
+    );
+  }
+  const nested = await insertNestings(tx, parent.realmUuid, parent.uuid, uuids);
+  return { nested, events: nestingEvents('group.nested', parent.uuid, nested.map((row) => row.uuid)) };
+}
+
+/** Ends these groups' nestings in a parent the caller holds locked; returns those that were nested, and their events. */
+export async function unnestLocked(tx: Tx, parent: Pick<GroupKeys, 'uuid'>, childUuids: readonly string[]): Promise<{ unnested: ChangedNesting[]; events: NewEvent[] }> {
+  const unnested = await deleteNestings(tx, parent.uuid, childUuids);
+  return { unnested, events: nestingEvents('group.unnested', parent.uuid, unnested.map((row) => row.uuid)) };
+}
+
+/** The groups nested in a group the caller holds locked, for a write that sets its whole member list. */
+export function childGroupsOfLockedGroup(tx: Tx, parentUuid: string): Promise<string[]> {
+  return childUuidsOf(tx, parentUuid);
+}
+
+/**
+ * The other cascade of deleting a group the caller holds locked: ends its nestings both ways, a
+ * GROUP_UNNESTED each (logged before its GROUP_DELETED). No nesting of it can be made meanwhile:
+ * every nesting write locks both its groups FOR NO KEY UPDATE, which waits for the deletion's lock.
+ */
+export async function endNestingsOfGroup(tx: Tx, groupUuid: string): Promise<NewEvent[]> {
+  const rows = await deleteNestingsOfGroup(tx, groupUuid);
+  return rows.map((row) => ({ type: 'group.unnested', groupUuid: row.parentUuid, data: { memberGroupId: toGlobalId('Group', row.childUuid) } }));
 }

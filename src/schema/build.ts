@@ -23,7 +23,9 @@ import {
   GroupMembersResolver,
   identityGroupsOf,
   IdentityGroupsResolver,
+  GroupNestingResolver,
   LinkIdentitiesPayloadResolver,
+  nestedGroupsOf,
   RemoveGroupMembersPayloadResolver,
 } from '../membership/membership.resolver';
 import { RealmResolver } from '../realm/realm.resolver';
@@ -45,6 +47,7 @@ function resolverInstances(services: Services): Map<Function, object> {
     [LinkIdentitiesPayloadResolver, new LinkIdentitiesPayloadResolver()],
     [GroupResolver, new GroupResolver(realms, groups)],
     [GroupMembersResolver, new GroupMembersResolver(memberships)],
+    [GroupNestingResolver, new GroupNestingResolver(memberships)],
     [AddGroupMembersPayloadResolver, new AddGroupMembersPayloadResolver()],
     [RemoveGroupMembersPayloadResolver, new RemoveGroupMembersPayloadResolver()],
     [RealmInvitationsResolver, new RealmInvitationsResolver(invitations)],
@@ -71,6 +74,7 @@ const resolvers = [
   LinkIdentitiesPayloadResolver,
   GroupResolver,
   GroupMembersResolver,
+  GroupNestingResolver,
   AddGroupMembersPayloadResolver,
   RemoveGroupMembersPayloadResolver,
   RealmInvitationsResolver,
@@ -96,6 +100,8 @@ function hotFields(services: Services): ReadonlyArray<[type: string, field: stri
   return [
     ['Group', 'members', groupMembersOf(services.memberships)],
     ['Identity', 'groups', identityGroupsOf(services.memberships)],
+    ['Group', 'memberGroups', nestedGroupsOf(services.memberships, 'memberGroups')],
+    ['Group', 'parentGroups', nestedGroupsOf(services.memberships, 'parentGroups')],
     ['Identity', 'possibleDuplicates', identityDuplicatesOf(services.duplicates)],
   ];
 }

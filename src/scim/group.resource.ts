@@ -12,6 +12,8 @@ const readOnly = new Set(['id', 'meta', 'schemas']);
 export interface MemberRef {
   readonly id: string;
   readonly display: string;
+  /** A user, or a group nested in the group (docs/decisions.md 104). */
+  readonly type: 'User' | 'Group';
 }
 
 /** The Group resource of a group (RFC 7643 §4.2); `members` when they were read. */
@@ -21,7 +23,7 @@ export function groupResource(row: GroupRow, members: readonly MemberRef[] | und
     id: row.id,
     ...(row.externalId === null ? {} : { externalId: row.externalId }),
     displayName: row.name,
-    ...(members ? { members: members.map((m) => ({ value: m.id, display: m.display, type: 'User', $ref: `${baseUrl}/Users/${m.id}` })) } : {}),
+    ...(members ? { members: members.map((m) => ({ value: m.id, display: m.display, type: m.type, $ref: `${baseUrl}/${m.type === 'User' ? 'Users' : 'Groups'}/${m.id}` })) } : {}),
     meta: { resourceType: 'Group', created: row.createdAt, lastModified: row.updatedAt, location: `${baseUrl}/Groups/${row.id}`, version: `W/"${groupRevision(row)}"` },
   };
 }
@@ -135,7 +137,7 @@ function memberIdsOf(value: unknown, pathText: string): string[] {
   const elements = Array.isArray(value) ? value : [value];
   return elements.map((element) => {
     const id = isObject(element) ? member(element, 'value') : undefined;
-    if (typeof id !== 'string') throw invalidValue(`"${pathText}" must be a list of members, each {"value": "<user id>"}.`);
+    if (typeof id !== 'string') throw invalidValue(`"${pathText}" must be a list of members, each {"value": "<user or group id>"}.`);
     return id;
   });
 }

@@ -162,12 +162,13 @@ const groupAttributes: Attribute[] = [
     name: 'members',
     type: 'complex',
     multiValued: true,
-    description: 'The group’s members: users of the realm (groups as members are not supported yet).',
+    description:
+      'The group’s direct members: users and groups of the realm. A member whose value is a Group’s id is a nested group (a group that contains this one is refused: a cycle).',
     subAttributes: [
       text('value', 'The member’s id.', { mutability: 'immutable' }),
       text('display', 'The member’s displayName.', { mutability: 'readOnly' }),
-      text('type', 'User.', { mutability: 'immutable' }),
-      { name: '$ref', type: 'reference', referenceTypes: ['User'], description: 'The member’s URI.', mutability: 'immutable' },
+      text('type', 'User or Group; the id decides.', { mutability: 'immutable' }),
+      { name: '$ref', type: 'reference', referenceTypes: ['User', 'Group'], description: 'The member’s URI.', mutability: 'immutable' },
     ],
   },
 ];

@@ -43,13 +43,14 @@ export function scimErrorOf(error: AppError): ScimError {
     case ErrorCode.IDP_IDENTITY_CONFLICT:
       return new ScimError(409, 'uniqueness', error.message);
     case ErrorCode.NOT_FOUND:
-      return resourceItself ? notFoundError() : invalidValue(`${error.message} It is not a user of this realm.`);
+      return resourceItself ? notFoundError() : invalidValue(`${error.message} It is not a user or group of this realm.`);
     case ErrorCode.INVALID_ID:
       return resourceItself ? notFoundError() : invalidValue(error.message);
     case ErrorCode.VERSION_CONFLICT:
       return new ScimError(412, undefined, 'The resource changed since the version in If-Match: read it again, then send the change with its new version.');
     case ErrorCode.INVALID_INPUT:
     case ErrorCode.CROSS_REALM:
+    case ErrorCode.GROUP_CYCLE:
     case ErrorCode.INVALID_STATUS_TRANSITION:
     case ErrorCode.INVALID_CURSOR:
       return invalidValue(error.message);

@@ -95,16 +95,22 @@ export async function groupsOfUsers(db: Queryable, identityUuids: readonly strin
   return groupBy(rows, (row) => row.identityUuid, (row) => ({ id: row.id, name: row.name }));
 }
 
-/** The members of each of these groups, in the order they joined. */
+/** The members of each of these groups, in the order they joined: the users, then the groups nested in it (decision 104). */
 export async function membersOfGroups(db: Queryable, groupUuids: readonly string[]): Promise<Map<string, MemberRef[]>> {
-  const rows: Array<{ groupUuid: string; id: string; display: string }> = await db.query(
-    `SELECT gm.group_id AS "groupUuid", global_id('Identity', i.id) AS id, i.display_name AS display
-       FROM group_memberships gm JOIN identities i ON i.id = gm.identity_id
-      WHERE gm.group_id = ANY($1::uuid[]) AND ${shownUser}
-      ORDER BY gm.added_at, gm.identity_id`,
+  const rows: Array<{ groupUuid: string; id: string; display: string; type: 'User' | 'Group' }> = await db.query(
+    `SELECT * FROM (
+       SELECT gm.group_id AS "groupUuid", global_id('Identity', i.id) AS id, i.display_name AS display, 'User' AS type, 0 AS kind, gm.added_at, gm.identity_id AS member
+         FROM group_memberships gm JOIN identities i ON i.id = gm.identity_id
+        WHERE gm.group_id = ANY($1::uuid[]) AND ${shownUser}
+       UNION ALL
+       SELECT gn.parent_id, global_id('Group', g.id), g.name, 'Group', 1, gn.added_at, gn.child_id
+         FROM group_nestings gn JOIN groups g ON g.id = gn.child_id
+        WHERE gn.parent_id = ANY($1::uuid[])
+     ) m
+     ORDER BY kind, added_at, member`,
     [groupUuids],
   );
-  return groupBy(rows, (row) => row.groupUuid, (row) => ({ id: row.id, display: row.display }));
+  return groupBy(rows, (row) => row.groupUuid, (row) => ({ id: row.id, display: row.display, type: row.type }));
 }
 
 /** The DEPROVISIONED identity of the realm with this username, which a POST of it reactivates. */

@@ -152,3 +152,63 @@ describe('the nested read realm → groups → members → groups', () => {
     expect(all.every((e: any) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(e.addedAt))).toBe(true);
   });
 });
+
+describe('the nested read of a tree of groups (issue #14)', () => {
+  /** `tops` groups, each with `children` member groups, each with `grandchildren` of its own; returns the tops' IDs. */
+  async function buildTree(tops: number, children: number, grandchildren: number): Promise<string[]> {
+    const topIds: string[] = [];
+    const realm = await createRealm(server);
+    const group = async (name: string) =>
+      (await server.ok(`mutation($input: CreateGroupInput!) { createGroup(input: $input) { group { id } } }`, { input: { realmId: realm.id, name } })).createGroup.group.id;
+    const nest = (groupId: string, groupIds: string[]) =>
+      server.ok(`mutation($input: AddGroupMembersInput!) { addGroupMembers(input: $input) { group { id } } }`, { input: { groupId, groupIds } });
+    for (let t = 0; t < tops; t++) {
+      const top = await group(`top-${t}`);
+      topIds.push(top);
+      const kids: string[] = [];
+      for (let c = 0; c < children; c++) {
+        const kid = await group(`child-${t}-${c}`);
+        const grand: string[] = [];
+        for (let g = 0; g < grandchildren; g++) grand.push(await group(`grandchild-${t}-${c}-${g}`));
+        if (grand.length > 0) await nest(kid, grand);
+        kids.push(kid);
+      }
+      if (kids.length > 0) await nest(top, kids);
+    }
+    return topIds;
+  }
+
+  const treeQuery = `query($ids: [ID!]!) {
+    nodes(ids: $ids) { ... on Group { name
+      memberGroups(first: 10) { totalCount edges { addedAt node { name
+        memberGroups(first: 10) { totalCount edges { node { name parentGroups(first: 5) { totalCount edges { node { name } } } } } }
+      } } }
+    } }
+  }`;
+
+  test('memberGroups within memberGroups (and parentGroups below) stay one statement per level, whatever the breadth', async () => {
+    const small = await buildTree(1, 1, 1);
+    const large = await buildTree(3, 4, 3);
+    let smallAnswer: any;
+    let largeAnswer: any;
+    const smallCount = await server.countStatements(async () => {
+      smallAnswer = await server.ok(treeQuery, { ids: small });
+    });
+    const largeCount = await server.countStatements(async () => {
+      largeAnswer = await server.ok(treeQuery, { ids: large });
+    });
+    const topsOf = (answer: any) => answer.nodes;
+    expect(topsOf(largeAnswer)).toHaveLength(3);
+    for (const top of topsOf(largeAnswer)) {
+      expect(top.memberGroups.totalCount).toBe(4);
+      for (const { node: child } of top.memberGroups.edges) {
+        expect(child.memberGroups.totalCount).toBe(3);
+        for (const { node: grandchild } of child.memberGroups.edges) expect(grandchild.parentGroups.edges.map((e: any) => e.node.name)).toEqual([child.name]);
+      }
+    }
+    expect(topsOf(smallAnswer)).toHaveLength(1);
+    // The token, the groups by ID (one batch), then per level a page and a count: memberGroups, memberGroups, parentGroups.
+    expect(largeCount).toBe(smallCount);
+    expect(largeCount).toBe(8);
+  });
+});

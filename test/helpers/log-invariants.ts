@@ -28,8 +28,8 @@ export interface LoggedEvent {
 
 /** The writes that touch memberships, as a test sent them (global IDs). */
 export type MembershipWrite =
-  | { kind: 'addGroupMembers'; groupId: string; identityIds: string[] }
-  | { kind: 'removeGroupMembers'; groupId: string; identityIds: string[] }
+  | { kind: 'addGroupMembers'; groupId: string; identityIds: string[]; groupIds?: string[] }
+  | { kind: 'removeGroupMembers'; groupId: string; identityIds: string[]; groupIds?: string[] }
   | { kind: 'deleteIdentity'; identityId: string }
   | { kind: 'deleteGroup'; groupId: string }
   | { kind: 'revokeInvitation'; invitationId: string; identityId: string }
@@ -40,7 +40,7 @@ export type MembershipWrite =
  * What a write answered: success, with the IDs its payload listed as changed (`addedMembers`,
  * `removedMembers`; absent for the other writes), or a refusal with its code.
  */
-export type WriteOutcome = { ok: true; changedIds?: string[] } | { ok: false; code: string };
+export type WriteOutcome = { ok: true; changedIds?: string[]; changedGroupIds?: string[] } | { ok: false; code: string };
 
 /**
  * A write and its answer, made with the API token `actorId` (the events' `actor.id`). The writes
@@ -67,6 +67,7 @@ interface Snapshot {
   identities: string[];
   groups: Array<{ uuid: string; memberCount: number }>;
   memberships: Array<{ groupUuid: string; identityUuid: string }>;
+  nestings: Array<{ parentUuid: string; childUuid: string }>;
 }
 
 function uuidOf(realmId: string): string {
@@ -96,8 +97,13 @@ async function readSnapshot(manager: EntityManager, realmUuid: string): Promise<
     `SELECT group_id AS "groupUuid", identity_id AS "identityUuid" FROM group_memberships WHERE realm_id = $1`,
     [realmUuid],
   );
+  const nestings: Array<{ parentUuid: string; childUuid: string }> = await manager.query(
+    `SELECT parent_id AS "parentUuid", child_id AS "childUuid" FROM group_nestings WHERE realm_id = $1`,
+    [realmUuid],
+  );
   return {
     realmUuid,
+    nestings,
     lastEventSeq: realm.lastEventSeq,
     prunedThroughSeq: realm.prunedThroughSeq,
     // The log stores `membership.added`; the API (and these messages) say MEMBERSHIP_ADDED.
@@ -169,11 +175,32 @@ const pairKey = (groupUuid: string, identityUuid: string) => `${groupUuid}/${ide
  *   MEMBERSHIP_ADDED of the identity, each to a group the merged one is in, `membershipsRemoved`
  *   MEMBERSHIP_REMOVED of the merged one, its IDENTITY_DELETED — and then the identity is in every
  *   group the merged one was in;
- * - at the end the replay's identities, groups and memberships are exactly the tables', and every
+ * - GROUP_NESTED nests a group that exists, not nested there yet, without closing a cycle;
+ *   GROUP_UNNESTED ends a nesting that exists; no nesting of a group is left at its GROUP_DELETED
+ *   (each ended by a GROUP_UNNESTED before it: docs/decisions.md 104);
+ * - at the end the replay's identities, groups, memberships and nestings are exactly the tables', and every
  *   group's member_count is its number of membership rows.
  */
 export async function logViolations(db: DataSource, realmId: string, options: InvariantOptions = {}): Promise<string[]> {
   return replay(await snapshot(db, realmId), new Namer(options.names));
+}
+
+/** Whether `to` is reachable from `from` going down the nestings ("parent/child" keys). */
+function reachable(nestings: ReadonlySet<string>, from: string, to: string): boolean {
+  const seen = new Set([from]);
+  const queue = [from];
+  while (queue.length > 0) {
+    const at = queue.shift()!;
+    if (at === to) return true;
+    for (const key of nestings) {
+      const [parent, child] = key.split('/');
+      if (parent === at && !seen.has(child)) {
+        seen.add(child);
+        queue.push(child);
+      }
+    }
+  }
+  return false;
 }
 
 function replay(snap: Snapshot, name: Namer): string[] {
@@ -191,6 +218,8 @@ function replay(snap: Snapshot, name: Namer): string[] {
     return steps ? `its history: ${steps.join(' ')}` : 'no earlier event of it';
   };
   const groupsOf = (identityUuid: string) => [...members].filter(([, set]) => set.has(identityUuid)).map(([group]) => group);
+  const nestings = new Set<string>(); // "parent/child"
+  const nestingsOf = (groupUuid: string) => [...nestings].filter((key) => key.split('/').includes(groupUuid));
 
   if (snap.prunedThroughSeq > 0) {
     violations.push(`the log was pruned through #${snap.prunedThroughSeq}: it cannot be replayed from the realm's start`);
@@ -291,6 +320,11 @@ function replay(snap: Snapshot, name: Namer): string[] {
           );
         }
         for (const identity of ended) note(groupUuid, identity, `(ended by #${event.seq})`);
+        const left = nestingsOf(groupUuid);
+        if (left.length > 0) {
+          violations.push(`${what}: the group is still nested (parent/child) ${left.map((key) => key.split('/').map((uuid) => name.of('Group', uuid)).join(' ⊃ ')).join(', ')}: no GROUP_UNNESTED logged`);
+          for (const key of left) nestings.delete(key);
+        }
         members.delete(groupUuid);
         groups.delete(groupUuid);
         break;
@@ -317,6 +351,25 @@ function replay(snap: Snapshot, name: Namer): string[] {
         note(event.groupUuid!, event.identityUuid!, `-#${event.seq}`);
         break;
       }
+      case 'GROUP_NESTED':
+      case 'GROUP_UNNESTED': {
+        if (!needGroup()) break;
+        const childUuid = typeof event.data.memberGroupId === 'string' ? parseGlobalId(event.data.memberGroupId)?.uuid : undefined;
+        if (childUuid === undefined || !groups.has(childUuid)) {
+          violations.push(`${what}: the member group ${JSON.stringify(event.data.memberGroupId)} does not exist at this point of the log`);
+          break;
+        }
+        const key = pairKey(event.groupUuid!, childUuid);
+        if (event.type === 'GROUP_NESTED') {
+          if (nestings.has(key)) violations.push(`${what}: ${name.of('Group', childUuid)} is nested already`);
+          else if (childUuid === event.groupUuid || reachable(nestings, childUuid, event.groupUuid!)) violations.push(`${what}: nesting ${name.of('Group', childUuid)} closes a cycle`);
+          nestings.add(key);
+        } else {
+          if (!nestings.has(key)) violations.push(`${what}: ${name.of('Group', childUuid)} is not nested, so nothing to unnest`);
+          nestings.delete(key);
+        }
+        break;
+      }
       default:
         // INVITATION_REVOKED names the identity its revocation deleted just before; the delivery
         // events concern the invitation only. Neither changes what the replay keeps.
@@ -340,6 +393,9 @@ function replay(snap: Snapshot, name: Namer): string[] {
     const [group, identity] = key.split('/');
     return `(${name.of('Group', group)}, ${name.of('Identity', identity)}; ${historyOf(group, identity)})`;
   };
+  compare('nestings', nestings, new Set(snap.nestings.map((row) => pairKey(row.parentUuid, row.childUuid))), (key) =>
+    key.split('/').map((uuid) => name.of('Group', uuid)).join(' ⊃ '),
+  );
   compare('memberships', replayedPairs, new Set(snap.memberships.map((row) => pairKey(row.groupUuid, row.identityUuid))), showPair);
   const rows = new Map<string, number>();
   for (const row of snap.memberships) rows.set(row.groupUuid, (rows.get(row.groupUuid) ?? 0) + 1);
@@ -357,7 +413,9 @@ function replay(snap: Snapshot, name: Namer): string[] {
  *   its group for each identity its payload listed, and nothing else;
  * - a successful deleteIdentity logged MEMBERSHIP_REMOVED of the identity (one per group at most),
  *   then IDENTITY_DELETED;
- * - a successful deleteGroup logged GROUP_DELETED alone;
+ * - a successful deleteGroup logged its GROUP_UNNESTED (both ways), then GROUP_DELETED;
+ * - addGroupMembers / removeGroupMembers with `changedGroupIds` logged a GROUP_NESTED / _UNNESTED
+ *   of each, after the identities' events;
  * - a successful revokeInvitation logged its identity's removals and IDENTITY_DELETED, then
  *   INVITATION_REVOKED;
  * - a successful linkIdentities logged IDENTITIES_LINKED of the identity, MEMBERSHIP_ADDED of it,
@@ -433,6 +491,15 @@ function explain(events: readonly LoggedEvent[], writes: readonly RecordedWrite[
             if (!ok) break;
             pending.delete(logged[at - 1].identityUuid!);
           }
+          const groupType = write.kind === 'addGroupMembers' ? 'GROUP_NESTED' : 'GROUP_UNNESTED';
+          const pendingGroups = new Set(recorded.outcome.changedGroupIds ?? []);
+          while (problems.length === 0 && pendingGroups.size > 0) {
+            const ok = take(`${groupType} of ${name.of('Group', groupUuid)} for one of [${[...pendingGroups].map((id) => name.ofId(id)).join(', ')}]`, (event) =>
+              is(event, groupType, { groupUuid }) && pendingGroups.has(String(event.data.memberGroupId)),
+            );
+            if (!ok) break;
+            pendingGroups.delete(String(logged[at - 1].data.memberGroupId));
+          }
           break;
         }
         case 'deleteIdentity':
@@ -451,7 +518,8 @@ function explain(events: readonly LoggedEvent[], writes: readonly RecordedWrite[
         }
         case 'deleteGroup': {
           const groupUuid = uuidOfId(write.groupId);
-          take(`GROUP_DELETED of ${name.of('Group', groupUuid)}, alone`, (event) => is(event, 'GROUP_DELETED', { groupUuid }));
+          while (next() && next().type === 'GROUP_UNNESTED' && (next().groupUuid === groupUuid || next().data.memberGroupId === write.groupId)) at++;
+          take(`GROUP_DELETED of ${name.of('Group', groupUuid)}, after its GROUP_UNNESTED`, (event) => is(event, 'GROUP_DELETED', { groupUuid }));
           break;
         }
         case 'linkIdentities': {

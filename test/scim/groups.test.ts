@@ -260,3 +260,44 @@ describe('§3.6 deleting a group', () => {
     expect(await graphGroup(server, group.id)).toBeNull();
   });
 });
+
+describe('groups as members (nested groups, issue #14)', () => {
+  test('a group pushed with a group member nests it: GraphQL’s memberGroups, and GET lists it with type "Group"', async () => {
+    const ann = await createUser(scim);
+    const child = await createScimGroup(scim);
+    const parent = await createScimGroup(scim, unique('parent-'), [ann.id, child.id]);
+    const members = (await read(parent.id)).members;
+    expect(members).toEqual([
+      expect.objectContaining({ value: ann.id, type: 'User' }),
+      expect.objectContaining({ value: child.id, type: 'Group', display: child.displayName, $ref: expect.stringMatching(new RegExp(`/Groups/${child.id}$`)) }),
+    ]);
+    const graph = await server.ok(`query($id: ID!) { node(id: $id) { ... on Group { memberCount memberGroups { totalCount edges { node { id } } } } } }`, { id: parent.id });
+    expect(graph.node).toEqual({ memberCount: 1, memberGroups: { totalCount: 1, edges: [{ node: { id: child.id } }] } });
+  });
+
+  test('PATCH add and remove of a group member nest and unnest it', async () => {
+    const parent = await createScimGroup(scim);
+    const child = await createScimGroup(scim);
+    expect((await scim.patch(`/Groups/${parent.id}`, [{ op: 'add', path: 'members', value: [{ value: child.id, type: 'Group' }] }])).status).toBe(204);
+    expect(memberIdsOf(await read(parent.id))).toEqual([child.id]);
+    expect((await scim.patch(`/Groups/${parent.id}`, [{ op: 'remove', path: `members[value eq "${child.id}"]` }])).status).toBe(204);
+    expect(memberIdsOf(await read(parent.id))).toEqual([]);
+  });
+
+  test('PUT with a member list replaces the nested groups too', async () => {
+    const first = await createScimGroup(scim);
+    const second = await createScimGroup(scim);
+    const parent = await createScimGroup(scim, unique('parent-'), [first.id]);
+    const put = await scim.put(`/Groups/${parent.id}`, { schemas: [urn.group], displayName: parent.displayName, members: [{ value: second.id }] });
+    expect(put.status).toBe(200);
+    expect(memberIdsOf(await read(parent.id))).toEqual([second.id]);
+  });
+
+  test('a group member that contains the group is 400 invalidValue, naming the cycle', async () => {
+    const child = await createScimGroup(scim);
+    const parent = await createScimGroup(scim, unique('parent-'), [child.id]);
+    const answer = await scim.patch(`/Groups/${child.id}`, [{ op: 'add', path: 'members', value: [{ value: parent.id }] }]);
+    expectScimError(answer, 400, 'invalidValue');
+    expect(answer.body.detail).toContain(`"${child.displayName}" → "${parent.displayName}" → "${child.displayName}"`);
+  });
+});

@@ -26,6 +26,7 @@ describe('what each GraphQL field reads of its row', () => {
     ['GroupEdge', edgeFields],
     ['GroupMemberEdge', membershipEdgeFields],
     ['IdentityGroupEdge', membershipEdgeFields],
+    ['NestedGroupEdge', membershipEdgeFields],
   ])('every field of %s is mapped, and nothing else', async (typeName, map) => {
     const type = (await getSchema()).getType(typeName) as { getFields(): Record<string, unknown> };
     // A field left out would read whole rows: correct, and silently slower.
