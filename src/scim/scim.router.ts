@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { Authenticator } from '../auth/authenticator';
 import type { Caller } from '../auth/caller';
 import type { Context } from '../common/context';
-import { parseGlobalId, toGlobalId, type NodeType } from '../common/global-id';
+import { parseGlobalId, type NodeType } from '../common/global-id';
 import type { GroupService } from '../group/group.service';
 import type { IdentityService } from '../identity/identity.service';
 import type { RealmService } from '../realm/realm.service';
@@ -93,14 +93,10 @@ export function scimEdge(options: ScimEdgeOptions): express.Router {
     const groupsOf = selection.shows('groups') ? await groupsOfUsers(dataSource, list.rows.map((row) => row.uuid)) : undefined;
     send(res, 200, list.response(list.rows.map((row) => selection.apply(userResource(row, groupsOf?.get(row.uuid) ?? [], scim.baseUrl), userSchema))));
   };
-  const readUser = async (scim: ScimRequest, id: string) => {
-    const uuid = uuidOf(id, 'Identity');
-    const row = uuid === undefined ? null : await identities.get(scim.ctx, uuid);
-    if (!row || row.status === 'DEPROVISIONED') throw notFoundError();
-    return row;
-  };
   const showUser = async (req: Request, res: Response, scim: ScimRequest, status: number, uuid: string) => {
-    const row = await readUser(scim, toGlobalId('Identity', uuid));
+    const row = await identities.get(scim.ctx, uuid);
+    // A DEPROVISIONED identity is, for SCIM, a deleted user (docs/decisions.md 102).
+    if (!row || row.status === 'DEPROVISIONED') throw notFoundError();
     const selection = AttributeSelection.of(req.query.attributes, req.query.excludedAttributes, userSchema);
     const groupsOf = selection.shows('groups') ? await groupsOfUsers(dataSource, [row.uuid]) : undefined;
     sendResource(req, res, status, userResource(row, groupsOf?.get(row.uuid) ?? [], scim.baseUrl), userSchema, selection);
@@ -252,15 +248,10 @@ function findById<T extends { id: string }>(resources: T[], id: unknown): T {
 }
 
 /** An id of this type's resources: its uuid; anything else names no resource (404). */
-function uuidOf(id: string, type: NodeType): string | undefined {
-  const parsed = parseGlobalId(id);
-  return parsed?.type === type ? parsed.uuid : undefined;
-}
-
 function uuidOrMissing(id: string, type: NodeType): string {
-  const uuid = uuidOf(id, type);
-  if (uuid === undefined) throw notFoundError();
-  return uuid;
+  const parsed = parseGlobalId(id);
+  if (parsed?.type !== type) throw notFoundError();
+  return parsed.uuid;
 }
 
 /**
