@@ -11,10 +11,9 @@ import { memberFilterValues } from '../identity/identity.service';
 import type { Context } from '../common/context';
 import type { GroupService } from '../group/group.service';
 import { memberBatch, type AddGroupMembersInput, type GroupMemberOrder, type IdentityGroupOrder, type RemoveGroupMembersInput } from './membership.inputs';
-import { addLocked, groupUuidsOf, identityUuidsOf, lockGroupsToNest, lockIdentitiesToAdd, membershipEvents, nestLocked, unnestLocked } from './membership.writes';
+import { addLocked, groupUuidsOf, identityUuidsOf, lockGroupsToNest, lockIdentitiesToAdd, nestLocked, removeLocked, unnestLocked } from './membership.writes';
 import { memberGroupOrdering, parentGroupOrdering, type ChangedNesting, type NestedGroupRow, type NestingSide } from './nesting.repository';
 import {
-  deleteMemberships,
   type ChangedMembership,
   identityGroupOrderingOf,
   memberOrdering,
@@ -222,10 +221,10 @@ export class MembershipService {
       const current = await this.groups.lockReachable(ctx, tx, groupUuid, ['input', 'groupId']);
       // Each row a concurrent removal or deletion took first is waited for, then found gone: every
       // membership and nesting is removed, and logged, once.
-      const removed = identityUuids.length > 0 ? await deleteMemberships(tx, groupUuid, identityUuids) : [];
+      const removal = identityUuids.length > 0 ? await removeLocked(tx, current, identityUuids) : { removed: [], events: [] };
       const unnesting = childUuids.length > 0 ? await unnestLocked(tx, current, childUuids) : { unnested: [], events: [] };
-      await appendEvents(tx, current.realmUuid, [...membershipEvents('membership.removed', groupUuid, removed.map((row) => row.uuid)), ...unnesting.events]);
-      return { group: { ...current, memberCount: current.memberCount - removed.length }, changed: removed, unnested: unnesting.unnested };
+      await appendEvents(tx, current.realmUuid, [...removal.events, ...unnesting.events]);
+      return { group: { ...current, memberCount: current.memberCount - removal.removed.length }, changed: removal.removed, unnested: unnesting.unnested };
     });
     return this.payload(ctx, group, changed, unnested);
   }

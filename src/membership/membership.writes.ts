@@ -37,7 +37,7 @@ import {
  */
 
 /** One event per membership. */
-export function membershipEvents(type: 'membership.added' | 'membership.removed', groupUuid: string, identityUuids: readonly string[]): NewEvent[] {
+function membershipEvents(type: 'membership.added' | 'membership.removed', groupUuid: string, identityUuids: readonly string[]): NewEvent[] {
   return identityUuids.map((identityUuid) => ({ type, groupUuid, identityUuid, data: {} }));
 }
 
