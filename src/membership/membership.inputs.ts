@@ -85,3 +85,16 @@ export class IdentityGroupOrder {
   @Field(() => OrderDirection, { defaultValue: OrderDirection.ASC, description: 'Which way; ascending by default.' })
   direction: OrderDirection;
 }
+
+export enum MembershipKind {
+  DIRECT = 'DIRECT',
+  TRANSITIVE = 'TRANSITIVE',
+}
+registerEnumType(MembershipKind, {
+  name: 'MembershipKind',
+  description: 'Which memberships a list or a subscription covers: the group’s own, or also those through the groups nested in it, at any depth.',
+  valuesConfig: {
+    DIRECT: { description: 'Members of the group itself (the default).' },
+    TRANSITIVE: { description: 'Members of the group or of any group nested in it, at any depth; one reached by several paths counts once.' },
+  },
+});
