@@ -9,6 +9,7 @@ import { DuplicateService } from '../identity/duplicates.service';
 import { IdentityService } from '../identity/identity.service';
 import { InvitationService, type InvitationSettings } from '../invitation/invitation.service';
 import { MembershipService } from '../membership/membership.service';
+import { TransitiveMembershipStreams } from '../membership/transitive-stream';
 import { RealmService } from '../realm/realm.service';
 
 /** The domain services of one app, created once (per app, not per request), each given its collaborators. */
@@ -50,7 +51,7 @@ export function createServices(deps: ServiceDeps): Services {
   const memberships = new MembershipService(writes, groups);
   const emails = new EmailService(deps.wakeEmailDelivery);
   const invitations = new InvitationService(dataSource, writes, deps.invitations, realms, identities, groups, emails);
-  const events = new EventService(dataSource, deps.relay, realms);
+  const events = new EventService(dataSource, deps.relay, realms, new TransitiveMembershipStreams(dataSource));
   const tokens = new ApiTokenService(dataSource, writes, realms, deps.tokenRevoked);
   return { realms, identities, duplicates, groups, memberships, emails, invitations, events, tokens };
 }

@@ -20,6 +20,17 @@ export interface EventRow {
   data: Record<string, unknown>;
 }
 
+/**
+ * An event of membershipChanged: a logged MEMBERSHIP_ADDED/REMOVED as it is, or one a TRANSITIVE
+ * subscription made of a logged change (src/membership/transitive-stream.ts): then `groupUuid` is
+ * the watched group, `cause` the logged event's type and `viaGroupId` the group it was about.
+ */
+export interface MembershipChangeRow extends EventRow {
+  cause?: EventType;
+  viaGroupUuid?: string;
+  viaGroupId?: string;
+}
+
 const columns = `e.id, e.realm_id AS "realmUuid", e.seq::text AS seq, e.type, e.occurred_at AS "occurredAt", e.actor,
   e.identity_id AS "identityUuid", e.group_id AS "groupUuid", e.invitation_id AS "invitationUuid",
   global_id('Identity', e.identity_id) AS "identityId", global_id('Group', e.group_id) AS "groupId",

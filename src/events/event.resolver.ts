@@ -6,9 +6,10 @@ import type { InvitationService } from '../invitation/invitation.service';
 import type { RealmRow } from '../realm/realm.repository';
 import { Realm } from '../realm/realm.type';
 import type { EventType } from './event-types';
-import type { EventRow } from './event.repository';
+import type { EventRow, MembershipChangeRow } from './event.repository';
 import type { EventService } from './event.service';
 import { streamRequest } from './event-streams';
+import { MembershipKind } from '../membership/membership.inputs';
 import { InvitationEvent, MembershipEvent, RealmEvent, RealmEventConnection, RealmEventType } from './event.type';
 
 const afterDescription = 'A cursor (an event’s, or Realm.lastEventCursor): replay what came after it, then go on live.';
@@ -64,7 +65,9 @@ export class RealmEventsResolver {
     topicId: streamRequest,
     description:
       'Identities joining and leaving groups, as it commits; optionally of one group or one identity. Deleting an identity ends its ' +
-      'memberships with a REMOVED each; deleting a group ends them all with one GROUP_DELETED (realmEvents), not a REMOVED each. Needs `events:read`.',
+      'memberships with a REMOVED each; deleting a group ends them all with one GROUP_DELETED (realmEvents), not a REMOVED each — unless the group sits in a tree (nested in a group, or holding one): then a REMOVED each. ' +
+      'With `membership: TRANSITIVE` (and `groupId`), every identity entering or leaving the group’s transitive membership — by a join or departure anywhere in its tree, or by a nesting change — ' +
+      'each exactly when it happened, in commit order (README, “What a transitive subscription delivers”). Needs `events:read`.',
   })
   membershipChanged(
     @Root() event: EventRow,
@@ -72,6 +75,11 @@ export class RealmEventsResolver {
     @Arg('groupId', () => ID, { nullable: true, description: 'Only this group’s memberships.' }) _groupId?: string,
     @Arg('identityId', () => ID, { nullable: true, description: 'Only this identity’s memberships.' }) _identityId?: string,
     @Arg('after', () => String, { nullable: true, description: afterDescription }) _after?: string,
+    @Arg('membership', () => MembershipKind, {
+      defaultValue: MembershipKind.DIRECT,
+      description: 'DIRECT: the group’s own members joining and leaving. TRANSITIVE: identities entering and leaving the membership of the group’s whole tree; needs `groupId`.',
+    })
+    _membership?: MembershipKind,
   ) {
     return event;
   }
@@ -138,3 +146,26 @@ export class InvitationEventResolver {
   }
 }
 export const MembershipEventRelationsResolver = relations(MembershipEvent);
+
+/** What a membershipChanged event was made of: the logged event itself, unless a TRANSITIVE stream expanded one (decision 107). */
+@Resolver(() => MembershipEvent)
+export class MembershipEventCauseResolver {
+  constructor(private readonly groupService: GroupService) {}
+
+  @FieldResolver()
+  cause(@Root() event: MembershipChangeRow): EventType {
+    return event.cause ?? event.type;
+  }
+
+  @FieldResolver()
+  viaGroupId(@Root() event: MembershipChangeRow): string {
+    return event.viaGroupId ?? event.groupId!;
+  }
+
+  @FieldResolver()
+  viaGroup(@Root() event: MembershipChangeRow, @Ctx() ctx: Context) {
+    ctx.caller.need('groups:read');
+    const uuid = event.viaGroupUuid ?? event.groupUuid;
+    return uuid ? this.groupService.get(ctx, uuid) : null;
+  }
+}

@@ -1,12 +1,14 @@
 import type { ConnectionData } from '../common/connection.type';
-import { notFound } from '../common/errors';
+import { invalidInput, notFound } from '../common/errors';
+import { MembershipKind } from '../membership/membership.inputs';
+import { transitiveSourceTypes, type TransitiveMembershipStreams } from '../membership/transitive-stream';
 import { expectGlobalId } from '../common/global-id';
 import { pageWindow } from '../common/pagination';
 import type { Queryable } from '../db/queryable';
 import type { RealmRow } from '../realm/realm.repository';
 import type { Context } from '../common/context';
 import type { RealmService } from '../realm/realm.service';
-import { decodeEventCursor, encodeEventCursor } from './event-cursor';
+import { decodeEventCursor, decodeStreamCursor, encodeEventCursor } from './event-cursor';
 import type { EventRelay } from './event-relay';
 import { cursorAhead, cursorExpired } from './event-relay';
 import type { EventType } from './event-types';
@@ -18,6 +20,8 @@ export interface StreamArgs {
   types?: readonly EventType[] | null;
   groupId?: string | null;
   identityId?: string | null;
+  /** membershipChanged's: TRANSITIVE follows the group's whole tree (decision 107). */
+  membership?: MembershipKind | null;
 }
 
 export class EventService {
@@ -25,6 +29,7 @@ export class EventService {
     private readonly db: Queryable,
     private readonly relay: EventRelay,
     private readonly realms: RealmService,
+    private readonly transitive: TransitiveMembershipStreams,
   ) {}
 
   /** Where a client that has just read the realm subscribes from, to miss nothing after that read. */
@@ -90,13 +95,20 @@ export class EventService {
     ctx.caller.needIn('events:read', realmUuid, ['realmId']);
     const realm = await this.realms.get(ctx, realmUuid);
     if (!realm) throw notFound('realm', ['realmId'], args.realmId);
-    const afterSeq = args.after == null ? undefined : decodeEventCursor(args.after, realmUuid, ['after']);
+    const after = args.after == null ? undefined : decodeStreamCursor(args.after, realmUuid, ['after']);
     const groupUuid = args.groupId == null ? undefined : expectGlobalId(args.groupId, 'Group', ['groupId']);
     const identityUuid = args.identityId == null ? undefined : expectGlobalId(args.identityId, 'Identity', ['identityId']);
+    if (args.membership === MembershipKind.TRANSITIVE) {
+      if (groupUuid === undefined) throw invalidInput(['groupId'], 'A TRANSITIVE subscription follows one group’s tree: give `groupId`.');
+      const types = new Set(transitiveSourceTypes);
+      return this.transitive.open({ realmUuid, groupUuid, groupId: args.groupId!, identityUuid, after }, (afterSeq) =>
+        this.relay.stream(realmUuid, afterSeq, (event) => types.has(event.type)),
+      );
+    }
     const types = new Set(args.types?.length ? args.types.filter((type) => allowed.includes(type)) : allowed);
     return this.relay.stream(
       realmUuid,
-      afterSeq,
+      after?.seq,
       (event) =>
         types.has(event.type) &&
         (groupUuid === undefined || event.groupUuid === groupUuid) &&

@@ -46,10 +46,11 @@ registerEnumType(RealmEventType, {
     GROUP_UPDATED: { description: 'A group’s name or description changed; `data.changes` has `before` and `after`.' },
     GROUP_DELETED: {
       description:
-        'A group was deleted, with all its memberships at once: `data.memberCount` says how many, and no MEMBERSHIP_REMOVED is logged for them. Its nestings, both ways, were ended just before, a GROUP_UNNESTED each.',
+        'A group was deleted, with all its memberships at once: `data.memberCount` says how many, and no MEMBERSHIP_REMOVED is logged for them — except for a group that sat in a tree ' +
+        '(nested in a group, or holding one): its memberships were ended just before, a MEMBERSHIP_REMOVED each, and `memberCount` is 0. Its nestings, both ways, were ended just before it, a GROUP_UNNESTED each.',
     },
     MEMBERSHIP_ADDED: { description: 'An identity joined a group.' },
-    MEMBERSHIP_REMOVED: { description: 'An identity left a group, removed or deleted.' },
+    MEMBERSHIP_REMOVED: { description: 'An identity left a group: removed, deleted, or its group deleted while it sat in a tree (nested in a group, or holding one).' },
     GROUP_NESTED: {
       description:
         'A group became a member of the event’s group (addGroupMembers’ `groupIds`, or a SCIM member of type Group): `group` is the parent, `data.memberGroupId` the group nested in it.',
@@ -169,7 +170,7 @@ export class MembershipEvent extends EventFields {
   @Field(() => MembershipEventType, { description: 'Joined (ADDED) or left (REMOVED).' })
   type: MembershipEventType;
 
-  @Field(() => ID, { description: 'The group; it may since have been deleted.' })
+  @Field(() => ID, { description: 'The group whose membership changed (in a TRANSITIVE subscription, the watched group); it may since have been deleted.' })
   groupId: string;
 
   @Field(() => ID, { description: 'The identity; it may since have been deleted.' })
@@ -180,6 +181,22 @@ export class MembershipEvent extends EventFields {
 
   @Field(() => Identity, { nullable: true, description: 'The identity as it is now; null once deleted.' })
   identity: Identity | null;
+
+  @Field(() => RealmEventType, {
+    description:
+      'The logged change it comes from: the event itself (MEMBERSHIP_ADDED, MEMBERSHIP_REMOVED), or, in a TRANSITIVE subscription, also a GROUP_NESTED or GROUP_UNNESTED ' +
+      'that brought the identity into the tree or took it out.',
+  })
+  cause: RealmEventType;
+
+  @Field(() => ID, {
+    description:
+      'The group the logged change was about: the group joined or left (`groupId` itself in a DIRECT subscription), or the group nested in or taken out of the tree.',
+  })
+  viaGroupId: string;
+
+  @Field(() => Group, { nullable: true, description: 'The group of `viaGroupId` as it is now; null once deleted.' })
+  viaGroup: Group | null;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A step in an invitation’s life.' })

@@ -228,7 +228,8 @@ export class GroupService {
   /**
    * Deletes the group, its nestings (a GROUP_UNNESTED each) and its memberships, logged as one GROUP_DELETED whose `memberCount` says how
    * many memberships it ended — not one MEMBERSHIP_REMOVED per member, which made a group of 200 000
-   * a 200 001-event transaction that held the realm's log for seconds (docs/decisions.md 64).
+   * a 200 001-event transaction that held the realm's log for seconds (docs/decisions.md 64) —
+   * unless the group sits in a tree: then a MEMBERSHIP_REMOVED each (endMembershipsOfGroup, decision 107).
    */
   async delete(ctx: Context, input: DeleteGroupInput, expectedRevision?: number): Promise<string> {
     const uuid = expectGlobalId(input.id, 'Group', ['input', 'id']);
@@ -237,12 +238,16 @@ export class GroupService {
       if (expectedRevision !== undefined && expectedRevision !== groupRevision(current)) {
         throw versionConflict('group', ['input', 'version'], expectedRevision, groupRevision(current));
       }
-      const memberCount = await endMembershipsOfGroup(tx, uuid);
+      const memberships = await endMembershipsOfGroup(tx, uuid);
       // Its nestings, both ways, each with its GROUP_UNNESTED: a group is nested in and holds few
       // groups, and a consumer that keeps the tree must hear which links went (decision 104).
       const unnested = await endNestingsOfGroup(tx, uuid);
       await deleteGroup(tx, uuid);
-      await appendEvents(tx, current.realmUuid, [...unnested, { type: 'group.deleted', groupUuid: uuid, data: { group: { name: current.name }, memberCount } }]);
+      await appendEvents(tx, current.realmUuid, [
+        ...memberships.events,
+        ...unnested,
+        { type: 'group.deleted', groupUuid: uuid, data: { group: { name: current.name }, memberCount: memberships.atOnce } },
+      ]);
       return current;
     });
     return group.id;

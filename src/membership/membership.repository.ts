@@ -288,3 +288,12 @@ export async function deleteMembershipsOfGroup(tx: Tx, groupUuid: string): Promi
   );
   return row.count;
 }
+
+/** Deletes every membership of the group, which the caller holds locked; returns the identities, in ID order. */
+export async function deleteMembershipsOfGroupReturning(tx: Tx, groupUuid: string): Promise<string[]> {
+  const rows: Array<{ uuid: string }> = await tx.query(
+    `WITH removed AS (DELETE FROM group_memberships WHERE group_id = $1 RETURNING identity_id) SELECT identity_id AS uuid FROM removed ORDER BY identity_id`,
+    [groupUuid],
+  );
+  return rows.map((row) => row.uuid);
+}

@@ -7,6 +7,7 @@ import type { GroupKeys } from '../group/group.columns';
 import {
   deleteMemberships,
   deleteMembershipsOfGroup,
+  deleteMembershipsOfGroupReturning,
   memberUuidsOfGroup,
   deleteMembershipsOfIdentity,
   insertMemberships,
@@ -20,6 +21,7 @@ import {
   deleteNestings,
   deleteNestingsOfGroup,
   insertNestings,
+  isInTree,
   lockGroupsInOrder,
   pathNames,
   takeNestingLock,
@@ -117,11 +119,17 @@ export async function endMembershipsOfIdentity(tx: Tx, identityUuid: string): Pr
 }
 
 /**
- * The cascade of deleting a group the caller holds locked: ends its memberships; returns how many,
- * for its one GROUP_DELETED (decision 64).
+ * The cascade of deleting a group the caller holds locked: ends its memberships. A group outside
+ * any tree ends them all at once, counted in its one GROUP_DELETED (decision 64): `atOnce` is how
+ * many. A group nested in another, or holding one, ends them one by one, a MEMBERSHIP_REMOVED each
+ * (`events`, logged before its GROUP_UNNESTED): its members leave its ancestors' transitive
+ * membership, which a TRANSITIVE subscription must be able to tell from the log (decision 107).
+ * No nesting of it can be made meanwhile: a nesting write locks both its groups.
  */
-export function endMembershipsOfGroup(tx: Tx, groupUuid: string): Promise<number> {
-  return deleteMembershipsOfGroup(tx, groupUuid);
+export async function endMembershipsOfGroup(tx: Tx, groupUuid: string): Promise<{ atOnce: number; events: NewEvent[] }> {
+  if (!(await isInTree(tx, groupUuid))) return { atOnce: await deleteMembershipsOfGroup(tx, groupUuid), events: [] };
+  const identityUuids = await deleteMembershipsOfGroupReturning(tx, groupUuid);
+  return { atOnce: 0, events: membershipEvents('membership.removed', groupUuid, identityUuids) };
 }
 
 /*

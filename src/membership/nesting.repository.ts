@@ -158,6 +158,15 @@ export async function deleteNestings(tx: Tx, parentUuid: string, childUuids: rea
   return inInputOrder(rows, childUuids);
 }
 
+/** Whether a group the caller holds locked is nested in a group or holds one. */
+export async function isInTree(tx: Tx, groupUuid: string): Promise<boolean> {
+  const [row] = await tx.query<{ nested: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM group_nestings WHERE parent_id = $1) OR EXISTS (SELECT 1 FROM group_nestings WHERE child_id = $1) AS nested`,
+    [groupUuid],
+  );
+  return row.nested;
+}
+
 /** The groups nested in a group the caller holds locked, for a write that sets its whole member list. */
 export async function childUuidsOf(tx: Tx, parentUuid: string): Promise<string[]> {
   const rows: Array<{ uuid: string }> = await tx.query(`SELECT child_id AS uuid FROM group_nestings WHERE parent_id = $1`, [parentUuid]);

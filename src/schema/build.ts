@@ -8,6 +8,7 @@ import { DateTimeISO } from '../common/date-time.scalar';
 import { EventStreams } from '../events/event-streams';
 import {
   InvitationEventResolver,
+  MembershipEventCauseResolver,
   MembershipEventRelationsResolver,
   RealmEventInvitationResolver,
   RealmEventRelationsResolver,
@@ -55,6 +56,7 @@ function resolverInstances(services: Services): Map<Function, object> {
     [RealmEventsResolver, new RealmEventsResolver(events)],
     [RealmEventRelationsResolver, new RealmEventRelationsResolver(identities, groups)],
     [MembershipEventRelationsResolver, new MembershipEventRelationsResolver(identities, groups)],
+    [MembershipEventCauseResolver, new MembershipEventCauseResolver(groups)],
     [RealmEventInvitationResolver, new RealmEventInvitationResolver(invitations)],
     [InvitationEventResolver, new InvitationEventResolver(invitations)],
     [ApiTokenResolver, new ApiTokenResolver(tokens)],
@@ -82,6 +84,7 @@ const resolvers = [
   RealmEventsResolver,
   RealmEventRelationsResolver,
   MembershipEventRelationsResolver,
+  MembershipEventCauseResolver,
   RealmEventInvitationResolver,
   InvitationEventResolver,
   ApiTokenResolver,

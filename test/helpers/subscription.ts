@@ -27,7 +27,15 @@ export function subscribe<T = any>(client: Client, query: string, variables: Rec
         if (waiter) waiter.resolve(value);
         else received.push(value);
       },
-      error: (error) => fail(error instanceof Error ? error : new Error(JSON.stringify(error))),
+      // A stream that throws is graphql-ws' `error` message: its GraphQL errors, the first one taken as the failure.
+      error: (error) =>
+        fail(
+          Array.isArray(error) && error[0]?.message
+            ? Object.assign(new Error(error[0].message), { extensions: error[0].extensions })
+            : error instanceof Error
+              ? error
+              : new Error(JSON.stringify(error)),
+        ),
       complete: () => fail(new Error('the subscription ended')),
     },
   );
