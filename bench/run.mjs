@@ -22,6 +22,7 @@ import { abuse } from './workloads/abuse.mjs';
 import { batchFanout, largeGroupDelete } from './workloads/batches.mjs';
 import { fanout } from './workloads/fanout.mjs';
 import { bigGroupPages, nestedRead, smallRead } from './workloads/reads.mjs';
+import { nestingWorkload } from './workloads/nesting.mjs';
 import { scimWorkload } from './workloads/scim.mjs';
 import { search } from './workloads/search.mjs';
 import { writes } from './workloads/writes.mjs';
@@ -33,7 +34,7 @@ const profiles = {
   quick: { identities: 100_000, duration: 8, shortDuration: 3, repeats: 3, abuseRequests: 20, fanout: [100, 1000], fanoutRounds: 5, bigGroup: 100_000, scimUsers: 2_000, deadlineMinutes: 12 },
   full: { identities: 1_000_000, duration: 20, shortDuration: 10, repeats: 3, abuseRequests: 100, fanout: [100, 1000, 5000], fanoutRounds: 10, bigGroup: 200_000, scimUsers: 10_000, deadlineMinutes: 75 },
 };
-const allWorkloads = ['w1', 'w1s', 'w4', 'w8', 'w5', 'profile', 'w2', 'w3', 'w6', 'w7', 'w9'];
+const allWorkloads = ['w1', 'w1s', 'w4', 'w8', 'w5', 'profile', 'w2', 'w3', 'w6', 'w7', 'w9', 'w10'];
 
 const { values: options } = parseArgs({
   args: process.argv.slice(2),
@@ -49,7 +50,7 @@ const { values: options } = parseArgs({
   strict: true,
 });
 
-const usage = `Usage: npm run bench [-- --quick] [-- --only w1,w1s,w4,w8,w5,profile,w2,w3,w6,w7,w9] [-- --regenerate] [-- --database-url postgres://…/postgres]
+const usage = `Usage: npm run bench [-- --quick] [-- --only w1,w1s,w4,w8,w5,profile,w2,w3,w6,w7,w9,w10] [-- --regenerate] [-- --database-url postgres://…/postgres]
 
   --quick           the whole suite on a tenth of the data, shorter runs (about 10 minutes on 2 cores)
   --only LIST       only these workloads (comma-separated)
@@ -243,6 +244,8 @@ async function main() {
   await run('w7', () => largeGroupDelete(ctx));
   // Last: it writes 10 000 users (quick: 2 000) and twice as many memberships, into a realm of its own deleted at its end.
   await run('w9', () => scimWorkload(ctx));
+  // Builds a tree of 111 groups over 90 % of the realm (memberships by SQL) and removes it at its end.
+  await run('w10', () => nestingWorkload(ctx));
   await peers.product.stop();
   await admin.end();
   await finish();
