@@ -15,7 +15,7 @@ import {
   nestingChangesBetween,
   nestingsAtHead,
   type LoggedChange,
-} from './transitive.repository';
+} from './transitive-stream.repository';
 
 /*
  * membershipChanged(membership: TRANSITIVE): who enters and who leaves a group's transitive

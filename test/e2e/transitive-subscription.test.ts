@@ -228,7 +228,7 @@ describe('resuming with after', () => {
 describe('under concurrent writers on two instances', () => {
   test('the changes heard, applied in order, always give the tree’s membership: no entry twice, no exit of one not in, and a resumed watcher hears the same', async () => {
     const realm = await createRealm(first);
-    const groups = [];
+    const groups: Array<{ id: string; name: string }> = [];
     for (let i = 0; i < 6; i++) groups.push(await createGroup(first, realm.id, `g${i}`));
     const people = (await createIdentities(first, realm.id, 12)).map((person) => person.id);
     const [root] = groups;
