@@ -31,7 +31,8 @@ export interface StreamPosition {
 export function decodeStreamCursor(cursor: string, realmUuid: string, path: InputPath): StreamPosition {
   const match = pattern.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   const canonical = match && (match[3] ? encodeExpansionCursor(match[1], match[2], match[3]) : encodeEventCursor(match[1], match[2]));
-  if (!match || match[1] !== realmUuid || canonical !== cursor) {
+  // An expansion is of an event, and the log's first is numbered 1.
+  if (!match || match[1] !== realmUuid || canonical !== cursor || (match[3] !== undefined && match[2] === '0')) {
     throw new AppError(ErrorCode.INVALID_CURSOR, 'This is not a cursor of this realm’s event log.', path);
   }
   return match[3] ? { seq: match[2], identityUuid: match[3] } : { seq: match[2] };

@@ -238,7 +238,7 @@ export class GroupService {
       if (expectedRevision !== undefined && expectedRevision !== groupRevision(current)) {
         throw versionConflict('group', ['input', 'version'], expectedRevision, groupRevision(current));
       }
-      const memberships = await endMembershipsOfGroup(tx, uuid);
+      const memberships = await endMembershipsOfGroup(tx, current);
       // Its nestings, both ways, each with its GROUP_UNNESTED: a group is nested in and holds few
       // groups, and a consumer that keeps the tree must hear which links went (decision 104).
       const unnested = await endNestingsOfGroup(tx, uuid);

@@ -21,7 +21,7 @@ import {
   deleteNestings,
   deleteNestingsOfGroup,
   insertNestings,
-  isInTree,
+  inTreeWithinLog,
   lockGroupsInOrder,
   pathNames,
   takeNestingLock,
@@ -121,15 +121,16 @@ export async function endMembershipsOfIdentity(tx: Tx, identityUuid: string): Pr
 /**
  * The cascade of deleting a group the caller holds locked: ends its memberships. A group outside
  * any tree ends them all at once, counted in its one GROUP_DELETED (decision 64): `atOnce` is how
- * many. A group nested in another, or holding one, ends them one by one, a MEMBERSHIP_REMOVED each
- * (`events`, logged before its GROUP_UNNESTED): its members leave its ancestors' transitive
- * membership, which a TRANSITIVE subscription must be able to tell from the log (decision 107).
- * No nesting of it can be made meanwhile: a nesting write locks both its groups.
+ * many. A group that sits in a tree (nested in a group, or holding one), or left one at an event the
+ * log still keeps, ends them one by one, a MEMBERSHIP_REMOVED each (`events`, logged before its
+ * GROUP_UNNESTED): its members leave, or left, its ancestors' transitive membership, which a
+ * TRANSITIVE subscription must be able to tell from the log (decision 107). No nesting of it can be
+ * made meanwhile: a nesting write locks both its groups.
  */
-export async function endMembershipsOfGroup(tx: Tx, groupUuid: string): Promise<{ atOnce: number; events: NewEvent[] }> {
-  if (!(await isInTree(tx, groupUuid))) return { atOnce: await deleteMembershipsOfGroup(tx, groupUuid), events: [] };
-  const identityUuids = await deleteMembershipsOfGroupReturning(tx, groupUuid);
-  return { atOnce: 0, events: membershipEvents('membership.removed', groupUuid, identityUuids) };
+export async function endMembershipsOfGroup(tx: Tx, group: Pick<GroupKeys, 'uuid' | 'realmUuid'>): Promise<{ atOnce: number; events: NewEvent[] }> {
+  if (!(await inTreeWithinLog(tx, group.realmUuid, group.uuid))) return { atOnce: await deleteMembershipsOfGroup(tx, group.uuid), events: [] };
+  const identityUuids = await deleteMembershipsOfGroupReturning(tx, group.uuid);
+  return { atOnce: 0, events: membershipEvents('membership.removed', group.uuid, identityUuids) };
 }
 
 /*

@@ -158,13 +158,20 @@ export async function deleteNestings(tx: Tx, parentUuid: string, childUuids: rea
   return inInputOrder(rows, childUuids);
 }
 
-/** Whether a group the caller holds locked is nested in a group or holds one. */
-export async function isInTree(tx: Tx, groupUuid: string): Promise<boolean> {
-  const [row] = await tx.query<{ nested: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM group_nestings WHERE parent_id = $1) OR EXISTS (SELECT 1 FROM group_nestings WHERE child_id = $1) AS nested`,
-    [groupUuid],
+/**
+ * Whether a group the caller holds locked sits in a tree (is nested in a group, or holds one), or
+ * left one at an event the log still keeps (a GROUP_UNNESTED naming it, either side): a TRANSITIVE
+ * subscription resumed from before that event needs its memberships (decision 107).
+ */
+export async function inTreeWithinLog(tx: Tx, realmUuid: string, groupUuid: string): Promise<boolean> {
+  const [row] = await tx.query<{ found: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM group_nestings WHERE parent_id = $2)
+         OR EXISTS (SELECT 1 FROM group_nestings WHERE child_id = $2)
+         OR EXISTS (SELECT 1 FROM events WHERE realm_id = $1 AND type = 'group.unnested' AND group_id = $2)
+         OR EXISTS (SELECT 1 FROM events WHERE realm_id = $1 AND type = 'group.unnested' AND data->>'memberGroupId' = global_id('Group', $2)) AS found`,
+    [realmUuid, groupUuid],
   );
-  return row.nested;
+  return row.found;
 }
 
 /** The groups nested in a group the caller holds locked, for a write that sets its whole member list. */

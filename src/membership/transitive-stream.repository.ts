@@ -24,6 +24,15 @@ export async function nestingsAtHead(
   return row;
 }
 
+/** Whether the log holds the group's deletion after `afterSeq`: a watcher resumed from before it hears up to it. */
+export async function deletedAfter(db: Queryable, realmUuid: string, groupUuid: string, afterSeq: string): Promise<boolean> {
+  const [row] = await db.query(
+    `SELECT EXISTS (SELECT 1 FROM events WHERE realm_id = $1 AND seq > $3::bigint AND type = 'group.deleted' AND group_id = $2) AS deleted`,
+    [realmUuid, groupUuid, afterSeq],
+  );
+  return row.deleted;
+}
+
 /** A logged change of the tree or of a membership, as the stream undoes it. */
 export interface LoggedChange {
   seq: string;
@@ -56,25 +65,18 @@ export async function headSeq(db: Queryable, realmUuid: string): Promise<string 
 }
 
 /**
- * What was logged in (afterSeq, throughSeq] about these groups' memberships (of one identity, when
- * given), in log order, and their deletions that ended memberships without logging each: the
- * corrections from the head back to the event, and what no correction can restore.
+ * What was logged in (afterSeq, throughSeq] about memberships, in log order, and the deletions of
+ * groups that ended memberships without logging each: the corrections from the head back to an
+ * event, and what no correction can restore. Read once per stretch of the log (TransitiveStream
+ * keeps them), so a watcher far behind reads each event once, not once per event it expands.
  */
-export function membershipChangesBetween(
-  db: Queryable,
-  realmUuid: string,
-  afterSeq: string,
-  throughSeq: string,
-  groupUuids: readonly string[],
-  identityUuid?: string,
-): Promise<LoggedChange[]> {
+export function membershipChangesBetween(db: Queryable, realmUuid: string, afterSeq: string, throughSeq: string): Promise<LoggedChange[]> {
   return db.query(
     `SELECT ${changeColumns} FROM events e
-      WHERE e.realm_id = $1 AND e.seq > $2::bigint AND e.seq <= $3::bigint AND e.group_id = ANY($4::uuid[])
-        AND ((e.type IN ('membership.added', 'membership.removed') AND ($5::uuid IS NULL OR e.identity_id = $5))
-             OR (e.type = 'group.deleted' AND (e.data->>'memberCount')::integer > 0))
+      WHERE e.realm_id = $1 AND e.seq > $2::bigint AND e.seq <= $3::bigint
+        AND (e.type IN ('membership.added', 'membership.removed') OR (e.type = 'group.deleted' AND (e.data->>'memberCount')::integer > 0))
       ORDER BY e.seq`,
-    [realmUuid, afterSeq, throughSeq, groupUuids, identityUuid ?? null],
+    [realmUuid, afterSeq, throughSeq],
   );
 }
 

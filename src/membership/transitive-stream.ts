@@ -2,12 +2,15 @@ import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppError, ErrorCode, notFound, serviceUnavailable } from '../common/errors';
 import { parseGlobalId, toGlobalId } from '../common/global-id';
+import type { Queryable } from '../db/queryable';
 import { readSnapshot } from '../db/snapshot';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { encodeExpansionCursor, type StreamPosition } from '../events/event-cursor';
+import { cursorAhead } from '../events/event-relay';
 import type { EventType } from '../events/event-types';
 import type { EventRow, MembershipChangeRow } from '../events/event.repository';
 import {
+  deletedAfter,
   headSeq,
   membersPage,
   membershipChangesBetween,
@@ -71,7 +74,11 @@ export class TransitiveMembershipStreams {
   async open(request: TransitiveRequest, source: EventSource): Promise<AsyncIterableIterator<MembershipChangeRow>> {
     const head = await outageCoded(() => nestingsAtHead(this.dataSource, request.realmUuid, request.groupUuid));
     if (!head) throw notFound('realm', ['realmId']);
-    if (!head.groupExists) throw notFound('group', ['groupId'], request.groupId);
+    // A group deleted since the cursor was there at it: the watcher hears what it missed, up to the deletion.
+    const resumable = request.after !== undefined && (await outageCoded(() => deletedAfter(this.dataSource, request.realmUuid, request.groupUuid, request.after!.seq)));
+    if (!head.groupExists && !resumable) throw notFound('group', ['groupId'], request.groupId);
+    // An expansion's cursor is read again from its event's predecessor: its own number must be in the log.
+    if (request.after !== undefined && BigInt(request.after.seq) > BigInt(head.lastSeq)) throw cursorAhead();
     // Inside an expansion, its event is read again and expanded from the identity after the cursor's.
     const resumeSeq = request.after?.identityUuid === undefined ? request.after?.seq : (BigInt(request.after.seq) - 1n).toString();
     const startSeq = resumeSeq ?? head.lastSeq;
@@ -174,12 +181,55 @@ interface Expansion {
   finished: boolean;
 }
 
+/**
+ * The membership changes logged after the stream's position, read once each: every expansion
+ * corrects back with the changes between its event and the head its snapshot sees, so the stream
+ * keeps those it has read and reads only what the head has gained since. What it has passed is
+ * dropped.
+ */
+class LogWindow {
+  private changes: LoggedChange[] = [];
+  private through: bigint;
+
+  constructor(
+    private readonly realmUuid: string,
+    from: string,
+  ) {
+    this.through = BigInt(from);
+  }
+
+  /** The changes in (afterSeq, head] of these groups (of one identity, when given), reading what is new of them in `db`'s snapshot. */
+  async between(db: Queryable, afterSeq: string, head: string, groups: ReadonlySet<string>, identityUuid?: string): Promise<LoggedChange[]> {
+    const after = BigInt(afterSeq);
+    const last = BigInt(head);
+    if (last > this.through) {
+      const from = this.through > after ? this.through : after;
+      this.changes.push(...(await membershipChangesBetween(db, this.realmUuid, from.toString(), head)));
+      this.through = last;
+    }
+    return this.changes.filter((change) => {
+      const seq = BigInt(change.seq);
+      return seq > after && seq <= last && groups.has(change.groupUuid) && (identityUuid === undefined || change.type === 'group.deleted' || change.identityUuid === identityUuid);
+    });
+  }
+
+  /** Forgets what the stream has passed. */
+  passed(seq: string): void {
+    const position = BigInt(seq);
+    if (this.through < position) this.through = position;
+    let kept = 0;
+    while (kept < this.changes.length && BigInt(this.changes[kept].seq) <= position) kept++;
+    if (kept > 0) this.changes = this.changes.slice(kept);
+  }
+}
+
 class TransitiveStream implements AsyncIterableIterator<MembershipChangeRow> {
   private tree: Set<string>;
   private readonly queue: MembershipChangeRow[] = [];
   private expansion: Expansion | undefined;
   private done = false;
   private readonly watchedId: string;
+  private readonly window: LogWindow;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -189,6 +239,7 @@ class TransitiveStream implements AsyncIterableIterator<MembershipChangeRow> {
   ) {
     this.tree = graph.tree(request.groupUuid);
     this.watchedId = toGlobalId('Group', request.groupUuid);
+    this.window = new LogWindow(request.realmUuid, '0');
   }
 
   async next(): Promise<IteratorResult<MembershipChangeRow>> {
@@ -206,6 +257,8 @@ class TransitiveStream implements AsyncIterableIterator<MembershipChangeRow> {
         continue;
       }
       await this.take(next.value);
+      // Expansions correct back to their event; nothing before it is needed again.
+      this.window.passed((BigInt(next.value.seq) - 1n).toString());
     }
   }
 
@@ -273,7 +326,7 @@ class TransitiveStream implements AsyncIterableIterator<MembershipChangeRow> {
       readSnapshot(this.dataSource, async (db) => {
         const head = await headSeq(db, this.request.realmUuid);
         const now = pairs(await membershipPairs(db, [identityUuid], groups));
-        const since = head !== undefined && BigInt(head) > BigInt(event.seq) ? await membershipChangesBetween(db, this.request.realmUuid, event.seq, head, groups, identityUuid) : [];
+        const since = head !== undefined && BigInt(head) > BigInt(event.seq) ? await this.window.between(db, event.seq, head, new Set(groups), identityUuid) : [];
         if (since.some((change) => change.type === 'group.deleted')) throw historyIncomplete();
         return memberAt(identityUuid, groups, now, since);
       }),
@@ -295,7 +348,7 @@ class TransitiveStream implements AsyncIterableIterator<MembershipChangeRow> {
         const decided = new Map<string, boolean>();
         if (head !== undefined && BigInt(head) > BigInt(event.seq)) {
           const groups = [...from, ...kept];
-          const since = await membershipChangesBetween(db, realmUuid, event.seq, head, groups, identityUuid);
+          const since = await this.window.between(db, event.seq, head, new Set(groups), identityUuid);
           if (since.some((change) => change.type === 'group.deleted')) throw historyIncomplete();
           const touched = [...new Set(since.map((change) => change.identityUuid!))].filter(inPage);
           if (touched.length > 0) {
