@@ -5,6 +5,7 @@ import { parseGlobalId, toGlobalId } from '../common/global-id';
 import { readSnapshot } from '../db/snapshot';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { encodeExpansionCursor, type StreamPosition } from '../events/event-cursor';
+import { cursorAhead } from '../events/event-relay';
 import type { EventType } from '../events/event-types';
 import type { EventRow, MembershipChangeRow } from '../events/event.repository';
 import {
@@ -72,6 +73,8 @@ export class TransitiveMembershipStreams {
     const head = await outageCoded(() => nestingsAtHead(this.dataSource, request.realmUuid, request.groupUuid));
     if (!head) throw notFound('realm', ['realmId']);
     if (!head.groupExists) throw notFound('group', ['groupId'], request.groupId);
+    // A cursor of an event the log does not have: an expansion's too, though its event is read again from the one before.
+    if (request.after !== undefined && BigInt(request.after.seq) > BigInt(head.lastSeq)) throw cursorAhead();
     // Inside an expansion, its event is read again and expanded from the identity after the cursor's.
     const resumeSeq = request.after?.identityUuid === undefined ? request.after?.seq : (BigInt(request.after.seq) - 1n).toString();
     const startSeq = resumeSeq ?? head.lastSeq;

@@ -985,13 +985,13 @@ describe('bugs', () => {
   );
 
   /*
-   * An expansion cursor's seq is read again (resumeSeq = seq - 1), and only that is checked against
-   * the log's end: a cursor one event past the end inside an expansion (the database restored from
-   * a backup that lacks the event the client was expanding) is not EVENT_CURSOR_AHEAD but a silent
-   * wait, and the next event committed with that number is taken for the expansion being resumed:
-   * a membership event there is dropped unheard.
+   * Fixed (src/membership/transitive-stream.ts, open): an expansion cursor's event is read again
+   * (from seq - 1), and only that was checked against the log's end, so a cursor one event past the
+   * end inside an expansion (a database restored from a backup lacking the event the client was
+   * expanding) was a silent wait, and the next event committed with that number was taken for the
+   * expansion being resumed: a membership event there was dropped unheard.
    */
-  test.failing(
+  test(
     'an expansion cursor one event past the end of the log is EVENT_CURSOR_AHEAD',
     async () => {
       const realm = await createRealm(first);
@@ -1000,7 +1000,7 @@ describe('bugs', () => {
       const head = position(await lastCursor(realm.id)).seq;
       const after = Buffer.from(`${uuidOf(realm.id)}:${head + 1n}:${uuidOf(ann.id)}`).toString('base64url');
       const stream = watch(realm.id, root.id, { after });
-      // Today: no error; Ann's join (numbered head + 1) is taken for the expansion being resumed and dropped, Bob's is the first heard.
+      // Before the fix: no error; Ann's join (numbered head + 1) was taken for the expansion being resumed and dropped, Bob's the first heard.
       const outcome = within(stream.next(), 3_000, 'EVENT_CURSOR_AHEAD').catch((error) => error);
       await new Promise((resolve) => setTimeout(resolve, 500));
       await add(first, root.id, { identityIds: [ann.id] }); // the event numbered head + 1: dropped as "resumed"
