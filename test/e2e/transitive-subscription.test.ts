@@ -157,7 +157,9 @@ describe('a transitive watcher', () => {
     expect(log.map((event: any) => event.type)).toEqual(['MEMBERSHIP_REMOVED', 'MEMBERSHIP_REMOVED', 'MEMBERSHIP_REMOVED', 'GROUP_UNNESTED', 'GROUP_DELETED']);
     expect(log[4].data.memberCount).toBe(0);
 
+    // top held a group until just now (the log keeps that GROUP_UNNESTED): its own member leaves one by one too, then the stream ends.
     await deleteGroup(first, top.id);
+    expect(await stream.next()).toMatchObject({ type: 'REMOVED', identityId: people[0].id, cause: 'MEMBERSHIP_REMOVED', viaGroupId: top.id });
     await expect(stream.next()).rejects.toThrow('the subscription ended');
   });
 
@@ -204,7 +206,7 @@ describe('resuming with after', () => {
     inside.close();
   });
 
-  test('EVENT_HISTORY_INCOMPLETE where the log cannot say: a group nested then, un-nested and deleted with its members since', async () => {
+  test('a group nested then, un-nested and deleted since: deleted member by member, so a watcher resumed from before hears its members leave', async () => {
     const realm = await createRealm(first);
     const top = await createGroup(first, realm.id, 'top');
     const team = await createGroup(first, realm.id, 'team');
@@ -213,7 +215,36 @@ describe('resuming with after', () => {
     const start = await lastCursor(realm.id);
     await add(first, top.id, { groupIds: [team.id] });
     await remove(first, top.id, { groupIds: [team.id] });
-    await deleteGroup(first, team.id); // outside any tree now: one GROUP_DELETED for both memberships
+    await deleteGroup(first, team.id); // in no tree now, but the log keeps its GROUP_UNNESTED
+    const stream = watch(realm.id, top.id, { after: start });
+    const heard = await stream.take(4);
+    stream.close();
+    expect(heard.map((change) => `${change.type} ${change.cause}`)).toEqual(['ADDED GROUP_NESTED', 'ADDED GROUP_NESTED', 'REMOVED GROUP_UNNESTED', 'REMOVED GROUP_UNNESTED']);
+  });
+
+  test('EVENT_HISTORY_INCOMPLETE where the log cannot say: a group of the tree whose members a deletion ended at once (a log written before decision 107)', async () => {
+    const realm = await createRealm(first);
+    const top = await createGroup(first, realm.id, 'top');
+    const team = await createGroup(first, realm.id, 'team');
+    const people = await createIdentities(first, realm.id, 2);
+    await add(first, team.id, { identityIds: people.map((person) => person.id) });
+    const start = await lastCursor(realm.id);
+    await add(first, top.id, { groupIds: [team.id] });
+    await remove(first, top.id, { groupIds: [team.id] });
+    // The deletion as the version before decision 107 made it: one GROUP_DELETED for both memberships.
+    await first.db.dataSource.transaction(async (manager) => {
+      const [{ seq }] = await manager.query(`WITH next AS (UPDATE realms SET last_event_seq = last_event_seq + 1 WHERE id = $1 RETURNING last_event_seq) SELECT last_event_seq AS seq FROM next`, [
+        uuidOf(realm.id),
+      ]);
+      await manager.query(`INSERT INTO events (realm_id, seq, occurred_at, type, group_id, data) VALUES ($1, $2, now(), 'group.deleted', $3, $4)`, [
+        uuidOf(realm.id),
+        seq,
+        uuidOf(team.id),
+        JSON.stringify({ group: { name: 'team' }, memberCount: 2 }),
+      ]);
+      await manager.query(`DELETE FROM group_memberships WHERE group_id = $1`, [uuidOf(team.id)]);
+      await manager.query(`DELETE FROM groups WHERE id = $1`, [uuidOf(team.id)]);
+    });
     const stream = watch(realm.id, top.id, { after: start });
     await expect(stream.next()).rejects.toMatchObject({ extensions: { code: 'EVENT_HISTORY_INCOMPLETE' } });
     // From after those events, all is well.
