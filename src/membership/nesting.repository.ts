@@ -77,13 +77,27 @@ export function lockGroupsInOrder(tx: Tx, groupUuids: readonly string[]): Promis
 }
 
 /**
- * The realm's one serialisation point for new nestings: a transaction-scoped advisory lock on
+ * The realm's one serialisation point for its nestings: a transaction-scoped advisory lock on
  * ('nesting:', realm). Taken after the group rows and before any row of group_nestings
- * (decision 104), by every write that adds a nesting and by nothing else; it is held to the
- * commit, so the cycle check of the next writer sees this one's nestings.
+ * (decisions 104, 106), by every write of group_nestings — nesting, un-nesting, a group's
+ * deletion; it is held to the commit, so the next writer's cycle check and the closure the
+ * triggers keep (group_closure) see this one's nestings. The triggers take it too, a re-entry.
  */
 export async function takeNestingLock(tx: Tx, realmUuid: string): Promise<void> {
   await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('nesting:' || $1::text, 0))`, [realmUuid]);
+}
+
+/**
+ * takeNestingLock for a group the caller holds locked, if it is nested in or holds any group;
+ * whether it is. Its answer cannot change meanwhile to yes: a nesting of the group locks it first.
+ */
+export async function takeNestingLockIfNested(tx: Tx, groupUuid: string): Promise<boolean> {
+  const rows = await tx.query(
+    `SELECT pg_advisory_xact_lock(hashtextextended('nesting:' || g.realm_id::text, 0)) FROM groups g
+      WHERE g.id = $1 AND EXISTS (SELECT 1 FROM group_nestings n WHERE n.parent_id = $1 OR n.child_id = $1)`,
+    [groupUuid],
+  );
+  return rows.length > 0;
 }
 
 /**
