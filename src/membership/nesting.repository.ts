@@ -101,20 +101,18 @@ export async function takeNestingLockIfNested(tx: Tx, groupUuid: string): Promis
 }
 
 /**
- * The first of `childUuids` from which `parentUuid` is reachable going down (the parent itself
- * included): nesting it would close a cycle. One walk per child, each group visited once (UNION).
+ * The first of `childUuids` (in input order) from which `parentUuid` is reachable going down, the
+ * parent itself included: nesting it would close a cycle. One probe of group_closure per child
+ * (its primary key); exact under the realm's nesting lock, which every writer of the closure holds.
  */
 export async function childReachingParent(tx: Tx, parentUuid: string, childUuids: readonly string[]): Promise<string | undefined> {
-  const [row] = await tx.query<{ root: string }>(
-    `WITH RECURSIVE down(root, node) AS (
-       SELECT c, c FROM unnest($2::uuid[]) AS c
-       UNION
-       SELECT d.root, n.child_id FROM down d JOIN group_nestings n ON n.parent_id = d.node WHERE d.node <> $1
-     )
-     SELECT root FROM down WHERE node = $1 LIMIT 1`,
+  const [row] = await tx.query<{ child: string }>(
+    `SELECT t.id AS child FROM unnest($2::uuid[]) WITH ORDINALITY AS t(id, n)
+      WHERE EXISTS (SELECT 1 FROM group_closure c WHERE c.ancestor_id = t.id AND c.descendant_id = $1)
+      ORDER BY t.n LIMIT 1`,
     [parentUuid, childUuids],
   );
-  return row?.root;
+  return row?.child;
 }
 
 /**
