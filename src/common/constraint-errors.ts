@@ -20,6 +20,8 @@ const constraints: Record<string, ConstraintMapping> = {
   group_memberships_identity_fkey: { code: ErrorCode.CROSS_REALM, field: 'identityIds', message: 'An identity is not in the group’s realm.' },
   group_nestings_child_fkey: { code: ErrorCode.CROSS_REALM, field: 'groupIds', message: 'A group is not in the group’s realm.' },
   group_nestings_not_itself: { code: ErrorCode.GROUP_CYCLE, field: 'groupIds', message: 'A group cannot be a member of itself.' },
+  // Raised by the closure's trigger (migration GroupClosure), should a nesting slip past the service's check.
+  group_nestings_acyclic: { code: ErrorCode.GROUP_CYCLE, field: 'groupIds', message: 'Nesting this group would make a cycle.' },
   // Creating checks the realm without locking it: a realm deleted meanwhile fails the foreign key.
   identities_realm_id_fkey: { code: ErrorCode.NOT_FOUND, field: 'realmId', message: 'No realm has that ID.' },
   groups_realm_id_fkey: { code: ErrorCode.NOT_FOUND, field: 'realmId', message: 'No realm has that ID.' },

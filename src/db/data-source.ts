@@ -7,11 +7,12 @@ import { IdentityEntity } from '../identity/identity.entity';
 import { InvitationEntity } from '../invitation/invitation.entity';
 import { MembershipEntity } from '../membership/membership.entity';
 import { NestingEntity } from '../membership/nesting.entity';
+import { ClosureEntity } from '../membership/closure.entity';
 import { RealmEntity } from '../realm/realm.entity';
 import { ApiTokenEntity } from '../auth/api-token.entity';
 import { clientTimeouts, TimeoutClient } from './timeout-client';
 
-export const entities = [RealmEntity, IdentityEntity, GroupEntity, MembershipEntity, NestingEntity, EventEntity, InvitationEntity, EmailOutboxEntity, ApiTokenEntity];
+export const entities = [RealmEntity, IdentityEntity, GroupEntity, MembershipEntity, NestingEntity, ClosureEntity, EventEntity, InvitationEntity, EmailOutboxEntity, ApiTokenEntity];
 
 export interface PoolOptions {
   /**

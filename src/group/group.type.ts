@@ -40,6 +40,7 @@ export const groupFields: FieldColumns<GroupColumn> = {
   version: ['version'],
   realm: [],
   members: [],
+  transitiveMemberCount: [],
   memberGroups: [],
   parentGroups: [],
 };

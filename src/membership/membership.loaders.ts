@@ -12,6 +12,14 @@ import {
   type MembershipGroupRow,
 } from './membership.repository';
 import { nestedGroupCounts, nestedGroupPages, type NestedGroupRow } from './nesting.repository';
+import {
+  transitiveGroupCounts,
+  transitiveGroupPages,
+  transitiveMemberCounts,
+  transitiveMemberPages,
+  type TransitiveGroupRow,
+  type TransitiveMemberRow,
+} from './transitive.repository';
 
 export interface MembershipLoaders {
   membersOfGroup: ListLoaders<MemberRow, IdentityFilterValues, ListProjection<IdentityColumn, MembershipEdgeColumn>>;
@@ -19,6 +27,10 @@ export interface MembershipLoaders {
   /** Group.memberGroups and Group.parentGroups (decision 104). */
   memberGroupsOfGroup: ListLoaders<NestedGroupRow, never, ListProjection<GroupColumn, MembershipEdgeColumn>>;
   parentGroupsOfGroup: ListLoaders<NestedGroupRow, never, ListProjection<GroupColumn, MembershipEdgeColumn>>;
+  /** Group.members(membership: TRANSITIVE) and Group.transitiveMemberCount (decision 106). */
+  transitiveMembersOfGroup: ListLoaders<TransitiveMemberRow, IdentityFilterValues, ListProjection<IdentityColumn, MembershipEdgeColumn>>;
+  /** Identity.groups(membership: TRANSITIVE). */
+  transitiveGroupsOfIdentity: ListLoaders<TransitiveGroupRow, never, ListProjection<GroupColumn, MembershipEdgeColumn>>;
 }
 
 /** The membership loaders of one request (src/common/loaders.ts, RequestLoaders). */
@@ -42,5 +54,15 @@ export const membershipLoaders: LoaderSet<MembershipLoaders> = (db, options) => 
     options,
     (groupUuids, _filter, ordering, request, projection) => nestedGroupPages(db, 'parentGroups', groupUuids, ordering, request, projection),
     (groupUuids) => nestedGroupCounts(db, 'parentGroups', groupUuids),
+  ),
+  transitiveMembersOfGroup: new ListLoaders(
+    options,
+    (groupUuids, filter, _ordering, request, projection) => transitiveMemberPages(db, groupUuids, filter, request, projection),
+    (groupUuids, filter) => transitiveMemberCounts(db, groupUuids, filter),
+  ),
+  transitiveGroupsOfIdentity: new ListLoaders(
+    options,
+    (identityUuids, _filter, ordering, request, projection) => transitiveGroupPages(db, identityUuids, ordering, request, projection),
+    (identityUuids) => transitiveGroupCounts(db, identityUuids),
   ),
 });

@@ -1,5 +1,5 @@
 import { cursorColumnsSql, orderings, type CursorRow, type Ordering, type PageRequest } from '../common/pagination';
-import { includesColumn, type ListProjection } from '../common/projection';
+import { includesColumn, type Columns, type ListProjection } from '../common/projection';
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
 import { countsByParent, pagesByParent } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
@@ -14,8 +14,11 @@ import {
   type MemberKeys,
 } from '../identity/identity.columns';
 
-/** What the edges of both membership lists may read of the membership: the cursor, and when it was added. */
-export type MembershipEdgeColumn = 'cursor' | 'addedAt';
+/**
+ * What the edges of both membership lists may read of the membership: the cursor, when it was
+ * added, and whether it is direct (always, in a direct list: no column; decision 106).
+ */
+export type MembershipEdgeColumn = 'cursor' | 'addedAt' | 'direct';
 
 /** A member as a group's list returns it: the identity as projected, and when it joined (when asked). */
 export type MemberRow = IdentityListRow & { addedAt?: IsoTimestamp };
@@ -146,17 +149,28 @@ export async function groupPagesByIdentity(
     ordering,
     request,
   });
+  return withGroupsOf(db, pages, projection.node);
+}
+
+/**
+ * The second statement of a page of groups by identity (this one, and the transitive list's): the
+ * groups the rows name, each read once, set on the rows. Rows whose group went away between the
+ * two statements are dropped.
+ */
+export async function withGroupsOf<TRow extends Omit<MembershipGroupRow, 'group'>>(
+  db: Queryable,
+  pages: Map<string, CursorRow<TRow>[]>,
+  columns: Columns<GroupColumn>,
+): Promise<Map<string, CursorRow<TRow & MembershipGroupRow>[]>> {
   const groupUuids = new Set<string>();
   for (const rows of pages.values()) for (const row of rows) groupUuids.add(row.groupUuid);
   if (groupUuids.size === 0) return new Map();
-  const rows: GroupListRow[] = await db.query(`SELECT ${groupColumns('g', projection.node)} FROM groups g WHERE g.id = ANY($1::uuid[])`, [
-    [...groupUuids],
-  ]);
+  const rows: GroupListRow[] = await db.query(`SELECT ${groupColumns('g', columns)} FROM groups g WHERE g.id = ANY($1::uuid[])`, [[...groupUuids]]);
   const groups = new Map(rows.map((group) => [group.uuid, group]));
-  const withGroups = new Map<string, CursorRow<MembershipGroupRow>[]>();
+  const withGroups = new Map<string, CursorRow<TRow & MembershipGroupRow>[]>();
   for (const [identityUuid, rows] of pages) {
-    const kept: CursorRow<MembershipGroupRow>[] = [];
-    for (const row of rows as Array<CursorRow<MembershipGroupRow>>) {
+    const kept: CursorRow<TRow & MembershipGroupRow>[] = [];
+    for (const row of rows as Array<CursorRow<TRow & MembershipGroupRow>>) {
       const group = groups.get(row.groupUuid);
       if (group) {
         row.group = group;

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { PageArgsType } from '../common/connection.type';
 import type { PageArgs } from '../common/pagination';
 import { coveredBy, type Columns } from '../common/projection';
@@ -17,7 +17,7 @@ import { identityGroupOrdering, type ChangedMembership } from './membership.repo
 import { groupLoaders } from '../group/group.loaders';
 import { LinkIdentitiesPayload } from '../identity/duplicates.type';
 import type { LinkedIdentities } from '../identity/duplicates.service';
-import { AddGroupMembersInput, GroupMemberOrder, IdentityGroupOrder, RemoveGroupMembersInput } from './membership.inputs';
+import { AddGroupMembersInput, GroupMemberOrder, IdentityGroupOrder, MembershipKind, RemoveGroupMembersInput } from './membership.inputs';
 import {
   AddGroupMembersPayload,
   GroupMemberConnection,
@@ -40,7 +40,12 @@ import {
  * fields and their arguments; they call the very same functions.
  */
 export function groupMembersOf(memberships: MembershipService) {
-  return (group: GroupKeys, args: PageArgs & { filter?: MemberFilter | null; orderBy?: GroupMemberOrder | null }, ctx: Context, info: GraphQLResolveInfo) => {
+  return (
+    group: GroupKeys,
+    args: PageArgs & { filter?: MemberFilter | null; orderBy?: GroupMemberOrder | null; membership?: MembershipKind | null },
+    ctx: Context,
+    info: GraphQLResolveInfo,
+  ) => {
     ctx.caller.needOn('identities:read', group);
     // The members' own `groups`, loaded with the page when the caller may read them.
     const groupsOfEach = ctx.caller.can('groups:read') ? nestedLists(info, 'Identity', 'groups', identityGroupConnectionFields) : [];
@@ -49,10 +54,15 @@ export function groupMembersOf(memberships: MembershipService) {
 }
 
 export function identityGroupsOf(memberships: MembershipService) {
-  return (identity: IdentityKeys, args: PageArgs & { orderBy?: IdentityGroupOrder | null }, ctx: Context, info: GraphQLResolveInfo) => {
+  return (identity: IdentityKeys, args: PageArgs & { orderBy?: IdentityGroupOrder | null; membership?: MembershipKind | null }, ctx: Context, info: GraphQLResolveInfo) => {
     ctx.caller.needOn('groups:read', { realmUuid: identity.realmUuid, identityUuid: identity.uuid });
     return memberships.groupsOf(ctx, identity, args, listProjection(info, identityGroupConnectionFields));
   };
+}
+
+/** Group.transitiveMemberCount: per row of a nested read too, bound the same way (hotFields); counted in one batch per level. */
+export function transitiveMemberCountOf(memberships: MembershipService) {
+  return (group: GroupKeys, _args: unknown, ctx: Context) => memberships.transitiveMemberCount(ctx, group);
 }
 
 /** Group.memberGroups and Group.parentGroups: per row of a nested read too, bound the same way (hotFields). */
@@ -95,15 +105,19 @@ export class GroupNestingResolver {
 @Resolver(() => Group)
 export class GroupMembersResolver {
   private readonly groupMembers: ReturnType<typeof groupMembersOf>;
+  private readonly transitiveMemberCountOf: ReturnType<typeof transitiveMemberCountOf>;
 
   constructor(private readonly membershipService: MembershipService) {
     this.groupMembers = groupMembersOf(membershipService);
+    this.transitiveMemberCountOf = transitiveMemberCountOf(membershipService);
   }
 
   @FieldResolver(() => GroupMemberConnection, {
     nullable: true,
     description:
-      'The group’s members; in the order they were added unless `orderBy` says otherwise (those added by one call share `addedAt` and come in ID order). Needs `identities:read`: without it, null with FORBIDDEN.',
+      'The group’s members. DIRECT (the default): its own, in the order they were added unless `orderBy` says otherwise (those added by one call share `addedAt` and come in ID order). ' +
+      'TRANSITIVE: every identity in it or in a group nested in it at any depth, each once, in identity ID order (`orderBy` is refused), each edge saying whether it is `direct`. ' +
+      'Needs `identities:read`: without it, null with FORBIDDEN.',
   })
   members(
     @Root() group: GroupKeys,
@@ -111,9 +125,28 @@ export class GroupMembersResolver {
     @Args(() => PageArgsType) page: PageArgsType,
     @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => MemberFilter, { nullable: true, description: 'Only the members that match; all when omitted.' }) filter?: MemberFilter,
-    @Arg('orderBy', () => GroupMemberOrder, { nullable: true, description: 'The order; the order they were added, ascending, when omitted.' }) orderBy?: GroupMemberOrder,
+    @Arg('orderBy', () => GroupMemberOrder, {
+      nullable: true,
+      description: 'The order of the DIRECT list; the order they were added, ascending, when omitted. A TRANSITIVE list takes none (INVALID_INPUT).',
+    })
+    orderBy?: GroupMemberOrder,
+    @Arg('membership', () => MembershipKind, {
+      defaultValue: MembershipKind.DIRECT,
+      description: 'DIRECT: the group’s own members. TRANSITIVE: also those of the groups nested in it, at any depth, each identity once.',
+    })
+    membership: MembershipKind = MembershipKind.DIRECT,
   ) {
-    return this.groupMembers(group, { ...page, filter, orderBy }, ctx, info);
+    return this.groupMembers(group, { ...page, filter, orderBy, membership }, ctx, info);
+  }
+
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description:
+      'How many identities are members of the group or of a group nested in it, at any depth, each counted once (`members(membership: TRANSITIVE) { totalCount }`). ' +
+      'Counted when asked, unlike `memberCount`: its cost grows with the memberships below the group (about a second per million).',
+  })
+  transitiveMemberCount(@Root() group: GroupKeys, @Ctx() ctx: Context) {
+    return this.transitiveMemberCountOf(group, {}, ctx);
   }
 
   @Mutation(() => AddGroupMembersPayload, {
@@ -251,16 +284,27 @@ export class IdentityGroupsResolver {
   @FieldResolver(() => IdentityGroupConnection, {
     nullable: true,
     description:
-      'The groups the identity belongs to; in the order it joined them unless `orderBy` says otherwise (groups joined at the same instant come in ID order). Needs `groups:read`: without it, null with FORBIDDEN.',
+      'The groups the identity belongs to. DIRECT (the default): those it is a member of itself, in the order it joined them unless `orderBy` says otherwise (groups joined at the same instant come in ID order). ' +
+      'TRANSITIVE: also every group those are nested in, at any depth, each once, in group ID order or by NAME, each edge saying whether it is `direct`. ' +
+      'Needs `groups:read`: without it, null with FORBIDDEN.',
   })
   groups(
     @Root() identity: IdentityKeys,
     @Ctx() ctx: Context,
     @Args(() => PageArgsType) page: PageArgsType,
     @Info() info: GraphQLResolveInfo,
-    @Arg('orderBy', () => IdentityGroupOrder, { nullable: true, description: 'The order; the order it joined them, ascending, when omitted.' }) orderBy?: IdentityGroupOrder,
+    @Arg('orderBy', () => IdentityGroupOrder, {
+      nullable: true,
+      description: 'The order; when omitted, the order it joined them (DIRECT) or group ID order (TRANSITIVE). A TRANSITIVE list takes NAME only (ADDED_AT is INVALID_INPUT).',
+    })
+    orderBy?: IdentityGroupOrder,
+    @Arg('membership', () => MembershipKind, {
+      defaultValue: MembershipKind.DIRECT,
+      description: 'DIRECT: the groups the identity is a member of itself. TRANSITIVE: also the groups those are nested in, at any depth, each once.',
+    })
+    membership: MembershipKind = MembershipKind.DIRECT,
   ) {
-    return this.identityGroups(identity, { ...page, orderBy }, ctx, info);
+    return this.identityGroups(identity, { ...page, orderBy, membership }, ctx, info);
   }
 }
 

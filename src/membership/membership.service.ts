@@ -1,6 +1,7 @@
 import type { ConnectionData } from '../common/connection.type';
+import { invalidInput } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
-import { Edge, PageEdge, pageRequest, toPage, type CursorRow, type PageArgs, type PageRequest } from '../common/pagination';
+import { Edge, PageEdge, pageRequest, toPage, type CursorRow, type Ordering, type PageArgs, type PageRequest } from '../common/pagination';
 import { wholeList, type ListProjection, type NestedList } from '../common/projection';
 import type { Writes } from '../db/writes';
 import { appendEvents } from '../events/event-log';
@@ -10,7 +11,15 @@ import type { MemberFilter } from '../identity/identity.inputs';
 import { memberFilterValues } from '../identity/identity.service';
 import type { Context } from '../common/context';
 import type { GroupService } from '../group/group.service';
-import { memberBatch, type AddGroupMembersInput, type GroupMemberOrder, type IdentityGroupOrder, type RemoveGroupMembersInput } from './membership.inputs';
+import {
+  IdentityGroupOrderField,
+  memberBatch,
+  MembershipKind,
+  type AddGroupMembersInput,
+  type GroupMemberOrder,
+  type IdentityGroupOrder,
+  type RemoveGroupMembersInput,
+} from './membership.inputs';
 import { addLocked, groupUuidsOf, identityUuidsOf, lockGroupsToNest, lockIdentitiesToAdd, nestLocked, removeLocked, unnestLocked } from './membership.writes';
 import { memberGroupOrdering, parentGroupOrdering, type ChangedNesting, type NestedGroupRow, type NestingSide } from './nesting.repository';
 import {
@@ -23,12 +32,17 @@ import {
   type MembershipGroupRow,
 } from './membership.repository';
 import { membershipLoaders } from './membership.loaders';
+import { transitiveGroupOrderingOf, transitiveMemberOrdering, type TransitiveGroupRow, type TransitiveMemberRow } from './transitive.repository';
 
 /** An edge of a membership list: the member with the time it joined … */
 class MemberEdge extends PageEdge<CursorRow<MemberRow>> {
   // Read when the query selects it (src/schema/projection.ts), and only then.
   get addedAt(): string | undefined {
     return this.row.addedAt;
+  }
+
+  get direct(): boolean {
+    return true;
   }
 }
 
@@ -41,6 +55,50 @@ export class IdentityGroupEdge extends Edge<CursorRow<MembershipGroupRow>> {
   get addedAt(): string | undefined {
     return this.row.addedAt;
   }
+
+  get direct(): boolean {
+    return true;
+  }
+}
+
+/**
+ * An edge of a TRANSITIVE list (decision 106): the member, or the group, with whether the
+ * membership is direct and when it was made — of the group itself when direct, else the earliest
+ * of those below it.
+ */
+class TransitiveMemberEdge extends PageEdge<CursorRow<TransitiveMemberRow>> {
+  get addedAt(): string | undefined {
+    return this.row.addedAt;
+  }
+
+  get direct(): boolean | undefined {
+    return this.row.direct;
+  }
+}
+
+class TransitiveGroupEdge extends Edge<CursorRow<TransitiveGroupRow>> {
+  get node(): GroupListRow {
+    return this.row.group;
+  }
+
+  get addedAt(): string | undefined {
+    return this.row.addedAt;
+  }
+
+  get direct(): boolean | undefined {
+    return this.row.direct;
+  }
+}
+
+/**
+ * The order of an identity's TRANSITIVE groups: group ID when none is given, or NAME. There is no
+ * one time the identity joined a group through nesting to order by: ADDED_AT is refused.
+ */
+function transitiveGroupOrdering(orderBy: IdentityGroupOrder | null | undefined) {
+  if (orderBy && orderBy.field !== IdentityGroupOrderField.NAME) {
+    throw invalidInput(['orderBy', 'field'], 'A TRANSITIVE list of groups is ordered by group ID (without `orderBy`) or by NAME; ADDED_AT orders the DIRECT list.');
+  }
+  return transitiveGroupOrderingOf(orderBy ? { field: 'NAME', direction: orderBy.direction } : null);
 }
 
 /** An edge of Group.memberGroups or Group.parentGroups: the other group, and when the nesting was made. */
@@ -79,6 +137,10 @@ export class ChangedMemberEdge extends Edge<ChangedMembership> {
   get addedAt(): string {
     return this.row.addedAt;
   }
+
+  get direct(): boolean {
+    return true;
+  }
 }
 
 export type MemberListProjection = ListProjection<IdentityColumn, MembershipEdgeColumn>;
@@ -111,10 +173,11 @@ export class MembershipService {
   async membersOf(
     ctx: Context,
     group: GroupKeys,
-    args: PageArgs & { filter?: MemberFilter | null; orderBy?: GroupMemberOrder | null },
+    args: PageArgs & { filter?: MemberFilter | null; orderBy?: GroupMemberOrder | null; membership?: MembershipKind | null },
     projection: MemberListProjection = wholeList,
     groupsOfEach: readonly NestedList<GroupColumn, MembershipEdgeColumn>[] = [],
-  ): Promise<ConnectionData<MemberEdge>> {
+  ): Promise<ConnectionData<MemberEdge | TransitiveMemberEdge>> {
+    if (args.membership === MembershipKind.TRANSITIVE) return this.transitiveMembersOf(ctx, group, args, projection, groupsOfEach);
     const ordering = memberOrderingOf(args.orderBy);
     const request = pageRequest(args, ordering, ctx.limits);
     const filter = memberFilterValues(args.filter, ['filter']);
@@ -128,18 +191,68 @@ export class MembershipService {
     };
   }
 
+  /**
+   * A group's TRANSITIVE members (decision 106): every identity in it or in a group below it, once,
+   * in identity ID order (`orderBy` is refused), the filter as for direct members; the count is
+   * counted (DISTINCT) when asked. The members' own `groups` are loaded with the page, as above.
+   */
+  private async transitiveMembersOf(
+    ctx: Context,
+    group: GroupKeys,
+    args: PageArgs & { filter?: MemberFilter | null; orderBy?: GroupMemberOrder | null },
+    projection: MemberListProjection,
+    groupsOfEach: readonly NestedList<GroupColumn, MembershipEdgeColumn>[],
+  ): Promise<ConnectionData<TransitiveMemberEdge>> {
+    if (args.orderBy != null) throw invalidInput(['orderBy'], 'A TRANSITIVE member list is ordered by identity ID: leave `orderBy` out.');
+    const ordering = transitiveMemberOrdering;
+    const request = pageRequest(args, ordering, ctx.limits);
+    const filter = memberFilterValues(args.filter, ['filter']);
+    const loaders = ctx.loaders.of(membershipLoaders).transitiveMembersOfGroup;
+    const rows = await loaders.page(group.uuid, filter, ordering, request, projection);
+    const page = toPage(rows, ordering, request, TransitiveMemberEdge);
+    if (groupsOfEach.length > 0) await Promise.all(groupsOfEach.map((nested) => this.prefetchGroupsOf(ctx, page.edges, nested)));
+    return { ...page, totalCount: () => loaders.count(group.uuid, filter) };
+  }
+
+  /** How many identities are in the group or below it, each once: counted when asked, batched per level. */
+  transitiveMemberCount(ctx: Context, group: GroupKeys): Promise<number> {
+    return ctx.loaders.of(membershipLoaders).transitiveMembersOfGroup.count(group.uuid, undefined);
+  }
+
   /** The identity's groups: at once when a batch of this request already read them (membersOf). */
   groupsOf(
     ctx: Context,
     identity: IdentityKeys,
-    args: PageArgs & { orderBy?: IdentityGroupOrder | null },
+    args: PageArgs & { orderBy?: IdentityGroupOrder | null; membership?: MembershipKind | null },
     projection: IdentityGroupListProjection = wholeList,
-  ): ConnectionData<IdentityGroupEdge> | Promise<ConnectionData<IdentityGroupEdge>> {
+  ): ConnectionData<IdentityGroupEdge | TransitiveGroupEdge> | Promise<ConnectionData<IdentityGroupEdge | TransitiveGroupEdge>> {
+    if (args.membership === MembershipKind.TRANSITIVE) return this.transitiveGroupsOf(ctx, identity, args, projection);
     const ordering = identityGroupOrderingOf(args.orderBy);
     const request = pageRequest(args, ordering, ctx.limits);
     const loaders = ctx.loaders.of(membershipLoaders).groupsOfIdentity;
     const connection = (rows: CursorRow<MembershipGroupRow>[]) => ({
       ...toPage(rows, ordering, request, IdentityGroupEdge),
+      totalCount: loaders.loadedCount(identity.uuid, undefined) ?? (() => loaders.count(identity.uuid, undefined)),
+    });
+    const loaded = loaders.loadedPage(identity.uuid, undefined, ordering, request, projection);
+    return loaded ? connection(loaded) : loaders.page(identity.uuid, undefined, ordering, request, projection).then(connection);
+  }
+
+  /**
+   * The identity's TRANSITIVE groups (decision 106): those it is in directly or through nesting,
+   * once each, by group ID or NAME; at once when membersOf loaded them with the page.
+   */
+  private transitiveGroupsOf(
+    ctx: Context,
+    identity: IdentityKeys,
+    args: PageArgs & { orderBy?: IdentityGroupOrder | null },
+    projection: IdentityGroupListProjection,
+  ): ConnectionData<TransitiveGroupEdge> | Promise<ConnectionData<TransitiveGroupEdge>> {
+    const ordering = transitiveGroupOrdering(args.orderBy);
+    const request = pageRequest(args, ordering, ctx.limits);
+    const loaders = ctx.loaders.of(membershipLoaders).transitiveGroupsOfIdentity;
+    const connection = (rows: CursorRow<TransitiveGroupRow>[]) => ({
+      ...toPage(rows, ordering, request, TransitiveGroupEdge),
       totalCount: loaders.loadedCount(identity.uuid, undefined) ?? (() => loaders.count(identity.uuid, undefined)),
     });
     const loaded = loaders.loadedPage(identity.uuid, undefined, ordering, request, projection);
@@ -175,6 +288,7 @@ export class MembershipService {
     members: ReadonlyArray<{ node: IdentityKeys }>,
     nested: NestedList<GroupColumn, MembershipEdgeColumn>,
   ): Promise<void> {
+    if (nested.args.membership === MembershipKind.TRANSITIVE) return this.prefetchTransitiveGroupsOf(ctx, members, nested);
     const ordering = identityGroupOrderingOf(nested.args.orderBy as IdentityGroupOrder | null | undefined);
     let request: PageRequest;
     try {
@@ -183,6 +297,29 @@ export class MembershipService {
       return;
     }
     const loaders = ctx.loaders.of(membershipLoaders).groupsOfIdentity;
+    const loads: Array<Promise<unknown>> = [];
+    for (const { node } of members) {
+      loads.push(loaders.page(node.uuid, undefined, ordering, request, nested.projection));
+      if (nested.totalCount) loads.push(loaders.count(node.uuid, undefined));
+    }
+    await Promise.all(loads);
+  }
+
+  /** prefetchGroupsOf, of the members' TRANSITIVE groups. */
+  private async prefetchTransitiveGroupsOf(
+    ctx: Context,
+    members: ReadonlyArray<{ node: IdentityKeys }>,
+    nested: NestedList<GroupColumn, MembershipEdgeColumn>,
+  ): Promise<void> {
+    let ordering: Ordering;
+    let request: PageRequest;
+    try {
+      ordering = transitiveGroupOrdering(nested.args.orderBy as IdentityGroupOrder | null | undefined);
+      request = pageRequest(nested.args, ordering, ctx.limits);
+    } catch {
+      return;
+    }
+    const loaders = ctx.loaders.of(membershipLoaders).transitiveGroupsOfIdentity;
     const loads: Array<Promise<unknown>> = [];
     for (const { node } of members) {
       loads.push(loaders.page(node.uuid, undefined, ordering, request, nested.projection));

@@ -9,22 +9,34 @@ import type { MembershipEdgeColumn } from './membership.repository';
 
 @ObjectType({ simpleResolvers: true, description: 'A member of a group.' })
 export class GroupMemberEdge extends EdgeType(Identity) {
-  @Field({ description: 'When the identity joined the group.' })
+  @Field({
+    description:
+      'When the identity joined the group. In a TRANSITIVE list, when it joined the group itself if it is a direct member, else the earliest time it joined one of the groups below it that it is in (not when that group was nested).',
+  })
   addedAt: Date;
+
+  @Field({ description: 'Whether the identity is a member of the group itself; false when it is one only through a group nested in it. Always true in a DIRECT list.' })
+  direct: boolean;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A page of a group’s members.' })
 export class GroupMemberConnection extends ConnectionType(GroupMemberEdge) {}
 
 /** The edges of both membership lists read the membership's own time as well (src/schema/projection.ts). */
-export const membershipEdgeFields: FieldColumns<MembershipEdgeColumn> = { ...edgeFields, addedAt: ['addedAt'] };
+export const membershipEdgeFields: FieldColumns<MembershipEdgeColumn> = { ...edgeFields, addedAt: ['addedAt'], direct: ['direct'] };
 
 export const groupMemberConnectionFields: ConnectionFields<IdentityColumn, MembershipEdgeColumn> = { node: identityFields, edge: membershipEdgeFields };
 
 @ObjectType({ simpleResolvers: true, description: 'A group the identity belongs to.' })
 export class IdentityGroupEdge extends EdgeType(Group) {
-  @Field({ description: 'When the identity joined the group.' })
+  @Field({
+    description:
+      'When the identity joined the group. In a TRANSITIVE list, when it joined the group itself if it is a direct member, else the earliest time it joined one of the groups below it that it is in (not when that group was nested).',
+  })
   addedAt: Date;
+
+  @Field({ description: 'Whether the identity is a member of the group itself; false when it is one only through a group nested in it. Always true in a DIRECT list.' })
+  direct: boolean;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A page of the groups an identity belongs to.' })
@@ -41,7 +53,10 @@ export class NestedGroupEdge extends EdgeType(Group) {
 @ObjectType({ simpleResolvers: true, description: 'A page of a group’s member groups, or of the groups it is nested in.' })
 export class NestedGroupConnection extends ConnectionType(NestedGroupEdge) {}
 
-export const nestedGroupConnectionFields: ConnectionFields<GroupColumn, MembershipEdgeColumn> = { node: groupFields, edge: membershipEdgeFields };
+/** A nesting's edge reads its time; it has no `direct` (a nesting is direct). */
+export const nestedGroupEdgeFields: FieldColumns<MembershipEdgeColumn> = { ...edgeFields, addedAt: ['addedAt'] };
+
+export const nestedGroupConnectionFields: ConnectionFields<GroupColumn, MembershipEdgeColumn> = { node: groupFields, edge: nestedGroupEdgeFields };
 
 @ObjectType({ simpleResolvers: true, description: 'What addGroupMembers changed.' })
 export class AddGroupMembersPayload {

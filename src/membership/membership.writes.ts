@@ -25,6 +25,7 @@ import {
   lockGroupsInOrder,
   pathNames,
   takeNestingLock,
+  takeNestingLockIfNested,
   type ChangedNesting,
 } from './nesting.repository';
 
@@ -134,9 +135,11 @@ export async function endMembershipsOfGroup(tx: Tx, group: Pick<GroupKeys, 'uuid
 }
 
 /*
- * Nested groups (docs/decisions.md 104). A write that nests groups locks the parent and the
+ * Nested groups (docs/decisions.md 104, 106). A write that nests groups locks the parent and the
  * children together, in id order (decision 63, step 3), then the realm's nesting lock, then checks
- * for cycles and inserts; removals and deletions need no nesting lock (they cannot close a cycle).
+ * for cycles and inserts. Removals and a group's deletion take the nesting lock too, after their
+ * group row, before the rows of group_nestings: they cannot close a cycle, but the closure the
+ * triggers keep (group_closure) is right only if a realm's nesting writes are serial.
  */
 
 /** GROUP_NESTED / GROUP_UNNESTED of these children in the parent: one each. */
@@ -205,8 +208,9 @@ export async function nestLocked(
   return { nested, events: nestingEvents('group.nested', parent.uuid, nested.map((row) => row.uuid)) };
 }
 
-/** Ends these groups' nestings in a parent the caller holds locked; returns those that were nested, and their events. */
-export async function unnestLocked(tx: Tx, parent: Pick<GroupKeys, 'uuid'>, childUuids: readonly string[]): Promise<{ unnested: ChangedNesting[]; events: NewEvent[] }> {
+/** Ends these groups' nestings in a parent the caller holds locked, under the realm's nesting lock; returns those that were nested, and their events. */
+export async function unnestLocked(tx: Tx, parent: Pick<GroupKeys, 'uuid' | 'realmUuid'>, childUuids: readonly string[]): Promise<{ unnested: ChangedNesting[]; events: NewEvent[] }> {
+  await takeNestingLock(tx, parent.realmUuid);
   const unnested = await deleteNestings(tx, parent.uuid, childUuids);
   return { unnested, events: nestingEvents('group.unnested', parent.uuid, unnested.map((row) => row.uuid)) };
 }
@@ -222,6 +226,9 @@ export function childGroupsOfLockedGroup(tx: Tx, parentUuid: string): Promise<st
  * every nesting write locks both its groups FOR NO KEY UPDATE, which waits for the deletion's lock.
  */
 export async function endNestingsOfGroup(tx: Tx, groupUuid: string): Promise<NewEvent[]> {
+  // The realm's nesting lock (decision 106), after the group's row, before the rows deleted; none
+  // to delete, none taken (no nesting of a group locked here can appear meanwhile).
+  if (!(await takeNestingLockIfNested(tx, groupUuid))) return [];
   const rows = await deleteNestingsOfGroup(tx, groupUuid);
   return rows.map((row) => ({ type: 'group.unnested', groupUuid: row.parentUuid, data: { memberGroupId: toGlobalId('Group', row.childUuid) } }));
 }

@@ -77,30 +77,42 @@ export function lockGroupsInOrder(tx: Tx, groupUuids: readonly string[]): Promis
 }
 
 /**
- * The realm's one serialisation point for new nestings: a transaction-scoped advisory lock on
+ * The realm's one serialisation point for its nestings: a transaction-scoped advisory lock on
  * ('nesting:', realm). Taken after the group rows and before any row of group_nestings
- * (decision 104), by every write that adds a nesting and by nothing else; it is held to the
- * commit, so the cycle check of the next writer sees this one's nestings.
+ * (decisions 104, 106), by every write of group_nestings — nesting, un-nesting, a group's
+ * deletion; it is held to the commit, so the next writer's cycle check and the closure the
+ * triggers keep (group_closure) see this one's nestings. The triggers take it too, a re-entry.
  */
 export async function takeNestingLock(tx: Tx, realmUuid: string): Promise<void> {
   await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('nesting:' || $1::text, 0))`, [realmUuid]);
 }
 
 /**
- * The first of `childUuids` from which `parentUuid` is reachable going down (the parent itself
- * included): nesting it would close a cycle. One walk per child, each group visited once (UNION).
+ * takeNestingLock for a group the caller holds locked, if it is nested in or holds any group;
+ * whether it is. Its answer cannot change meanwhile to yes: a nesting of the group locks it first.
+ */
+export async function takeNestingLockIfNested(tx: Tx, groupUuid: string): Promise<boolean> {
+  const rows = await tx.query(
+    `SELECT pg_advisory_xact_lock(hashtextextended('nesting:' || g.realm_id::text, 0)) FROM groups g
+      WHERE g.id = $1 AND EXISTS (SELECT 1 FROM group_nestings n WHERE n.parent_id = $1 OR n.child_id = $1)`,
+    [groupUuid],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * The first of `childUuids` (in input order) from which `parentUuid` is reachable going down, the
+ * parent itself included: nesting it would close a cycle. One probe of group_closure per child
+ * (its primary key); exact under the realm's nesting lock, which every writer of the closure holds.
  */
 export async function childReachingParent(tx: Tx, parentUuid: string, childUuids: readonly string[]): Promise<string | undefined> {
-  const [row] = await tx.query<{ root: string }>(
-    `WITH RECURSIVE down(root, node) AS (
-       SELECT c, c FROM unnest($2::uuid[]) AS c
-       UNION
-       SELECT d.root, n.child_id FROM down d JOIN group_nestings n ON n.parent_id = d.node WHERE d.node <> $1
-     )
-     SELECT root FROM down WHERE node = $1 LIMIT 1`,
+  const [row] = await tx.query<{ child: string }>(
+    `SELECT t.id AS child FROM unnest($2::uuid[]) WITH ORDINALITY AS t(id, n)
+      WHERE EXISTS (SELECT 1 FROM group_closure c WHERE c.ancestor_id = t.id AND c.descendant_id = $1)
+      ORDER BY t.n LIMIT 1`,
     [parentUuid, childUuids],
   );
-  return row?.root;
+  return row?.child;
 }
 
 /**

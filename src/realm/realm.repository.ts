@@ -98,8 +98,13 @@ export async function updateRealm(tx: Tx, uuid: string, changes: RealmChanges): 
  */
 export async function lockRealmForDeletion(tx: Tx, uuid: string): Promise<RealmRow | undefined> {
   for (const table of ['invitations', 'identities', 'groups', 'email_outbox']) {
+    // Groups FOR NO KEY UPDATE, the mode their writers take: a nesting in flight writes closure rows
+    // whose foreign key takes FOR KEY SHARE on the parent's ancestors, which it has not locked
+    // (decision 106); FOR UPDATE here would hold one of them while waiting for that nesting's parent.
+    // Every writer of a group's rows holds it FOR NO KEY UPDATE, so this still waits for each.
+    const mode = table === 'groups' ? 'FOR NO KEY UPDATE' : 'FOR UPDATE';
     // Counted, not returned: a realm of a million identities sends one row back, not a million.
-    await tx.query(`SELECT count(*) FROM (SELECT 1 FROM ${table} WHERE realm_id = $1 ORDER BY id FOR UPDATE) locked`, [uuid]);
+    await tx.query(`SELECT count(*) FROM (SELECT 1 FROM ${table} WHERE realm_id = $1 ORDER BY id ${mode}) locked`, [uuid]);
   }
   const [row] = await tx.query<RealmRow>(`SELECT ${columns} FROM realms r WHERE r.id = $1 FOR UPDATE`, [uuid]);
   return row;

@@ -28,6 +28,7 @@ import {
   LinkIdentitiesPayloadResolver,
   nestedGroupsOf,
   RemoveGroupMembersPayloadResolver,
+  transitiveMemberCountOf,
 } from '../membership/membership.resolver';
 import { RealmResolver } from '../realm/realm.resolver';
 import { ErrorCodeResolver } from '../server/error-code.resolver';
@@ -102,6 +103,7 @@ const resolvers = [
 function hotFields(services: Services): ReadonlyArray<[type: string, field: string, resolve: GraphQLFieldResolver<any, Context, any>]> {
   return [
     ['Group', 'members', groupMembersOf(services.memberships)],
+    ['Group', 'transitiveMemberCount', transitiveMemberCountOf(services.memberships)],
     ['Identity', 'groups', identityGroupsOf(services.memberships)],
     ['Group', 'memberGroups', nestedGroupsOf(services.memberships, 'memberGroups')],
     ['Group', 'parentGroups', nestedGroupsOf(services.memberships, 'parentGroups')],

@@ -49,7 +49,8 @@ export const userAttributes: ScimAttributeMap = {
     'phoneNumbers.type': text(`coalesce(i.phone_number_type, 'work')`),
     'phoneNumbers.primary': { sql: 'true', type: 'boolean' },
     'roles.value': text('i.role'),
-    'groups.value': idOf('gm.group_id', 'Group'),
+    // The groups a user is in directly or through nesting, as its `groups` lists them (decision 106).
+    'groups.value': idOf('gc.ancestor_id', 'Group'),
     'meta.created': dateTime('i.created_at'),
     'meta.lastModified': dateTime('i.updated_at'),
     [`${enterpriseSchema}:employeeNumber`]: text('i.employee_number'),
@@ -60,7 +61,10 @@ export const userAttributes: ScimAttributeMap = {
     [`${enterpriseSchema}:manager.value`]: exact('i.manager_id'),
   },
   multiValued: {
-    groups: { some: (condition) => `EXISTS (SELECT 1 FROM group_memberships gm WHERE gm.identity_id = i.id AND ${condition})` },
+    groups: {
+      some: (condition) =>
+        `EXISTS (SELECT 1 FROM group_memberships gm JOIN group_closure gc ON gc.descendant_id = gm.group_id WHERE gm.identity_id = i.id AND ${condition})`,
+    },
   },
 };
 

@@ -74,6 +74,7 @@ interface Attribute {
   uniqueness?: 'none' | 'server' | 'global';
   subAttributes?: Attribute[];
   referenceTypes?: string[];
+  canonicalValues?: string[];
 }
 
 /** An attribute with RFC 7643 §7's defaults written out, as identity providers read them. */
@@ -90,6 +91,7 @@ function attribute(a: Attribute): Record<string, unknown> {
     uniqueness: a.uniqueness ?? 'none',
     ...(a.subAttributes ? { subAttributes: a.subAttributes.map(attribute) } : {}),
     ...(a.referenceTypes ? { referenceTypes: a.referenceTypes } : {}),
+    ...(a.canonicalValues ? { canonicalValues: a.canonicalValues } : {}),
   };
 }
 
@@ -133,10 +135,15 @@ const userAttributes: Attribute[] = [
     type: 'complex',
     multiValued: true,
     mutability: 'readOnly',
-    description: 'The groups the user is a direct member of; change them through the groups’ members.',
+    description:
+      'The groups the user belongs to: those it is a member of ("direct") and those they are nested in, at any depth ("indirect"), each once. Change them through the groups’ members.',
     subAttributes: [
       text('value', 'The group’s id.', { mutability: 'readOnly' }),
       text('display', 'The group’s displayName.', { mutability: 'readOnly' }),
+      text('type', 'direct: the user is a member of the group itself; indirect: only through a group nested in it.', {
+        mutability: 'readOnly',
+        canonicalValues: ['direct', 'indirect'],
+      }),
       { name: '$ref', type: 'reference', referenceTypes: ['Group'], description: 'The group’s URI.', mutability: 'readOnly' },
     ],
   },

@@ -83,16 +83,23 @@ export const userCount = (db: Queryable, query: Pick<ListQuery, 'realmUuid' | 'w
 export const groupPage = (db: Queryable, query: ListQuery) => page<GroupRow>(db, groups, query);
 export const groupCount = (db: Queryable, query: Pick<ListQuery, 'realmUuid' | 'where' | 'params'>) => count(db, groups, query);
 
-/** The groups of each of these identities, by name. */
+/**
+ * The groups of each of these identities, by name: those it is a member of ("direct") and those
+ * above them through nesting ("indirect"), each once (RFC 7643 §4.1.2; docs/decisions.md 106).
+ */
 export async function groupsOfUsers(db: Queryable, identityUuids: readonly string[]): Promise<Map<string, GroupRef[]>> {
-  const rows: Array<{ identityUuid: string; id: string; name: string }> = await db.query(
-    `SELECT gm.identity_id AS "identityUuid", global_id('Group', g.id) AS id, g.name
-       FROM group_memberships gm JOIN groups g ON g.id = gm.group_id
-      WHERE gm.identity_id = ANY($1::uuid[])
+  const rows: Array<{ identityUuid: string; id: string; name: string; type: GroupRef['type'] }> = await db.query(
+    `SELECT t.identity_id AS "identityUuid", global_id('Group', g.id) AS id, g.name, t.type
+       FROM (SELECT gm.identity_id, c.ancestor_id AS group_id,
+                    CASE WHEN bool_or(c.ancestor_id = gm.group_id) THEN 'direct' ELSE 'indirect' END AS type
+               FROM group_memberships gm JOIN group_closure c ON c.descendant_id = gm.group_id
+              WHERE gm.identity_id = ANY($1::uuid[])
+              GROUP BY 1, 2) t
+       JOIN groups g ON g.id = t.group_id
       ORDER BY lower(g.name) COLLATE "C", g.id`,
     [identityUuids],
   );
-  return groupBy(rows, (row) => row.identityUuid, (row) => ({ id: row.id, name: row.name }));
+  return groupBy(rows, (row) => row.identityUuid, (row) => ({ id: row.id, name: row.name, type: row.type }));
 }
 
 /** The members of each of these groups, in the order they joined: the users, then the groups nested in it (decision 104). */

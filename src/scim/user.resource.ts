@@ -310,6 +310,8 @@ export function provisionedOf(state: UserState): ProvisionedIdentity {
 export interface GroupRef {
   readonly id: string;
   readonly name: string;
+  /** A member of the group itself, or only through a group nested in it (RFC 7643 §4.1.2's canonical types). */
+  readonly type: 'direct' | 'indirect';
 }
 
 /** The User resource of an identity (RFC 7643 §4.1), unassigned attributes left out. */
@@ -340,7 +342,7 @@ export function userResource(row: IdentityRow, groups: readonly GroupRef[] | und
     emails: [{ value: state.email, type: state.emailType ?? 'work', primary: true }],
     phoneNumbers: state.phone === null ? null : [{ value: state.phone, type: state.phoneType ?? 'work', primary: true }],
     roles: [{ value: state.role, primary: true }],
-    groups: groups?.map((group) => ({ value: group.id, display: group.name, $ref: `${baseUrl}/Groups/${group.id}` })),
+    groups: groups?.map((group) => ({ value: group.id, display: group.name, $ref: `${baseUrl}/Groups/${group.id}`, type: group.type })),
     [enterpriseSchema]: extension,
     meta: {
       resourceType: 'User',

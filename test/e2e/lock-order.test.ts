@@ -146,3 +146,32 @@ test('deleteRealm racing ordinary writes on two instances: each write commits fi
   expect(faults).toEqual([]);
   expect(deadlocks() - before).toBe(0);
 }, 120_000);
+
+test('deleteRealm racing a nesting under an ancestor it has locked (the closure’s foreign key reaches the ancestor): no deadlock', async () => {
+  // Decision 106: a nesting writes closure rows naming the parent's ancestors, whose foreign key
+  // takes FOR KEY SHARE on groups the nesting never locked. deleteRealm locks the realm's groups in
+  // id order; had it taken them FOR UPDATE, it would hold the ancestor and wait for the parent while
+  // the nesting, holding the parent, waited for the ancestor.
+  const realm = await createRealm(server);
+  const made = await Promise.all([1, 2, 3].map(() => createGroup(server, realm.id)));
+  const [ancestor, parent, child] = made.sort((x, y) => (uuidOf(x.id) < uuidOf(y.id) ? -1 : 1));
+  await server.ok(`mutation($input: AddGroupMembersInput!) { addGroupMembers(input: $input) { group { id } } }`, {
+    input: { groupId: ancestor.id, groupIds: [parent.id] },
+  });
+  const before = deadlocks();
+  // The probe holds the realm's nesting lock (at session level: no transaction, whose view of
+  // pg_stat_activity would not move): the nesting waits for it holding the parent and the child.
+  const key = [`nesting:${uuidOf(realm.id)}`];
+  await probe.query(`SELECT pg_advisory_lock(hashtextextended($1::text, 0))`, key);
+  const nesting = server.graphql(`mutation($input: AddGroupMembersInput!) { addGroupMembers(input: $input) { group { id } } }`, {
+    input: { groupId: parent.id, groupIds: [child.id] },
+  });
+  await untilWaiting(1);
+  // deleteRealm locks the ancestor (first in id order), then waits for the parent.
+  const deletion = other.graphql(`mutation($id: ID!) { deleteRealm(input: { id: $id }) { deletedRealmId } }`, { id: realm.id });
+  await untilWaiting(2);
+  await probe.query(`SELECT pg_advisory_unlock(hashtextextended($1::text, 0))`, key);
+  const answers = await Promise.all([nesting, deletion]);
+  expect(answers.map((answer) => answer.errors?.[0]?.extensions.code ?? 'ok')).toEqual(['ok', 'ok']);
+  expect(deadlocks() - before).toBe(0);
+});

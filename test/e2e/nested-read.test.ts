@@ -212,3 +212,116 @@ describe('the nested read of a tree of groups (issue #14)', () => {
     expect(largeCount).toBe(8);
   });
 });
+
+describe('the nested read of transitive lists (issue #14, decision 106)', () => {
+  /**
+   * A realm of `tops` trees, each a top with `children` member groups with `grandchildren` each;
+   * every grandchild is nested in a second child of its top too (a diamond), and every group has two
+   * members of its own, one of them also in the next group (an identity reached by several paths).
+   */
+  async function buildRealmOfTrees(tops: number, children: number, grandchildren: number): Promise<string> {
+    const realm = await createRealm(server);
+    const groupIds: string[] = [];
+    const group = async (name: string) => {
+      const id = (await server.ok(`mutation($input: CreateGroupInput!) { createGroup(input: $input) { group { id } } }`, { input: { realmId: realm.id, name } })).createGroup.group.id;
+      groupIds.push(id);
+      return id;
+    };
+    const nest = (groupId: string, ids: string[]) => server.ok(`mutation($input: AddGroupMembersInput!) { addGroupMembers(input: $input) { group { id } } }`, { input: { groupId, groupIds: ids } });
+    for (let t = 0; t < tops; t++) {
+      const top = await group(`top-${t}`);
+      const kids: string[] = [];
+      const grand: string[][] = [];
+      for (let c = 0; c < children; c++) {
+        kids.push(await group(`child-${t}-${c}`));
+        grand.push([]);
+        for (let g = 0; g < grandchildren; g++) grand[c].push(await group(`grandchild-${t}-${c}-${g}`));
+      }
+      await nest(top, kids);
+      for (let c = 0; c < children; c++) {
+        await nest(kids[c], grand[c]);
+        if (children > 1) await nest(kids[(c + 1) % children], grand[c]);
+      }
+    }
+    const people = await insertIdentities(server, realm.id, groupIds.length * 2);
+    for (let n = 0; n < groupIds.length; n++) {
+      const members = [people[2 * n], people[2 * n + 1], ...(n + 1 < groupIds.length ? [people[2 * n + 2]] : [])];
+      await server.ok(`mutation($input: AddGroupMembersInput!) { addGroupMembers(input: $input) { group { id } } }`, { input: { groupId: groupIds[n], identityIds: members } });
+    }
+    return realm.id;
+  }
+
+  const transitiveQuery = `query($id: ID!) {
+    realm(id: $id) {
+      groups(first: 100) { edges { node { name transitiveMemberCount
+        members(membership: TRANSITIVE, first: 40) { totalCount edges { direct addedAt node { username
+          groups(membership: TRANSITIVE, first: 10) { totalCount edges { direct addedAt node { name transitiveMemberCount } } }
+        } } }
+      } } }
+    }
+  }`;
+
+  test('realm → groups → members(TRANSITIVE) → groups(TRANSITIVE), with transitiveMemberCount at two levels: the same statements for 1 × 1 × 1 and 3 × 4 × 3 with diamonds', async () => {
+    const small = await buildRealmOfTrees(1, 1, 1);
+    const large = await buildRealmOfTrees(3, 4, 3);
+    let smallAnswer: any;
+    let largeAnswer: any;
+    const smallCount = await server.countStatements(async () => {
+      smallAnswer = await server.ok(transitiveQuery, { id: small });
+    });
+    const largeCount = await server.countStatements(async () => {
+      largeAnswer = await server.ok(transitiveQuery, { id: large });
+    });
+    const groupsOf = (answer: any) => answer.realm.groups.edges.map((edge: any) => edge.node);
+    expect(groupsOf(smallAnswer)).toHaveLength(3);
+    expect(groupsOf(largeAnswer)).toHaveLength(51);
+    for (const group of groupsOf(largeAnswer)) {
+      expect(group.members.totalCount).toBe(group.transitiveMemberCount);
+      const usernames = group.members.edges.map((edge: any) => edge.node.username);
+      expect(new Set(usernames).size).toBe(usernames.length);
+      // Every member's transitive groups include this group, once.
+      for (const { node: member } of group.members.edges) {
+        const names = member.groups.edges.map((edge: any) => edge.node.name);
+        expect(new Set(names).size).toBe(names.length);
+        if (member.groups.totalCount <= 10) expect(names).toContain(group.name);
+      }
+    }
+    // A top holds its 4 children and 12 grandchildren: 17 groups, 2 members each, chained: 35 identities.
+    const top = groupsOf(largeAnswer).find((group: any) => group.name === 'top-0');
+    expect(top.transitiveMemberCount).toBe(35);
+    expect(top.members.edges).toHaveLength(35);
+    // The token, the realm, the groups' page; the transitive members' page and their count (shared by
+    // totalCount and transitiveMemberCount); the members' transitive groups' page, the groups they
+    // name and their counts; the inner groups' counts were counted with the level above (same realm).
+    expect(largeCount).toBe(smallCount);
+    expect(largeCount).toBe(8);
+
+    // From the tops alone, the inner groups' counts are not known yet: one statement more, for all of them.
+    const topsOf = async (realmId: string) =>
+      (await server.ok(`query($id: ID!) { realm(id: $id) { groups(first: 100, filter: { search: "top" }) { edges { node { id } } } } }`, { id: realmId })).realm.groups.edges.map(
+        (edge: any) => edge.node.id,
+      );
+    const fromTops = `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Group { transitiveMemberCount
+      members(membership: TRANSITIVE, first: 40) { edges { node { groups(membership: TRANSITIVE, first: 20) { edges { direct node { name transitiveMemberCount } } } } } }
+    } } }`;
+    const [smallTops, largeTops] = [await topsOf(small), await topsOf(large)];
+    expect(largeTops).toHaveLength(3);
+    let fromLargeTops: any;
+    const smallFromTops = await server.countStatements(() => server.ok(fromTops, { ids: smallTops }));
+    const largeFromTops = await server.countStatements(async () => {
+      fromLargeTops = await server.ok(fromTops, { ids: largeTops });
+    });
+    // The token, the groups by ID, their counts, the members' page, their groups' page, the groups, the inner counts.
+    expect(largeFromTops).toBe(smallFromTops);
+    expect(largeFromTops).toBe(7);
+    const inner = fromLargeTops.nodes.flatMap((top: any) => top.members.edges.flatMap((edge: any) => edge.node.groups.edges.map((g: any) => g.node)));
+    expect(inner.find((group: any) => group.name === 'top-0').transitiveMemberCount).toBe(35);
+  });
+
+  test('DIRECT reads of the same trees run the statements they ran before #14’s transitive lists', async () => {
+    const large = await buildRealmOfTrees(3, 4, 3);
+    const count = await server.countStatements(() => server.ok(nestedQuery, { id: large }));
+    // As the first test of this file: eight.
+    expect(count).toBe(8);
+  });
+});

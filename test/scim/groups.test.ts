@@ -2,6 +2,8 @@
  * Groups (RFC 7643 §4.2): create (RFC 7644 §3.3), retrieve and query (§3.4), replace (§3.5.1),
  * PATCH of members and attributes (§3.5.2), delete (§3.6) — and the realm's Group in GraphQL.
  */
+import { uuidOf } from '../factories/graph';
+import { closureDifferences } from '../helpers/closure';
 import type { TestServer } from '../helpers/server';
 import {
   createScimGroup,
@@ -20,9 +22,12 @@ import {
 
 let server: TestServer;
 let scim: ScimClient;
+let realmId: string;
 beforeAll(async () => {
   server = await startScimServer();
-  ({ scim } = await scimRealm(server));
+  let realm: { id: string };
+  ({ scim, realm } = await scimRealm(server));
+  realmId = realm.id;
 });
 afterAll(() => server.close());
 
@@ -291,6 +296,49 @@ describe('groups as members (nested groups, issue #14)', () => {
     const put = await scim.put(`/Groups/${parent.id}`, { schemas: [urn.group], displayName: parent.displayName, members: [{ value: second.id }] });
     expect(put.status).toBe(200);
     expect(memberIdsOf(await read(parent.id))).toEqual([second.id]);
+  });
+
+  test('a group created with member groups is closed over at once: its closure rows are the ones its nestings give', async () => {
+    const grandchild = await createScimGroup(scim);
+    const child = await createScimGroup(scim, unique('child-'), [grandchild.id]);
+    await createScimGroup(scim, unique('parent-'), [child.id]);
+    expect(await closureDifferences(server.db.dataSource, uuidOf(realmId))).toEqual([]);
+  });
+
+  test('a user’s groups are those it is in ("direct") and those above them ("indirect"), each once (RFC 7643 §4.1.2)', async () => {
+    const ann = await createUser(scim);
+    const bob = await createUser(scim);
+    const leaf = await createScimGroup(scim, unique('leaf-'), [ann.id, bob.id]);
+    const middle = await createScimGroup(scim, unique('middle-'), [leaf.id]);
+    const other = await createScimGroup(scim, unique('other-'), [leaf.id]);
+    const top = await createScimGroup(scim, unique('top-'), [middle.id, other.id, bob.id]);
+    const groupsOf = (user: Record<string, any>) =>
+      Object.fromEntries((user.groups ?? []).map((group: { value: string; type: string }) => [group.value, group.type]));
+    const annRead = (await scim.get(`/Users/${ann.id}`)).body;
+    expect(groupsOf(annRead)).toEqual({ [leaf.id]: 'direct', [middle.id]: 'indirect', [other.id]: 'indirect', [top.id]: 'indirect' });
+    // top is reached by two paths: listed once.
+    expect(annRead.groups).toHaveLength(4);
+    expect(annRead.groups.find((group: { value: string }) => group.value === top.id)).toEqual({
+      value: top.id,
+      display: top.displayName,
+      $ref: `${scim.baseUrl}/Groups/${top.id}`,
+      type: 'indirect',
+    });
+    // A user in the group itself and below it is a direct member.
+    expect(groupsOf((await scim.get(`/Users/${bob.id}`)).body)[top.id]).toBe('direct');
+    // A list of users reads them in one go, with the same answer.
+    const listed = (await scim.get(`/Users${query({ filter: `userName eq "${ann.userName}" or userName eq "${bob.userName}"` })}`)).body;
+    expect(listed.Resources.map((user: Record<string, any>) => Object.keys(groupsOf(user)).length).sort()).toEqual([4, 4]);
+  });
+
+  test('filtering users by groups.value finds the members of the groups nested in it too, as their groups list it', async () => {
+    const ann = await createUser(scim);
+    const leaf = await createScimGroup(scim, unique('leaf-'), [ann.id]);
+    const top = await createScimGroup(scim, unique('top-'), [leaf.id]);
+    expect(idsOf((await scim.get(`/Users${query({ filter: `groups.value eq "${top.id}"` })}`)).body)).toEqual([ann.id]);
+    expect(idsOf((await scim.get(`/Users${query({ filter: `groups[value eq "${leaf.id}"]` })}`)).body)).toEqual([ann.id]);
+    await scim.patch(`/Groups/${top.id}`, [{ op: 'remove', path: `members[value eq "${leaf.id}"]` }]);
+    expect(idsOf((await scim.get(`/Users${query({ filter: `groups.value eq "${top.id}"` })}`)).body)).toEqual([]);
   });
 
   test('a group member that contains the group is 400 invalidValue, naming the cycle', async () => {

@@ -2,7 +2,7 @@ import { Kind, parse, type FieldNode, type FragmentDefinitionNode, type GraphQLR
 import { getSchema } from '../../src/schema/build';
 import { groupFields, groupConnectionFields } from '../../src/group/group.type';
 import { identityFields, identityConnectionFields } from '../../src/identity/identity.type';
-import { groupMemberConnectionFields, identityGroupConnectionFields, membershipEdgeFields } from '../../src/membership/membership.type';
+import { groupMemberConnectionFields, identityGroupConnectionFields, membershipEdgeFields, nestedGroupEdgeFields } from '../../src/membership/membership.type';
 import { edgeFields, listProjection, nestedLists, objectColumns, type FieldColumns } from '../../src/schema/projection';
 
 /** What graphql-js hands the resolver of the document's first root field. */
@@ -26,7 +26,7 @@ describe('what each GraphQL field reads of its row', () => {
     ['GroupEdge', edgeFields],
     ['GroupMemberEdge', membershipEdgeFields],
     ['IdentityGroupEdge', membershipEdgeFields],
-    ['NestedGroupEdge', membershipEdgeFields],
+    ['NestedGroupEdge', nestedGroupEdgeFields],
   ])('every field of %s is mapped, and nothing else', async (typeName, map) => {
     const type = (await getSchema()).getType(typeName) as { getFields(): Record<string, unknown> };
     // A field left out would read whole rows: correct, and silently slower.
@@ -79,8 +79,8 @@ describe('a selection as a projection', () => {
     );
     const nested = nestedLists(info, 'Identity', 'groups', identityGroupConnectionFields);
     expect(nested.map((list) => ({ args: list.args, node: sorted(list.projection.node), edge: sorted(list.projection.edge), totalCount: list.totalCount }))).toEqual([
-      { args: { first: 5 }, node: ['name'], edge: ['addedAt'], totalCount: true },
-      { args: { first: 2 }, node: ['id'], edge: [], totalCount: false },
+      { args: { first: 5, membership: 'DIRECT' }, node: ['name'], edge: ['addedAt'], totalCount: true },
+      { args: { first: 2, membership: 'DIRECT' }, node: ['id'], edge: [], totalCount: false },
     ]);
   });
 });

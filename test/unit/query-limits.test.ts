@@ -219,4 +219,21 @@ describe('the default limits', () => {
     expect(costs.NestedRead).toBe(250_302);
     expect(Math.max(...Object.values(costs))).toBeLessThanOrEqual(config.limits.maxQueryCost);
   });
+
+  test('count TRANSITIVE lists as lists: the same cost as DIRECT, refused past the limit alike (decision 106)', async () => {
+    const config = loadConfig({});
+    const appSchema = await getSchema();
+    const measure = (source: string) => {
+      const document = parse(source);
+      const operation = document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === 'OperationDefinition')!;
+      return new CostMeter(appSchema, document, {}, { defaultPageSize: config.defaultPageSize, maxPageSize: config.maxPageSize, maxListSize: 1000 }).operation(operation);
+    };
+    const read = (kind: string, realms: number) => `query { realms(first: ${realms}) { edges { node { groups(first: 10) { edges { node { transitiveMemberCount
+      members(membership: ${kind}, first: 100) { totalCount edges { direct node { groups(membership: ${kind}, first: 10) { edges { node { name } } } } } }
+    } } } } } } }`;
+    expect(measure(read('TRANSITIVE', 1))).toBe(measure(read('DIRECT', 1)));
+    // The pages multiply: 100 members × 10 groups under each of 10 groups.
+    expect(measure(read('TRANSITIVE', 1))).toBeGreaterThan(10 * 100 * 10 * 3);
+    expect(measure(read('TRANSITIVE', 20))).toBeGreaterThan(config.limits.maxQueryCost);
+  });
 });
