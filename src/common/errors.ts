@@ -106,8 +106,8 @@ export const errorCodeDescriptions: Record<ErrorCode, string> = {
     'The cursor is past the end of the realm’s log: the database was restored from a backup older than the cursor, or the cursor is from another deployment. ' +
     'Reload what you show, then subscribe after the realm’s `lastEventCursor`.',
   EVENT_HISTORY_INCOMPLETE:
-    'A TRANSITIVE membershipChanged stream cannot say exactly who entered or left at an event it has reached: a group of the tree was deleted since, ' +
-    'and the log does not keep its members. Reload the group’s transitive members, then subscribe after the realm’s `lastEventCursor`.',
+    'A TRANSITIVE membershipChanged stream cannot say exactly who entered or left at an event it has reached: a group of the tree was deleted since with its members at once, ' +
+    'which only a log written before nested groups were streamed can hold. Reload the group’s transitive members, then subscribe after the realm’s `lastEventCursor`.',
   IDENTITY_EXISTS:
     'The invited address already belongs to an identity of the realm (`identityId`), or to the invited identity of an expired invitation (`invitationId`): resend that invitation instead.',
   INVITATION_EXISTS: 'The address already has a pending invitation in the realm (`invitationId`): resend or revoke that one.',

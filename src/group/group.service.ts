@@ -16,6 +16,7 @@ import {
   childGroupsOfLockedGroup,
   endMembershipsOfGroup,
   endNestingsOfGroup,
+  lockGroupWithParents,
   lockGroupsToNest,
   nestLocked,
   unnestLocked,
@@ -234,6 +235,8 @@ export class GroupService {
   async delete(ctx: Context, input: DeleteGroupInput, expectedRevision?: number): Promise<string> {
     const uuid = expectGlobalId(input.id, 'Group', ['input', 'id']);
     const group = await this.writes.run(ctx, async (tx) => {
+      // With its parents, whose members' version its deletion moves (decision 107).
+      await lockGroupWithParents(tx, uuid);
       const current = await this.lockReachable(ctx, tx, uuid, ['input', 'id']);
       if (expectedRevision !== undefined && expectedRevision !== groupRevision(current)) {
         throw versionConflict('group', ['input', 'version'], expectedRevision, groupRevision(current));

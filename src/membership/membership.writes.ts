@@ -19,7 +19,9 @@ import {
   childReachingParent,
   childUuidsOf,
   deleteNestings,
+  bumpMembershipVersions,
   deleteNestingsOfGroup,
+  parentUuidsOf,
   insertNestings,
   inTreeWithinLog,
   lockGroupsInOrder,
@@ -205,6 +207,7 @@ export async function nestLocked(
     );
   }
   const nested = await insertNestings(tx, parent.realmUuid, parent.uuid, uuids);
+  if (nested.length > 0) await bumpMembershipVersions(tx, [parent.uuid]);
   return { nested, events: nestingEvents('group.nested', parent.uuid, nested.map((row) => row.uuid)) };
 }
 
@@ -212,12 +215,30 @@ export async function nestLocked(
 export async function unnestLocked(tx: Tx, parent: Pick<GroupKeys, 'uuid' | 'realmUuid'>, childUuids: readonly string[]): Promise<{ unnested: ChangedNesting[]; events: NewEvent[] }> {
   await takeNestingLock(tx, parent.realmUuid);
   const unnested = await deleteNestings(tx, parent.uuid, childUuids);
+  if (unnested.length > 0) await bumpMembershipVersions(tx, [parent.uuid]);
   return { unnested, events: nestingEvents('group.unnested', parent.uuid, unnested.map((row) => row.uuid)) };
 }
 
 /** The groups nested in a group the caller holds locked, for a write that sets its whole member list. */
 export function childGroupsOfLockedGroup(tx: Tx, parentUuid: string): Promise<string[]> {
   return childUuidsOf(tx, parentUuid);
+}
+
+/**
+ * Locks a group to delete together with the groups it is nested in, all in ID order FOR NO KEY
+ * UPDATE (decision 63, step 3: as a nesting write locks a parent with its children), so that its
+ * deletion can move their members' version (endNestingsOfGroup) without locking a row out of that
+ * order. The parents are read before the locks; a nesting of the group committed in between (it
+ * had to lock the group, which it then released) is found once the group is locked, and its parent
+ * locked too — out of order, in that narrow case only, where PostgreSQL's deadlock detection and
+ * withTransaction's retry are the backstop.
+ */
+export async function lockGroupWithParents(tx: Tx, groupUuid: string): Promise<void> {
+  const parents = await parentUuidsOf(tx, groupUuid);
+  await lockGroupsInOrder(tx, [groupUuid, ...parents]);
+  const locked = new Set(parents);
+  const late = (await parentUuidsOf(tx, groupUuid)).filter((uuid) => !locked.has(uuid));
+  if (late.length > 0) await lockGroupsInOrder(tx, late);
 }
 
 /**
@@ -230,5 +251,7 @@ export async function endNestingsOfGroup(tx: Tx, groupUuid: string): Promise<New
   // to delete, none taken (no nesting of a group locked here can appear meanwhile).
   if (!(await takeNestingLockIfNested(tx, groupUuid))) return [];
   const rows = await deleteNestingsOfGroup(tx, groupUuid);
+  // Its parents lost a member group: their members' version moves (they are locked: lockGroupWithParents).
+  await bumpMembershipVersions(tx, rows.filter((row) => row.childUuid === groupUuid).map((row) => row.parentUuid));
   return rows.map((row) => ({ type: 'group.unnested', groupUuid: row.parentUuid, data: { memberGroupId: toGlobalId('Group', row.childUuid) } }));
 }

@@ -186,6 +186,21 @@ export async function inTreeWithinLog(tx: Tx, realmUuid: string, groupUuid: stri
   return row.found;
 }
 
+/** The groups a group is nested in, now. */
+export async function parentUuidsOf(tx: Tx, childUuid: string): Promise<string[]> {
+  const rows: Array<{ uuid: string }> = await tx.query(`SELECT parent_id AS uuid FROM group_nestings WHERE child_id = $1`, [childUuid]);
+  return rows.map((row) => row.uuid);
+}
+
+/**
+ * A new version of these groups' members (their SCIM ETag, decision 102) when their member groups
+ * changed: the membership triggers count identities' joins and departures, not nestings. The caller
+ * holds the groups locked.
+ */
+export async function bumpMembershipVersions(tx: Tx, groupUuids: readonly string[]): Promise<void> {
+  if (groupUuids.length > 0) await tx.query(`UPDATE groups SET membership_version = membership_version + 1 WHERE id = ANY($1::uuid[])`, [groupUuids]);
+}
+
 /** The groups nested in a group the caller holds locked, for a write that sets its whole member list. */
 export async function childUuidsOf(tx: Tx, parentUuid: string): Promise<string[]> {
   const rows: Array<{ uuid: string }> = await tx.query(`SELECT child_id AS uuid FROM group_nestings WHERE parent_id = $1`, [parentUuid]);

@@ -61,6 +61,26 @@ describe('§3.14 ETags', () => {
     expect(got.status).toBe(200);
     expect(got.body.meta.version).not.toBe(group.meta.version);
   });
+
+  test('a member group nested, taken out, or deleted makes a new version of the parent: its member groups are part of it too', async () => {
+    const parent = await createScimGroup(scim);
+    const child = await createScimGroup(scim);
+    const versionOf = async (id: string) => (await scim.get(`/Groups/${id}`)).body.meta.version;
+    const versions = [parent.meta.version];
+    expect((await scim.patch(`/Groups/${parent.id}`, [{ op: 'add', path: 'members', value: [{ value: child.id }] }])).status).toBeLessThan(300);
+    versions.push(await versionOf(parent.id));
+    await scim.patch(`/Groups/${parent.id}`, [{ op: 'remove', path: `members[value eq "${child.id}"]` }]);
+    versions.push(await versionOf(parent.id));
+    await scim.patch(`/Groups/${parent.id}`, [{ op: 'add', path: 'members', value: [{ value: child.id }] }]);
+    versions.push(await versionOf(parent.id));
+    // The child deleted: the parent no longer lists it, and says so with a new version.
+    expect((await scim.delete(`/Groups/${child.id}`)).status).toBe(204);
+    const after = await scim.get(`/Groups/${parent.id}`, { 'if-none-match': versions[versions.length - 1] });
+    expect(after.status).toBe(200);
+    expect(after.body.members ?? []).toEqual([]);
+    versions.push(after.body.meta.version);
+    expect(new Set(versions).size).toBe(versions.length);
+  });
 });
 
 describe('§3.14 If-Match on writes', () => {
