@@ -1,3 +1,5 @@
+import { serviceUnavailable } from '../common/errors';
+
 /**
  * Is this error the database being out of reach (down, frozen, restarting, out of connections),
  * rather than a bug or a refused statement? The one classification every edge uses to answer
@@ -74,4 +76,13 @@ function walk(error: unknown, seen: Set<unknown>): boolean {
   }
   if (Array.isArray(e.errors) && e.errors.some((inner) => walk(inner, seen))) return true;
   return walk(e.driverError, seen) || walk(e.cause, seen) || walk(e.originalError, seen) || walk(e.thrownValue, seen);
+}
+
+/** A read whose failure for an outage is SERVICE_UNAVAILABLE (a stream's client resumes later from its cursor); any other error as it is. */
+export async function outageCoded<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw isDatabaseUnavailable(error) ? serviceUnavailable() : error;
+  }
 }

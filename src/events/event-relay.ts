@@ -1,7 +1,7 @@
-import { AppError, ErrorCode, serviceUnavailable, type InputPath } from '../common/errors';
+import { AppError, ErrorCode, type InputPath } from '../common/errors';
 import type { NotificationListener } from '../db/notification-listener';
 import type { Queryable } from '../db/queryable';
-import { isDatabaseUnavailable } from '../db/unavailable';
+import { outageCoded } from '../db/unavailable';
 import type { Logger } from '../logger';
 import { eventChannel } from './event-log';
 import { logBounds, readEvents, type EventRow } from './event.repository';
@@ -261,14 +261,5 @@ class Subscriber implements AsyncIterableIterator<EventRow> {
     if (rows.length === 0 || BigInt(rows[0].seq) !== this.position + 1n) throw cursorExpired();
     this.replay = rows;
     this.replayed = 0;
-  }
-}
-
-/** A read of the log that fails because the database is out of reach is SERVICE_UNAVAILABLE: the client resumes later from its cursor. */
-async function outageCoded<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    throw isDatabaseUnavailable(error) ? serviceUnavailable() : error;
   }
 }

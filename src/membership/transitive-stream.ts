@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { AppError, ErrorCode, notFound, serviceUnavailable } from '../common/errors';
+import { AppError, ErrorCode, notFound } from '../common/errors';
 import { parseGlobalId, toGlobalId } from '../common/global-id';
 import type { Queryable } from '../db/queryable';
 import { readSnapshot } from '../db/snapshot';
-import { isDatabaseUnavailable } from '../db/unavailable';
+import { outageCoded } from '../db/unavailable';
 import { encodeExpansionCursor, type StreamPosition } from '../events/event-cursor';
 import { cursorAhead } from '../events/event-relay';
 import type { EventType } from '../events/event-types';
@@ -59,13 +59,6 @@ export const historyIncomplete = () =>
     ['after'],
   );
 
-async function outageCoded<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    throw isDatabaseUnavailable(error) ? serviceUnavailable() : error;
-  }
-}
 
 /** Opens TRANSITIVE streams: the events domain asks for one, with the relay's stream as its source. */
 export class TransitiveMembershipStreams {
