@@ -49,6 +49,11 @@ const unavailableMessagePrefixes = [
   'Client was closed and is not queryable',
   'Cannot use a pool after calling end on the pool',
   'The database did not answer', // src/db/timeout-client.ts and the readiness check
+  // TypeORM, when the connection a transaction holds was lost under it (its client's 'error' event
+  // releases the query runner): the next statement, or the COMMIT, finds it released. Our code
+  // releases a runner only once its transaction is over, so inside one this is the lost connection.
+  'Query runner already released',
+  'Database connection provided by a query runner was already released',
 ];
 
 export function isDatabaseUnavailable(error: unknown): boolean {

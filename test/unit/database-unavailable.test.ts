@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { Client } from 'pg';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { isDatabaseUnavailable } from '../../src/db/unavailable';
 import { freePort } from '../helpers/net';
 
@@ -31,6 +31,11 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(new Error('outer', { cause: reset }))).toBe(true);
     // graphql-js wraps a thrown value that is not an Error of its realm (Node's socket errors under jest).
     expect(isDatabaseUnavailable(Object.assign(new Error('Unexpected error value'), { thrownValue: { code: 'ECONNREFUSED', errno: -111 } }))).toBe(true);
+  });
+
+  test('TypeORM’s for a transaction whose connection was lost under it (its query runner released by the client’s error)', () => {
+    expect(isDatabaseUnavailable(new QueryRunnerAlreadyReleasedError())).toBe(true);
+    expect(isDatabaseUnavailable(new QueryRunnerProviderAlreadyReleasedError())).toBe(true);
   });
 
   test('pg’s and pg-pool’s messages for a lost or unreachable server', () => {
