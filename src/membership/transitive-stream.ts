@@ -59,7 +59,6 @@ export const historyIncomplete = () =>
     ['after'],
   );
 
-
 /** Opens TRANSITIVE streams: the events domain asks for one, with the relay's stream as its source. */
 export class TransitiveMembershipStreams {
   constructor(private readonly dataSource: DataSource) {}
@@ -68,22 +67,21 @@ export class TransitiveMembershipStreams {
     const head = await outageCoded(() => nestingsAtHead(this.dataSource, request.realmUuid, request.groupUuid));
     if (!head) throw notFound('realm', ['realmId']);
     // A group deleted since the cursor was there at it: the watcher hears what it missed, up to the deletion.
-    const resumable = request.after !== undefined && (await outageCoded(() => deletedAfter(this.dataSource, request.realmUuid, request.groupUuid, request.after!.seq)));
-    if (!head.groupExists && !resumable) throw notFound('group', ['groupId'], request.groupId);
+    const { after } = request;
+    if (!head.groupExists && !(after && (await outageCoded(() => deletedAfter(this.dataSource, request.realmUuid, request.groupUuid, after.seq))))) {
+      throw notFound('group', ['groupId'], request.groupId);
+    }
     // An expansion's cursor is read again from its event's predecessor: its own number must be in the log.
-    if (request.after !== undefined && BigInt(request.after.seq) > BigInt(head.lastSeq)) throw cursorAhead();
+    if (after && BigInt(after.seq) > BigInt(head.lastSeq)) throw cursorAhead();
     // Inside an expansion, its event is read again and expanded from the identity after the cursor's.
-    const resumeSeq = request.after?.identityUuid === undefined ? request.after?.seq : (BigInt(request.after.seq) - 1n).toString();
-    const startSeq = resumeSeq ?? head.lastSeq;
+    const startSeq = after === undefined ? head.lastSeq : after.identityUuid === undefined ? after.seq : (BigInt(after.seq) - 1n).toString();
     const events = await source(startSeq);
     try {
+      // The tree at the start: the nestings at the head, with those logged since the start undone.
       const graph = new NestingGraph(head.nestings);
-      // The tree at the start: the nestings now, with those logged since undone (or those logged
-      // between the head read and a later cursor redone).
-      const [from, to] = BigInt(startSeq) <= BigInt(head.lastSeq) ? [startSeq, head.lastSeq] : [head.lastSeq, startSeq];
-      const changes = from === to ? [] : await outageCoded(() => nestingChangesBetween(this.dataSource, request.realmUuid, from, to));
-      if (from === startSeq) for (const change of changes) graph.undo(change);
-      else for (const change of changes.reverse()) graph.apply(change);
+      if (startSeq !== head.lastSeq) {
+        for (const change of await outageCoded(() => nestingChangesBetween(this.dataSource, request.realmUuid, startSeq, head.lastSeq))) graph.undo(change);
+      }
       return new TransitiveStream(this.dataSource, request, graph, events);
     } catch (error) {
       await events.return?.();
