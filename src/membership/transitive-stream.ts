@@ -180,14 +180,10 @@ interface Expansion {
  */
 class LogWindow {
   private changes: LoggedChange[] = [];
-  private through: bigint;
+  /** Read up to this number (or passed it). */
+  private through = 0n;
 
-  constructor(
-    private readonly realmUuid: string,
-    from: string,
-  ) {
-    this.through = BigInt(from);
-  }
+  constructor(private readonly realmUuid: string) {}
 
   /** The changes in (afterSeq, head] of these groups (of one identity, when given), reading what is new of them in `db`'s snapshot. */
   async between(db: Queryable, afterSeq: string, head: string, groups: ReadonlySet<string>, identityUuid?: string): Promise<LoggedChange[]> {
@@ -230,7 +226,7 @@ class TransitiveStream implements AsyncIterableIterator<MembershipChangeRow> {
   ) {
     this.tree = graph.tree(request.groupUuid);
     this.watchedId = toGlobalId('Group', request.groupUuid);
-    this.window = new LogWindow(request.realmUuid, '0');
+    this.window = new LogWindow(request.realmUuid);
   }
 
   async next(): Promise<IteratorResult<MembershipChangeRow>> {
@@ -271,7 +267,7 @@ class TransitiveStream implements AsyncIterableIterator<MembershipChangeRow> {
 
   private async take(event: EventRow): Promise<void> {
     const { groupUuid, identityUuid } = this.request;
-    const resumed = this.request.after?.identityUuid !== undefined && event.seq === (BigInt(this.request.after.seq)).toString();
+    const resumed = this.request.after?.identityUuid !== undefined && event.seq === this.request.after.seq;
     switch (event.type) {
       case 'membership.added':
       case 'membership.removed': {
