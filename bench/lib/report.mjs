@@ -92,6 +92,18 @@ export function targets(results) {
     const lookup = w9.reads.cases[0];
     out.push({ workload: 'W9', target: '`userName eq` finds exactly the one user (checked with SQL)', measured: `${lookup.same ? 'yes' : lookup.difference}; p50 ${f(lookup.results.realmgraph.p50, 0)} ms`, ok: lookup.same });
   }
+  const w10 = results.workloads.w10;
+  if (w10?.reads) {
+    const [start, deep] = w10.reads.cases.map((c) => c.results.realmgraph.p50);
+    out.push({ workload: 'W10', target: 'transitive members of a 1 M tree: a page 90 % deep ≤ 1.5× the first (p50), both answers as SQL’s', measured: `${f(start, 1)} → ${f(deep, 1)} ms; ${ratio(deep, start)}`, ok: deep <= 1.5 * start && w10.reads.cases.every((c) => c.same) });
+    const { nested, unnested } = w10.nesting;
+    out.push({
+      workload: 'W10',
+      target: `nesting a ${w10.nesting.members.toLocaleString('en')}-member group: a handful of rows written, every identity told once to a TRANSITIVE watcher`,
+      measured: `${nested.rowsWritten.events} event, ${nested.rowsWritten.closure} closure rows; watcher ${nested.watcher.distinctIdentities.toLocaleString('en')} in ${f(nested.watcher.allMs / 1000, 1)} s`,
+      ok: nested.ok && unnested.ok && nested.rowsWritten.events <= 1,
+    });
+  }
   return out;
 }
 
@@ -188,6 +200,35 @@ export async function writeReport(results, { benchDir }) {
     for (const c of w9.reads.cases) {
       const a = c.results.realmgraph;
       push(`| ${c.case}: \`${c.example.replace('/scim/v2', '').replace(/\|/g, '\\|')}\`${c.rotating > 1 ? ` (×${c.rotating})` : ''} | ${c.same ? 'same' : `differs: ${c.difference}`} | ${c.connections ?? 4} | ${f(a.rps)} | ${f(a.p50, 0)} | ${f(a.p99, 0)} | ${a.errors} | ${f(a.serverCpuMsPerRequest, 2)} | ${f(a.pgCpuMsPerRequest, 2)} |`);
+    }
+    push('');
+  }
+  const w10 = results.workloads.w10;
+  if (w10?.reads) {
+    const { tree, reads, nesting } = w10;
+    push(
+      '## W10 nested groups (issue #14)',
+      '',
+      `A tree of ${tree.groups} groups (a root, 10 in it, 10 leaves in each; one leaf also under a second parent; each leaf's first tenth also in the next leaf) over ${tree.inTree.toLocaleString('en')} identities (${tree.perLeaf.toLocaleString('en')} per leaf), memberships written by SQL. Each answer compared with a recursive walk in SQL before timing; 4 connections.`,
+      '',
+      '| query | check | req/s | p50 ms | p99 ms | server CPU-ms/req | PG CPU-ms/req |',
+      '|---|---|---:|---:|---:|---:|---:|',
+    );
+    for (const c of reads.cases) {
+      const a = c.results.realmgraph;
+      push(`| ${c.case} | ${c.same ? 'same' : `differs: ${c.difference}`} | ${f(a.rps)} | ${f(a.p50, 1)} | ${f(a.p99, 1)} | ${f(a.serverCpuMsPerRequest, 2)} | ${f(a.pgCpuMsPerRequest, 2)} |`);
+    }
+    push(
+      '',
+      `\`transitiveMemberCount\` of the root: ${reads.count.value.toLocaleString('en')} (expected ${reads.count.expected.toLocaleString('en')}) in ${f(reads.count.ms, 0)} ms, once. One identity's \`groups(membership: TRANSITIVE)\` (a diamond): ${reads.identityGroups.totalCount} groups in ${f(reads.identityGroups.ms, 0)} ms.`,
+      '',
+      `Nesting a group of the other ${nesting.members.toLocaleString('en')} identities under a group of the tree, then taking it out, with a \`membershipChanged(membership: TRANSITIVE)\` watcher of the root on a second instance:`,
+      '',
+      '| write | mutation ms | events written | closure rows | nestings | watcher told | distinct | first after | all after | |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    );
+    for (const [label, step] of [['nest', nesting.nested], ['un-nest', nesting.unnested]]) {
+      push(`| ${label} | ${f(step.mutationMs, 0)} | ${step.rowsWritten.events} | ${step.rowsWritten.closure} | ${step.rowsWritten.nestings} | ${step.watcher.received.toLocaleString('en')} | ${step.watcher.distinctIdentities.toLocaleString('en')} | ${f(step.watcher.firstMs, 0)} ms | ${step.watcher.allMs === null ? '–' : `${f(step.watcher.allMs / 1000, 1)} s`} | ${step.ok ? 'as expected' : `**not as expected**${step.watcher.errors.length ? `: ${step.watcher.errors[0]}` : ''}`} |`);
     }
     push('');
   }
