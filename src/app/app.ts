@@ -70,7 +70,7 @@ export async function createApp(options: { dataSource: DataSource; config: Confi
   });
   const schema = await buildAppSchema(services);
   const webhookSender = httpWebhookSender();
-  const webhookDelivery = new WebhookDeliveryJob(dataSource, webhookSender, logger, config.webhooks, () => jobs?.wake(webhookDeliveryJobName));
+  const webhookDelivery = new WebhookDeliveryJob(dataSource, services.events, webhookSender, logger, config.webhooks, () => jobs?.wake(webhookDeliveryJobName));
   // Every committed event may be due at an endpoint: the job looks at once (the tick is the backstop).
   await notifications.listen(eventChannel, () => jobs?.wake(webhookDeliveryJobName));
   const backgroundJobs: Job[] = [

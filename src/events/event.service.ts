@@ -33,6 +33,14 @@ export class EventService {
     private readonly transitive: TransitiveMembershipStreams,
   ) {}
 
+  /**
+   * The server's own read of the log (the webhook delivery job): up to `limit` events of the realm
+   * after `afterSeq`, in order, of these types (null: all). No caller: the job reaches every realm.
+   */
+  readAfter(realmUuid: string, afterSeq: string, limit: number, types: readonly EventType[] | null): Promise<EventRow[]> {
+    return readEvents(this.db, realmUuid, afterSeq, limit, { types });
+  }
+
   /** The realm's event numbered `seq`, as RealmEvent shows it; null once retention removed it. */
   eventAt(ctx: Context, realmUuid: string, seq: string): Promise<EventRow | null> {
     return ctx.loaders.of(eventLoaders).bySeq.load(`${realmUuid}:${seq}`);

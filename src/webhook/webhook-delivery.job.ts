@@ -3,7 +3,8 @@ import { toGlobalId } from '../common/global-id';
 import { withTransaction } from '../db/transaction';
 import { appendEvents } from '../events/event-log';
 import type { EventType } from '../events/event-types';
-import { readEvents, type EventRow } from '../events/event.repository';
+import type { EventRow } from '../events/event.repository';
+import type { EventService } from '../events/event.service';
 import type { Job } from '../jobs/jobs';
 import type { Logger } from '../logger';
 import { signatureHeader } from './signature';
@@ -66,6 +67,8 @@ export class WebhookDeliveryJob implements Job {
 
   constructor(
     private readonly dataSource: DataSource,
+    /** The log's reader (src/events): the events after an endpoint's cursor. */
+    private readonly events: Pick<EventService, 'readAfter'>,
     private readonly send: WebhookSender,
     private readonly logger: Logger,
     private readonly options: WebhookDeliveryOptions,
@@ -104,7 +107,7 @@ export class WebhookDeliveryJob implements Job {
   private async turn(endpoint: ClaimedEndpoint): Promise<void> {
     try {
       const types = endpoint.eventTypes as EventType[] | null;
-      const events = await readEvents(this.dataSource, endpoint.realmUuid, endpoint.deliveredThroughSeq, this.eventsPerTurn, { types });
+      const events = await this.events.readAfter(endpoint.realmUuid, endpoint.deliveredThroughSeq, this.eventsPerTurn, types);
       let cursor = endpoint.deliveredThroughSeq;
       for (const event of events) {
         const delivered = await this.deliver(endpoint, event, cursor);
