@@ -266,3 +266,27 @@ describe('scopes and realms', () => {
     expect(refused.errors?.[0].extensions?.code).toBe('NOT_FOUND');
   });
 });
+
+describe('two instances', () => {
+  test('deliver each event once, in order, never two requests to one endpoint at once', async () => {
+    const second = await startTestServer({ db: server.db, env: { WEBHOOK_RETRY_DELAYS_MS: '200,400', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' } });
+    try {
+      const hook = await receiver();
+      // Slow enough that both instances' jobs run while a request is open.
+      hook.delayMs = 30;
+      const realm = await createRealm(server);
+      await createEndpoint(realm.id, hook.url);
+      const made: string[] = [];
+      for (let i = 0; i < 15; i++) made.push((await createIdentity(i % 2 ? second : server, realm.id)).id);
+      const received = await hook.waitFor(15);
+      expect(received.map((delivery) => delivery.json.identityId)).toEqual(made);
+      // Nothing more arrives: no event twice.
+      await createGroup(server, realm.id);
+      await hook.waitFor(16);
+      expect(new Set(hook.received.map((delivery) => delivery.headers['webhook-id'])).size).toBe(hook.received.length);
+      expect(hook.maxConcurrent).toBe(1);
+    } finally {
+      await second.close();
+    }
+  });
+});

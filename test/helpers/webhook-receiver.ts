@@ -15,6 +15,10 @@ export interface WebhookReceiver {
   readonly url: string;
   readonly received: ReceivedDelivery[];
   answer: (delivery: Omit<ReceivedDelivery, 'status'>, index: number) => number;
+  /** How long each answer is held back (a slow receiver). */
+  delayMs: number;
+  /** The most requests it had open at once. */
+  readonly maxConcurrent: number;
   /** Resolves once `count` requests have arrived. */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedDelivery[]>;
   close(): Promise<void>;
@@ -28,6 +32,8 @@ export async function startWebhookReceiver(path = '/hook'): Promise<WebhookRecei
     url: '',
     received,
     answer: () => 200,
+    delayMs: 0,
+    maxConcurrent: 0,
     waitFor: (count, timeoutMs = 20_000) =>
       new Promise((resolve, reject) => {
         if (received.length >= count) return resolve(received.slice(0, count));
@@ -42,10 +48,15 @@ export async function startWebhookReceiver(path = '/hook'): Promise<WebhookRecei
       }),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+  let open = 0;
   server = createServer((req, res) => {
+    open++;
+    (receiver as { maxConcurrent: number }).maxConcurrent = Math.max(receiver.maxConcurrent, open);
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
+    req.on('end', async () => {
+      if (receiver.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, receiver.delayMs));
+      open--;
       const body = Buffer.concat(chunks).toString('utf8');
       const delivery = { headers: req.headers, body, json: JSON.parse(body) };
       const status = receiver.answer(delivery, received.length);
