@@ -2,6 +2,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 
+/**
+ * What the test servers of the webhook suites run with (webhooks-spec.md, "Tests set …"): receivers
+ * on 127.0.0.1 allowed, a short retry schedule (three attempts in all), a response timeout above
+ * any answer a receiver holds back on purpose (4 s at most), and no rate limit.
+ */
+export const webhookEnv: Record<string, string> = {
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+  WEBHOOK_RETRY_DELAYS_MS: '200,400',
+  WEBHOOK_TIMEOUT_MS: '5000',
+  RATE_LIMIT_PER_MINUTE: '0',
+};
+
 /** One request as the receiver got it: the raw bytes the signature covers, and what it answered. */
 export interface ReceivedRequest {
   /** Arrival order over the whole receiver, from 0. */
@@ -139,7 +151,7 @@ export class WebhookReceiver {
    * Resolves once `done` holds (checked now, and after every arrival and every end of a request);
    * rejects after `timeoutMs` saying what had arrived, so that a failure explains itself.
    */
-  waitFor(done: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  waitFor(done: () => boolean, what: string, timeoutMs = 40_000): Promise<void> {
     if (done()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
