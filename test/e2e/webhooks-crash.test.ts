@@ -97,7 +97,8 @@ describe('a webhook delivery whose instance is killed mid-batch', () => {
     expect(new Set(requests.map((request) => request.webhookId))).toEqual(new Set(ids));
     // The held request's event came again, from the second instance.
     const held = requests[10];
-    expect(held.outcome).toBe('closed');
+    // Never answered: the receiver closed it, or the dying process aborted it first.
+    expect(['closed', 'aborted']).toContain(held.outcome);
     expect(requests.slice(11).map((request: ReceivedRequest) => request.webhookId)).toContain(held.webhookId);
     // In the log's order: as each event was first sent, and as each was first delivered.
     const firstSeen = (list: ReceivedRequest[]) => [...new Set(list.map((request) => request.webhookId))];
