@@ -27,6 +27,8 @@ export interface Config {
   readonly jobIntervalMs: number;
   /** How long a claimed email is its sender's before another attempt may take it (src/email/email-delivery.job.ts). */
   readonly emailLeaseMs: number;
+  /** Webhook delivery (src/webhook/webhook-delivery.job.ts, README "Webhooks"). */
+  readonly webhooks: WebhookSettings;
   /** How long this instance trusts a token it has authenticated, at most (src/auth/token-cache.ts); 0: never. */
   readonly tokenCacheTtlMs: number;
   /** An all-realms admin API token for automation; unset: the first start creates one. */
@@ -43,6 +45,39 @@ export interface Config {
    * header (`https://app.example.com`, `http://localhost:5173`). Empty: none but the server's own.
    */
   readonly corsOrigins: readonly string[];
+}
+
+export interface WebhookSettings {
+  /** One attempt, connect and response together (WEBHOOK_TIMEOUT_MS). */
+  readonly timeoutMs: number;
+  /** The waits before each retry (WEBHOOK_RETRY_DELAYS_MS); when they run out, the endpoint is paused. */
+  readonly retryDelaysMs: readonly number[];
+  /** Loopback, private, link-local and CGNAT addresses allowed (WEBHOOK_ALLOW_PRIVATE_NETWORKS). */
+  readonly allowPrivateNetworks: boolean;
+  /** Endpoints delivered to at once by this instance (WEBHOOK_CONCURRENCY). */
+  readonly concurrency: number;
+}
+
+/** The Standard Webhooks suggestion: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+export const defaultWebhookRetryDelaysMs = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000] as const;
+
+function webhookSettings(env: NodeJS.ProcessEnv): WebhookSettings {
+  const raw = env.WEBHOOK_RETRY_DELAYS_MS;
+  let retryDelaysMs: readonly number[] = defaultWebhookRetryDelaysMs;
+  if (raw !== undefined && raw.trim() !== '') {
+    const parts = raw.split(',').map((part) => part.trim());
+    const delays = parts.map(Number);
+    if (parts.length > 100 || delays.some((delay, index) => parts[index] === '' || !Number.isInteger(delay) || delay < 0 || delay > 7 * 86_400_000)) {
+      throw new ConfigError(`WEBHOOK_RETRY_DELAYS_MS must be up to 100 whole numbers of milliseconds (0 to 604800000), separated by commas; it is "${raw}".`);
+    }
+    retryDelaysMs = delays;
+  }
+  return {
+    timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    retryDelaysMs,
+    allowPrivateNetworks: boolean(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
+    concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1000),
+  };
 }
 
 /** Client-side bounds on the database, so that an outage is answered as one instead of waited out. */
@@ -247,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventRetentionDays: integer(env, 'EVENT_RETENTION_DAYS', 30, 1, 3650),
     jobIntervalMs: integer(env, 'JOB_INTERVAL_MS', 5000, 10, 3_600_000),
     emailLeaseMs: integer(env, 'EMAIL_LEASE_MS', 600_000, 1000, 86_400_000),
+    webhooks: webhookSettings(env),
     tokenCacheTtlMs: integer(env, 'TOKEN_CACHE_TTL_MS', 5000, 0, 60_000),
     adminToken: adminToken(env),
     database: databaseTimeouts(env, requestLimits.statementTimeoutMs),

@@ -23,6 +23,9 @@ import { httpEdge } from '../server/http';
 import { httpAuthentication } from '../server/http-authentication';
 import { callerKey, createRequestLimits } from '../server/limits';
 import { websocketEdge } from '../server/websocket';
+import { eventChannel } from '../events/event-log';
+import { WebhookDeliveryJob, webhookDeliveryJobName } from '../webhook/webhook-delivery.job';
+import { httpWebhookSender } from '../webhook/webhook-sender';
 import { scimEdge } from '../scim/scim.router';
 import { createServices } from './services';
 
@@ -58,17 +61,24 @@ export async function createApp(options: { dataSource: DataSource; config: Confi
     relay,
     invitations: { invitationTtlHours: config.invitationTtlHours, publicUrl: () => config.publicUrl ?? `http://localhost:${boundPort ?? config.port}` },
     wakeEmailDelivery: () => jobs?.wake(emailDeliveryJobName),
+    webhooks: { allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
+    wakeWebhookDelivery: () => jobs?.wake(webhookDeliveryJobName),
     tokenRevoked: (uuid) => {
       tokens.evict(uuid);
       liveConnections.end(uuid);
     },
   });
   const schema = await buildAppSchema(services);
+  const webhookSender = httpWebhookSender();
+  const webhookDelivery = new WebhookDeliveryJob(dataSource, services.events, webhookSender, logger, config.webhooks, () => jobs?.wake(webhookDeliveryJobName));
+  // Every committed event may be due at an endpoint: the job looks at once (the tick is the backstop).
+  await notifications.listen(eventChannel, () => jobs?.wake(webhookDeliveryJobName));
   const backgroundJobs: Job[] = [
     eventRetentionJob(dataSource, config.eventRetentionDays),
     new InvitationExpiryJob(services.invitations),
     new EmailDeliveryJob(dataSource, createEmailTransport(config, logger), logger, { leaseMs: config.emailLeaseMs }),
     liveConnections.sweepJob(),
+    webhookDelivery,
   ];
 
   const pageLimits = { maxPageSize: config.maxPageSize, defaultPageSize: config.defaultPageSize };
@@ -101,6 +111,8 @@ export async function createApp(options: { dataSource: DataSource; config: Confi
     stop: async () => {
       await apollo.stop();
       await jobs?.stop();
+      await webhookDelivery.stop();
+      webhookSender.close();
       await relay.stop();
       await notifications.stop();
     },

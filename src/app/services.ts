@@ -11,6 +11,7 @@ import { InvitationService, type InvitationSettings } from '../invitation/invita
 import { MembershipService } from '../membership/membership.service';
 import { TransitiveMembershipStreams } from '../membership/transitive-stream';
 import { RealmService } from '../realm/realm.service';
+import { WebhookService, type WebhookRules } from '../webhook/webhook.service';
 
 /** The domain services of one app, created once (per app, not per request), each given its collaborators. */
 export interface Services {
@@ -23,6 +24,7 @@ export interface Services {
   readonly invitations: InvitationService;
   readonly events: EventService;
   readonly tokens: ApiTokenService;
+  readonly webhooks: WebhookService;
 }
 
 /** What the services are built from, beyond each other. */
@@ -33,6 +35,9 @@ export interface ServiceDeps {
   readonly invitations: InvitationSettings;
   /** Runs the email delivery job now: a commit queued a message. */
   wakeEmailDelivery(): void;
+  readonly webhooks: WebhookRules;
+  /** Runs the webhook delivery job now: an endpoint is due (resumed, replayed, a delivery retried). */
+  wakeWebhookDelivery(): void;
   /** Forgets a token just revoked here: its entry in this instance's token cache, its live connections. */
   tokenRevoked(uuid: string): void;
 }
@@ -53,5 +58,6 @@ export function createServices(deps: ServiceDeps): Services {
   const invitations = new InvitationService(dataSource, writes, deps.invitations, realms, identities, groups, emails);
   const events = new EventService(dataSource, deps.relay, realms, new TransitiveMembershipStreams(dataSource));
   const tokens = new ApiTokenService(dataSource, writes, realms, deps.tokenRevoked);
-  return { realms, identities, duplicates, groups, memberships, emails, invitations, events, tokens };
+  const webhooks = new WebhookService(writes, realms, events, deps.webhooks, deps.wakeWebhookDelivery);
+  return { realms, identities, duplicates, groups, memberships, emails, invitations, events, tokens, webhooks };
 }

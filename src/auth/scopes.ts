@@ -14,6 +14,8 @@ export const scopes = [
   'events:read',
   'tokens:write',
   'scim',
+  'webhooks:read',
+  'webhooks:write',
 ] as const;
 
 export type Scope = (typeof scopes)[number];
@@ -41,5 +43,7 @@ export const scopeDescriptions: Record<Scope, string> = {
   'invitations:write': 'Invite, revoke and resend invitations.',
   'events:read': 'Read the event log (Realm.events, lastEventCursor) and subscribe to events; the log is an audit trail, so its `data` includes snapshots of the identities created or deleted (names, username, email).',
   'tokens:write': 'Create, list and revoke API tokens, never with more scopes or realms than its own.',
+  'webhooks:read': 'Read a realm’s webhook endpoints (Realm.webhookEndpoints, node of a WebhookEndpoint or WebhookDelivery) and their deliveries; never their secrets.',
+  'webhooks:write': 'Create, update, delete webhook endpoints, rotate their secrets, retry and replay their deliveries. The endpoints receive the realm’s events, `data` included.',
   scim: 'Provision the token’s realm over SCIM 2.0 at /scim/v2 (an identity provider’s token, e.g. Okta’s or Microsoft Entra’s): includes identities:write and groups:write. The token must be bound to one realm.',
 };

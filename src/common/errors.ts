@@ -36,6 +36,7 @@ export enum ErrorCode {
   INVITATION_REVOKED = 'INVITATION_REVOKED',
   INVITATION_EXPIRED = 'INVITATION_EXPIRED',
   INVITATION_NOT_PENDING = 'INVITATION_NOT_PENDING',
+  WEBHOOK_URL_NOT_ALLOWED = 'WEBHOOK_URL_NOT_ALLOWED',
   // Limits (src/server/limits): refused before anything runs.
   QUERY_TOO_DEEP = 'QUERY_TOO_DEEP',
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
@@ -119,6 +120,10 @@ export const errorCodeDescriptions: Record<ErrorCode, string> = {
   INVITATION_NOT_PENDING:
     'Only a PENDING or EXPIRED invitation can be revoked or resent; this one was accepted or revoked (`status`), or the identity it made was deleted. ' +
     'Invite the address again instead.',
+  WEBHOOK_URL_NOT_ALLOWED:
+    'A webhook URL that is not an absolute http(s) URL of at most 2 048 characters without credentials, or whose host is or resolves to a loopback, private, ' +
+    'link-local, CGNAT, unspecified or cloud-metadata address (server-side request forgery), unless the server sets WEBHOOK_ALLOW_PRIVATE_NETWORKS. ' +
+    '`inputPath` names the URL: give a public one.',
   QUERY_TOO_DEEP:
     'The operation nests fields deeper than MAX_QUERY_DEPTH (`limit`, and `found`); nothing ran (HTTP 400). Ask for less nesting, e.g. the deeper levels in a second request.',
   QUERY_TOO_COMPLEX:

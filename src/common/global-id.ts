@@ -1,6 +1,6 @@
 import { AppError, ErrorCode, type InputPath } from './errors';
 
-export const nodeTypes = ['Realm', 'Identity', 'Group', 'Invitation', 'ApiToken'] as const;
+export const nodeTypes = ['Realm', 'Identity', 'Group', 'Invitation', 'ApiToken', 'WebhookEndpoint', 'WebhookDelivery'] as const;
 export type NodeType = (typeof nodeTypes)[number];
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

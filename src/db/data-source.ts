@@ -10,9 +10,11 @@ import { NestingEntity } from '../membership/nesting.entity';
 import { ClosureEntity } from '../membership/closure.entity';
 import { RealmEntity } from '../realm/realm.entity';
 import { ApiTokenEntity } from '../auth/api-token.entity';
+import { WebhookDeliveryEntity } from '../webhook/webhook-delivery.entity';
+import { WebhookEndpointEntity } from '../webhook/webhook-endpoint.entity';
 import { clientTimeouts, TimeoutClient } from './timeout-client';
 
-export const entities = [RealmEntity, IdentityEntity, GroupEntity, MembershipEntity, NestingEntity, ClosureEntity, EventEntity, InvitationEntity, EmailOutboxEntity, ApiTokenEntity];
+export const entities = [RealmEntity, IdentityEntity, GroupEntity, MembershipEntity, NestingEntity, ClosureEntity, EventEntity, InvitationEntity, EmailOutboxEntity, ApiTokenEntity, WebhookEndpointEntity, WebhookDeliveryEntity];
 
 export interface PoolOptions {
   /**

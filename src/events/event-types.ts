@@ -47,6 +47,11 @@ export interface EventMap {
   'invitation.revoked': Record<string, never>;
   'invitation.expired': Record<string, never>;
   'invitation.delivery_failed': { attempts: number; error: string; willRetry: boolean };
+  /**
+   * A webhook endpoint's retry schedule ran out on the delivery `deliveryId` (of the event
+   * `eventId`): the endpoint is PAUSED until updateWebhookEndpoint sets it ACTIVE. IDs are global IDs.
+   */
+  'webhook.endpoint_paused': { webhookEndpointId: string; url: string; deliveryId: string; eventId: string };
 }
 
 export type EventType = keyof EventMap;
@@ -71,6 +76,7 @@ export const eventTypes = [
   'invitation.revoked',
   'invitation.expired',
   'invitation.delivery_failed',
+  'webhook.endpoint_paused',
 ] as const satisfies readonly EventType[];
 
 /** An event to append: what it is, what it concerns (database keys), and its data. */

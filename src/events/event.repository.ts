@@ -84,6 +84,16 @@ async function selectEvents(
   return rows;
 }
 
+/** Events by their key (realm, number), in any order; those pruned are missing. */
+export async function findEventsBySeq(db: Queryable, keys: ReadonlyArray<{ realmUuid: string; seq: string }>): Promise<EventRow[]> {
+  const rows: EventRow[] = await db.query(
+    `SELECT ${columns} FROM events e JOIN unnest($1::uuid[], $2::bigint[]) AS k(realm_id, seq) ON e.realm_id = k.realm_id AND e.seq = k.seq`,
+    [keys.map((key) => key.realmUuid), keys.map((key) => key.seq)],
+  );
+  for (const row of rows) row.cursor = encodeEventCursor(row.realmUuid, row.seq);
+  return rows;
+}
+
 export async function countEvents(db: Queryable, realmUuid: string, filter?: EventFilterValues): Promise<number> {
   const [row] = await db.query(
     `SELECT count(*)::integer AS count FROM events e WHERE e.realm_id = $1 AND ($2::text[] IS NULL OR e.type = ANY($2::text[]))`,

@@ -9,6 +9,7 @@ import type { RealmRow } from '../realm/realm.repository';
 import type { Context } from '../common/context';
 import type { RealmService } from '../realm/realm.service';
 import { decodeEventCursor, decodeStreamCursor, encodeEventCursor } from './event-cursor';
+import { eventLoaders } from './event.loaders';
 import type { EventRelay } from './event-relay';
 import { cursorAhead, cursorExpired } from './event-relay';
 import type { EventType } from './event-types';
@@ -31,6 +32,19 @@ export class EventService {
     private readonly realms: RealmService,
     private readonly transitive: TransitiveMembershipStreams,
   ) {}
+
+  /**
+   * The server's own read of the log (the webhook delivery job): up to `limit` events of the realm
+   * after `afterSeq`, in order, of these types (null: all). No caller: the job reaches every realm.
+   */
+  readAfter(realmUuid: string, afterSeq: string, limit: number, types: readonly EventType[] | null): Promise<EventRow[]> {
+    return readEvents(this.db, realmUuid, afterSeq, limit, { types });
+  }
+
+  /** The realm's event numbered `seq`, as RealmEvent shows it; null once retention removed it. */
+  eventAt(ctx: Context, realmUuid: string, seq: string): Promise<EventRow | null> {
+    return ctx.loaders.of(eventLoaders).bySeq.load(`${realmUuid}:${seq}`);
+  }
 
   /** Where a client that has just read the realm subscribes from, to miss nothing after that read. */
   lastCursor(realm: RealmRow): string {

@@ -26,6 +26,7 @@ export enum RealmEventType {
   INVITATION_REVOKED = 'invitation.revoked',
   INVITATION_EXPIRED = 'invitation.expired',
   INVITATION_DELIVERY_FAILED = 'invitation.delivery_failed',
+  WEBHOOK_ENDPOINT_PAUSED = 'webhook.endpoint_paused',
 }
 registerEnumType(RealmEventType, {
   name: 'RealmEventType',
@@ -66,6 +67,11 @@ registerEnumType(RealmEventType, {
     INVITATION_REVOKED: { description: 'An invitation was revoked, its INVITED identity deleted.' },
     INVITATION_EXPIRED: { description: 'An invitation passed `expiresAt` unaccepted.' },
     INVITATION_DELIVERY_FAILED: { description: 'An attempt to send an invitation’s email failed; `data` says why and whether it will be retried.' },
+    WEBHOOK_ENDPOINT_PAUSED: {
+      description:
+        'A webhook endpoint’s retry schedule ran out: it is PAUSED until updateWebhookEndpoint sets it ACTIVE. ' +
+        '`data`: `webhookEndpointId`, `url`, `deliveryId` (the delivery that failed) and `eventId` (its event).',
+    },
   },
 });
 

@@ -33,10 +33,11 @@ import {
 import { RealmResolver } from '../realm/realm.resolver';
 import { ErrorCodeResolver } from '../server/error-code.resolver';
 import { NodeResolver } from '../server/node.resolver';
+import { RealmWebhookEndpointsResolver, WebhookDeliveryResolver, WebhookEndpointResolver } from '../webhook/webhook.resolver';
 
 /** Each resolver class, made with the services it needs: the one place resolvers get their collaborators. */
 function resolverInstances(services: Services): Map<Function, object> {
-  const { realms, identities, duplicates, groups, memberships, invitations, events, tokens } = services;
+  const { realms, identities, duplicates, groups, memberships, invitations, events, tokens, webhooks } = services;
   return new Map<Function, object>([
     [NodeResolver, new NodeResolver(services)],
     [RealmResolver, new RealmResolver(realms)],
@@ -61,6 +62,9 @@ function resolverInstances(services: Services): Map<Function, object> {
     [RealmEventInvitationResolver, new RealmEventInvitationResolver(invitations)],
     [InvitationEventResolver, new InvitationEventResolver(invitations)],
     [ApiTokenResolver, new ApiTokenResolver(tokens)],
+    [WebhookEndpointResolver, new WebhookEndpointResolver(webhooks)],
+    [WebhookDeliveryResolver, new WebhookDeliveryResolver(webhooks)],
+    [RealmWebhookEndpointsResolver, new RealmWebhookEndpointsResolver(webhooks)],
     [ErrorCodeResolver, new ErrorCodeResolver()],
   ]);
 }
@@ -89,6 +93,9 @@ const resolvers = [
   RealmEventInvitationResolver,
   InvitationEventResolver,
   ApiTokenResolver,
+  WebhookEndpointResolver,
+  WebhookDeliveryResolver,
+  RealmWebhookEndpointsResolver,
   ErrorCodeResolver,
 ] as const;
 

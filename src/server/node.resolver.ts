@@ -9,6 +9,7 @@ import type { GroupService } from '../group/group.service';
 import type { IdentityService } from '../identity/identity.service';
 import type { InvitationService } from '../invitation/invitation.service';
 import type { RealmService } from '../realm/realm.service';
+import type { WebhookService } from '../webhook/webhook.service';
 
 const maxNodes = 1000;
 
@@ -18,19 +19,23 @@ const readScopes: Record<NodeType, Scope> = {
   Group: 'groups:read',
   Invitation: 'invitations:read',
   ApiToken: 'tokens:write',
+  WebhookEndpoint: 'webhooks:read',
+  WebhookDelivery: 'webhooks:read',
 };
 
 @Resolver()
 export class NodeResolver {
   private readonly fetchers: Record<NodeType, (ctx: Context, uuid: string) => Promise<unknown>>;
 
-  constructor(services: { realms: RealmService; identities: IdentityService; groups: GroupService; invitations: InvitationService; tokens: ApiTokenService }) {
+  constructor(services: { realms: RealmService; identities: IdentityService; groups: GroupService; invitations: InvitationService; tokens: ApiTokenService; webhooks: WebhookService }) {
     this.fetchers = {
       Realm: (ctx, uuid) => services.realms.get(ctx, uuid),
       Identity: (ctx, uuid) => services.identities.get(ctx, uuid),
       Group: (ctx, uuid) => services.groups.get(ctx, uuid),
       Invitation: (ctx, uuid) => services.invitations.get(ctx, uuid),
       ApiToken: (ctx, uuid) => services.tokens.get(ctx, uuid),
+      WebhookEndpoint: (ctx, uuid) => services.webhooks.getEndpoint(ctx, uuid),
+      WebhookDelivery: (ctx, uuid) => services.webhooks.getDelivery(ctx, uuid),
     };
   }
 

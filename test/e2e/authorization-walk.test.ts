@@ -1,6 +1,7 @@
 import { parse, validate, type GraphQLSchema } from 'graphql';
 import { getSchema } from '../../src/schema/build';
 import { scopes } from '../../src/auth/scopes';
+import { parseGlobalId, toGlobalId } from '../../src/common/global-id';
 import { createGroup, createIdentity, createRealm, inviteIdentity } from '../factories/graph';
 import { databaseChecksums, type Checksums } from '../helpers/db-checksum';
 import { holdsNothing } from '../helpers/refusal';
@@ -18,7 +19,7 @@ import { firstOutcome, type WsOutcome } from '../helpers/ws-outcome';
 let server: TestServer;
 let schema: GraphQLSchema;
 let realmA: { id: string };
-let b: { realm: string; identity: string; group: string; invitation: string; token: string };
+let b: { realm: string; identity: string; group: string; invitation: string; token: string; webhookEndpoint: string; webhookDelivery: string };
 let bIds: string[];
 /** The cursor of realm B's first event: a subscription allowed by mistake replays B's events at once. */
 let bFirstCursor: string;
@@ -40,7 +41,27 @@ beforeAll(async () => {
   const groupB = await createGroup(server, realmB.id, undefined, [identityB.id]);
   const invitationB = await inviteIdentity(server, realmB.id, { groupIds: [groupB.id] });
   const tokenB = await server.createToken(['realms:read'], realmB.id);
-  b = { realm: realmB.id, identity: identityB.id, group: groupB.id, invitation: invitationB.id, token: tokenB.id };
+  const webhookEndpointB = (
+    await server.ok(`mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { webhookEndpoint { id } } }`, {
+      input: { realmId: realmB.id, url: 'https://93.184.215.14/hook' },
+    })
+  ).createWebhookEndpoint.webhookEndpoint.id;
+  // A FAILED delivery, as the job (which this server does not run) would leave it: retryWebhookDelivery's subject.
+  const [{ id: webhookDeliveryUuid }] = await server.db.dataSource.query(
+    `INSERT INTO webhook_deliveries (endpoint_id, realm_id, event_seq, event_id, event_type, status, attempts)
+     SELECT w.id, w.realm_id, e.seq, e.id, e.type, 'FAILED', 3 FROM webhook_endpoints w JOIN events e ON e.realm_id = w.realm_id
+      WHERE w.realm_id = $1 ORDER BY e.seq LIMIT 1 RETURNING id`,
+    [uuidOfGlobal(realmB.id)],
+  );
+  b = {
+    realm: realmB.id,
+    identity: identityB.id,
+    group: groupB.id,
+    invitation: invitationB.id,
+    token: tokenB.id,
+    webhookEndpoint: webhookEndpointB,
+    webhookDelivery: toGlobalId('WebhookDelivery', webhookDeliveryUuid),
+  };
   bIds = Object.values(b);
   bFirstCursor = (await server.ok(`query($id: ID!) { realm(id: $id) { events(first: 1) { edges { cursor } } } }`, { id: realmB.id })).realm.events.edges[0].cursor;
 
@@ -58,10 +79,14 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+const uuidOfGlobal = (id: string) => parseGlobalId(id)!.uuid;
+
 /** Realm B's object for an ID argument or input field, by its name (a bare `id` by the root field's). */
 function idOfB(name: string, field: string): string | string[] | undefined {
   if (name === 'ids') return bIds;
   const subject = name === 'id' ? field : name;
+  if (/webhookdelivery/i.test(subject)) return b.webhookDelivery;
+  if (/webhook/i.test(subject)) return b.webhookEndpoint;
   if (/apitoken|token/i.test(subject)) return b.token;
   if (/invitation/i.test(subject)) return b.invitation;
   if (/group/i.test(subject)) return b.group;

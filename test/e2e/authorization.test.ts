@@ -606,9 +606,9 @@ describe('WebSocket', () => {
   });
 });
 
-test('the scope list is the one the issues name (#8, and scim of #13)', () => {
+test('the scope list is the one the issues name (#8, scim of #13, webhooks of #15)', () => {
   expect([...scopes].sort()).toEqual(
-    ['realms:read', 'realms:write', 'identities:read', 'identities:write', 'groups:read', 'groups:write', 'invitations:read', 'invitations:write', 'events:read', 'tokens:write', 'scim'].sort(),
+    ['realms:read', 'realms:write', 'identities:read', 'identities:write', 'groups:read', 'groups:write', 'invitations:read', 'invitations:write', 'events:read', 'tokens:write', 'scim', 'webhooks:read', 'webhooks:write'].sort(),
   );
 });
 

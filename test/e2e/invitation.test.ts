@@ -428,6 +428,8 @@ describe('the expiry job', () => {
       relay: undefined as never, // the expiry pass reads no events
       invitations: { invitationTtlHours: 168, publicUrl: () => 'http://localhost' },
       wakeEmailDelivery: () => undefined,
+      webhooks: { allowPrivateNetworks: false },
+      wakeWebhookDelivery: () => undefined,
       tokenRevoked: () => undefined,
     }).invitations;
     expect(await service.expireDue()).toBeGreaterThanOrEqual(1);

@@ -81,6 +81,8 @@ export async function createTestServices(db: TestDatabase, options: { dataSource
     dataSource,
     relay,
     invitations: { invitationTtlHours: config.invitationTtlHours, publicUrl: () => config.publicUrl ?? `http://localhost:${config.port}` },
+    webhooks: { allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
+    wakeWebhookDelivery: () => undefined,
     wakeEmailDelivery: () => {
       emailWakes++;
       for (const listener of wakeListeners) listener();
