@@ -117,6 +117,8 @@ export function productServer(root, { databaseUrl, adminToken, profileDir }) {
       MAX_WS_CONNECTIONS_PER_TOKEN: '20000',
       // Background jobs look for work rarely: their statements are not what is measured.
       JOB_INTERVAL_MS: '60000',
+      // W11's receiver listens on loopback.
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
     },
   });
 }

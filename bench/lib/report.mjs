@@ -104,6 +104,15 @@ export function targets(results) {
       ok: nested.ok && unnested.ok && nested.rowsWritten.events <= 1,
     });
   }
+  const w11 = results.workloads.w11;
+  if (w11?.perEndpoint) {
+    out.push({
+      workload: 'W11',
+      target: `webhooks: ${w11.endpoints} endpoints × ${w11.events.toLocaleString('en')} events, every event to every endpoint, in commit order`,
+      measured: `all after ${f(w11.allMs / 1000, 1)} s (${f(w11.deliveriesPerSecond, 0)} deliveries/s), p99 ${f(w11.latency.p99, 0)} ms from commit`,
+      ok: w11.ok,
+    });
+  }
   return out;
 }
 
@@ -231,6 +240,21 @@ export async function writeReport(results, { benchDir }) {
       push(`| ${label} | ${f(step.mutationMs, 0)} | ${step.rowsWritten.events} | ${step.rowsWritten.closure} | ${step.rowsWritten.nestings} | ${step.watcher.received.toLocaleString('en')} | ${step.watcher.distinctIdentities.toLocaleString('en')} | ${f(step.watcher.firstMs, 0)} ms | ${step.watcher.allMs === null ? '–' : `${f(step.watcher.allMs / 1000, 1)} s`} | ${step.ok ? 'as expected' : `**not as expected**${step.watcher.errors.length ? `: ${step.watcher.errors[0]}` : ''}`} |`);
     }
     push('');
+  }
+  const w11 = results.workloads.w11;
+  if (w11?.perEndpoint) {
+    push(
+      '## W11 webhooks (issue #15)',
+      '',
+      `${w11.endpoints} endpoints of the bench realm (MEMBERSHIP_ADDED only) on a receiver in the bench process on loopback answering 204 at once; ${w11.events.toLocaleString('en')} events from ${w11.events / 1000} \`addGroupMembers\` of 1 000 one after the other (${f(w11.writesMs / 1000, 1)} s). Latency: from the answer of the event's batch to its first arrival at each endpoint.`,
+      '',
+      `All ${(w11.endpoints * w11.events).toLocaleString('en')} deliveries after ${f(w11.allMs / 1000, 1)} s: ${f(w11.deliveriesPerSecond, 0)} deliveries/s; latency p50 ${f(w11.latency.p50, 0)} ms, p99 ${f(w11.latency.p99, 0)} ms, max ${f(w11.latency.max, 0)} ms.`,
+      '',
+      '| endpoint | received | requests | repeats | out of order | all after s |',
+      '|---:|---:|---:|---:|---:|---:|',
+      ...w11.perEndpoint.map((e, i) => `| ${i} | ${e.received.toLocaleString('en')} | ${e.requests.toLocaleString('en')} | ${e.repeats} | ${e.outOfOrder} | ${f(e.allMs / 1000, 1)} |`),
+      '',
+    );
   }
   const w5 = results.workloads.w5;
   if (w5?.documents) {

@@ -31,6 +31,24 @@ async function newTab(document: string): Promise<void> {
   await page.keyboard.press('Control+A');
   await page.keyboard.press('Delete');
   await page.keyboard.insertText(document);
+  // GraphiQL parses the document after a pause, then names the tab after its operation: only then
+  // does the execute button run this document rather than what the tab held before.
+  const name = /^(?:query|mutation|subscription)\s+(\w+)/.exec(document)?.[1];
+  if (name) await page.locator('.graphiql-tab.graphiql-tab-active', { hasText: name }).waitFor({ timeout: 10_000 });
+}
+
+/**
+ * GraphiQL's execute button is a toggle: while an operation is fetching or subscribed it stops it.
+ * A click made while the previous one is still finishing would stop that one instead of running
+ * this one (the test was flaky on a loaded machine): wait for the button to say Execute (or Stop).
+ */
+async function clickExecute(state: 'Execute' | 'Stop' = 'Execute'): Promise<void> {
+  await page.waitForFunction(
+    (wanted) => document.querySelector('.graphiql-execute-button')?.getAttribute('aria-label')?.startsWith(wanted) ?? false,
+    state,
+    { timeout: 10_000 },
+  );
+  await page.locator('.graphiql-execute-button').click();
 }
 
 describeInBrowser('GraphiQL at /graphiql', () => {
@@ -64,14 +82,16 @@ describeInBrowser('GraphiQL at /graphiql', () => {
   test('runs its first tab as it opens: the realms the token reaches', async () => {
     const realm = await createRealm(server);
     await page.locator('.graphiql-tab').first().click();
-    await page.locator('.graphiql-execute-button').click();
+    await clickExecute();
     await waitForResponse(`"name": "${realm.name}"`);
     expect(await responseText()).toContain('"totalCount": 1');
   });
 
   test('runs the README’s first example from its tab', async () => {
     await page.locator('.graphiql-tab', { hasText: 'CreateRealm' }).click();
-    await page.locator('.graphiql-execute-button').click();
+    // The tab's several operations make the button a menu once GraphiQL has parsed them.
+    await page.locator('.graphiql-execute-button[aria-haspopup="menu"]').waitFor({ timeout: 10_000 });
+    await clickExecute();
     await page.getByRole('menuitem', { name: 'CreateRealm' }).click();
     await waitForResponse('"name": "acme"');
     const realm = await server.ok(`{ realm(name: "acme") { displayName } }`);
@@ -89,7 +109,7 @@ describeInBrowser('GraphiQL at /graphiql', () => {
 
   test('runs a query typed into the editor, with the token', async () => {
     await newTab('query Acme { realm(name: "acme") { name displayName } }');
-    await page.locator('.graphiql-execute-button').click();
+    await clickExecute();
     await waitForResponse('"displayName": "Acme Inc."');
     expect(await responseText()).not.toContain('UNAUTHENTICATED');
   });
@@ -101,11 +121,11 @@ describeInBrowser('GraphiQL at /graphiql', () => {
     await newTab(
       `subscription Watch { membershipChanged(realmId: "${realm.id}", after: "${realm.lastEventCursor}") { type identity { username } group { name memberCount } } }`,
     );
-    await page.locator('.graphiql-execute-button').click();
+    await clickExecute();
     await addMembers(server, group.id, [identity.id]);
     await waitForResponse('"username": "wanda"');
     expect(await responseText()).toContain('"type": "ADDED"');
-    await page.locator('.graphiql-execute-button').click(); // stop
+    await clickExecute('Stop');
   });
 
   test('fetched the schema once, though the token was given after the page loaded', () => {
