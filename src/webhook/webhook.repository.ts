@@ -289,15 +289,19 @@ export async function beginAttempt(
 }
 
 /**
- * A 2xx: the delivery SUCCEEDED and the cursor moves to its event — only from where this turn
- * left it (`fromSeq`), so that a replay that moved it meanwhile stands. Says whether it moved.
+ * A 2xx: the cursor moves to its event — only from where this turn left it (`fromSeq`), and only
+ * while the turn holds the lease, so that a replay that moved it meanwhile stands — and then the
+ * delivery SUCCEEDED. A turn that lost its lease (it outlived it on a slow answer) records neither:
+ * the lease's new holder sends the event again (at least once) and records it, so a SUCCEEDED
+ * delivery always has the cursor past it. Says whether it moved.
  */
 export async function recordSuccess(tx: Tx, endpoint: ClaimedEndpoint, deliveryUuid: string, status: number, fromSeq: string, toSeq: string): Promise<boolean> {
+  if (!(await advanceCursor(tx, endpoint, fromSeq, toSeq))) return false;
   await tx.query(
     `UPDATE webhook_deliveries SET status = 'SUCCEEDED', last_response_code = $2, last_error = NULL, next_attempt_at = NULL WHERE id = $1 AND status = 'PENDING'`,
     [deliveryUuid, status],
   );
-  return advanceCursor(tx, endpoint, fromSeq, toSeq);
+  return true;
 }
 
 /** The cursor moved on from `fromSeq` to `toSeq`, if this turn still holds the lease and no one moved it. */
