@@ -126,11 +126,11 @@ export class WebhookDeliveryJob implements Job {
 
   /** One event's attempt; whether the endpoint goes on to its next event. */
   private async deliver(endpoint: ClaimedEndpoint, event: EventRow, cursor: string): Promise<boolean> {
-    const attempt = await withTransaction(this.dataSource, (tx) => beginAttempt(tx, endpoint, { seq: event.seq, id: event.id, type: event.type }, this.leaseMs));
+    const attempt = await beginAttempt(this.dataSource, endpoint, { seq: event.seq, id: event.id, type: event.type }, this.leaseMs);
     if (!attempt) return false; // The lease is gone: the endpoint changed status, was deleted, or another instance has it.
     const outcome = await this.post(endpoint, event);
     if ('status' in outcome && outcome.status >= 200 && outcome.status < 300) {
-      return withTransaction(this.dataSource, (tx) => recordSuccess(tx, endpoint, attempt.uuid, outcome.status, cursor, event.seq));
+      return recordSuccess(this.dataSource, endpoint, attempt.uuid, outcome.status, cursor, event.seq);
     }
     const failure: FailedAttempt = {
       deliveryUuid: attempt.uuid,

@@ -261,29 +261,29 @@ export function claimEndpoints(db: Queryable, limit: number, leaseMs: number): P
 }
 
 /**
- * The attempt at one event, recorded before the request leaves (a crash mid-request has used one),
- * with the lease renewed: the endpoint's PENDING delivery of the event (a retry) or a new one.
- * Undefined when the lease is lost (expired and taken, or the endpoint changed status or was deleted).
+ * An attempt begins: the lease renewed (while this turn holds it and the endpoint is ACTIVE) and the
+ * event's PENDING delivery made or counted, in one statement — one round trip and one commit per
+ * attempt on the hot path (W11). Undefined when the lease is gone.
  */
 export async function beginAttempt(
-  tx: Tx,
+  db: Queryable,
   endpoint: ClaimedEndpoint,
   event: { seq: string; id: string; type: string },
   leaseMs: number,
 ): Promise<{ uuid: string; attempts: number } | undefined> {
-  const renewed = await tx.query(
-    `UPDATE webhook_endpoints SET lease_until = now() + $3 * interval '1 millisecond'
-      WHERE id = $1 AND lease_token = $2 AND status = 'ACTIVE' RETURNING id`,
-    [endpoint.uuid, endpoint.leaseToken, leaseMs],
-  );
-  if (renewed.length === 0) return undefined;
-  const [row] = await tx.query<{ uuid: string; attempts: number }>(
-    `INSERT INTO webhook_deliveries AS d (endpoint_id, realm_id, event_seq, event_id, event_type, attempts, last_attempt_at)
-     VALUES ($1, $2, $3, $4, $5, 1, now())
-     ON CONFLICT (endpoint_id, event_seq) WHERE status = 'PENDING'
-       DO UPDATE SET attempts = d.attempts + 1, last_attempt_at = now(), next_attempt_at = NULL
-     RETURNING d.id AS uuid, d.attempts`,
-    [endpoint.uuid, endpoint.realmUuid, event.seq, event.id, event.type],
+  const [row] = await db.query(
+    `WITH renewed AS (
+       UPDATE webhook_endpoints SET lease_until = now() + $6 * interval '1 millisecond'
+        WHERE id = $1 AND lease_token = $7 AND status = 'ACTIVE' RETURNING id
+     ), attempt AS (
+       INSERT INTO webhook_deliveries AS d (endpoint_id, realm_id, event_seq, event_id, event_type, attempts, last_attempt_at)
+       SELECT $1, $2, $3, $4, $5, 1, now() FROM renewed
+       ON CONFLICT (endpoint_id, event_seq) WHERE status = 'PENDING'
+         DO UPDATE SET attempts = d.attempts + 1, last_attempt_at = now(), next_attempt_at = NULL
+       RETURNING d.id AS uuid, d.attempts
+     )
+     SELECT uuid, attempts FROM attempt`,
+    [endpoint.uuid, endpoint.realmUuid, event.seq, event.id, event.type, leaseMs, endpoint.leaseToken],
   );
   return row;
 }
@@ -291,17 +291,23 @@ export async function beginAttempt(
 /**
  * A 2xx: the cursor moves to its event — only from where this turn left it (`fromSeq`), and only
  * while the turn holds the lease, so that a replay that moved it meanwhile stands — and then the
- * delivery SUCCEEDED. A turn that lost its lease (it outlived it on a slow answer) records neither:
- * the lease's new holder sends the event again (at least once) and records it, so a SUCCEEDED
- * delivery always has the cursor past it. Says whether it moved.
+ * delivery SUCCEEDED, in one statement. A turn that lost its lease (it outlived it on a slow answer)
+ * records neither: the lease's new holder sends the event again (at least once) and records it, so
+ * a SUCCEEDED delivery always has the cursor past it. Says whether it moved.
  */
-export async function recordSuccess(tx: Tx, endpoint: ClaimedEndpoint, deliveryUuid: string, status: number, fromSeq: string, toSeq: string): Promise<boolean> {
-  if (!(await advanceCursor(tx, endpoint, fromSeq, toSeq))) return false;
-  await tx.query(
-    `UPDATE webhook_deliveries SET status = 'SUCCEEDED', last_response_code = $2, last_error = NULL, next_attempt_at = NULL WHERE id = $1 AND status = 'PENDING'`,
-    [deliveryUuid, status],
+export async function recordSuccess(db: Queryable, endpoint: ClaimedEndpoint, deliveryUuid: string, status: number, fromSeq: string, toSeq: string): Promise<boolean> {
+  const [row] = await db.query(
+    `WITH moved AS (
+       UPDATE webhook_endpoints SET delivered_through_seq = $4::bigint, failing_since = NULL
+        WHERE id = $1 AND lease_token = $2 AND delivered_through_seq = $3::bigint RETURNING id
+     ), succeeded AS (
+       UPDATE webhook_deliveries SET status = 'SUCCEEDED', last_response_code = $6, last_error = NULL, next_attempt_at = NULL
+        WHERE id = $5 AND status = 'PENDING' AND EXISTS (SELECT 1 FROM moved)
+     )
+     SELECT count(*)::integer AS moved FROM moved`,
+    [endpoint.uuid, endpoint.leaseToken, fromSeq, toSeq, deliveryUuid, status],
   );
-  return true;
+  return row.moved > 0;
 }
 
 /** The cursor moved on from `fromSeq` to `toSeq`, if this turn still holds the lease and no one moved it. */
