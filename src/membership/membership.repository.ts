@@ -3,6 +3,7 @@ import { includesColumn, type Columns, type ListProjection } from '../common/pro
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
 import { countsByParent, pagesByParent } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
+import { inInputOrder } from '../db/input-order';
 import type { Tx } from '../db/transaction';
 import { groupColumns, type GroupColumn, type GroupListRow } from '../group/group.columns';
 import {
@@ -245,20 +246,6 @@ export type ChangedMembership = CursorRow<MemberKeys & { addedAt: IsoTimestamp }
 
 const changedColumns = `'Identity' AS "__typename", gm.identity_id AS uuid, gm.realm_id AS "realmUuid", global_id('Identity', gm.identity_id) AS id,
   ${isoTimestamp('gm.added_at')} AS "addedAt", ${cursorColumnsSql(memberOrdering)}`;
-
-/**
- * The rows in the order the caller listed their identities (a join keeps no order). Sorted here:
- * in SQL, `ORDER BY array_position(…)` costs O(n²) and a join on the input's positions a hash per
- * write, for what a Map does in microseconds.
- */
-function inInputOrder<T extends MemberKeys>(rows: T[], identityUuids: readonly string[]): T[] {
-  if (rows.length < 2) return rows;
-  const position = new Map<string, number>();
-  identityUuids.forEach((uuid, index) => {
-    if (!position.has(uuid)) position.set(uuid, index);
-  });
-  return rows.sort((a, b) => position.get(a.uuid)! - position.get(b.uuid)!);
-}
 
 /**
  * Locks the groups an identity belongs to, in id order, before its memberships end: deleting them

@@ -3,6 +3,7 @@ import { includesColumn, type ListProjection } from '../common/projection';
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
 import { countsByParent, pagesByParent } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
+import { inInputOrder } from '../db/input-order';
 import type { Tx } from '../db/transaction';
 import { groupColumns, type GroupColumn, type GroupListRow } from '../group/group.columns';
 import type { MembershipEdgeColumn } from './membership.repository';
@@ -217,13 +218,4 @@ export async function deleteNestingsOfGroup(tx: Tx, groupUuid: string): Promise<
      SELECT parent_id AS "parentUuid", child_id AS "childUuid" FROM removed ORDER BY parent_id, child_id`,
     [groupUuid],
   );
-}
-
-function inInputOrder<T extends { uuid: string }>(rows: T[], uuids: readonly string[]): T[] {
-  if (rows.length < 2) return rows;
-  const position = new Map<string, number>();
-  uuids.forEach((uuid, index) => {
-    if (!position.has(uuid)) position.set(uuid, index);
-  });
-  return rows.sort((a, b) => position.get(a.uuid)! - position.get(b.uuid)!);
 }
