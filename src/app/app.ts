@@ -13,6 +13,7 @@ import { EmailDeliveryJob, emailDeliveryJobName } from '../email/email-delivery.
 import { createEmailTransport } from '../email/email-transport';
 import { EventRelay } from '../events/event-relay';
 import { eventRetentionJob } from '../events/retention.job';
+import { webhookDeliveryRetentionJob } from '../webhook/delivery-retention.job';
 import { InvitationExpiryJob } from '../invitation/invitation-expiry.job';
 import { startJobs, type Job, type Jobs } from '../jobs/jobs';
 import type { Logger } from '../logger';
@@ -75,6 +76,7 @@ export async function createApp(options: { dataSource: DataSource; config: Confi
   await notifications.listen(eventChannel, () => jobs?.wake(webhookDeliveryJobName));
   const backgroundJobs: Job[] = [
     eventRetentionJob(dataSource, config.eventRetentionDays),
+    webhookDeliveryRetentionJob(dataSource, config.eventRetentionDays),
     new InvitationExpiryJob(services.invitations),
     new EmailDeliveryJob(dataSource, createEmailTransport(config, logger), logger, { leaseMs: config.emailLeaseMs }),
     liveConnections.sweepJob(),

@@ -37,6 +37,7 @@ export enum ErrorCode {
   INVITATION_EXPIRED = 'INVITATION_EXPIRED',
   INVITATION_NOT_PENDING = 'INVITATION_NOT_PENDING',
   WEBHOOK_URL_NOT_ALLOWED = 'WEBHOOK_URL_NOT_ALLOWED',
+  WEBHOOK_DELIVERY_NOT_NEXT = 'WEBHOOK_DELIVERY_NOT_NEXT',
   // Limits (src/server/limits): refused before anything runs.
   QUERY_TOO_DEEP = 'QUERY_TOO_DEEP',
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
@@ -124,6 +125,10 @@ export const errorCodeDescriptions: Record<ErrorCode, string> = {
     'A webhook URL that is not an absolute http(s) URL of at most 2 048 characters without credentials, or whose host is or resolves to a loopback, private, ' +
     'link-local, CGNAT, unspecified or cloud-metadata address (server-side request forgery), unless the server sets WEBHOOK_ALLOW_PRIVATE_NETWORKS. ' +
     '`inputPath` names the URL: give a public one.',
+  WEBHOOK_DELIVERY_NOT_NEXT:
+    'retryWebhookDelivery retries only a delivery of its endpoint’s next event (the one holding the later ones back). This endpoint has gone past the event ' +
+    '(it was delivered since, or a replay skipped it), or was replayed to before it (it will be sent again in order). To send it again with what follows, ' +
+    'replayWebhookEndpoint with `after` set to `replayAfter`; sending one old event alone would break the order receivers rely on.',
   QUERY_TOO_DEEP:
     'The operation nests fields deeper than MAX_QUERY_DEPTH (`limit`, and `found`); nothing ran (HTTP 400). Ask for less nesting, e.g. the deeper levels in a second request.',
   QUERY_TOO_COMPLEX:

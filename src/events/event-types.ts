@@ -48,10 +48,17 @@ export interface EventMap {
   'invitation.expired': Record<string, never>;
   'invitation.delivery_failed': { attempts: number; error: string; willRetry: boolean };
   /**
-   * A webhook endpoint's retry schedule ran out on the delivery `deliveryId` (of the event
-   * `eventId`): the endpoint is PAUSED until updateWebhookEndpoint sets it ACTIVE. IDs are global IDs.
+   * A webhook endpoint was PAUSED until updateWebhookEndpoint sets it ACTIVE: its retry schedule
+   * ran out on the delivery `deliveryId` of the event `eventId` (RETRIES_EXHAUSTED), or retention
+   * pruned events after its cursor before it got them (EVENTS_PRUNED; both null). Global IDs.
    */
-  'webhook.endpoint_paused': { webhookEndpointId: string; url: string; deliveryId: string; eventId: string };
+  'webhook.endpoint_paused': {
+    webhookEndpointId: string;
+    url: string;
+    reason: 'RETRIES_EXHAUSTED' | 'EVENTS_PRUNED';
+    deliveryId: string | null;
+    eventId: string | null;
+  };
 }
 
 export type EventType = keyof EventMap;

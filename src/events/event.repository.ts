@@ -47,6 +47,35 @@ export function readEvents(db: Queryable, realmUuid: string, afterSeq: string, l
   return selectEvents(db, realmUuid, { after: afterSeq }, limit, filter);
 }
 
+/**
+ * The realm's events after `afterSeq` (of `types`, when given) with how far retention has pruned the
+ * log, read in one statement (one snapshot): when `prunedThroughSeq` is past `afterSeq`, events
+ * after the cursor are gone — whether any was of `types` cannot be known — and the reader must not
+ * go on as if nothing had been missed. (A pruning between two statements could not be told apart.)
+ */
+export async function readEventsKept(
+  db: Queryable,
+  realmUuid: string,
+  afterSeq: string,
+  limit: number,
+  types: readonly EventType[] | null,
+): Promise<{ events: EventRow[]; prunedThroughSeq: string } | undefined> {
+  const rows: Array<EventRow & { prunedThroughSeq: string }> = await db.query(
+    `SELECT r.pruned_through_seq::text AS "prunedThroughSeq", x.*
+       FROM realms r
+       LEFT JOIN LATERAL (
+         SELECT ${columns} FROM events e
+          WHERE e.realm_id = r.id AND e.seq > $2::bigint AND ($4::text[] IS NULL OR e.type = ANY($4::text[]))
+          ORDER BY e.seq LIMIT $3
+       ) x ON true
+      WHERE r.id = $1`,
+    [realmUuid, afterSeq, limit, types?.length ? types : null],
+  );
+  if (rows.length === 0) return undefined;
+  const events = rows.filter((row) => row.id !== null).map(({ prunedThroughSeq: _, ...row }) => ({ ...row, cursor: encodeEventCursor(row.realmUuid, row.seq) }));
+  return { events, prunedThroughSeq: rows[0].prunedThroughSeq };
+}
+
 /** The realm's last `limit` events before `beforeSeq` (the newest when null), in log order. */
 export async function readEventsBefore(db: Queryable, realmUuid: string, beforeSeq: string | null, limit: number, filter?: EventFilterValues): Promise<EventRow[]> {
   return (await selectEvents(db, realmUuid, { before: beforeSeq }, limit, filter)).reverse();

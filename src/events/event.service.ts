@@ -13,7 +13,7 @@ import { eventLoaders } from './event.loaders';
 import type { EventRelay } from './event-relay';
 import { cursorAhead, cursorExpired } from './event-relay';
 import type { EventType } from './event-types';
-import { countEvents, readEvents, readEventsBefore, type EventFilterValues, type EventRow } from './event.repository';
+import { countEvents, readEvents, readEventsBefore, readEventsKept, type EventFilterValues, type EventRow } from './event.repository';
 
 export interface StreamArgs {
   realmId: string;
@@ -35,10 +35,12 @@ export class EventService {
 
   /**
    * The server's own read of the log (the webhook delivery job): up to `limit` events of the realm
-   * after `afterSeq`, in order, of these types (null: all). No caller: the job reaches every realm.
+   * after `afterSeq`, in order, of these types (null: all), with how far retention has pruned the
+   * log as the same read saw it (a gap after the cursor shows). No caller: the job reaches every
+   * realm. Undefined: no such realm.
    */
-  readAfter(realmUuid: string, afterSeq: string, limit: number, types: readonly EventType[] | null): Promise<EventRow[]> {
-    return readEvents(this.db, realmUuid, afterSeq, limit, { types });
+  readAfter(realmUuid: string, afterSeq: string, limit: number, types: readonly EventType[] | null) {
+    return readEventsKept(this.db, realmUuid, afterSeq, limit, types);
   }
 
   /** The realm's event numbered `seq`, as RealmEvent shows it; null once retention removed it. */

@@ -69,8 +69,9 @@ registerEnumType(RealmEventType, {
     INVITATION_DELIVERY_FAILED: { description: 'An attempt to send an invitation’s email failed; `data` says why and whether it will be retried.' },
     WEBHOOK_ENDPOINT_PAUSED: {
       description:
-        'A webhook endpoint’s retry schedule ran out: it is PAUSED until updateWebhookEndpoint sets it ACTIVE. ' +
-        '`data`: `webhookEndpointId`, `url`, `deliveryId` (the delivery that failed) and `eventId` (its event).',
+        'A webhook endpoint was PAUSED until updateWebhookEndpoint sets it ACTIVE. `data`: `webhookEndpointId`, `url`, `reason` ' +
+        '(RETRIES_EXHAUSTED: its retry schedule ran out on the delivery `deliveryId` of the event `eventId`; EVENTS_PRUNED: retention ' +
+        'removed events after its cursor before it got them, `deliveryId` and `eventId` null).',
     },
   },
 });

@@ -14,13 +14,16 @@ export class WebhookDeliveryEntity {
   @Column({ name: 'endpoint_id', type: 'uuid' })
   endpointId: string;
 
-  @ManyToOne(() => WebhookEndpointEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'endpoint_id', foreignKeyConstraintName: 'webhook_deliveries_endpoint_id_fkey' })
-  endpoint?: WebhookEndpointEntity;
-
-  /** The endpoint's realm, for realm scoping without a join. */
+  /** The endpoint's realm, for realm scoping without a join; the foreign key includes it, so a delivery cannot leave its endpoint's realm. */
   @Column({ name: 'realm_id', type: 'uuid' })
   realmId: string;
+
+  @ManyToOne(() => WebhookEndpointEntity, { onDelete: 'CASCADE' })
+  @JoinColumn([
+    { name: 'realm_id', referencedColumnName: 'realmId', foreignKeyConstraintName: 'webhook_deliveries_endpoint_fkey' },
+    { name: 'endpoint_id', referencedColumnName: 'id' },
+  ])
+  endpoint?: WebhookEndpointEntity;
 
   @Column({ name: 'event_seq', type: 'bigint' })
   eventSeq: string;

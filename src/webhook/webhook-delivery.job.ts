@@ -15,10 +15,11 @@ import {
   advanceCursor,
   beginAttempt,
   claimEndpoints,
-  recordGivingUp,
+  failDelivery,
   recordRetry,
   recordSuccess,
   releaseLease,
+  stopEndpoint,
   type ClaimedEndpoint,
   type FailedAttempt,
 } from './webhook.repository';
@@ -107,7 +108,13 @@ export class WebhookDeliveryJob implements Job {
   private async turn(endpoint: ClaimedEndpoint): Promise<void> {
     try {
       const types = endpoint.eventTypes as EventType[] | null;
-      const events = await this.events.readAfter(endpoint.realmUuid, endpoint.deliveredThroughSeq, this.eventsPerTurn, types);
+      const read = await this.events.readAfter(endpoint.realmUuid, endpoint.deliveredThroughSeq, this.eventsPerTurn, types);
+      if (!read) return; // The realm is being deleted, and the endpoint with it.
+      if (BigInt(read.prunedThroughSeq) > BigInt(endpoint.deliveredThroughSeq)) {
+        await this.pauseForPrunedEvents(endpoint, read.prunedThroughSeq);
+        return;
+      }
+      const { events } = read;
       let cursor = endpoint.deliveredThroughSeq;
       for (const event of events) {
         const delivered = await this.deliver(endpoint, event, cursor);
@@ -138,7 +145,10 @@ export class WebhookDeliveryJob implements Job {
       error: 'status' in outcome ? `The receiver answered ${outcome.status}${outcome.status >= 300 && outcome.status < 400 ? ' (redirects are not followed)' : ''}.` : outcome.error,
     };
     if ('status' in outcome && outcome.status === 410) {
-      await withTransaction(this.dataSource, (tx) => recordGivingUp(tx, endpoint, { ...failure, error: 'The receiver answered 410 Gone: the endpoint is DISABLED.' }, 'DISABLED'));
+      await withTransaction(this.dataSource, async (tx) => {
+        await stopEndpoint(tx, endpoint, 'DISABLED', 'GONE');
+        await failDelivery(tx, endpoint, { ...failure, error: 'The receiver answered 410 Gone: the endpoint is DISABLED.' });
+      });
       this.logger.warn('webhook endpoint disabled: 410 Gone', { endpoint: endpoint.uuid });
       return false;
     }
@@ -150,22 +160,47 @@ export class WebhookDeliveryJob implements Job {
       return false;
     }
     await withTransaction(this.dataSource, async (tx) => {
-      if (await recordGivingUp(tx, endpoint, failure, 'PAUSED')) {
+      if (await stopEndpoint(tx, endpoint, 'PAUSED', 'RETRIES_EXHAUSTED')) {
         await appendEvents(tx, endpoint.realmUuid, [
           {
             type: 'webhook.endpoint_paused',
             data: {
               webhookEndpointId: toGlobalId('WebhookEndpoint', endpoint.uuid),
               url: endpoint.url,
+              reason: 'RETRIES_EXHAUSTED',
               deliveryId: toGlobalId('WebhookDelivery', attempt.uuid),
               eventId: event.id,
             },
           },
         ]);
       }
+      await failDelivery(tx, endpoint, failure);
     });
     this.logger.warn('webhook endpoint paused: the retry schedule ran out', { endpoint: endpoint.uuid, attempts: attempt.attempts, error: failure.error });
     return false;
+  }
+
+  /**
+   * Retention pruned events after the endpoint's cursor before it got them (it was paused longer
+   * than EVENT_RETENTION_DAYS, or the schedule is longer): going on would skip them without a word,
+   * so the endpoint is PAUSED (EVENTS_PRUNED) with an event that says so. Resuming it is refused
+   * until a replay moves it past the gap (src/webhook/webhook.service.ts).
+   */
+  private async pauseForPrunedEvents(endpoint: ClaimedEndpoint, prunedThroughSeq: string): Promise<void> {
+    await withTransaction(this.dataSource, async (tx) => {
+      if (!(await stopEndpoint(tx, endpoint, 'PAUSED', 'EVENTS_PRUNED'))) return;
+      await appendEvents(tx, endpoint.realmUuid, [
+        {
+          type: 'webhook.endpoint_paused',
+          data: { webhookEndpointId: toGlobalId('WebhookEndpoint', endpoint.uuid), url: endpoint.url, reason: 'EVENTS_PRUNED', deliveryId: null, eventId: null },
+        },
+      ]);
+    });
+    this.logger.warn('webhook endpoint paused: events after its cursor were pruned before delivery', {
+      endpoint: endpoint.uuid,
+      deliveredThroughSeq: endpoint.deliveredThroughSeq,
+      prunedThroughSeq,
+    });
   }
 
   /** The request, to an address checked now (DNS may have changed since the URL was accepted) and pinned. */

@@ -1,4 +1,4 @@
-import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, UpdateDateColumn, VersionColumn } from 'typeorm';
 import { RealmEntity } from '../realm/realm.entity';
 
 /** A realm's webhook endpoints as the migrations make them (test/integration/entities.test.ts checks that they agree). */
@@ -9,6 +9,9 @@ import { RealmEntity } from '../realm/realm.entity';
 @Check('webhook_endpoints_url_length', 'char_length(url) BETWEEN 1 AND 2048')
 @Check('webhook_endpoints_description_length', 'char_length(description) <= 1000')
 @Check('webhook_endpoints_seq_check', 'delivered_through_seq >= 0')
+@Check('webhook_endpoints_status_reason_check', `status_reason IN ('RETRIES_EXHAUSTED', 'GONE', 'EVENTS_PRUNED', 'REQUESTED')`)
+@Check('webhook_endpoints_status_reason_active_check', `(status = 'ACTIVE') = (status_reason IS NULL)`)
+@Unique('webhook_endpoints_realm_id_id_key', ['realmId', 'id'])
 @Check('webhook_endpoints_previous_secret_check', '(previous_secret IS NULL) = (previous_secret_expires_at IS NULL)')
 export class WebhookEndpointEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'webhook_endpoints_pkey' })
@@ -46,6 +49,10 @@ export class WebhookEndpointEntity {
   status: string;
 
   /** The cursor: every (matching) event of the realm's log up to this number has been delivered. */
+  /** Why it is not ACTIVE (RETRIES_EXHAUSTED, GONE, EVENTS_PRUNED, REQUESTED); null while ACTIVE. */
+  @Column({ name: 'status_reason', type: 'text', nullable: true })
+  statusReason: string | null;
+
   @Column({ name: 'delivered_through_seq', type: 'bigint' })
   deliveredThroughSeq: string;
 

@@ -5,6 +5,8 @@ import type { Tx } from '../db/transaction';
 
 export type WebhookEndpointStatus = 'ACTIVE' | 'PAUSED' | 'DISABLED';
 export type WebhookDeliveryStatus = 'PENDING' | 'SUCCEEDED' | 'FAILED';
+/** Why an endpoint is not ACTIVE. */
+export type WebhookEndpointStatusReason = 'RETRIES_EXHAUSTED' | 'GONE' | 'EVENTS_PRUNED' | 'REQUESTED';
 
 /** An endpoint as the API reads it: never its secrets, nor its lease. */
 export interface WebhookEndpointRow {
@@ -17,6 +19,8 @@ export interface WebhookEndpointRow {
   /** Dotted, as the log stores them; null: every type. */
   eventTypes: string[] | null;
   status: WebhookEndpointStatus;
+  /** Null exactly while ACTIVE (a CHECK). */
+  statusReason: WebhookEndpointStatusReason | null;
   deliveredThroughSeq: string;
   failingSince: Date | null;
   createdAt: Date;
@@ -43,7 +47,7 @@ export interface WebhookDeliveryRow {
 }
 
 const endpointColumns = `'WebhookEndpoint' AS "__typename", global_id('WebhookEndpoint', w.id) AS id, w.id AS uuid, w.realm_id AS "realmUuid",
-  w.url, w.description, w.event_types AS "eventTypes", w.status, w.delivered_through_seq::text AS "deliveredThroughSeq",
+  w.url, w.description, w.event_types AS "eventTypes", w.status, w.status_reason AS "statusReason", w.delivered_through_seq::text AS "deliveredThroughSeq",
   w.failing_since AS "failingSince", w.created_at AS "createdAt", w.updated_at AS "updatedAt"`;
 
 const deliveryColumns = `'WebhookDelivery' AS "__typename", global_id('WebhookDelivery', d.id) AS id, d.id AS uuid, d.endpoint_id AS "endpointUuid",
@@ -135,7 +139,8 @@ export interface EndpointChanges {
   url?: string;
   description?: string | null;
   eventTypes?: readonly string[] | null;
-  status?: WebhookEndpointStatus;
+  /** With its reason: null for ACTIVE. */
+  status?: { status: 'ACTIVE'; reason: null } | { status: 'PAUSED' | 'DISABLED'; reason: WebhookEndpointStatusReason };
   /** Due now: a resumption, a new URL, a replay. */
   dueNow?: boolean;
   deliveredThroughSeq?: string;
@@ -151,7 +156,10 @@ export async function updateEndpoint(tx: Tx, uuid: string, changes: EndpointChan
   if (changes.url !== undefined) set('url', changes.url);
   if (changes.description !== undefined) set('description', changes.description);
   if (changes.eventTypes !== undefined) set('event_types', changes.eventTypes, '::text[]');
-  if (changes.status !== undefined) set('status', changes.status);
+  if (changes.status !== undefined) {
+    set('status', changes.status.status);
+    set('status_reason', changes.status.reason);
+  }
   if (changes.deliveredThroughSeq !== undefined) set('delivered_through_seq', changes.deliveredThroughSeq, '::bigint');
   if (changes.dueNow) sets.push('next_attempt_at = now()');
   const [row] = await tx.query<WebhookEndpointRow>(`UPDATE webhook_endpoints w SET ${sets.join(', ')} WHERE w.id = $1 RETURNING ${endpointColumns}`, params);
@@ -340,20 +348,53 @@ export async function recordRetry(tx: Tx, endpoint: ClaimedEndpoint, failure: Fa
 }
 
 /**
- * The attempt failed for good: the delivery FAILED, the endpoint PAUSED (the schedule ran out) or
- * DISABLED (410 Gone). Says whether this turn still held the endpoint (then the caller logs it).
+ * The endpoint stops — PAUSED (its schedule ran out, or events it had not got were pruned) or
+ * DISABLED (410 Gone) — if this turn still holds it and it is ACTIVE. Says whether it did (then
+ * the caller logs it, and appends the event that says so).
  */
-export async function recordGivingUp(tx: Tx, endpoint: ClaimedEndpoint, failure: FailedAttempt, status: 'PAUSED' | 'DISABLED'): Promise<boolean> {
+export async function stopEndpoint(tx: Tx, endpoint: ClaimedEndpoint, status: 'PAUSED' | 'DISABLED', reason: WebhookEndpointStatusReason): Promise<boolean> {
   const rows = await tx.query(
-    `UPDATE webhook_endpoints SET status = $3, failing_since = COALESCE(failing_since, now()), updated_at = now(), version = version + 1
+    `UPDATE webhook_endpoints SET status = $3, status_reason = $4, failing_since = COALESCE(failing_since, now()), updated_at = now(), version = version + 1
       WHERE id = $1 AND lease_token = $2 AND status = 'ACTIVE' RETURNING id`,
-    [endpoint.uuid, endpoint.leaseToken, status],
-  );
-  await tx.query(
-    `UPDATE webhook_deliveries SET status = 'FAILED', last_response_code = $2, last_error = $3, next_attempt_at = NULL WHERE id = $1 AND status = 'PENDING'`,
-    [failure.deliveryUuid, failure.responseCode, failure.error],
+    [endpoint.uuid, endpoint.leaseToken, status, reason],
   );
   return rows.length > 0;
+}
+
+/**
+ * The attempt failed for good: the delivery is FAILED — while this turn holds the lease (a turn that
+ * lost it must not fail the delivery its successor is attempting).
+ */
+export async function failDelivery(tx: Tx, endpoint: ClaimedEndpoint, failure: FailedAttempt): Promise<void> {
+  await tx.query(
+    `UPDATE webhook_deliveries SET status = 'FAILED', last_response_code = $2, last_error = $3, next_attempt_at = NULL
+      WHERE id = $1 AND status = 'PENDING' AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = $4 AND lease_token = $5)`,
+    [failure.deliveryUuid, failure.responseCode, failure.error, endpoint.uuid, endpoint.leaseToken],
+  );
+}
+
+/**
+ * Deliveries made before `cutoff` (EVENT_RETENTION_DAYS: their events are pruned then too), a batch
+ * per statement, endpoint by endpoint through the (endpoint_id, created_at) index the history's
+ * pages use — no index of its own to keep on every delivery's insert.
+ */
+export async function pruneDeliveries(db: Queryable, cutoff: Date, batchSize = 10_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const [row] = await db.query(
+      `WITH doomed AS (
+         SELECT old.id FROM webhook_endpoints w
+          CROSS JOIN LATERAL (SELECT d.id FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.created_at < $1 ORDER BY d.created_at LIMIT $2) old
+          LIMIT $2
+       ), deleted AS (
+         DELETE FROM webhook_deliveries d USING doomed WHERE d.id = doomed.id RETURNING 1
+       )
+       SELECT count(*)::integer AS deleted FROM deleted`,
+      [cutoff, batchSize],
+    );
+    total += row.deleted;
+    if (row.deleted < batchSize) return total;
+  }
 }
 
 /** The turn is over: the lease ends now (and `lease_until` records when, for the round robin). */

@@ -120,11 +120,15 @@ export class WebhookService {
     if (input.url != null) changes.url = await this.safeUrl(input.url, ['input', 'url']);
     if (input.description !== undefined) changes.description = optionalText(input.description, ['input', 'description'], 'The description', 1000) ?? null;
     if (input.eventTypes !== undefined) changes.eventTypes = this.eventTypes(input.eventTypes);
-    if (input.status != null) changes.status = input.status;
     const webhookEndpoint = await this.writes.run(ctx, async (tx) => {
       const current = await this.lockReachable(ctx, tx, uuid, input.id);
+      const resumed = input.status === 'ACTIVE' && current.status !== 'ACTIVE';
+      if (resumed) await this.refuseGap(tx, current);
+      if (input.status != null && input.status !== current.status) {
+        changes.status = input.status === 'ACTIVE' ? { status: 'ACTIVE', reason: null } : { status: input.status, reason: 'REQUESTED' };
+      }
       // Resumed, or sent elsewhere: due now rather than at a retry time set for the old state.
-      changes.dueNow = (changes.status === 'ACTIVE' && current.status !== 'ACTIVE') || (changes.url !== undefined && changes.url !== current.url);
+      changes.dueNow = resumed || (changes.url !== undefined && changes.url !== current.url);
       const row = await updateEndpoint(tx, uuid, changes);
       if (changes.dueNow) tx.afterCommit(this.wakeDelivery);
       return row;
@@ -159,11 +163,13 @@ export class WebhookService {
 
   /**
    * A FAILED delivery attempted again, now: PENDING, its endpoint ACTIVE (resumed if paused or
-   * disabled) and due. Its event is the endpoint's next one (a failure holds the endpoint's later
-   * events back), unless the endpoint went past it since (resumed, or replayed): then the cursor
-   * goes back to it, and the events after it are delivered again too (receivers drop duplicates by
-   * `webhook-id`). One more attempt: the schedule does not start again for it, so failing again
-   * pauses the endpoint again; resuming the endpoint (status ACTIVE) gives its next event a new schedule.
+   * disabled) and due. Only the endpoint's next event: one the endpoint has gone past (delivered
+   * since, or skipped by a replay) or will reach again (replayed to before it) is refused with
+   * WEBHOOK_DELIVERY_NOT_NEXT and the cursor to replay from — sending an old event alone would
+   * arrive after the events that followed it, and resending everything after it silently is not
+   * what "retry this delivery" says (docs/decisions.md 109). One more attempt: the schedule does
+   * not start again for it, so failing again pauses the endpoint again; resuming the endpoint
+   * (status ACTIVE) gives its next event a new schedule.
    */
   async retryDelivery(ctx: Context, input: RetryWebhookDeliveryInput): Promise<{ webhookDelivery: WebhookDeliveryRow }> {
     ctx.caller.need('webhooks:write');
@@ -176,11 +182,22 @@ export class WebhookService {
       }
       const endpoint = (await lockEndpoint(tx, delivery.endpointUuid))!;
       const before = (BigInt(delivery.eventSeq) - 1n).toString();
-      await updateEndpoint(tx, endpoint.uuid, {
-        status: 'ACTIVE',
-        dueNow: true,
-        ...(BigInt(endpoint.deliveredThroughSeq) > BigInt(before) ? { deliveredThroughSeq: before } : {}),
-      });
+      const bounds = (await realmLogBounds(tx, endpoint.realmUuid))!;
+      if (BigInt(before) < BigInt(bounds.prunedThroughSeq)) {
+        throw new AppError(ErrorCode.EVENT_CURSOR_EXPIRED, 'The event of this delivery is no longer kept (see EVENT_RETENTION_DAYS): it cannot be sent again.', ['input', 'id']);
+      }
+      if (endpoint.deliveredThroughSeq !== before) {
+        const passed = BigInt(endpoint.deliveredThroughSeq) > BigInt(before);
+        throw new AppError(
+          ErrorCode.WEBHOOK_DELIVERY_NOT_NEXT,
+          passed
+            ? 'The endpoint has gone past this event (it was delivered since, or a replay skipped it). To send it again with the events after it, replay the endpoint after `replayAfter`.'
+            : 'The endpoint was replayed to before this event: it will be sent again, in order, when the endpoint reaches it.',
+          ['input', 'id'],
+          { deliveredThroughCursor: this.lastDeliveredCursor(endpoint), replayAfter: encodeEventCursor(endpoint.realmUuid, before) },
+        );
+      }
+      await updateEndpoint(tx, endpoint.uuid, { status: { status: 'ACTIVE', reason: null }, dueNow: true });
       const row = await requeueDelivery(tx, delivery);
       tx.afterCommit(this.wakeDelivery);
       return row;
@@ -208,6 +225,22 @@ export class WebhookService {
       return row;
     });
     return { webhookEndpoint };
+  }
+
+  /**
+   * An endpoint resumed with events after its cursor pruned would skip them silently: refused, with
+   * the oldest cursor a replay can start from (replaying there, then resuming, is the knowing choice).
+   */
+  private async refuseGap(tx: Tx, endpoint: WebhookEndpointRow): Promise<void> {
+    const bounds = (await realmLogBounds(tx, endpoint.realmUuid))!;
+    if (BigInt(endpoint.deliveredThroughSeq) >= BigInt(bounds.prunedThroughSeq)) return;
+    throw new AppError(
+      ErrorCode.EVENT_CURSOR_EXPIRED,
+      'Events after this endpoint’s last delivered one are no longer kept (see EVENT_RETENTION_DAYS), so resuming would skip them. ' +
+        'To resume past them, replay the endpoint after `oldestCursor` (replayWebhookEndpoint), then set it ACTIVE.',
+      ['input', 'status'],
+      { oldestCursor: encodeEventCursor(endpoint.realmUuid, bounds.prunedThroughSeq) },
+    );
   }
 
   private async lockReachable(ctx: Context, tx: Tx, uuid: string, id: string): Promise<WebhookEndpointRow> {

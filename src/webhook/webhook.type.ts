@@ -2,7 +2,7 @@ import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType, EdgeType } from '../common/connection.type';
 import { Node } from '../common/node.type';
 import { RealmEventType } from '../events/event.type';
-import type { WebhookDeliveryStatus, WebhookEndpointStatus } from './webhook.repository';
+import type { WebhookDeliveryStatus, WebhookEndpointStatus, WebhookEndpointStatusReason } from './webhook.repository';
 
 export const WebhookEndpointStatusEnum = { ACTIVE: 'ACTIVE', PAUSED: 'PAUSED', DISABLED: 'DISABLED' } as const satisfies Record<WebhookEndpointStatus, WebhookEndpointStatus>;
 registerEnumType(WebhookEndpointStatusEnum, {
@@ -10,8 +10,33 @@ registerEnumType(WebhookEndpointStatusEnum, {
   description: 'Whether an endpoint receives deliveries.',
   valuesConfig: {
     ACTIVE: { description: 'Events are delivered to it, in order (perhaps waiting for a retry: see `failingSince`).' },
-    PAUSED: { description: 'The retry schedule ran out on a delivery (a WEBHOOK_ENDPOINT_PAUSED event says so). updateWebhookEndpoint with status ACTIVE resumes it from that event.' },
-    DISABLED: { description: 'The receiver answered 410 Gone, or an administrator disabled it. updateWebhookEndpoint with status ACTIVE resumes it from where it stopped.' },
+    PAUSED: {
+      description:
+        'Stopped until updateWebhookEndpoint sets it ACTIVE, which resumes it from its next undelivered event: its retry schedule ran out, events it had not got were pruned, ' +
+        'or an administrator paused it (`statusReason`).',
+    },
+    DISABLED: { description: 'The receiver answered 410 Gone, or an administrator disabled it (`statusReason`). updateWebhookEndpoint with status ACTIVE resumes it from where it stopped.' },
+  },
+});
+
+export const WebhookEndpointStatusReasonEnum = {
+  RETRIES_EXHAUSTED: 'RETRIES_EXHAUSTED',
+  GONE: 'GONE',
+  EVENTS_PRUNED: 'EVENTS_PRUNED',
+  REQUESTED: 'REQUESTED',
+} as const satisfies Record<WebhookEndpointStatusReason, WebhookEndpointStatusReason>;
+registerEnumType(WebhookEndpointStatusReasonEnum, {
+  name: 'WebhookEndpointStatusReason',
+  description: 'Why an endpoint is not ACTIVE.',
+  valuesConfig: {
+    RETRIES_EXHAUSTED: { description: 'PAUSED: the retry schedule ran out on a delivery (FAILED; a WEBHOOK_ENDPOINT_PAUSED event says so). Fix the receiver, then resume.' },
+    GONE: { description: 'DISABLED: the receiver answered 410 Gone.' },
+    EVENTS_PRUNED: {
+      description:
+        'PAUSED: retention (EVENT_RETENTION_DAYS) removed events after its cursor before they were delivered (a WEBHOOK_ENDPOINT_PAUSED event says so). ' +
+        'Resuming is refused (EVENT_CURSOR_EXPIRED) until replayWebhookEndpoint moves it past the gap: reconcile the receiver, replay from the oldest cursor kept, then resume.',
+    },
+    REQUESTED: { description: 'PAUSED or DISABLED by updateWebhookEndpoint.' },
   },
 });
 
@@ -44,6 +69,9 @@ export class WebhookEndpoint extends Node {
 
   @Field(() => WebhookEndpointStatusEnum, { description: 'Whether it receives deliveries.' })
   status: WebhookEndpointStatus;
+
+  @Field(() => WebhookEndpointStatusReasonEnum, { nullable: true, description: 'Why it is PAUSED or DISABLED; null while ACTIVE.' })
+  statusReason: WebhookEndpointStatusReason | null;
 
   @Field({ description: 'When it was created: delivery begins with the events committed after.' })
   createdAt: Date;

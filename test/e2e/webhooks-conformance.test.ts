@@ -704,7 +704,7 @@ describe('pausing after the schedule', () => {
     for (const request of receiver.at('/down')) expectSignedEvent(request, secret, e1, realm.id);
 
     expect(pausedEvent).toMatchObject({ type: 'WEBHOOK_ENDPOINT_PAUSED', actor: null });
-    expect(pausedEvent.data).toEqual({ webhookEndpointId: endpoint.id, url: receiver.url('/down'), deliveryId: failed.id, eventId: e1.id });
+    expect(pausedEvent.data).toEqual({ webhookEndpointId: endpoint.id, url: receiver.url('/down'), reason: 'RETRIES_EXHAUSTED', deliveryId: failed.id, eventId: e1.id });
     expect(JSON.stringify(pausedEvent)).not.toContain(secret.slice('whsec_'.length));
     const log = await eventsAfter(fast, realm.id, null);
     expect(idsOf(log).indexOf(pausedEvent.id)).toBeGreaterThan(idsOf(log).indexOf(e2.id));

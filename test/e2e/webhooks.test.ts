@@ -1,3 +1,7 @@
+import { parseGlobalId } from '../../src/common/global-id';
+import { decodeEventCursor } from '../../src/events/event-cursor';
+import { pruneEvents } from '../../src/events/event.repository';
+import { pruneDeliveries } from '../../src/webhook/webhook.repository';
 import { createGroup, createIdentity, createRealm } from '../factories/graph';
 import { eventually } from '../helpers/eventually';
 import { startTestServer, type TestServer } from '../helpers/server';
@@ -21,7 +25,7 @@ async function receiver(): Promise<WebhookReceiver> {
   return started;
 }
 
-const endpointFields = 'id url description eventTypes status failingSince lastDeliveredCursor';
+const endpointFields = 'id url description eventTypes status statusReason failingSince lastDeliveredCursor';
 
 async function createEndpoint(realmId: string, url: string, extra: Record<string, unknown> = {}) {
   const data = await server.ok(
@@ -119,11 +123,12 @@ describe('delivery', () => {
     await hook.waitFor(3); // the first attempt and the two retries
     const paused = await eventually(() => endpointById(webhookEndpoint.id), (e) => e.status === 'PAUSED', 500);
     expect(paused.failingSince).not.toBeNull();
+    expect(paused.statusReason).toBe('RETRIES_EXHAUSTED');
     expect(paused.deliveries.edges.map((edge: any) => edge.node)).toEqual([expect.objectContaining({ status: 'FAILED', attempts: 3, lastResponseCode: 500, nextAttemptAt: null })]);
     const events = await server.ok(`query($id: ID!) { realm(id: $id) { events(last: 1) { edges { node { type data } } } } }`, { id: realm.id });
     expect(events.realm.events.edges[0].node).toEqual({
       type: 'WEBHOOK_ENDPOINT_PAUSED',
-      data: { webhookEndpointId: webhookEndpoint.id, url: hook.url, deliveryId: paused.deliveries.edges[0].node.id, eventId: hook.received[0].json.id },
+      data: { webhookEndpointId: webhookEndpoint.id, url: hook.url, reason: 'RETRIES_EXHAUSTED', deliveryId: paused.deliveries.edges[0].node.id, eventId: hook.received[0].json.id },
     });
     hook.answer = () => 200;
     await server.ok(`mutation($id: ID!) { updateWebhookEndpoint(input: { id: $id, status: ACTIVE }) { webhookEndpoint { status } } }`, { id: webhookEndpoint.id });
@@ -131,7 +136,7 @@ describe('delivery', () => {
     expect(received[3].json).toMatchObject({ type: 'IDENTITY_CREATED', identityId: identity.id });
     expect(received[4].json.type).toBe('WEBHOOK_ENDPOINT_PAUSED');
     const resumed = await eventually(() => endpointById(webhookEndpoint.id), (e) => e.failingSince === null, 200);
-    expect(resumed.status).toBe('ACTIVE');
+    expect(resumed).toMatchObject({ status: 'ACTIVE', statusReason: null });
   });
 
   test('410 Gone disables the endpoint', async () => {
@@ -143,6 +148,7 @@ describe('delivery', () => {
     await hook.waitFor(1);
     const disabled = await eventually(() => endpointById(webhookEndpoint.id), (e) => e.status === 'DISABLED', 500);
     expect(disabled.deliveries.edges[0].node).toMatchObject({ status: 'FAILED', lastResponseCode: 410 });
+    expect(disabled.statusReason).toBe('GONE');
   });
 
   test('retryWebhookDelivery sends a FAILED delivery again and resumes its endpoint', async () => {
@@ -205,6 +211,116 @@ describe('delivery', () => {
     const deleted = await server.ok(`mutation($id: ID!) { deleteWebhookEndpoint(input: { id: $id }) { deletedWebhookEndpointId } }`, { id: webhookEndpoint.id });
     expect(deleted.deleteWebhookEndpoint.deletedWebhookEndpointId).toBe(webhookEndpoint.id);
     expect((await server.ok(`query($id: ID!) { node(id: $id) { id } }`, { id: webhookEndpoint.id })).node).toBeNull();
+  });
+});
+
+describe('retention and the endpoint’s position', () => {
+  const day = 86_400_000;
+  const uuidOf = (id: string) => parseGlobalId(id)!.uuid;
+  const pauseQuery = `mutation($id: ID!, $status: WebhookEndpointStatus!) { updateWebhookEndpoint(input: { id: $id, status: $status }) { webhookEndpoint { status statusReason } } }`;
+
+  /** Retention as it runs, on the realm's events up to `throughCursor` made a year old. */
+  async function prune(realmId: string, throughCursor: string) {
+    const realmUuid = uuidOf(realmId);
+    const seq = decodeEventCursor(throughCursor, realmUuid, ['after']);
+    await server.db.dataSource.query(`UPDATE events SET occurred_at = now() - interval '400 days' WHERE realm_id = $1 AND seq <= $2::bigint`, [realmUuid, seq]);
+    await pruneEvents(server.db.dataSource, new Date(Date.now() - 300 * day));
+  }
+
+  const lastCursor = async (realmId: string) => (await server.ok(`query($id: ID!) { realm(id: $id) { lastEventCursor } }`, { id: realmId })).realm.lastEventCursor as string;
+
+  test('resuming an endpoint whose undelivered events were pruned is refused with the oldest cursor kept; replayed there, it resumes', async () => {
+    const hook = await receiver();
+    const realm = await createRealm(server);
+    const { webhookEndpoint } = await createEndpoint(realm.id, hook.url);
+    const paused = await server.ok(pauseQuery, { id: webhookEndpoint.id, status: 'PAUSED' });
+    expect(paused.updateWebhookEndpoint.webhookEndpoint).toEqual({ status: 'PAUSED', statusReason: 'REQUESTED' });
+    await createIdentity(server, realm.id);
+    await createIdentity(server, realm.id);
+    await prune(realm.id, await lastCursor(realm.id));
+    const kept = await createIdentity(server, realm.id);
+
+    const refused = await server.graphql(pauseQuery, { id: webhookEndpoint.id, status: 'ACTIVE' });
+    expect(refused.data?.updateWebhookEndpoint).toBeNull();
+    expect(refused.errors?.[0].extensions).toMatchObject({ code: 'EVENT_CURSOR_EXPIRED', inputPath: ['input', 'status'], oldestCursor: expect.any(String) });
+    expect(refused.errors?.[0].message).toMatch(/no longer kept/);
+    expect((await endpointById(webhookEndpoint.id)).status).toBe('PAUSED');
+
+    await server.ok(`mutation($id: ID!, $after: String!) { replayWebhookEndpoint(input: { id: $id, after: $after }) { webhookEndpoint { id } } }`, {
+      id: webhookEndpoint.id,
+      after: refused.errors?.[0].extensions?.oldestCursor,
+    });
+    const resumed = await server.ok(pauseQuery, { id: webhookEndpoint.id, status: 'ACTIVE' });
+    expect(resumed.updateWebhookEndpoint.webhookEndpoint).toEqual({ status: 'ACTIVE', statusReason: null });
+    const [first] = await hook.waitFor(1);
+    expect(first.json).toMatchObject({ type: 'IDENTITY_CREATED', identityId: kept.id });
+  });
+
+  test('the delivery job pauses an endpoint (EVENTS_PRUNED, with an event) rather than go on past events pruned before it got them', async () => {
+    const hook = await receiver();
+    const realm = await createRealm(server);
+    const { webhookEndpoint } = await createEndpoint(realm.id, hook.url);
+    await server.ok(pauseQuery, { id: webhookEndpoint.id, status: 'PAUSED' });
+    await createIdentity(server, realm.id);
+    await createIdentity(server, realm.id);
+    // A resumption that committed just before retention ran: the job is the one to find the gap.
+    await server.db.dataSource.query(`UPDATE webhook_endpoints SET status = 'ACTIVE', status_reason = NULL WHERE id = $1`, [uuidOf(webhookEndpoint.id)]);
+    await prune(realm.id, await lastCursor(realm.id));
+    await createIdentity(server, realm.id); // wakes the job
+    const stopped = await eventually(() => endpointById(webhookEndpoint.id), (e) => e.status === 'PAUSED', 200);
+    expect(stopped).toMatchObject({ statusReason: 'EVENTS_PRUNED', deliveries: { totalCount: 0 } });
+    const events = await server.ok(`query($id: ID!) { realm(id: $id) { events(last: 1) { edges { node { type data } } } } }`, { id: realm.id });
+    expect(events.realm.events.edges[0].node).toEqual({
+      type: 'WEBHOOK_ENDPOINT_PAUSED',
+      data: { webhookEndpointId: webhookEndpoint.id, url: hook.url, reason: 'EVENTS_PRUNED', deliveryId: null, eventId: null },
+    });
+    expect(hook.received).toHaveLength(0);
+  });
+
+  test('retryWebhookDelivery of an event the endpoint has gone past is refused with the cursor to replay from; replayed, it comes again', async () => {
+    const hook = await receiver();
+    hook.answer = () => 500;
+    const realm = await createRealm(server);
+    const { webhookEndpoint } = await createEndpoint(realm.id, hook.url, { eventTypes: ['IDENTITY_CREATED'] });
+    await createIdentity(server, realm.id);
+    const paused = await eventually(() => endpointById(webhookEndpoint.id), (e) => e.status === 'PAUSED', 500);
+    const failed = paused.deliveries.edges[0].node;
+    hook.answer = () => 200;
+    await server.ok(pauseQuery, { id: webhookEndpoint.id, status: 'ACTIVE' });
+    const [, , , delivered] = await hook.waitFor(4);
+    expect(delivered.headers['webhook-id']).toBe(failed.eventId);
+    // SUCCEEDED: the cursor is past it.
+    await eventually(() => endpointById(webhookEndpoint.id), (e) => e.deliveries.edges.some((edge: any) => edge.node.status === 'SUCCEEDED'), 200);
+
+    const refused = await server.graphql(`mutation($id: ID!) { retryWebhookDelivery(input: { id: $id }) { webhookDelivery { id } } }`, { id: failed.id });
+    expect(refused.data?.retryWebhookDelivery).toBeNull();
+    expect(refused.errors?.[0].extensions).toMatchObject({
+      code: 'WEBHOOK_DELIVERY_NOT_NEXT',
+      inputPath: ['input', 'id'],
+      deliveredThroughCursor: expect.any(String), // past the event, and the WEBHOOK_ENDPOINT_PAUSED after it (not of the endpoint's types)
+      replayAfter: expect.any(String),
+    });
+    await server.ok(`mutation($id: ID!, $after: String!) { replayWebhookEndpoint(input: { id: $id, after: $after }) { webhookEndpoint { id } } }`, {
+      id: webhookEndpoint.id,
+      after: refused.errors?.[0].extensions?.replayAfter,
+    });
+    const again = await hook.waitFor(5);
+    expect(again[4].headers['webhook-id']).toBe(failed.eventId);
+  });
+
+  test('deliveries older than EVENT_RETENTION_DAYS leave the history with their events', async () => {
+    const hook = await receiver();
+    const realm = await createRealm(server);
+    const { webhookEndpoint } = await createEndpoint(realm.id, hook.url);
+    await createIdentity(server, realm.id);
+    await createIdentity(server, realm.id);
+    const both = await eventually(() => endpointById(webhookEndpoint.id), (e) => e.deliveries.edges.filter((edge: any) => edge.node.status === 'SUCCEEDED').length === 2, 200);
+    const older = both.deliveries.edges[1].node;
+    await server.db.dataSource.query(`UPDATE webhook_deliveries SET created_at = now() - interval '400 days' WHERE id = $1`, [uuidOf(older.id)]);
+    expect(await pruneDeliveries(server.db.dataSource, new Date(Date.now() - 300 * day))).toBe(1);
+    const after = await endpointById(webhookEndpoint.id);
+    expect(after.deliveries.totalCount).toBe(1);
+    expect(after.deliveries.edges[0].node.id).toBe(both.deliveries.edges[0].node.id);
   });
 });
 
