@@ -20,6 +20,7 @@ import {
   recordSuccess,
   releaseLease,
   stopEndpoint,
+  type BegunAttempt,
   type ClaimedEndpoint,
   type FailedAttempt,
 } from './webhook.repository';
@@ -45,7 +46,8 @@ export const webhookDeliveryJobName = 'webhook-delivery';
  * endpoint (a lease in its row: SKIP LOCKED, then `lease_token`/`lease_until`, so exactly one
  * instance delivers to it at a time), reads the realm's events after the endpoint's cursor, and
  * POSTs them one at a time, in order: the attempt is recorded (and the lease renewed) before the
- * request leaves, the outcome after, and the cursor moves only on a 2xx that was recorded. A
+ * request leaves, the outcome after — a success and the next event's attempt in one statement —
+ * and the cursor moves only on a 2xx that was recorded. A
  * failure schedules the retry and ends the turn (the event holds the endpoint's later ones back,
  * nobody else's); 410 disables the endpoint; an exhausted schedule pauses it, with its event in the
  * same transaction. No transaction stays open across a request.
@@ -116,10 +118,14 @@ export class WebhookDeliveryJob implements Job {
       }
       const { events } = read;
       let cursor = endpoint.deliveredThroughSeq;
-      for (const event of events) {
-        const delivered = await this.deliver(endpoint, event, cursor);
-        if (!delivered) return;
+      let attempt = events.length ? await beginAttempt(this.dataSource, endpoint, events[0], this.leaseMs) : undefined;
+      for (const [index, event] of events.entries()) {
+        // No attempt began: the lease is gone (the endpoint changed status, was deleted, or another instance has it).
+        if (!attempt) return;
+        const outcome = await this.deliver(endpoint, event, attempt, cursor, events[index + 1] ?? null);
+        if (!outcome.delivered) return;
         cursor = event.seq;
+        attempt = outcome.next;
       }
       // Fewer than a turn's worth: nothing else matches up to the log's end as claimed, so the
       // cursor skips the events of other types (the endpoint is not claimed again for them).
@@ -131,13 +137,15 @@ export class WebhookDeliveryJob implements Job {
     }
   }
 
-  /** One event's attempt; whether the endpoint goes on to its next event. */
-  private async deliver(endpoint: ClaimedEndpoint, event: EventRow, cursor: string): Promise<boolean> {
-    const attempt = await beginAttempt(this.dataSource, endpoint, { seq: event.seq, id: event.id, type: event.type }, this.leaseMs);
-    if (!attempt) return false; // The lease is gone: the endpoint changed status, was deleted, or another instance has it.
+  /**
+   * One event's attempt (begun already); on a 2xx recorded, the next event's attempt begins in the
+   * same statement (`next`: none when the endpoint stopped meanwhile, or there is no next event).
+   */
+  private async deliver(endpoint: ClaimedEndpoint, event: EventRow, attempt: BegunAttempt, cursor: string, next: EventRow | null): Promise<{ delivered: true; next?: BegunAttempt } | { delivered: false }> {
     const outcome = await this.post(endpoint, event);
     if ('status' in outcome && outcome.status >= 200 && outcome.status < 300) {
-      return recordSuccess(this.dataSource, endpoint, attempt.uuid, outcome.status, cursor, event.seq);
+      const recorded = await recordSuccess(this.dataSource, endpoint, attempt.uuid, outcome.status, cursor, event.seq, next, this.leaseMs);
+      return recorded.moved ? { delivered: true, next: recorded.next } : { delivered: false };
     }
     const failure: FailedAttempt = {
       deliveryUuid: attempt.uuid,
@@ -150,14 +158,14 @@ export class WebhookDeliveryJob implements Job {
         await failDelivery(tx, endpoint, { ...failure, error: 'The receiver answered 410 Gone: the endpoint is DISABLED.' });
       });
       this.logger.warn('webhook endpoint disabled: 410 Gone', { endpoint: endpoint.uuid });
-      return false;
+      return { delivered: false };
     }
     const retryInMs = webhookRetryDelayMs(attempt.attempts, this.options.retryDelaysMs);
     if (retryInMs !== null) {
       await withTransaction(this.dataSource, (tx) => recordRetry(tx, endpoint, failure, retryInMs));
       this.wakeIn(retryInMs);
       this.logger.info('webhook delivery failed; will retry', { endpoint: endpoint.uuid, attempts: attempt.attempts, error: failure.error, retryInMs });
-      return false;
+      return { delivered: false };
     }
     await withTransaction(this.dataSource, async (tx) => {
       if (await stopEndpoint(tx, endpoint, 'PAUSED', 'RETRIES_EXHAUSTED')) {
@@ -177,7 +185,7 @@ export class WebhookDeliveryJob implements Job {
       await failDelivery(tx, endpoint, failure);
     });
     this.logger.warn('webhook endpoint paused: the retry schedule ran out', { endpoint: endpoint.uuid, attempts: attempt.attempts, error: failure.error });
-    return false;
+    return { delivered: false };
   }
 
   /**

@@ -278,7 +278,7 @@ export async function beginAttempt(
   endpoint: ClaimedEndpoint,
   event: { seq: string; id: string; type: string },
   leaseMs: number,
-): Promise<{ uuid: string; attempts: number } | undefined> {
+): Promise<BegunAttempt | undefined> {
   const [row] = await db.query(
     `WITH renewed AS (
        UPDATE webhook_endpoints SET lease_until = now() + $6 * interval '1 millisecond'
@@ -296,26 +296,51 @@ export async function beginAttempt(
   return row;
 }
 
+/** An attempt begun: its delivery, and the attempts counted so far (this one included). */
+export interface BegunAttempt {
+  uuid: string;
+  attempts: number;
+}
+
 /**
- * A 2xx: the cursor moves to its event — only from where this turn left it (`fromSeq`), and only
- * while the turn holds the lease, so that a replay that moved it meanwhile stands — and then the
- * delivery SUCCEEDED, in one statement. A turn that lost its lease (it outlived it on a slow answer)
- * records neither: the lease's new holder sends the event again (at least once) and records it, so
- * a SUCCEEDED delivery always has the cursor past it. Says whether it moved.
+ * A 2xx, recorded, and the next event's attempt begun, in one statement — one round trip and one
+ * commit per event on the hot path (W11): the cursor moves to the event — only from where this
+ * turn left it (`fromSeq`), and only while the turn holds the lease, so that a replay that moved it
+ * meanwhile stands — the delivery is SUCCEEDED, and, while the endpoint is still ACTIVE, the lease
+ * is renewed and the `next` event's attempt begins as beginAttempt begins one. A turn that lost its
+ * lease (it outlived it on a slow answer) records nothing: the lease's new holder sends the event
+ * again (at least once) and records it, so a SUCCEEDED delivery always has the cursor past it.
+ * Says whether the cursor moved and the next attempt, if one began (none: the turn stops).
  */
-export async function recordSuccess(db: Queryable, endpoint: ClaimedEndpoint, deliveryUuid: string, status: number, fromSeq: string, toSeq: string): Promise<boolean> {
+export async function recordSuccess(
+  db: Queryable,
+  endpoint: ClaimedEndpoint,
+  deliveryUuid: string,
+  status: number,
+  fromSeq: string,
+  toSeq: string,
+  next: { seq: string; id: string; type: string } | null,
+  leaseMs: number,
+): Promise<{ moved: boolean; next?: BegunAttempt }> {
   const [row] = await db.query(
     `WITH moved AS (
-       UPDATE webhook_endpoints SET delivered_through_seq = $4::bigint, failing_since = NULL
-        WHERE id = $1 AND lease_token = $2 AND delivered_through_seq = $3::bigint RETURNING id
+       UPDATE webhook_endpoints SET delivered_through_seq = $4::bigint, failing_since = NULL,
+              lease_until = CASE WHEN status = 'ACTIVE' THEN now() + $10 * interval '1 millisecond' ELSE lease_until END
+        WHERE id = $1 AND lease_token = $2 AND delivered_through_seq = $3::bigint RETURNING status
      ), succeeded AS (
        UPDATE webhook_deliveries SET status = 'SUCCEEDED', last_response_code = $6, last_error = NULL, next_attempt_at = NULL
         WHERE id = $5 AND status = 'PENDING' AND EXISTS (SELECT 1 FROM moved)
+     ), next_attempt AS (
+       INSERT INTO webhook_deliveries AS d (endpoint_id, realm_id, event_seq, event_id, event_type, attempts, last_attempt_at)
+       SELECT $1, $11, $7::bigint, $8::uuid, $9, 1, now() FROM moved WHERE moved.status = 'ACTIVE' AND $7::bigint IS NOT NULL
+       ON CONFLICT (endpoint_id, event_seq) WHERE status = 'PENDING'
+         DO UPDATE SET attempts = d.attempts + 1, last_attempt_at = now(), next_attempt_at = NULL
+       RETURNING d.id AS uuid, d.attempts
      )
-     SELECT count(*)::integer AS moved FROM moved`,
-    [endpoint.uuid, endpoint.leaseToken, fromSeq, toSeq, deliveryUuid, status],
+     SELECT (SELECT count(*)::integer FROM moved) AS moved, n.uuid, n.attempts FROM (SELECT 1) one LEFT JOIN next_attempt n ON true`,
+    [endpoint.uuid, endpoint.leaseToken, fromSeq, toSeq, deliveryUuid, status, next?.seq ?? null, next?.id ?? null, next?.type ?? null, leaseMs, endpoint.realmUuid],
   );
-  return row.moved > 0;
+  return { moved: row.moved > 0, ...(row.uuid ? { next: { uuid: row.uuid, attempts: row.attempts } } : {}) };
 }
 
 /** The cursor moved on from `fromSeq` to `toSeq`, if this turn still holds the lease and no one moved it. */
