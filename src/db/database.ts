@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
@@ -33,7 +34,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     queryTimeoutMs: config.database.queryTimeoutMs,
   });
   try {
-    await migrate(url, statements, logger, config.database.connectTimeoutMs);
+    await applyMigrations(url, statements, logger, config.database.connectTimeoutMs);
     await dataSource.initialize();
     if (!(await foldsCase(dataSource))) {
       logger.warn(
@@ -62,15 +63,33 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
  * Applies pending migrations through a pool of their own, without the statement timeout: building
  * an index on a large table may rightly take longer than any request should — so without the query
  * timeout too, which would cut it client-side. It gets the connect timeout and keepalive.
+ *
+ * Instances started together on one database (a compose file, the first rollout) would race: TypeORM
+ * does not lock (two would create `typeorm_migrations` or apply a migration at once, and one would
+ * fail). A session advisory lock on a connection of its own makes them take turns; whoever comes
+ * second finds nothing pending. Session-level, so it needs a session: a direct connection, not a
+ * transaction pooler's.
  */
-async function migrate(url: string, statements: StatementCounter, logger: Logger, connectTimeoutMs: number): Promise<void> {
-  const migrator = createDataSource(url, statements, { connectTimeoutMs });
-  await migrator.initialize();
+export async function applyMigrations(url: string, statements: StatementCounter, logger: Logger, connectTimeoutMs: number): Promise<void> {
+  const lock = new Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true });
+  await lock.connect();
   try {
-    const applied = await migrator.runMigrations({ transaction: 'each' });
-    for (const migration of applied) logger.info('migration applied', { name: migration.name });
+    // Tried, not waited for: a session blocked inside pg_advisory_lock holds a snapshot, and a
+    // migration building an index CONCURRENTLY waits for every such snapshot — a deadlock.
+    while (!(await lock.query(`SELECT pg_try_advisory_lock(hashtextextended('realmgraph.migrations', 0)) AS taken`)).rows[0].taken) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const migrator = createDataSource(url, statements, { connectTimeoutMs });
+    await migrator.initialize();
+    try {
+      const applied = await migrator.runMigrations({ transaction: 'each' });
+      for (const migration of applied) logger.info('migration applied', { name: migration.name });
+    } finally {
+      await migrator.destroy();
+    }
   } finally {
-    await migrator.destroy();
+    // Ending the session releases the lock, whatever happened.
+    await lock.end();
   }
 }
 
