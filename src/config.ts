@@ -7,11 +7,8 @@ export interface Config {
   readonly host: string;
   /** Unset: an embedded PostgreSQL is started under `dataDir`. */
   readonly databaseUrl: string | undefined;
-  /**
-   * A streaming replica of DATABASE_URL for GraphQL queries over HTTP (DATABASE_READ_URL); unset:
-   * every read is the primary's (src/db/read-replica.ts).
-   */
-  readonly databaseReadUrl: string | undefined;
+  /** A streaming replica of DATABASE_URL for GraphQL queries over HTTP (src/db/read-replica.ts); undefined: every read is the primary's. */
+  readonly readReplica: ReadReplicaSettings | undefined;
   readonly dataDir: string;
   readonly embeddedPgPort: number;
   readonly production: boolean;
@@ -97,11 +94,16 @@ export interface DatabaseTimeouts {
    * STATEMENT_TIMEOUT_MS, so that PostgreSQL's own cancel comes first when the server is alive.
    */
   readonly queryTimeoutMs: number;
+}
+
+export interface ReadReplicaSettings {
+  /** DATABASE_READ_URL. */
+  readonly url: string;
   /**
-   * How far behind the primary the read replica may be and still answer queries
+   * How far behind the primary the replica may be and still answer queries
    * (DATABASE_READ_MAX_LAG_MS); further behind, or unreachable, queries read from the primary.
    */
-  readonly readMaxLagMs: number;
+  readonly maxLagMs: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -210,7 +212,18 @@ function databaseTimeouts(env: NodeJS.ProcessEnv, statementTimeoutMs: number): D
       `DATABASE_QUERY_TIMEOUT_MS (${queryTimeoutMs}) must exceed STATEMENT_TIMEOUT_MS (${statementTimeoutMs}), so that PostgreSQL cancels a slow statement before the client gives up on the connection.`,
     );
   }
-  return { connectTimeoutMs, queryTimeoutMs, readMaxLagMs: integer(env, 'DATABASE_READ_MAX_LAG_MS', 5000, 1000, 3_600_000) };
+  return { connectTimeoutMs, queryTimeoutMs };
+}
+
+function readReplica(env: NodeJS.ProcessEnv, databaseUrl: string | undefined): ReadReplicaSettings | undefined {
+  const maxLagMs = integer(env, 'DATABASE_READ_MAX_LAG_MS', 5000, 1000, 3_600_000);
+  const url = env.DATABASE_READ_URL || undefined;
+  if (url === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_READ_URL must be a postgres:// or postgresql:// URL.');
+  if (databaseUrl === undefined) {
+    throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL: the replica is of an external primary, never of the embedded PostgreSQL.');
+  }
+  return { url, maxLagMs };
 }
 
 /** `TRUST_PROXY`: a comma-separated list, each entry checked by proxy-addr itself. */
@@ -271,20 +284,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL.');
   }
-  const databaseReadUrl = env.DATABASE_READ_URL || undefined;
-  if (databaseReadUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseReadUrl)) {
-    throw new ConfigError('DATABASE_READ_URL must be a postgres:// or postgresql:// URL.');
-  }
-  if (databaseReadUrl !== undefined && databaseUrl === undefined) {
-    throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL: a replica is of an external primary, not of the embedded PostgreSQL.');
-  }
   const maxPageSize = integer(env, 'MAX_PAGE_SIZE', 100, 1, 10_000);
   const requestLimits = limits(env);
   return {
     port: integer(env, 'PORT', 4000, 0, 65_535),
     host: env.HOST || '0.0.0.0',
     databaseUrl,
-    databaseReadUrl,
+    readReplica: readReplica(env, databaseUrl),
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65_535),
     production,

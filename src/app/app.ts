@@ -7,7 +7,7 @@ import type { Caller } from '../auth/caller';
 import { LiveConnections } from '../auth/live-connections';
 import { TokenCache } from '../auth/token-cache';
 import { requestContext, type Context } from '../common/context';
-import type { Config } from '../config';
+import type { Config, ReadReplicaSettings } from '../config';
 import { NotificationListener } from '../db/notification-listener';
 import { ReadReplica } from '../db/read-replica';
 import { EmailDeliveryJob, emailDeliveryJobName } from '../email/email-delivery.job';
@@ -85,7 +85,7 @@ export async function createApp(options: { dataSource: DataSource; config: Confi
   ];
 
   // Queries over HTTP only (src/server/replica-reads.ts): everything above keeps the primary.
-  const readReplica = config.databaseReadUrl === undefined ? undefined : newReadReplica(dataSource, config, logger);
+  const readReplica = config.readReplica && newReadReplica(dataSource, config.readReplica, config, logger);
   await readReplica?.start();
 
   const pageLimits = { maxPageSize: config.maxPageSize, defaultPageSize: config.defaultPageSize };
@@ -128,9 +128,8 @@ export async function createApp(options: { dataSource: DataSource; config: Confi
 }
 
 /** Checked four times within the lag it may have, at most once a second. */
-function newReadReplica(primary: DataSource, config: Config, logger: Logger): ReadReplica {
-  const maxLagMs = config.database.readMaxLagMs;
-  return new ReadReplica(primary, config.databaseReadUrl!, logger, {
+function newReadReplica(primary: DataSource, { url, maxLagMs }: ReadReplicaSettings, config: Config, logger: Logger): ReadReplica {
+  return new ReadReplica(primary, url, logger, {
     maxLagMs,
     checkIntervalMs: Math.min(1000, Math.floor(maxLagMs / 4)),
     pool: { statementTimeoutMs: config.limits.statementTimeoutMs, connectTimeoutMs: config.database.connectTimeoutMs, queryTimeoutMs: config.database.queryTimeoutMs },
