@@ -7,6 +7,8 @@ export interface Config {
   readonly host: string;
   /** Unset: an embedded PostgreSQL is started under `dataDir`. */
   readonly databaseUrl: string | undefined;
+  /** A streaming replica of DATABASE_URL for GraphQL queries over HTTP (src/db/read-replica.ts); undefined: every read is the primary's. */
+  readonly readReplica: ReadReplicaSettings | undefined;
   readonly dataDir: string;
   readonly embeddedPgPort: number;
   readonly production: boolean;
@@ -92,6 +94,16 @@ export interface DatabaseTimeouts {
    * STATEMENT_TIMEOUT_MS, so that PostgreSQL's own cancel comes first when the server is alive.
    */
   readonly queryTimeoutMs: number;
+}
+
+export interface ReadReplicaSettings {
+  /** DATABASE_READ_URL. */
+  readonly url: string;
+  /**
+   * How far behind the primary the replica may be and still answer queries
+   * (DATABASE_READ_MAX_LAG_MS); further behind, or unreachable, queries read from the primary.
+   */
+  readonly maxLagMs: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -203,6 +215,17 @@ function databaseTimeouts(env: NodeJS.ProcessEnv, statementTimeoutMs: number): D
   return { connectTimeoutMs, queryTimeoutMs };
 }
 
+function readReplica(env: NodeJS.ProcessEnv, databaseUrl: string | undefined): ReadReplicaSettings | undefined {
+  const maxLagMs = integer(env, 'DATABASE_READ_MAX_LAG_MS', 5000, 1000, 3_600_000);
+  const url = env.DATABASE_READ_URL || undefined;
+  if (url === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_READ_URL must be a postgres:// or postgresql:// URL.');
+  if (databaseUrl === undefined) {
+    throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL: the replica is of an external primary, never of the embedded PostgreSQL.');
+  }
+  return { url, maxLagMs };
+}
+
 /** `TRUST_PROXY`: a comma-separated list, each entry checked by proxy-addr itself. */
 function trustProxy(env: NodeJS.ProcessEnv): readonly string[] {
   const entries = (env.TRUST_PROXY ?? '')
@@ -267,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: integer(env, 'PORT', 4000, 0, 65_535),
     host: env.HOST || '0.0.0.0',
     databaseUrl,
+    readReplica: readReplica(env, databaseUrl),
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65_535),
     production,

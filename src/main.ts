@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     playground: `http://${shown}:${port}/graphiql`,
     dashboard: `http://${shown}:${port}/dashboard`,
     database: config.databaseUrl ? 'DATABASE_URL' : `embedded (${config.dataDir})`,
+    ...(config.readReplica ? { queriesRead: 'DATABASE_READ_URL (the primary when it lags)' } : {}),
   });
 
   let stopping = false;

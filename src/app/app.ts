@@ -7,8 +7,9 @@ import type { Caller } from '../auth/caller';
 import { LiveConnections } from '../auth/live-connections';
 import { TokenCache } from '../auth/token-cache';
 import { requestContext, type Context } from '../common/context';
-import type { Config } from '../config';
+import type { Config, ReadReplicaSettings } from '../config';
 import { NotificationListener } from '../db/notification-listener';
+import { ReadReplica } from '../db/read-replica';
 import { EmailDeliveryJob, emailDeliveryJobName } from '../email/email-delivery.job';
 import { createEmailTransport } from '../email/email-transport';
 import { EventRelay } from '../events/event-relay';
@@ -83,6 +84,10 @@ export async function createApp(options: { dataSource: DataSource; config: Confi
     webhookDelivery,
   ];
 
+  // Queries over HTTP only (src/server/replica-reads.ts): everything above keeps the primary.
+  const readReplica = config.readReplica && newReadReplica(dataSource, config.readReplica, config, logger);
+  await readReplica?.start();
+
   const pageLimits = { maxPageSize: config.maxPageSize, defaultPageSize: config.defaultPageSize };
   /** The request context every edge builds: who asks, a fresh set of loaders, the page limits. */
   const newContext = (requestId: string, caller: Caller, cache: boolean): Context => requestContext(dataSource, { requestId, caller, cache, limits: pageLimits });
@@ -97,7 +102,7 @@ export async function createApp(options: { dataSource: DataSource; config: Confi
   const httpServer = createServer(app);
   const ws = websocketEdge({ httpServer, schema, limits, authenticator, addressOf, liveConnections, origins, newContext, logger });
   const scim = scimEdge({ dataSource, realms: services.realms, identities: services.identities, groups: services.groups, authenticator, requests: limits.requests, addressOf, newContext, publicUrl: config.publicUrl, logger });
-  const apollo = await httpEdge({ app, httpServer, schema, config, limits, authenticator, addressOf, origins, newContext, dataSource, scim, drain: ws.dispose, logger });
+  const apollo = await httpEdge({ app, httpServer, schema, config, limits, authenticator, addressOf, origins, newContext, dataSource, readReplica, scim, drain: ws.dispose, logger });
 
   return {
     httpServer,
@@ -117,8 +122,18 @@ export async function createApp(options: { dataSource: DataSource; config: Confi
       webhookSender.close();
       await relay.stop();
       await notifications.stop();
+      await readReplica?.stop();
     },
   };
+}
+
+/** Checked four times within the lag it may have, at most once a second. */
+function newReadReplica(primary: DataSource, { url, maxLagMs }: ReadReplicaSettings, config: Config, logger: Logger): ReadReplica {
+  return new ReadReplica(primary, url, logger, {
+    maxLagMs,
+    checkIntervalMs: Math.min(1000, Math.floor(maxLagMs / 4)),
+    pool: { statementTimeoutMs: config.limits.statementTimeoutMs, connectTimeoutMs: config.database.connectTimeoutMs, queryTimeoutMs: config.database.queryTimeoutMs },
+  });
 }
 
 function connectionUrl(dataSource: DataSource): string {

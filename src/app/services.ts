@@ -49,7 +49,7 @@ export interface ServiceDeps {
 export function createServices(deps: ServiceDeps): Services {
   const { dataSource } = deps;
   const writes = new Writes(dataSource);
-  const realms = new RealmService(dataSource, writes);
+  const realms = new RealmService(writes);
   const identities = new IdentityService(writes, realms);
   const duplicates = new DuplicateService(writes, identities);
   const groups = new GroupService(writes, realms);
@@ -57,7 +57,7 @@ export function createServices(deps: ServiceDeps): Services {
   const emails = new EmailService(deps.wakeEmailDelivery);
   const invitations = new InvitationService(dataSource, writes, deps.invitations, realms, identities, groups, emails);
   const events = new EventService(dataSource, deps.relay, realms, new TransitiveMembershipStreams(dataSource));
-  const tokens = new ApiTokenService(dataSource, writes, realms, deps.tokenRevoked);
+  const tokens = new ApiTokenService(writes, realms, deps.tokenRevoked);
   const webhooks = new WebhookService(writes, realms, events, deps.webhooks, deps.wakeWebhookDelivery);
   return { realms, identities, duplicates, groups, memberships, emails, invitations, events, tokens, webhooks };
 }

@@ -2,7 +2,6 @@ import type { ConnectionData } from '../common/connection.type';
 import { AppError, ErrorCode, notFound } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
 import { pageRequest, PageEdge, toPage, type PageArgs } from '../common/pagination';
-import type { Queryable } from '../db/queryable';
 import type { Writes } from '../db/writes';
 import type { RealmService } from '../realm/realm.service';
 import { unauthenticated } from './caller';
@@ -25,7 +24,6 @@ import { apiTokenLoaders } from './api-token.loaders';
 
 export class ApiTokenService {
   constructor(
-    private readonly db: Queryable,
     private readonly writes: Writes,
     private readonly realms: RealmService,
     /** A token just revoked here: this instance's cache forgets it and its live connections close. */
@@ -36,10 +34,10 @@ export class ApiTokenService {
     ctx.caller.need('tokens:write');
     const request = pageRequest(args, apiTokenOrdering, ctx.limits);
     const realmUuid = ctx.caller.realmUuid;
-    const rows = await findTokenPage(this.db, realmUuid, request);
+    const rows = await findTokenPage(ctx.reads, realmUuid, request);
     return {
       ...toPage(rows, apiTokenOrdering, request, PageEdge),
-      totalCount: () => countTokens(this.db, realmUuid),
+      totalCount: () => countTokens(ctx.reads, realmUuid),
     };
   }
 

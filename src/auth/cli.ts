@@ -118,7 +118,7 @@ function operatorContext(db: Queryable): Context {
   return requestContext(db, { requestId: 'token-command', caller: Caller.operator, cache: true, limits: { maxPageSize: 500, defaultPageSize: 500 } });
 }
 
-const realmsOf = (db: DataSource) => new RealmService(db, new Writes(db));
+const realmsOf = (db: DataSource) => new RealmService(new Writes(db));
 
 /** A realm by its name or its global ID. */
 async function findRealm(db: DataSource, nameOrId: string): Promise<{ uuid: string; name: string }> {

@@ -1,5 +1,6 @@
 import type { Caller } from '../auth/caller';
 import type { Queryable } from '../db/queryable';
+import { RequestReads } from '../db/read-replica';
 import { RequestLoaders } from './loaders';
 import type { PageLimits } from './pagination';
 
@@ -21,21 +22,30 @@ export interface Context {
   readonly requestId: string;
   readonly caller: Caller;
   readonly loaders: RequestLoaders;
+  /**
+   * Where the request's reads go — its loaders' and the services' own: the primary, or the read
+   * replica for an operation that tolerates lag (a query over HTTP), until the request writes.
+   */
+  readonly reads: RequestReads;
   readonly limits: PageLimits;
   readonly commits: RequestCommits;
 }
 
 /**
  * The context of one request: the caller's own copy (what an accepted invitation grants stays with
- * this request), loaders that see what it sees, nothing committed yet.
+ * this request), loaders that see what it sees, reads from the primary (`db`) until its edge says
+ * otherwise, nothing committed yet.
  */
 export function requestContext(db: Queryable, options: { requestId: string; caller: Caller; cache: boolean; limits: PageLimits }): Context {
   const caller = options.caller.forRequest();
+  const commits = { count: 0 };
+  const reads = new RequestReads(db, commits);
   return {
     requestId: options.requestId,
     caller,
-    loaders: new RequestLoaders(db, { cache: options.cache, caller }),
+    loaders: new RequestLoaders(reads, { cache: options.cache, caller }),
+    reads,
     limits: options.limits,
-    commits: { count: 0 },
+    commits,
   };
 }

@@ -47,14 +47,22 @@ export function dataSourceOptions(url: string, logger?: TypeOrmLogger, pool: Poo
     synchronize: false,
     migrationsRun: false,
     logger,
-    extra: {
-      max: 20,
-      application_name: 'realmgraph',
-      // A connection whose query timed out is closed, never reused (src/db/timeout-client.ts).
-      Client: TimeoutClient,
-      ...clientTimeouts(pool),
-      ...(pool.statementTimeoutMs ? { statement_timeout: pool.statementTimeoutMs } : {}),
-    },
+    extra: poolConfig(pool),
+  };
+}
+
+/**
+ * pg-pool's options for a pool of the server's: TypeORM's (`extra`) and the read replica's
+ * (src/db/read-replica.ts), so that both bound their waits alike.
+ */
+export function poolConfig(pool: PoolOptions, applicationName = 'realmgraph') {
+  return {
+    max: 20,
+    application_name: applicationName,
+    // A connection whose query timed out is closed, never reused (src/db/timeout-client.ts).
+    Client: TimeoutClient,
+    ...clientTimeouts(pool),
+    ...(pool.statementTimeoutMs ? { statement_timeout: pool.statementTimeoutMs } : {}),
   };
 }
 

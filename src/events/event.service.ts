@@ -59,17 +59,24 @@ export class EventService {
    */
   async list(
     ctx: Context,
-    realm: RealmRow,
+    shown: RealmRow,
     args: { first?: number | null; after?: string | null; last?: number | null; before?: string | null; types?: readonly EventType[] | null },
   ): Promise<ConnectionData<{ cursor: string; node: EventRow }>> {
     const window = pageWindow(args, ctx.limits);
+    let realm = shown;
     const filter: EventFilterValues = { types: args.types };
     // The realm row read for this field knows how far retention has gone: no query of its own.
     const cursorSeq = window.cursor == null ? null : decodeEventCursor(window.cursor, realm.uuid, window.cursorPath);
+    if (cursorSeq !== null && BigInt(cursorSeq) > BigInt(realm.lastEventSeq) && ctx.reads.leaveReplica()) {
+      // A cursor from the primary (a subscription's event, a mutation's answer) may be ahead of a
+      // replica that lags: the primary's realm row says whether it is ahead of the log.
+      ctx.loaders.clearAll();
+      realm = (await this.realms.get(ctx, realm.uuid)) ?? realm;
+    }
     if (cursorSeq !== null && BigInt(cursorSeq) > BigInt(realm.lastEventSeq)) throw cursorAhead(window.cursorPath);
     const page = window.forward
-      ? await this.pageAfter(realm, cursorSeq ?? '0', window.limit, filter)
-      : await this.pageBefore(realm, cursorSeq, window.limit, filter);
+      ? await this.pageAfter(ctx.reads, realm, cursorSeq ?? '0', window.limit, filter)
+      : await this.pageBefore(ctx.reads, realm, cursorSeq, window.limit, filter);
     const edges = page.rows.map((node) => ({ cursor: node.cursor, node }));
     return {
       edges,
@@ -79,13 +86,13 @@ export class EventService {
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges[edges.length - 1]?.cursor ?? null,
       },
-      totalCount: () => countEvents(this.db, realm.uuid, filter),
+      totalCount: () => countEvents(ctx.reads, shown.uuid, filter),
     };
   }
 
-  private async pageAfter(realm: RealmRow, afterSeq: string, limit: number, filter: EventFilterValues) {
+  private async pageAfter(db: Queryable, realm: RealmRow, afterSeq: string, limit: number, filter: EventFilterValues) {
     if (BigInt(afterSeq) < BigInt(realm.prunedThroughSeq)) throw cursorExpired();
-    const rows = await readEvents(this.db, realm.uuid, afterSeq, limit + 1, filter);
+    const rows = await readEvents(db, realm.uuid, afterSeq, limit + 1, filter);
     // Retention may have run since the realm was read; with no filter the numbers must follow on.
     if (!filter.types?.length && rows.length > 0 && BigInt(rows[0].seq) !== BigInt(afterSeq) + 1n) throw cursorExpired();
     return { rows: rows.slice(0, limit), hasNext: rows.length > limit, hasPrevious: afterSeq !== '0' };
@@ -96,9 +103,9 @@ export class EventService {
    * backward page has no gap to check: it ends where the retained log begins, with no previous page.
    * A `before` cursor whose own event was pruned is expired, as an `after` one is.
    */
-  private async pageBefore(realm: RealmRow, beforeSeq: string | null, limit: number, filter: EventFilterValues) {
+  private async pageBefore(db: Queryable, realm: RealmRow, beforeSeq: string | null, limit: number, filter: EventFilterValues) {
     if (beforeSeq !== null && BigInt(beforeSeq) <= BigInt(realm.prunedThroughSeq)) throw cursorExpired(['before']);
-    const rows = await readEventsBefore(this.db, realm.uuid, beforeSeq, limit + 1, filter);
+    const rows = await readEventsBefore(db, realm.uuid, beforeSeq, limit + 1, filter);
     return { rows: rows.slice(rows.length > limit ? 1 : 0), hasNext: beforeSeq !== null, hasPrevious: rows.length > limit };
   }
 

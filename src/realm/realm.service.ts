@@ -3,7 +3,6 @@ import { invalidInput, notFound, versionConflict } from '../common/errors';
 import { expectGlobalId } from '../common/global-id';
 import { pageRequest, PageEdge, toPage, type PageArgs } from '../common/pagination';
 import { optionalText, requiredText, version as validVersion } from '../common/validate';
-import type { Queryable } from '../db/queryable';
 import type { Tx } from '../db/transaction';
 import type { Writes } from '../db/writes';
 import { differing, nothingChanges } from '../db/update-set';
@@ -34,10 +33,7 @@ function realmName(value: string, path: readonly string[]): string {
 }
 
 export class RealmService {
-  constructor(
-    private readonly db: Queryable,
-    private readonly writes: Writes,
-  ) {}
+  constructor(private readonly writes: Writes) {}
 
   async get(ctx: Context, uuid: string): Promise<RealmRow | null> {
     return ctx.loaders.of(realmLoaders).byUuid.load(uuid);
@@ -55,10 +51,10 @@ export class RealmService {
   async list(ctx: Context, args: PageArgs): Promise<ConnectionData<{ cursor: string; node: RealmRow }>> {
     const request = pageRequest(args, realmOrdering, ctx.limits);
     const only = ctx.caller.realmUuid;
-    const rows = await findRealmPage(this.db, request, only);
+    const rows = await findRealmPage(ctx.reads, request, only);
     return {
       ...toPage(rows, realmOrdering, request, PageEdge),
-      totalCount: () => countRealms(this.db, only),
+      totalCount: () => countRealms(ctx.reads, only),
     };
   }
 

@@ -13,6 +13,7 @@ import type { Context } from '../common/context';
 import { serviceUnavailableRetryAfterSeconds } from '../common/errors';
 import type { Config } from '../config';
 import { readiness } from '../db/database';
+import type { ReadReplica } from '../db/read-replica';
 import { acceptPage, acceptPageContentSecurityPolicy } from '../invitation/accept-page';
 import type { Logger } from '../logger';
 import { authenticationPlugin } from './auth';
@@ -23,6 +24,7 @@ import { bodyErrorResponse, formatError, isUnexpected, responseStatusPlugin } fr
 import { authenticationMiddleware, httpAuthentication } from './http-authentication';
 import { withLimitCode, type RequestLimits } from './limits';
 import { securityHeaders } from './security-headers';
+import { replicaReadsPlugin } from './replica-reads';
 import { refuseSubscriptionsOverHttp } from './subscription-over-http';
 import { webPages } from './web-pages';
 
@@ -38,8 +40,10 @@ export interface HttpEdgeOptions {
   readonly origins: OriginPolicy;
   /** The request context of one HTTP request. */
   newContext(requestId: string, caller: Caller, cache: boolean): Context;
-  /** For /readyz. */
+  /** For /readyz (the primary's: a replica that is down only sends queries to the primary). */
   readonly dataSource: DataSource;
+  /** DATABASE_READ_URL's replica, for queries (src/server/replica-reads.ts); undefined: none. */
+  readonly readReplica?: ReadReplica;
   /** SCIM 2.0 (src/scim), mounted at /scim/v2 behind the headers and compression every answer gets. */
   readonly scim: express.Router;
   /** What else to drain when the server stops (the WebSocket connections). */
@@ -97,6 +101,7 @@ export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<C
       // The cost before authentication, like the other limits: their hooks run in this order.
       limits.apolloPlugin,
       authenticationPlugin,
+      ...(options.readReplica ? [replicaReadsPlugin(options.readReplica)] : []),
       {
         async requestDidStart() {
           return {

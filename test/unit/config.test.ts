@@ -40,6 +40,19 @@ describe('configuration', () => {
     expect(() => loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: '0' })).toThrow(/DATABASE_CONNECT_TIMEOUT_MS must be a whole number from 100/);
   });
 
+  test('DATABASE_READ_URL: none by default; a postgres URL, only beside DATABASE_URL; its lag bound checked', () => {
+    const primary = 'postgres://app@db-primary/realmgraph';
+    expect(loadConfig({}).readReplica).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: primary, DATABASE_READ_URL: 'postgres://app@db-replica/realmgraph' }).readReplica).toEqual({
+      url: 'postgres://app@db-replica/realmgraph',
+      maxLagMs: 5000,
+    });
+    expect(loadConfig({ DATABASE_URL: primary, DATABASE_READ_URL: 'postgresql://r/x', DATABASE_READ_MAX_LAG_MS: '1000' }).readReplica?.maxLagMs).toBe(1000);
+    expect(() => loadConfig({ DATABASE_READ_URL: 'postgres://r/x' })).toThrow(/DATABASE_READ_URL needs DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: primary, DATABASE_READ_URL: 'mysql://r/x' })).toThrow(new ConfigError('DATABASE_READ_URL must be a postgres:// or postgresql:// URL.'));
+    expect(() => loadConfig({ DATABASE_READ_MAX_LAG_MS: '999' })).toThrow(/DATABASE_READ_MAX_LAG_MS must be a whole number from 1000 to 3600000/);
+  });
+
   test('TRUST_PROXY: none by default; addresses, CIDRs and proxy-addr’s names, checked', () => {
     expect(loadConfig({}).trustProxy).toEqual([]);
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8 ,fd00::1' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::1']);
