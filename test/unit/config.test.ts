@@ -40,6 +40,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: '0' })).toThrow(/DATABASE_CONNECT_TIMEOUT_MS must be a whole number from 100/);
   });
 
+  test('DATABASE_DIRECT_URL: unset by default; a postgres URL, and only beside DATABASE_URL', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/app' }).databaseDirectUrl).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: 'postgres://pooler:6432/app', DATABASE_DIRECT_URL: 'postgresql://db/app' }).databaseDirectUrl).toBe('postgresql://db/app');
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://pooler/app', DATABASE_DIRECT_URL: 'db:5432' })).toThrow(new ConfigError('DATABASE_DIRECT_URL must be a postgres:// or postgresql:// URL.'));
+    expect(() => loadConfig({ DATABASE_DIRECT_URL: 'postgres://db/app' })).toThrow(/DATABASE_DIRECT_URL needs DATABASE_URL/);
+  });
+
   test('TRUST_PROXY: none by default; addresses, CIDRs and proxy-addr’s names, checked', () => {
     expect(loadConfig({}).trustProxy).toEqual([]);
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8 ,fd00::1' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::1']);
