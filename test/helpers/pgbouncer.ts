@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './net';
 
-/** Where Debian's `pgbouncer` package puts it, or PGBOUNCER_PATH; undefined when neither is there. */
+/** PGBOUNCER_PATH when set, else where packages put it (Debian's: /usr/sbin); undefined when it is not there. */
 export function pgbouncerBinary(): string | undefined {
-  for (const candidate of [process.env.PGBOUNCER_PATH, '/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer']) {
-    if (!candidate) continue;
+  const candidates = process.env.PGBOUNCER_PATH ? [process.env.PGBOUNCER_PATH] : ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer', '/opt/homebrew/bin/pgbouncer'];
+  for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
