@@ -9,6 +9,12 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   /** A streaming replica of DATABASE_URL for GraphQL queries over HTTP (src/db/read-replica.ts); undefined: every read is the primary's. */
   readonly readReplica: ReadReplicaSettings | undefined;
+  /**
+   * A direct (session) connection to the same database, for what a transaction-mode pooler in front
+   * of `databaseUrl` cannot carry: the LISTEN connection and migrations (DATABASE_DIRECT_URL). Set,
+   * it says that `databaseUrl` goes through such a pooler (src/db/database.ts). Unset: `databaseUrl`.
+   */
+  readonly databaseDirectUrl: string | undefined;
   readonly dataDir: string;
   readonly embeddedPgPort: number;
   readonly production: boolean;
@@ -120,7 +126,10 @@ export interface Limits {
   readonly maxBodyBytes: number;
   /** Largest WebSocket message; a larger one closes the connection with 1009. */
   readonly maxWsMessageBytes: number;
-  /** PostgreSQL's statement_timeout on the server's pool; 0: none. Migrations run without it. */
+  /**
+   * PostgreSQL's statement_timeout on the server's pool; 0: none. Migrations run without it. Behind a
+   * pooler (DATABASE_DIRECT_URL set), the role's own setting in the database, which start-up checks.
+   */
   readonly statementTimeoutMs: number;
   /** Requests (HTTP) and operations (WebSocket) per caller per minute, as a token bucket; 0: no limit. */
   readonly rateLimitPerMinute: number;
@@ -284,6 +293,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL.');
   }
+  const databaseDirectUrl = env.DATABASE_DIRECT_URL || undefined;
+  if (databaseDirectUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseDirectUrl)) {
+    throw new ConfigError('DATABASE_DIRECT_URL must be a postgres:// or postgresql:// URL.');
+  }
+  if (databaseDirectUrl !== undefined && databaseUrl === undefined) {
+    throw new ConfigError('DATABASE_DIRECT_URL needs DATABASE_URL: it is the direct way to the database DATABASE_URL reaches through a pooler.');
+  }
   const maxPageSize = integer(env, 'MAX_PAGE_SIZE', 100, 1, 10_000);
   const requestLimits = limits(env);
   return {
@@ -291,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || '0.0.0.0',
     databaseUrl,
     readReplica: readReplica(env, databaseUrl),
+    databaseDirectUrl,
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65_535),
     production,

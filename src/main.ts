@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const database = await openDatabase(config, logger);
   const { created } = await bootstrapTokens(database.dataSource, config.adminToken);
-  const app = await createApp({ dataSource: database.dataSource, config, logger });
+  const app = await createApp({ dataSource: database.dataSource, config, logger, listenUrl: database.directUrl });
   const port = await app.listen(config.port, config.host);
   // Before "serving": whoever waits for that line has the token by then.
   if (created) printFirstToken(created, port);
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     websocket: `ws://${shown}:${port}/graphql`,
     playground: `http://${shown}:${port}/graphiql`,
     dashboard: `http://${shown}:${port}/dashboard`,
-    database: config.databaseUrl ? 'DATABASE_URL' : `embedded (${config.dataDir})`,
+    database: config.databaseDirectUrl ? 'DATABASE_URL, through a pooler (LISTEN on DATABASE_DIRECT_URL)' : config.databaseUrl ? 'DATABASE_URL' : `embedded (${config.dataDir})`,
     ...(config.readReplica ? { queriesRead: 'DATABASE_READ_URL (the primary when it lags)' } : {}),
   });
 

@@ -46,13 +46,23 @@ export interface App {
  * (src/server/websocket.ts) — which build the same request context. `runJobs: false` leaves the
  * jobs to other instances (tests use it).
  */
-export async function createApp(options: { dataSource: DataSource; config: Config; logger: Logger; runJobs?: boolean }): Promise<App> {
+export async function createApp(options: {
+  dataSource: DataSource;
+  config: Config;
+  logger: Logger;
+  runJobs?: boolean;
+  /**
+   * A direct (session) connection's URL for the LISTEN connection (Database.directUrl): a
+   * transaction pooler in front of the data source cannot carry LISTEN. Unset: the data source's.
+   */
+  listenUrl?: string;
+}): Promise<App> {
   const { dataSource, config, logger } = options;
   let jobs: Jobs | undefined;
   let boundPort: number | undefined;
   const liveConnections = new LiveConnections(dataSource, logger);
   // Its connection's heartbeat answers as fast as a connect: the same deadline.
-  const notifications = new NotificationListener(connectionUrl(dataSource), logger, { timeoutMs: config.database.connectTimeoutMs });
+  const notifications = new NotificationListener(options.listenUrl ?? connectionUrl(dataSource), logger, { timeoutMs: config.database.connectTimeoutMs });
   await notifications.start();
   const relay = new EventRelay(dataSource, notifications, logger, { windowSize: 5000, pollIntervalMs: 5000 });
   await relay.start();

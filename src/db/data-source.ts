@@ -19,9 +19,17 @@ export const entities = [RealmEntity, IdentityEntity, GroupEntity, MembershipEnt
 export interface PoolOptions {
   /**
    * PostgreSQL cancels any statement of this pool's connections that runs longer (STATEMENT_TIMEOUT_MS;
-   * unset or 0: never). Sent by pg as the `statement_timeout` startup parameter of each connection.
+   * unset or 0: never). Sent by pg as the `statement_timeout` startup parameter of each connection —
+   * so not through a transaction pooler, which refuses a startup parameter it does not know, or drops
+   * it when told to ignore it: behind one, the database's own setting for the role applies instead,
+   * checked at start-up (src/db/database.ts).
    */
   readonly statementTimeoutMs?: number;
+  /**
+   * No statement timeout, whatever the role's or the database's own setting: `-c statement_timeout=0`
+   * in the `options` startup parameter. For migrations, on a direct connection (a pooler refuses it).
+   */
+  readonly withoutStatementTimeout?: boolean;
   /**
    * How long opening a connection, or waiting for a free one, may take (DATABASE_CONNECT_TIMEOUT_MS);
    * unset: forever. pg-pool's `connectionTimeoutMillis` covers both.
@@ -63,6 +71,7 @@ export function poolConfig(pool: PoolOptions, applicationName = 'realmgraph') {
     Client: TimeoutClient,
     ...clientTimeouts(pool),
     ...(pool.statementTimeoutMs ? { statement_timeout: pool.statementTimeoutMs } : {}),
+    ...(pool.withoutStatementTimeout ? { options: '-c statement_timeout=0' } : {}),
   };
 }
 

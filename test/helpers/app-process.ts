@@ -26,7 +26,7 @@ export async function startAppOn(databaseUrl: string, env: Record<string, string
   const logger = createLogger('info', (line) => logs.push(line));
   const database = await openDatabase(config, logger);
   await bootstrapTokens(database.dataSource, testAdminToken);
-  const app = await createApp({ dataSource: database.dataSource, config, logger, runJobs: false });
+  const app = await createApp({ dataSource: database.dataSource, config, logger, runJobs: false, listenUrl: database.directUrl });
   const port = await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${port}`;
   return {

@@ -53,6 +53,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ DATABASE_READ_MAX_LAG_MS: '999' })).toThrow(/DATABASE_READ_MAX_LAG_MS must be a whole number from 1000 to 3600000/);
   });
 
+  test('DATABASE_DIRECT_URL: unset by default; a postgres URL, and only beside DATABASE_URL', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/app' }).databaseDirectUrl).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: 'postgres://pooler:6432/app', DATABASE_DIRECT_URL: 'postgresql://db/app' }).databaseDirectUrl).toBe('postgresql://db/app');
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://pooler/app', DATABASE_DIRECT_URL: 'db:5432' })).toThrow(new ConfigError('DATABASE_DIRECT_URL must be a postgres:// or postgresql:// URL.'));
+    expect(() => loadConfig({ DATABASE_DIRECT_URL: 'postgres://db/app' })).toThrow(/DATABASE_DIRECT_URL needs DATABASE_URL/);
+  });
+
   test('TRUST_PROXY: none by default; addresses, CIDRs and proxy-addr’s names, checked', () => {
     expect(loadConfig({}).trustProxy).toEqual([]);
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8 ,fd00::1' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::1']);
