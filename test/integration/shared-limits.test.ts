@@ -59,6 +59,33 @@ describe('the shared token bucket', () => {
   });
 });
 
+describe('the cleanup job', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  test('deletes buckets idle for a minute (full again) and connection counts past their expiry, and nothing else', async () => {
+    await db.dataSource.query(
+      `INSERT INTO rate_limit_buckets (scope, key, tokens, granted, updated_at)
+       VALUES ('requests:60', 'idle', 0, 1, now() - interval '61 seconds'), ('requests:60', 'recent', 0, 1, now() - interval '30 seconds')`,
+    );
+    await db.dataSource.query(
+      `INSERT INTO ws_connection_counts (key, instance, connections, expires_at)
+       VALUES ('token:crashed', gen_random_uuid(), 2, now() - interval '1 second'), ('token:live', gen_random_uuid(), 1, now() + interval '1 minute')`,
+    );
+    const shared = createSharedLimits({ url: db.url, connectTimeoutMs: 5000, maxConnectionsPerToken: 2, connectionTtlMs: 30_000, logger: createLogger('error') });
+    try {
+      await shared.cleanupJob.run();
+    } finally {
+      await shared.stop();
+    }
+    expect(await db.dataSource.query(`SELECT key FROM rate_limit_buckets`)).toEqual([{ key: 'recent' }]);
+    expect(await db.dataSource.query(`SELECT key FROM ws_connection_counts`)).toEqual([{ key: 'token:live' }]);
+  });
+});
+
 describe('with PostgreSQL out of reach', () => {
   test('the limits decide on this instance’s own budget and say so: no refusal, no error', async () => {
     const logs: string[] = [];
