@@ -135,7 +135,13 @@ export interface Limits {
   readonly rateLimitPerMinute: number;
   /** Failed authentications per client address per minute, as a token bucket; past it, no lookup (0: no limit). */
   readonly authFailuresPerMinute: number;
+  /** Open WebSocket connections per token (or address), across every instance on the database. */
   readonly maxWsConnectionsPerToken: number;
+  /**
+   * How long an instance's count of its WebSocket connections stays valid in PostgreSQL without its
+   * heartbeat (every third of it): after a crash, its connections stop counting this long after.
+   */
+  readonly wsConnectionTtlMs: number;
   /** Operations (subscriptions, and queries in flight) at once on one WebSocket connection. */
   readonly maxSubscriptionsPerConnection: number;
 }
@@ -198,6 +204,7 @@ function limits(env: NodeJS.ProcessEnv): Limits {
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
     authFailuresPerMinute: integer(env, 'AUTH_FAILURES_PER_MINUTE', 30, 0, 1_000_000),
     maxWsConnectionsPerToken: integer(env, 'MAX_WS_CONNECTIONS_PER_TOKEN', 20, 1, 100_000),
+    wsConnectionTtlMs: integer(env, 'WS_CONNECTION_TTL_MS', 30_000, 300, 3_600_000),
     maxSubscriptionsPerConnection: integer(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
   };
 }

@@ -29,6 +29,7 @@ import { eventChannel } from '../events/event-log';
 import { WebhookDeliveryJob, webhookDeliveryJobName } from '../webhook/webhook-delivery.job';
 import { httpWebhookSender } from '../webhook/webhook-sender';
 import { scimEdge } from '../scim/scim.router';
+import { createSharedLimits } from '../shared-limits/shared-limits';
 import { createServices } from './services';
 
 export interface App {
@@ -85,7 +86,16 @@ export async function createApp(options: {
   const webhookDelivery = new WebhookDeliveryJob(dataSource, services.events, webhookSender, logger, config.webhooks, () => jobs?.wake(webhookDeliveryJobName));
   // Every committed event may be due at an endpoint: the job looks at once (the tick is the backstop).
   await notifications.listen(eventChannel, () => jobs?.wake(webhookDeliveryJobName));
+  // The rate limits and connection caps, one budget across the instances on this database.
+  const shared = createSharedLimits({
+    url: connectionUrl(dataSource),
+    connectTimeoutMs: config.database.connectTimeoutMs,
+    maxConnectionsPerToken: config.limits.maxWsConnectionsPerToken,
+    connectionTtlMs: config.limits.wsConnectionTtlMs,
+    logger,
+  });
   const backgroundJobs: Job[] = [
+    shared.cleanupJob,
     eventRetentionJob(dataSource, config.eventRetentionDays),
     webhookDeliveryRetentionJob(dataSource, config.eventRetentionDays),
     new InvitationExpiryJob(services.invitations),
@@ -101,10 +111,15 @@ export async function createApp(options: {
   const pageLimits = { maxPageSize: config.maxPageSize, defaultPageSize: config.defaultPageSize };
   /** The request context every edge builds: who asks, a fresh set of loaders, the page limits. */
   const newContext = (requestId: string, caller: Caller, cache: boolean): Context => requestContext(dataSource, { requestId, caller, cache, limits: pageLimits });
-  const limits = createRequestLimits(schema, config, (_req, res) => {
-    const { caller, address } = httpAuthentication(res);
-    return callerKey(caller, address);
-  });
+  const limits = createRequestLimits(
+    schema,
+    config,
+    (_req, res) => {
+      const { caller, address } = httpAuthentication(res);
+      return callerKey(caller, address);
+    },
+    { rate: shared.rateBudget, connections: shared.connections },
+  );
   const addressOf = clientAddressResolver(config.trustProxy);
   const origins = new OriginPolicy(config.corsOrigins);
   const authenticator = new Authenticator(dataSource, tokens, limits.authFailures);
@@ -130,6 +145,7 @@ export async function createApp(options: {
       await jobs?.stop();
       await webhookDelivery.stop();
       webhookSender.close();
+      await shared.stop();
       await relay.stop();
       await notifications.stop();
       await readReplica?.stop();

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { AppError, ErrorCode, serviceUnavailable } from '../common/errors';
-import type { RateDecision, RateLimiter } from '../common/token-bucket';
+import type { RateBudget, RateDecision } from '../common/token-bucket';
 import type { Queryable } from '../db/queryable';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { findUsableToken, touchLastUsed, type ApiTokenRow } from './api-token.repository';
@@ -75,7 +75,7 @@ export class Authenticator {
   constructor(
     private readonly db: Queryable,
     private readonly tokens: TokenCache,
-    private readonly failures?: RateLimiter,
+    private readonly failures?: RateBudget,
   ) {}
 
   /** The caller `authorization` stands for; throws UNAUTHENTICATED, RATE_LIMITED or SERVICE_UNAVAILABLE (coded GraphQLErrors). */
@@ -98,7 +98,7 @@ export class Authenticator {
   }
 
   private async lookUp(credential: Exclude<Credential, { kind: 'none' }>, address: string): Promise<Caller> {
-    const budget = this.failures?.take(address);
+    const budget = await this.failures?.take(address);
     if (budget && !budget.allowed) throw authFailuresError(budget);
     try {
       const caller = await this.find(credential);

@@ -12,6 +12,19 @@ export interface RateDecision {
   readonly retryAfterSeconds: number;
 }
 
+/**
+ * A request budget per key, as the edges spend it: this instance's own buckets (RateLimiter, below)
+ * or one budget across instances kept in PostgreSQL (src/shared-limits/rate-budget.ts).
+ */
+export interface RateBudget {
+  /** Requests a minute, also the largest burst. */
+  readonly perMinute: number;
+  /** Spends one request of `key`'s budget, if there is one left. Never rejects. */
+  take(key: string): Promise<RateDecision>;
+  /** Gives back one request `take` spent (it turned out not to count). */
+  refund(key: string): void;
+}
+
 interface Bucket {
   tokens: number;
   at: number;

@@ -10,7 +10,7 @@ import type { IdentityService } from '../identity/identity.service';
 import type { RealmService } from '../realm/realm.service';
 import type { Logger } from '../logger';
 import type { ClientAddressOf } from '../server/client-address';
-import { callerKey, rateLimitHeaders, rateLimitedMessage, type RateLimiter } from '../server/limits';
+import { callerKey, rateLimitHeaders, rateLimitedMessage, type RateBudget } from '../server/limits';
 import { parseScimAttributePath, parseScimFilter, ScimFilterError } from './filter';
 import { scimFilterSql, type ScimAttributeMap } from './filter-sql';
 import { groupResource, groupSchema } from './group.resource';
@@ -31,7 +31,7 @@ export interface ScimEdgeOptions {
   readonly groups: GroupService;
   readonly authenticator: Authenticator;
   /** The per-caller request budget every edge spends (RATE_LIMIT_PER_MINUTE); none when it is off. */
-  readonly requests: RateLimiter | undefined;
+  readonly requests: RateBudget | undefined;
   readonly addressOf: ClientAddressOf;
   newContext(requestId: string, caller: Caller, cache: boolean): Context;
   /** PUBLIC_URL, when set: the resources' locations are made from it rather than the request's Host. */
@@ -225,7 +225,7 @@ async function authenticate(req: Request, res: Response, options: ScimEdgeOption
   }
   if (options.requests) {
     // The token's budget, the same one its GraphQL requests spend. A Bulk request is one request.
-    const decision = options.requests.take(callerKey(caller, options.addressOf(req)));
+    const decision = await options.requests.take(callerKey(caller, options.addressOf(req)));
     res.set(rateLimitHeaders(options.requests, decision));
     if (!decision.allowed) throw new ScimError(429, undefined, rateLimitedMessage(decision), { 'retry-after': String(decision.retryAfterSeconds) });
   }

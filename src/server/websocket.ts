@@ -67,7 +67,7 @@ export function websocketEdge(options: WebSocketEdgeOptions): { dispose(): Promi
           const address = (ctx.extra.address = addressOf(ctx.extra.request));
           const caller = await authenticator.authenticate(ctx.connectionParams?.authorization, address);
           if (caller.token === null) throw unauthenticated('Send `authorization: "Bearer <token>"` in connection_init.');
-          if (!limits.ws.admit(ctx, callerKey(caller, address))) return false;
+          if (!(await limits.ws.admit(ctx, callerKey(caller, address)))) return false;
           liveConnections.add(caller.token.uuid, ctx.extra.socket);
           return true;
         } catch (error) {
@@ -92,7 +92,7 @@ export function websocketEdge(options: WebSocketEdgeOptions): { dispose(): Promi
       // retries the operation, it need not reconnect.
       onSubscribe: async (ctx, id, payload) => {
         try {
-          const prepared = limits.ws.prepare(ctx, payload);
+          const prepared = await limits.ws.prepare(ctx, payload);
           if (Array.isArray(prepared)) return prepared;
           let caller: Caller;
           try {

@@ -13,6 +13,7 @@ describe('limits configuration', () => {
       rateLimitPerMinute: 600,
       authFailuresPerMinute: 30,
       maxWsConnectionsPerToken: 20,
+      wsConnectionTtlMs: 30_000,
       maxSubscriptionsPerConnection: 100,
     });
   });

@@ -6,11 +6,12 @@ import { aliasRule } from './aliases';
 import { CostMeter, costError, maxBatchSize, type CostOptions } from './cost';
 import { depthRule } from './depth';
 import { longListError } from './lists';
-import { RateLimiter, rateLimitMiddleware } from './rate-limit';
+import { rateLimitMiddleware, type RateBudget } from './rate-limit';
+import type { ConnectionBudget } from '../../shared-limits/connection-budget';
 import { WebSocketLimits } from './ws-limits';
 
 export { withLimitCode } from './limit-error';
-export { callerKey, rateLimitHeaders, rateLimitedMessage, type RateLimiter } from './rate-limit';
+export { callerKey, rateLimitHeaders, rateLimitedMessage, type RateBudget } from './rate-limit';
 export { logClientProtocolErrors } from './ws-limits';
 
 /** Everything app.ts wires in, for HTTP (Express, Apollo) and WebSocket (ws, graphql-ws) alike. */
@@ -18,9 +19,9 @@ export interface RequestLimits {
   /** Express middleware in front of /graphql, after authentication: the rate limit (none when RATE_LIMIT_PER_MINUTE is 0). */
   readonly http: RequestHandler[];
   /** The per-caller request budget (RATE_LIMIT_PER_MINUTE), one for every edge: what /graphql's middleware and the WebSocket spend, and SCIM too. */
-  readonly requests: RateLimiter | undefined;
+  readonly requests: RateBudget | undefined;
   /** Failed authentications per client address (src/auth/authenticator.ts); none when AUTH_FAILURES_PER_MINUTE is 0. */
-  readonly authFailures: RateLimiter | undefined;
+  readonly authFailures: RateBudget | undefined;
   readonly maxBodyBytes: number;
   /** Apollo's `parseOptions`: the token limit. */
   readonly parseOptions: ParseOptions;
@@ -33,17 +34,23 @@ export interface RequestLimits {
   readonly ws: WebSocketLimits;
 }
 
+/** The budgets the limits spend: one across instances (src/shared-limits/), or this instance's own. */
+export interface Budgets {
+  rate(kind: 'requests' | 'auth-failures', perMinute: number): RateBudget;
+  readonly connections: ConnectionBudget;
+}
+
 /** `httpCallerKey`: whose rate budget an HTTP request spends, once authenticated (rate-limit.ts' callerKey). */
-export function createRequestLimits(schema: GraphQLSchema, config: Config, httpCallerKey: (req: Request, res: Response) => string): RequestLimits {
+export function createRequestLimits(schema: GraphQLSchema, config: Config, httpCallerKey: (req: Request, res: Response) => string, budgets: Budgets): RequestLimits {
   const { limits } = config;
   const cost: CostOptions = { defaultPageSize: config.defaultPageSize, maxPageSize: config.maxPageSize, maxListSize: maxBatchSize };
   const documentRules = [depthRule(limits.maxQueryDepth), aliasRule(limits.maxAliases)];
   // One budget per caller for both transports.
-  const rateLimiter = limits.rateLimitPerMinute > 0 ? new RateLimiter(limits.rateLimitPerMinute) : undefined;
+  const rateLimiter = limits.rateLimitPerMinute > 0 ? budgets.rate('requests', limits.rateLimitPerMinute) : undefined;
   return {
     http: rateLimiter ? [rateLimitMiddleware(rateLimiter, httpCallerKey)] : [],
     requests: rateLimiter,
-    authFailures: limits.authFailuresPerMinute > 0 ? new RateLimiter(limits.authFailuresPerMinute) : undefined,
+    authFailures: limits.authFailuresPerMinute > 0 ? budgets.rate('auth-failures', limits.authFailuresPerMinute) : undefined,
     maxBodyBytes: limits.maxBodyBytes,
     parseOptions: { maxLexicalTokens: limits.maxQueryTokens },
     validationRules: documentRules,
@@ -63,6 +70,6 @@ export function createRequestLimits(schema: GraphQLSchema, config: Config, httpC
       },
     },
     maxWsMessageBytes: limits.maxWsMessageBytes,
-    ws: new WebSocketLimits({ schema, limits, cost, documentRules, introspection: config.introspection, rateLimiter }),
+    ws: new WebSocketLimits({ schema, limits, cost, documentRules, introspection: config.introspection, rateLimiter, connections: budgets.connections }),
   };
 }

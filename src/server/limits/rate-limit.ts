@@ -1,10 +1,10 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { ErrorCode } from '../../common/errors';
 import type { Caller } from '../../auth/caller';
-import type { RateDecision, RateLimiter } from '../../common/token-bucket';
+import type { RateBudget, RateDecision } from '../../common/token-bucket';
 import { formatCount, limitError } from './limit-error';
 
-export { RateLimiter, type RateDecision } from '../../common/token-bucket';
+export { RateLimiter, type RateBudget, type RateDecision } from '../../common/token-bucket';
 
 /**
  * Whose budget a request spends: its authenticated API token's (by the token's key, so the same
@@ -25,7 +25,7 @@ export const rateLimitedError = (decision: RateDecision) =>
   limitError(ErrorCode.RATE_LIMITED, rateLimitedMessage(decision), { limit: decision.limit, retryAfterSeconds: decision.retryAfterSeconds });
 
 /** The IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers, the three-field form) of a decision. */
-export function rateLimitHeaders(limiter: RateLimiter, decision: RateDecision): Record<string, string> {
+export function rateLimitHeaders(limiter: RateBudget, decision: RateDecision): Record<string, string> {
   return {
     'RateLimit-Policy': `${limiter.perMinute};w=60`,
     'RateLimit-Limit': String(decision.limit),
@@ -40,9 +40,10 @@ export function rateLimitHeaders(limiter: RateLimiter, decision: RateDecision): 
  * (draft-ietf-httpapi-ratelimit-headers, the three-field form); a refusal is 429 with Retry-After
  * and a GraphQL-shaped body.
  */
-export function rateLimitMiddleware(limiter: RateLimiter, keyOf: (req: Request, res: Response) => string): RequestHandler {
-  return (req, res, next) => {
-    const decision = limiter.take(keyOf(req, res));
+export function rateLimitMiddleware(limiter: RateBudget, keyOf: (req: Request, res: Response) => string): RequestHandler {
+  return (req, res, next) => void limiter.take(keyOf(req, res)).then((decision) => answer(decision, res, next), next);
+
+  function answer(decision: RateDecision, res: Response, next: () => void): void {
     res.set(rateLimitHeaders(limiter, decision));
     if (decision.allowed) {
       next();
@@ -57,5 +58,5 @@ export function rateLimitMiddleware(limiter: RateLimiter, keyOf: (req: Request, 
         },
       ],
     });
-  };
+  }
 }

@@ -17,7 +17,8 @@ import type { Limits } from '../../config';
 import type { Logger } from '../../logger';
 import { costRule, type CostOptions } from './cost';
 import { documentTooLarge, formatCount, limitError } from './limit-error';
-import { rateLimitedError, type RateLimiter } from './rate-limit';
+import type { ConnectionBudget } from '../../shared-limits/connection-budget';
+import { rateLimitedError, type RateBudget } from './rate-limit';
 import { longListError } from './lists';
 
 /** The parts of a graphql-ws connection's context the limits read. */
@@ -45,7 +46,6 @@ export const tryAgainLaterClose = 1013;
  * per token and operations per connection. Every refusal comes before any resolver, so before SQL.
  */
 export class WebSocketLimits {
-  private readonly open = new Map<string, number>();
   private readonly counted = new WeakMap<object, string>();
   private readonly rules: readonly ValidationRule[];
 
@@ -57,7 +57,9 @@ export class WebSocketLimits {
       /** Rules Apollo runs over HTTP beside graphql-js' own: depth, aliases. */
       documentRules: readonly ValidationRule[];
       introspection: boolean;
-      rateLimiter?: RateLimiter;
+      rateLimiter?: RateBudget;
+      /** The open connections per key, across instances (src/shared-limits/connection-budget.ts). */
+      connections: ConnectionBudget;
     },
   ) {
     this.rules = [...specifiedRules, ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...options.documentRules];
@@ -65,17 +67,22 @@ export class WebSocketLimits {
 
   /**
    * For `onConnect`, once authenticated: `key` is the caller's (rate-limit.ts' callerKey), which the
-   * connection's operations then spend the rate budget of. Over the cap, closes with 1013 and says so.
+   * connection's operations then spend the rate budget of. Over the cap (counted across instances),
+   * closes with 1013 and says so.
    */
-  admit(ctx: WsLimitContext, key: string): boolean {
-    const open = this.open.get(key) ?? 0;
-    const max = this.options.limits.maxWsConnectionsPerToken;
-    if (open >= max) {
+  async admit(ctx: WsLimitContext, key: string): Promise<boolean> {
+    const { connections, limits } = this.options;
+    if (!(await connections.admit(key))) {
+      const max = limits.maxWsConnectionsPerToken;
       // The reason is the one place a refused connection can say why (at most 123 bytes).
       ctx.extra.socket.close(tryAgainLaterClose, `${ErrorCode.TOO_MANY_CONNECTIONS}: ${formatCount(max)} connections are open for this token, the most it may have.`);
       return false;
     }
-    this.open.set(key, open + 1);
+    // Closed while it was being counted: onClose has run already, and would never give it back.
+    if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) {
+      connections.release(key);
+      return false;
+    }
     this.counted.set(ctx, key);
     return true;
   }
@@ -85,9 +92,7 @@ export class WebSocketLimits {
     const key = this.counted.get(ctx);
     if (key === undefined) return;
     this.counted.delete(ctx);
-    const open = (this.open.get(key) ?? 1) - 1;
-    if (open > 0) this.open.set(key, open);
-    else this.open.delete(key);
+    this.options.connections.release(key);
   }
 
   /**
@@ -95,7 +100,7 @@ export class WebSocketLimits {
    * coded errors that refuse it. graphql-ws registers the operation before calling this and forgets
    * it however it ends, so its own count is the number running, this one included.
    */
-  prepare(ctx: WsLimitContext, payload: WsSubscribePayload): ExecutionArgs | readonly GraphQLError[] {
+  async prepare(ctx: WsLimitContext, payload: WsSubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const { limits, schema, rateLimiter, cost } = this.options;
     const running = Object.keys(ctx.subscriptions).length;
     if (running > limits.maxSubscriptionsPerConnection) {
@@ -108,7 +113,7 @@ export class WebSocketLimits {
       ];
     }
     if (rateLimiter) {
-      const decision = rateLimiter.take(this.keyOf(ctx));
+      const decision = await rateLimiter.take(this.keyOf(ctx));
       if (!decision.allowed) return [rateLimitedError(decision)];
     }
     const tooLong = longListError(payload.variables);
