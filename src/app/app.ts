@@ -28,12 +28,16 @@ import { eventChannel } from '../events/event-log';
 import { WebhookDeliveryJob, webhookDeliveryJobName } from '../webhook/webhook-delivery.job';
 import { httpWebhookSender } from '../webhook/webhook-sender';
 import { scimEdge } from '../scim/scim.router';
+import { cachedBacklog, metrics, type PoolStats } from '../observability/metrics';
+import { startMetricsServer, type MetricsServer } from '../observability/metrics-server';
 import { createServices } from './services';
 
 export interface App {
   readonly httpServer: Server;
-  /** Starts listening; resolves with the bound port (useful with PORT=0). */
+  /** Starts listening; resolves with the bound port (useful with PORT=0). Also starts /metrics when METRICS_PORT is set. */
   listen(port: number, host: string): Promise<number>;
+  /** The port /metrics is served on, once listening (undefined: METRICS_PORT is not set). */
+  readonly metricsPort: number | undefined;
   /** Stops accepting, lets in-flight requests finish, closes the WebSocket connections. */
   stop(): Promise<void>;
 }
@@ -74,11 +78,12 @@ export async function createApp(options: { dataSource: DataSource; config: Confi
   const webhookDelivery = new WebhookDeliveryJob(dataSource, services.events, webhookSender, logger, config.webhooks, () => jobs?.wake(webhookDeliveryJobName));
   // Every committed event may be due at an endpoint: the job looks at once (the tick is the backstop).
   await notifications.listen(eventChannel, () => jobs?.wake(webhookDeliveryJobName));
+  const emailDelivery = new EmailDeliveryJob(dataSource, createEmailTransport(config, logger), logger, { leaseMs: config.emailLeaseMs });
   const backgroundJobs: Job[] = [
     eventRetentionJob(dataSource, config.eventRetentionDays),
     webhookDeliveryRetentionJob(dataSource, config.eventRetentionDays),
     new InvitationExpiryJob(services.invitations),
-    new EmailDeliveryJob(dataSource, createEmailTransport(config, logger), logger, { leaseMs: config.emailLeaseMs }),
+    emailDelivery,
     liveConnections.sweepJob(),
     webhookDelivery,
   ];
@@ -86,32 +91,53 @@ export async function createApp(options: { dataSource: DataSource; config: Confi
   const pageLimits = { maxPageSize: config.maxPageSize, defaultPageSize: config.defaultPageSize };
   /** The request context every edge builds: who asks, a fresh set of loaders, the page limits. */
   const newContext = (requestId: string, caller: Caller, cache: boolean): Context => requestContext(dataSource, { requestId, caller, cache, limits: pageLimits });
-  const limits = createRequestLimits(schema, config, (_req, res) => {
-    const { caller, address } = httpAuthentication(res);
-    return callerKey(caller, address);
-  });
+  const limits = createRequestLimits(
+    schema,
+    config,
+    (_req, res) => {
+      const { caller, address } = httpAuthentication(res);
+      return callerKey(caller, address);
+    },
+    metrics.rateLimitRefused,
+  );
   const addressOf = clientAddressResolver(config.trustProxy);
   const origins = new OriginPolicy(config.corsOrigins);
   const authenticator = new Authenticator(dataSource, tokens, limits.authFailures);
   const app = express();
   const httpServer = createServer(app);
-  const ws = websocketEdge({ httpServer, schema, limits, authenticator, addressOf, liveConnections, origins, newContext, logger });
+  const ws = websocketEdge({ httpServer, schema, limits, authenticator, addressOf, liveConnections, origins, newContext, logger, accessLog: config.accessLog });
   const scim = scimEdge({ dataSource, realms: services.realms, identities: services.identities, groups: services.groups, authenticator, requests: limits.requests, addressOf, newContext, publicUrl: config.publicUrl, logger });
+  const stopMeasuring = metrics.addSource({
+    pool: () => poolStats(dataSource),
+    openWebSockets: ws.openConnections,
+    backlog: cachedBacklog(async () => {
+      const [emailsQueued, webhooks] = await Promise.all([emailDelivery.queued(), webhookDelivery.backlog()]);
+      return { emailsQueued, webhookEndpointsBehind: webhooks.endpointsBehind, webhookEventsBehind: webhooks.eventsBehind, webhookEndpointsPaused: webhooks.endpointsPaused };
+    }),
+  });
+  let metricsServer: MetricsServer | undefined;
   const apollo = await httpEdge({ app, httpServer, schema, config, limits, authenticator, addressOf, origins, newContext, dataSource, scim, drain: ws.dispose, logger });
 
   return {
     httpServer,
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
+    listen: async (port, host) => {
+      if (config.metrics) metricsServer = await startMetricsServer(config.metrics.port, config.metrics.host, logger);
+      return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {
           boundPort = (httpServer.address() as AddressInfo).port;
           if (options.runJobs !== false) jobs = startJobs(backgroundJobs, config.jobIntervalMs, logger);
           resolve(boundPort);
         });
-      }),
+      });
+    },
+    get metricsPort() {
+      return metricsServer?.port;
+    },
     stop: async () => {
       await apollo.stop();
+      stopMeasuring();
+      await metricsServer?.close();
       await jobs?.stop();
       await webhookDelivery.stop();
       webhookSender.close();
@@ -119,6 +145,13 @@ export async function createApp(options: { dataSource: DataSource; config: Confi
       await notifications.stop();
     },
   };
+}
+
+/** The pg pool behind TypeORM's PostgreSQL driver (`driver.master`), read when Prometheus scrapes. */
+function poolStats(dataSource: DataSource): PoolStats | undefined {
+  const pool = (dataSource.driver as { master?: { totalCount: number; idleCount: number; waitingCount: number; options?: { max?: number } } }).master;
+  if (!pool) return undefined;
+  return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options?.max ?? 10 };
 }
 
 function connectionUrl(dataSource: DataSource): string {

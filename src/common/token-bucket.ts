@@ -31,16 +31,19 @@ export class RateLimiter {
   private readonly perMs: number;
   private readonly now: () => number;
   private readonly maxKeys: number;
+  private readonly onRefused: ((key: string) => void) | undefined;
   private lastSweep: number;
 
+  /** `onRefused`: told of each refusal, with its key (the metrics count them). */
   constructor(
     readonly perMinute: number,
-    options: { now?: () => number; maxKeys?: number } = {},
+    options: { now?: () => number; maxKeys?: number; onRefused?: (key: string) => void } = {},
   ) {
     if (!(perMinute > 0)) throw new Error('A rate limiter needs a budget above 0.');
     this.perMs = perMinute / minute;
     this.now = options.now ?? Date.now;
     this.maxKeys = options.maxKeys ?? 100_000;
+    this.onRefused = options.onRefused;
     this.lastSweep = this.now();
   }
 
@@ -55,6 +58,7 @@ export class RateLimiter {
     this.buckets.delete(key);
     this.buckets.set(key, { tokens, at: now });
     if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
+    if (!allowed) this.onRefused?.(key);
     return {
       allowed,
       limit: this.perMinute,

@@ -34,16 +34,23 @@ export interface RequestLimits {
 }
 
 /** `httpCallerKey`: whose rate budget an HTTP request spends, once authenticated (rate-limit.ts' callerKey). */
-export function createRequestLimits(schema: GraphQLSchema, config: Config, httpCallerKey: (req: Request, res: Response) => string): RequestLimits {
+export function createRequestLimits(
+  schema: GraphQLSchema,
+  config: Config,
+  httpCallerKey: (req: Request, res: Response) => string,
+  /** Told of each refusal (the metrics): a request budget's, by whose key it is, or the failed authentications'. */
+  refused: (kind: 'token' | 'address' | 'auth') => void = () => {},
+): RequestLimits {
   const { limits } = config;
   const cost: CostOptions = { defaultPageSize: config.defaultPageSize, maxPageSize: config.maxPageSize, maxListSize: maxBatchSize };
   const documentRules = [depthRule(limits.maxQueryDepth), aliasRule(limits.maxAliases)];
   // One budget per caller for both transports.
-  const rateLimiter = limits.rateLimitPerMinute > 0 ? new RateLimiter(limits.rateLimitPerMinute) : undefined;
+  const rateLimiter =
+    limits.rateLimitPerMinute > 0 ? new RateLimiter(limits.rateLimitPerMinute, { onRefused: (key) => refused(key.startsWith('token:') ? 'token' : 'address') }) : undefined;
   return {
     http: rateLimiter ? [rateLimitMiddleware(rateLimiter, httpCallerKey)] : [],
     requests: rateLimiter,
-    authFailures: limits.authFailuresPerMinute > 0 ? new RateLimiter(limits.authFailuresPerMinute) : undefined,
+    authFailures: limits.authFailuresPerMinute > 0 ? new RateLimiter(limits.authFailuresPerMinute, { onRefused: () => refused('auth') }) : undefined,
     maxBodyBytes: limits.maxBodyBytes,
     parseOptions: { maxLexicalTokens: limits.maxQueryTokens },
     validationRules: documentRules,
