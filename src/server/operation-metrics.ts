@@ -15,11 +15,15 @@ export function outcomeOf(errors: readonly GraphQLFormattedError[] | undefined):
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
-/** The request note of an HTTP request's context (the context holds no transport: src/common/context.ts). */
-const notes = new WeakMap<Context, RequestNote>();
+/**
+ * The request note of an HTTP request's context (the context holds no transport: src/common/
+ * context.ts). Keyed by the context's caller, the request's own object (Caller.forRequest): Apollo
+ * hands its plugins a shallow copy of the context, not the context itself.
+ */
+const notes = new WeakMap<Context['caller'], RequestNote>();
 
 export function noteContext(context: Context, note: RequestNote): Context {
-  notes.set(context, note);
+  notes.set(context.caller, note);
   return context;
 }
 
@@ -30,7 +34,7 @@ export function noteContext(context: Context, note: RequestNote): Context {
 export const operationMetricsPlugin: ApolloServerPlugin<Context> = {
   async requestDidStart({ contextValue }) {
     const start = process.hrtime.bigint();
-    const note = notes.get(contextValue);
+    const note = notes.get(contextValue.caller);
     return {
       async willSendResponse({ response, operation, document, request }) {
         // Resolved, or (a validation error) as the parsed document names it.
