@@ -23,8 +23,8 @@ import type { OriginPolicy } from './cors';
 import { bodyErrorResponse, formatError, isUnexpected, responseStatusPlugin } from './errors';
 import { authenticationMiddleware, httpAuthentication } from './http-authentication';
 import { withLimitCode, type RequestLimits } from './limits';
-import { securityHeaders } from './security-headers';
 import { noteContext, operationMetricsPlugin } from './operation-metrics';
+import { securityHeaders } from './security-headers';
 import { refuseSubscriptionsOverHttp } from './subscription-over-http';
 import { webPages } from './web-pages';
 
