@@ -53,6 +53,15 @@ export interface Config {
    * header (`https://app.example.com`, `http://localhost:5173`). Empty: none but the server's own.
    */
   readonly corsOrigins: readonly string[];
+  /** Prometheus' /metrics on a port of its own (METRICS_PORT, METRICS_HOST); undefined: not served. */
+  readonly metrics: MetricsEndpoint | undefined;
+  /** One JSON line per HTTP request and per WebSocket operation, at level info (ACCESS_LOG). */
+  readonly accessLog: boolean;
+}
+
+export interface MetricsEndpoint {
+  readonly port: number;
+  readonly host: string;
 }
 
 export interface WebhookSettings {
@@ -294,6 +303,19 @@ function corsOrigins(env: NodeJS.ProcessEnv): readonly string[] {
   });
 }
 
+/**
+ * METRICS_PORT: unset, no endpoint; it must differ from PORT (0, a free port, is for tests).
+ * METRICS_HOST defaults to HOST: in a pod, Prometheus scrapes the pod's address.
+ */
+function metricsEndpoint(env: NodeJS.ProcessEnv, port: number, host: string): MetricsEndpoint | undefined {
+  if (env.METRICS_PORT === undefined || env.METRICS_PORT === '') return undefined;
+  const metricsPort = integer(env, 'METRICS_PORT', 0, 0, 65_535);
+  if (metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError(`METRICS_PORT must differ from PORT (${port}): /metrics is served on a port of its own, which is not published with the API.`);
+  }
+  return { port: metricsPort, host: env.METRICS_HOST || host };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = oneOf(env, 'NODE_ENV', nodeEnvironments, 'development') === 'production';
   const databaseUrl = env.DATABASE_URL || undefined;
@@ -309,9 +331,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const maxPageSize = integer(env, 'MAX_PAGE_SIZE', 100, 1, 10_000);
   const requestLimits = limits(env);
+  const port = integer(env, 'PORT', 4000, 0, 65_535);
+  const host = env.HOST || '0.0.0.0';
   return {
-    port: integer(env, 'PORT', 4000, 0, 65_535),
-    host: env.HOST || '0.0.0.0',
+    port,
+    host,
     databaseUrl,
     readReplica: readReplica(env, databaseUrl),
     databaseDirectUrl,
@@ -336,5 +360,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: databaseTimeouts(env, requestLimits.statementTimeoutMs),
     trustProxy: trustProxy(env),
     corsOrigins: corsOrigins(env),
+    metrics: metricsEndpoint(env, port, host),
+    accessLog: boolean(env, 'ACCESS_LOG', true),
   };
 }

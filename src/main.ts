@@ -1,3 +1,5 @@
+// First: tracing, when configured, instruments what is loaded after it (src/observability/tracing.ts).
+import { stopTracing, tracingOn } from './observability/tracing';
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/database';
@@ -15,7 +17,8 @@ async function main(): Promise<void> {
   const port = await app.listen(config.port, config.host);
   // Before "serving": whoever waits for that line has the token by then.
   if (created) printFirstToken(created, port);
-  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const shownHost = (host: string) => (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
+  const shown = shownHost(config.host);
   logger.info('realmgraph is serving', {
     graphql: `http://${shown}:${port}/graphql`,
     websocket: `ws://${shown}:${port}/graphql`,
@@ -23,6 +26,8 @@ async function main(): Promise<void> {
     dashboard: `http://${shown}:${port}/dashboard`,
     database: config.databaseDirectUrl ? 'DATABASE_URL, through a pooler (LISTEN on DATABASE_DIRECT_URL)' : config.databaseUrl ? 'DATABASE_URL' : `embedded (${config.dataDir})`,
     ...(config.readReplica ? { queriesRead: 'DATABASE_READ_URL (the primary when it lags)' } : {}),
+    ...(app.metricsPort !== undefined ? { metrics: `http://${shownHost(config.metrics!.host)}:${app.metricsPort}/metrics` } : {}),
+    tracing: tracingOn ? 'on' : 'off',
   });
 
   let stopping = false;
@@ -39,6 +44,7 @@ async function main(): Promise<void> {
     try {
       await app.stop();
       await database.close();
+      await stopTracing();
       logger.info('stopped');
       process.exit(0);
     } catch (error) {

@@ -30,12 +30,16 @@ import { WebhookDeliveryJob, webhookDeliveryJobName } from '../webhook/webhook-d
 import { httpWebhookSender } from '../webhook/webhook-sender';
 import { scimEdge } from '../scim/scim.router';
 import { createSharedLimits } from '../shared-limits/shared-limits';
+import { cachedBacklog, metrics, type PoolStats } from '../observability/metrics';
+import { startMetricsServer, type MetricsServer } from '../observability/metrics-server';
 import { createServices } from './services';
 
 export interface App {
   readonly httpServer: Server;
-  /** Starts listening; resolves with the bound port (useful with PORT=0). */
+  /** Starts listening; resolves with the bound port (useful with PORT=0). Also starts /metrics when METRICS_PORT is set. */
   listen(port: number, host: string): Promise<number>;
+  /** The port /metrics is served on, once listening (undefined: METRICS_PORT is not set). */
+  readonly metricsPort: number | undefined;
   /** Stops accepting, lets in-flight requests finish, closes the WebSocket connections. */
   stop(): Promise<void>;
 }
@@ -94,12 +98,13 @@ export async function createApp(options: {
     connectionTtlMs: config.limits.wsConnectionTtlMs,
     logger,
   });
+  const emailDelivery = new EmailDeliveryJob(dataSource, createEmailTransport(config, logger), logger, { leaseMs: config.emailLeaseMs });
   const backgroundJobs: Job[] = [
     shared.cleanupJob,
     eventRetentionJob(dataSource, config.eventRetentionDays),
     webhookDeliveryRetentionJob(dataSource, config.eventRetentionDays),
     new InvitationExpiryJob(services.invitations),
-    new EmailDeliveryJob(dataSource, createEmailTransport(config, logger), logger, { leaseMs: config.emailLeaseMs }),
+    emailDelivery,
     liveConnections.sweepJob(),
     webhookDelivery,
   ];
@@ -119,29 +124,46 @@ export async function createApp(options: {
       return callerKey(caller, address);
     },
     { rate: shared.rateBudget, connections: shared.connections },
+    metrics.rateLimitRefused,
   );
   const addressOf = clientAddressResolver(config.trustProxy);
   const origins = new OriginPolicy(config.corsOrigins);
   const authenticator = new Authenticator(dataSource, tokens, limits.authFailures);
   const app = express();
   const httpServer = createServer(app);
-  const ws = websocketEdge({ httpServer, schema, limits, authenticator, addressOf, liveConnections, origins, newContext, logger });
+  const ws = websocketEdge({ httpServer, schema, limits, authenticator, addressOf, liveConnections, origins, newContext, logger, accessLog: config.accessLog });
   const scim = scimEdge({ dataSource, realms: services.realms, identities: services.identities, groups: services.groups, authenticator, requests: limits.requests, addressOf, newContext, publicUrl: config.publicUrl, logger });
+  const stopMeasuring = metrics.addSource({
+    pool: () => poolStats(dataSource),
+    openWebSockets: ws.openConnections,
+    backlog: cachedBacklog(async () => {
+      const [emailsQueued, webhooks] = await Promise.all([emailDelivery.queued(), webhookDelivery.backlog()]);
+      return { emailsQueued, webhookEndpointsBehind: webhooks.endpointsBehind, webhookEventsBehind: webhooks.eventsBehind, webhookEndpointsPaused: webhooks.endpointsPaused };
+    }),
+  });
+  let metricsServer: MetricsServer | undefined;
   const apollo = await httpEdge({ app, httpServer, schema, config, limits, authenticator, addressOf, origins, newContext, dataSource, readReplica, scim, drain: ws.dispose, logger });
 
   return {
     httpServer,
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
+    listen: async (port, host) => {
+      if (config.metrics) metricsServer = await startMetricsServer(config.metrics.port, config.metrics.host, logger);
+      return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {
           boundPort = (httpServer.address() as AddressInfo).port;
           if (options.runJobs !== false) jobs = startJobs(backgroundJobs, config.jobIntervalMs, logger);
           resolve(boundPort);
         });
-      }),
+      });
+    },
+    get metricsPort() {
+      return metricsServer?.port;
+    },
     stop: async () => {
       await apollo.stop();
+      stopMeasuring();
+      await metricsServer?.close();
       await jobs?.stop();
       await webhookDelivery.stop();
       webhookSender.close();
@@ -160,6 +182,13 @@ function newReadReplica(primary: DataSource, { url, maxLagMs }: ReadReplicaSetti
     checkIntervalMs: Math.min(1000, Math.floor(maxLagMs / 4)),
     pool: { statementTimeoutMs: config.limits.statementTimeoutMs, connectTimeoutMs: config.database.connectTimeoutMs, queryTimeoutMs: config.database.queryTimeoutMs },
   });
+}
+
+/** The pg pool behind TypeORM's PostgreSQL driver (`driver.master`), read when Prometheus scrapes. */
+function poolStats(dataSource: DataSource): PoolStats | undefined {
+  const pool = (dataSource.driver as { master?: { totalCount: number; idleCount: number; waitingCount: number; options?: { max?: number } } }).master;
+  if (!pool) return undefined;
+  return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options?.max ?? 10 };
 }
 
 function connectionUrl(dataSource: DataSource): string {

@@ -44,7 +44,7 @@ export class LiveConnections {
         const usable = await usableTokenUuids(this.db, tokens);
         for (const token of tokens) {
           if (!usable.has(token)) {
-            this.logger.info('closing connections of an API token no longer usable', { token });
+            this.logger.info('closing connections of an API token no longer usable', { tokenUuid: token });
             this.end(token);
           }
         }

@@ -5,7 +5,7 @@ import type { Logger } from '../logger';
 import type { Job } from '../jobs/jobs';
 import { deliveryFailure } from './delivery-failure';
 import { defaultMaxAttempts, defaultRetryBaseMs, defaultRetryCapMs, retryDelayMs } from './email-retry';
-import { claimDueEmails, recordFailure, recordSent, type ClaimedEmail } from './email-outbox.repository';
+import { claimDueEmails, queuedEmailCount, recordFailure, recordSent, type ClaimedEmail } from './email-outbox.repository';
 import type { EmailTransport } from './email-transport';
 
 export interface EmailDeliveryOptions {
@@ -59,6 +59,11 @@ export class EmailDeliveryJob implements Job {
     this.retryCapMs = options.retryCapMs ?? defaultRetryCapMs;
     this.batchSize = options.batchSize ?? 10;
     this.leaseMs = options.leaseMs ?? defaultEmailLeaseMs;
+  }
+
+  /** Messages queued and not yet sent (the metrics' realmgraph_email_queue_depth). */
+  queued(): Promise<number> {
+    return queuedEmailCount(this.dataSource);
   }
 
   async run(): Promise<void> {

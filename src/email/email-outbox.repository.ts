@@ -124,3 +124,9 @@ export function latestDeliveryByInvitation(db: Queryable, invitationUuids: reado
     [invitationUuids],
   );
 }
+
+/** Messages waiting to be sent (QUEUED, due or not): the index of due messages answers it. */
+export async function queuedEmailCount(db: Queryable): Promise<number> {
+  const [row] = await db.query(`SELECT count(*)::int AS count FROM email_outbox WHERE status = 'QUEUED'`);
+  return (row as { count: number }).count;
+}

@@ -1,4 +1,5 @@
 import type { Tx } from '../db/transaction';
+import { metrics } from '../observability/metrics';
 import type { NewEvent } from './event-types';
 
 /** The channel on which committed events wake the relays of every instance (src/events/event-relay.ts). */
@@ -41,6 +42,8 @@ export async function appendEvents(tx: Tx, realmUuid: string, events: readonly N
       tx.actor ? JSON.stringify({ id: tx.actor.id, name: tx.actor.name }) : null,
     ],
   );
+  // Counted once they exist: a rolled-back (or retried) attempt appended nothing.
+  tx.afterCommit(() => metrics.eventsAppended(events.map((event) => event.type)));
 }
 
 /** Wakes the relays about a realm whose log ends (it is being deleted): their streams of it complete. */

@@ -3,6 +3,7 @@ import type { NotificationListener } from '../db/notification-listener';
 import type { Queryable } from '../db/queryable';
 import { outageCoded } from '../db/unavailable';
 import type { Logger } from '../logger';
+import { metrics } from '../observability/metrics';
 import { eventChannel } from './event-log';
 import { logBounds, readEvents, type EventRow } from './event.repository';
 
@@ -177,6 +178,9 @@ class RealmFeed {
       // Numbers follow on (decision 19): a jump can only be retention, and the window starts afresh.
       if (BigInt(rows[0].seq) !== this.lastSeq + 1n) this.window = [];
       this.window.push(...rows);
+      // How late the relay hears of events: once per event, here, where live events enter (a
+      // subscriber's replay of old ones is no lag).
+      for (const row of rows) metrics.eventRelayed(row.occurredAt);
       this.lastSeq = BigInt(rows[rows.length - 1].seq);
       this.trim();
       for (const subscriber of this.subscribers) subscriber.wake();
@@ -234,7 +238,10 @@ class Subscriber implements AsyncIterableIterator<EventRow> {
         continue;
       }
       this.position = BigInt(event.seq);
-      if (this.accept(event)) return { value: event, done: false };
+      if (this.accept(event)) {
+        metrics.eventDelivered(event.type);
+        return { value: event, done: false };
+      }
     }
     return { value: undefined, done: true };
   }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { DataSource } from 'typeorm';
 import type { Authenticator } from '../auth/authenticator';
@@ -9,6 +8,7 @@ import type { GroupService } from '../group/group.service';
 import type { IdentityService } from '../identity/identity.service';
 import type { RealmService } from '../realm/realm.service';
 import type { Logger } from '../logger';
+import { requestIdOf, requestNote } from '../server/access-log';
 import type { ClientAddressOf } from '../server/client-address';
 import { callerKey, rateLimitHeaders, rateLimitedMessage, type RateBudget } from '../server/limits';
 import { parseScimAttributePath, parseScimFilter, ScimFilterError } from './filter';
@@ -209,9 +209,11 @@ export function scimEdge(options: ScimEdgeOptions): express.Router {
 }
 
 async function authenticate(req: Request, res: Response, options: ScimEdgeOptions): Promise<ScimRequest> {
-  const requestId = randomUUID();
+  const requestId = requestIdOf(req);
   const caller = await options.authenticator.authenticate(req.headers.authorization, options.addressOf(req));
   const token = caller.token;
+  const note = requestNote(res);
+  if (note && token) note.tokenId = token.actor.id;
   if (!token) throw new ScimError(401, undefined, 'SCIM needs an API token: send Authorization: Bearer <token>.', { 'www-authenticate': 'Bearer realm="realmgraph SCIM"' });
   if (!token.scopes.has('scim')) {
     throw new ScimError(403, undefined, 'This API token does not have the scope scim. Create a token bound to this realm with the scope scim for the identity provider.');

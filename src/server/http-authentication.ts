@@ -1,8 +1,9 @@
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Authenticator } from '../auth/authenticator';
 import { Caller } from '../auth/caller';
 import type { Logger } from '../logger';
+import { requestNote } from './access-log';
 import type { ClientAddressOf } from './client-address';
 import { sendRefusal } from './errors';
 
@@ -32,13 +33,13 @@ export function httpAuthentication(res: Response): HttpAuthentication {
 export function authenticationMiddleware(options: {
   authenticator: Authenticator;
   addressOf: ClientAddressOf;
-  requestIdOf: (header: string | string[] | undefined) => string;
+  requestIdOf: (req: Request) => string;
   logger: Logger;
 }): { identify: RequestHandler; refuse: RequestHandler } {
   const { authenticator, addressOf, requestIdOf, logger } = options;
   return {
     identify: async (req, res, next) => {
-      const requestId = requestIdOf(req.headers['x-request-id']);
+      const requestId = requestIdOf(req);
       const address = addressOf(req);
       let authentication: HttpAuthentication;
       try {
@@ -48,6 +49,8 @@ export function authenticationMiddleware(options: {
         authentication = { requestId, address, caller: Caller.anonymous, refusal };
       }
       res.locals.authentication = authentication;
+      const note = requestNote(res);
+      if (note && authentication.caller.token) note.tokenId = authentication.caller.token.actor.id;
       next();
     },
     refuse: (_req, res, next) => {

@@ -16,6 +16,7 @@ import { readiness } from '../db/database';
 import type { ReadReplica } from '../db/read-replica';
 import { acceptPage, acceptPageContentSecurityPolicy } from '../invitation/accept-page';
 import type { Logger } from '../logger';
+import { accessLog, requestIdOf as givenRequestId, requestNote } from './access-log';
 import { authenticationPlugin } from './auth';
 import type { ClientAddressOf } from './client-address';
 import { responseCompression } from './compression';
@@ -23,6 +24,7 @@ import type { OriginPolicy } from './cors';
 import { bodyErrorResponse, formatError, isUnexpected, responseStatusPlugin } from './errors';
 import { authenticationMiddleware, httpAuthentication } from './http-authentication';
 import { withLimitCode, type RequestLimits } from './limits';
+import { noteContext, operationMetricsPlugin } from './operation-metrics';
 import { securityHeaders } from './security-headers';
 import { replicaReadsPlugin } from './replica-reads';
 import { refuseSubscriptionsOverHttp } from './subscription-over-http';
@@ -96,6 +98,7 @@ export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<C
         },
       },
       requestIdPlugin,
+      operationMetricsPlugin,
       responseStatusPlugin,
       refuseSubscriptionsOverHttp(logger),
       // The cost before authentication, like the other limits: their hooks run in this order.
@@ -117,8 +120,10 @@ export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<C
   });
   await apollo.start();
 
-  // Before any route, so that refusals, errors and 404s are answered like the rest.
+  // Before any route, so that refusals, errors and 404s are answered like the rest — and counted
+  // and logged (the request ID, the metrics, the access log line).
   app.disable('x-powered-by');
+  app.use(...accessLog({ logger, addressOf, enabled: config.accessLog }));
   app.use(securityHeaders, responseCompression());
   // Before the pages' router too, which would answer a preflight to /graphql as a page's OPTIONS.
   app.use('/graphql', origins.middleware());
@@ -142,7 +147,7 @@ export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<C
     res.setHeader('Retry-After', String(serviceUnavailableRetryAfterSeconds));
     res.status(503).json({ status: 'not ready', reason: state.reason });
   });
-  const authentication = authenticationMiddleware({ authenticator, addressOf, requestIdOf: (header) => headerRequestId(header) ?? randomUUID(), logger });
+  const authentication = authenticationMiddleware({ authenticator, addressOf, requestIdOf: givenRequestId, logger });
   app.use(
     '/graphql',
     // Who is asking first: the rate limit spends the caller's budget, not the header's.
@@ -153,7 +158,7 @@ export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<C
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const { requestId, caller } = httpAuthentication(res);
-        return newContext(requestId, caller, true);
+        return noteContext(newContext(requestId, caller, true), requestNote(res));
       },
     }),
   );
@@ -181,9 +186,4 @@ const requestIds = new WeakMap<GraphQLError, string>();
 
 function requestIdOf(error: GraphQLError): string {
   return requestIds.get(error) ?? randomUUID();
-}
-
-/** A caller's own request ID is kept when it is a sane token, so logs can be joined across services. */
-function headerRequestId(value: string | string[] | undefined): string | undefined {
-  return typeof value === 'string' && /^[\w.-]{1,100}$/.test(value) ? value : undefined;
 }

@@ -20,9 +20,11 @@ import {
   recordSuccess,
   releaseLease,
   stopEndpoint,
+  webhookBacklog,
   type BegunAttempt,
   type ClaimedEndpoint,
   type FailedAttempt,
+  type WebhookBacklog,
 } from './webhook.repository';
 import { parseWebhookUrl, resolveWebhookTarget, systemResolver, UnsafeWebhookUrl, type Resolver } from './url-safety';
 
@@ -81,6 +83,11 @@ export class WebhookDeliveryJob implements Job {
     this.eventsPerTurn = options.eventsPerTurn ?? 50;
     this.leaseMs = options.leaseMs ?? options.timeoutMs + 10_000;
     this.resolve = options.resolve ?? systemResolver;
+  }
+
+  /** What is left to deliver (the metrics' webhook gauges). */
+  backlog(): Promise<WebhookBacklog> {
+    return webhookBacklog(this.dataSource);
   }
 
   async run(): Promise<void> {

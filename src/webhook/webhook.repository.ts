@@ -426,3 +426,24 @@ export async function pruneDeliveries(db: Queryable, cutoff: Date, batchSize = 1
 export async function releaseLease(db: Queryable, endpoint: ClaimedEndpoint): Promise<void> {
   await db.query(`UPDATE webhook_endpoints SET lease_token = NULL, lease_until = now() WHERE id = $1 AND lease_token = $2`, [endpoint.uuid, endpoint.leaseToken]);
 }
+
+export interface WebhookBacklog {
+  /** ACTIVE endpoints whose cursor is before their realm's last event. */
+  readonly endpointsBehind: number;
+  /** Log positions between those cursors and their realms' last events, summed. */
+  readonly eventsBehind: number;
+  readonly endpointsPaused: number;
+}
+
+/** What the delivery job has before it, in one statement over the endpoints (and their realms' counters). */
+export async function webhookBacklog(db: Queryable): Promise<WebhookBacklog> {
+  const [row] = await db.query(
+    `SELECT count(*) FILTER (WHERE e.status = 'ACTIVE' AND e.delivered_through_seq < r.last_event_seq)::int AS "endpointsBehind",
+            coalesce(sum(r.last_event_seq - e.delivered_through_seq) FILTER (WHERE e.status = 'ACTIVE' AND e.delivered_through_seq < r.last_event_seq), 0)::float8 AS "eventsBehind",
+            count(*) FILTER (WHERE e.status = 'PAUSED')::int AS "endpointsPaused"
+       FROM webhook_endpoints e
+       JOIN realms r ON r.id = e.realm_id
+      WHERE e.status IN ('ACTIVE', 'PAUSED')`,
+  );
+  return row as WebhookBacklog;
+}

@@ -23,6 +23,8 @@ export interface TestServer {
   readonly wsUrl: string;
   readonly db: TestDatabase;
   readonly logs: string[];
+  /** GET /metrics on its own port, when `env` sets METRICS_PORT. */
+  readonly metricsUrl: string | undefined;
   /** POSTs an operation to /graphql over real HTTP, with the admin token unless `headers.authorization` says otherwise ('' for none). */
   graphql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   /** Like `graphql`, but fails the test on any error and returns `data`. */
@@ -97,6 +99,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     wsUrl,
     db,
     logs,
+    metricsUrl: app.metricsPort === undefined ? undefined : `http://127.0.0.1:${app.metricsPort}/metrics`,
     graphql,
     ok: async (query, variables) => {
       const result = await graphql(query, variables);

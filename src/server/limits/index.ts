@@ -41,16 +41,26 @@ export interface Budgets {
 }
 
 /** `httpCallerKey`: whose rate budget an HTTP request spends, once authenticated (rate-limit.ts' callerKey). */
-export function createRequestLimits(schema: GraphQLSchema, config: Config, httpCallerKey: (req: Request, res: Response) => string, budgets: Budgets): RequestLimits {
+export function createRequestLimits(
+  schema: GraphQLSchema,
+  config: Config,
+  httpCallerKey: (req: Request, res: Response) => string,
+  budgets: Budgets,
+  /** Told of each refusal (the metrics): a request budget's, by whose key it is, or the failed authentications'. */
+  refused: (kind: 'token' | 'address' | 'auth') => void = () => {},
+): RequestLimits {
   const { limits } = config;
   const cost: CostOptions = { defaultPageSize: config.defaultPageSize, maxPageSize: config.maxPageSize, maxListSize: maxBatchSize };
   const documentRules = [depthRule(limits.maxQueryDepth), aliasRule(limits.maxAliases)];
   // One budget per caller for both transports.
-  const rateLimiter = limits.rateLimitPerMinute > 0 ? budgets.rate('requests', limits.rateLimitPerMinute) : undefined;
+  const rateLimiter =
+    limits.rateLimitPerMinute > 0
+      ? countingRefusals(budgets.rate('requests', limits.rateLimitPerMinute), (key) => refused(key.startsWith('token:') ? 'token' : 'address'))
+      : undefined;
   return {
     http: rateLimiter ? [rateLimitMiddleware(rateLimiter, httpCallerKey)] : [],
     requests: rateLimiter,
-    authFailures: limits.authFailuresPerMinute > 0 ? budgets.rate('auth-failures', limits.authFailuresPerMinute) : undefined,
+    authFailures: limits.authFailuresPerMinute > 0 ? countingRefusals(budgets.rate('auth-failures', limits.authFailuresPerMinute), () => refused('auth')) : undefined,
     maxBodyBytes: limits.maxBodyBytes,
     parseOptions: { maxLexicalTokens: limits.maxQueryTokens },
     validationRules: documentRules,
@@ -71,5 +81,18 @@ export function createRequestLimits(schema: GraphQLSchema, config: Config, httpC
     },
     maxWsMessageBytes: limits.maxWsMessageBytes,
     ws: new WebSocketLimits({ schema, limits, cost, documentRules, introspection: config.introspection, rateLimiter, connections: budgets.connections }),
+  };
+}
+
+/** The budget, telling `refused` of each refusal (the metrics count them by kind). */
+function countingRefusals(budget: RateBudget, refused: (key: string) => void): RateBudget {
+  return {
+    perMinute: budget.perMinute,
+    take: async (key) => {
+      const decision = await budget.take(key);
+      if (!decision.allowed) refused(key);
+      return decision;
+    },
+    refund: (key) => budget.refund(key),
   };
 }

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from '../logger';
+import { metrics } from '../observability/metrics';
+import { activeTraceId } from '../observability/trace-context';
+import type { ClientAddressOf } from './client-address';
+
+/**
+ * What the edges learn about one HTTP request for its access log line: who asked (the edges'
+ * authentication: /graphql's, SCIM's) and which GraphQL operation it was (src/server/operation-
+ * metrics.ts). In `res.locals.observed`, from the first middleware on.
+ */
+export interface RequestNote {
+  readonly requestId: string;
+  /** The trace of the request when tracing is on. */
+  readonly traceId: string | undefined;
+  /** The caller's API token by its global ID (never the token), once an edge's authentication has said who asks. */
+  tokenId?: string;
+  operationName?: string;
+  operationType?: string;
+  /** "ok", or the first error's code. */
+  outcome?: string;
+}
+
+export function requestNote(res: Response): RequestNote {
+  return res.locals.observed as RequestNote;
+}
+
+/** The request ID the first middleware gave the request. */
+export function requestIdOf(req: Request): string {
+  return typeof req.id === 'string' ? req.id : randomUUID();
+}
+
+/** The routes, as metric labels: a fixed set, whatever path a client asks for. */
+const routes = ['/graphql', '/scim/v2', '/graphiql', '/dashboard', '/invitations/accept', '/healthz', '/readyz'] as const;
+
+export function routeOf(path: string): string {
+  for (const route of routes) if (path === route || path.startsWith(`${route}/`)) return route;
+  return 'other';
+}
+
+/** The probes are asked every few seconds by every orchestrator: counted in the metrics, not logged. */
+const probes = new Set(['/healthz', '/readyz']);
+
+/**
+ * The first middleware of every HTTP request: its request ID (the caller's X-Request-Id when it is
+ * a sane token, so logs can be joined across services; else a new UUID), its note, its metrics
+ * (realmgraph_http_requests_total and the duration, when the answer ends) and — unless ACCESS_LOG
+ * is false — its access log line through pino-http, at level info:
+ *
+ *   {"level":"info","time":"…","requestId":"…","method":"POST","path":"/graphql","status":200,
+ *    "durationMs":4.2,"operationName":"Me","operationType":"query","outcome":"ok",
+ *    "tokenId":"QXBpVG9rZW46…","clientAddress":"10.0.0.7","traceId":"…","message":"request"}
+ *
+ * No query string (an invitation link carries its token there), no headers, no bodies.
+ */
+export function accessLog(options: { logger: Logger; addressOf: ClientAddressOf; enabled: boolean }): RequestHandler[] {
+  const { addressOf } = options;
+  const started = new WeakMap<Response, bigint>();
+  const observe: RequestHandler = (req, res, next) => {
+    const requestId = headerRequestId(req.headers['x-request-id']) ?? randomUUID();
+    req.id = requestId;
+    res.locals.observed = { requestId, traceId: activeTraceId() } satisfies RequestNote;
+    // Now: a router mounted on a path rewrites req.url while it runs, and the answer may end there.
+    const route = routeOf(req.path);
+    const start = process.hrtime.bigint();
+    started.set(res, start);
+    let done = false;
+    const end = () => {
+      if (done) return;
+      done = true;
+      metrics.httpRequest(req.method, route, res.statusCode, Number(process.hrtime.bigint() - start) / 1e9);
+    };
+    res.once('finish', end);
+    res.once('close', end);
+    next();
+  };
+  if (!options.enabled) return [observe];
+
+  const line = (req: Request, res: Response) => {
+    const note = requestNote(res);
+    const start = started.get(res);
+    return {
+      method: req.method,
+      path: req.originalUrl.split('?')[0],
+      status: res.statusCode,
+      durationMs: start === undefined ? undefined : Math.round(Number(process.hrtime.bigint() - start) / 1e5) / 10,
+      ...(note.operationName !== undefined ? { operationName: note.operationName, operationType: note.operationType, outcome: note.outcome } : {}),
+      ...(note.tokenId !== undefined ? { tokenId: note.tokenId } : {}),
+      clientAddress: addressOf(req),
+      ...(note.traceId !== undefined ? { traceId: note.traceId } : {}),
+      ...(res.writableFinished ? {} : { aborted: true }),
+    };
+  };
+  const log = pinoHttp<Request, Response>({
+    logger: options.logger.pino,
+    genReqId: (req) => req.id,
+    customAttributeKeys: { reqId: 'requestId' },
+    // One child logger with the request ID, not the whole request serialized into it.
+    quietReqLogger: true,
+    quietResLogger: true,
+    autoLogging: { ignore: (req) => probes.has(req.path) },
+    customSuccessObject: (req, res) => line(req, res),
+    customErrorObject: (req, res) => line(req, res),
+    customSuccessMessage: () => 'request',
+    customErrorMessage: () => 'request',
+  });
+  return [observe, log];
+}
+
+/** A caller's own request ID is kept when it is a sane token. */
+function headerRequestId(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' && /^[\w.-]{1,100}$/.test(value) ? value : undefined;
+}
