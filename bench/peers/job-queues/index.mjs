@@ -20,7 +20,7 @@
  * Everything happens in a scratch database it creates and drops. Before each run it waits (up to
  * 15 minutes) until no jest and no other bench runs, and records the 1-minute load average.
  *
- *   npm install && node_modules/node/bin/node index.mjs [--runs 2] [--only graphile-worker,pg-boss,pg-boss-random-ids]
+ *   npm install && node_modules/node/bin/node index.mjs [--runs 2] [--deadline-s 900] [--only graphile-worker,pg-boss,pg-boss-random-ids]
  *
  * Prints one line per run and writes every figure to results/latest.json.
  */
@@ -49,6 +49,8 @@ const databaseUrl = (() => {
   return url.toString();
 })();
 const runs = Number(option('runs', '2'));
+// How long a run waits for every endpoint to have every event; past it, what arrived is counted.
+const deadlineSeconds = Number(option('deadline-s', '900'));
 const only = option('only', 'graphile-worker,pg-boss,pg-boss-random-ids').split(',');
 
 const endpoints = 10;
@@ -83,13 +85,25 @@ async function waitUntilQuiet(log) {
   // --no-wait: only to try the script; its figures are not to be kept.
   if (args.includes('--no-wait')) return { waitedMs: 0, quiet: false, skipped: true, loadAverage1m: os.loadavg()[0] };
   const busy = () => [...running('jest'), ...running('bench/index.mjs'), ...running('bench/run.mjs')];
+  // The load average lags a minute behind: a test run that just ended still shows; wait for it too.
+  const settled = () => os.loadavg()[0] < 1.5;
   let others = busy();
-  if (others.length) log(`  waiting for a quiet machine (pids ${others.join(', ')})…`);
-  while (others.length && Date.now() - started < 15 * 60_000) {
+  if (others.length || !settled()) log(`  waiting for a quiet machine (pids ${others.join(', ') || 'none'}, load ${os.loadavg()[0].toFixed(2)})…`);
+  while ((others.length || !settled()) && Date.now() - started < 15 * 60_000) {
     await sleep(5000);
     others = busy();
   }
-  return { waitedMs: Date.now() - started, quiet: others.length === 0, busyPids: others, loadAverage1m: os.loadavg()[0] };
+  return { waitedMs: Date.now() - started, quiet: others.length === 0 && settled(), busyPids: others, loadAverage1m: os.loadavg()[0] };
+}
+
+/** Samples, every 5 s while a run lasts, the load and whether jest or another bench came up meanwhile. */
+function watchMachine() {
+  const seen = { maxLoadAverage1m: os.loadavg()[0], othersSeen: false };
+  const timer = setInterval(() => {
+    seen.maxLoadAverage1m = Math.max(seen.maxLoadAverage1m, os.loadavg()[0]);
+    if (running('jest').length || running('bench/index.mjs').length) seen.othersSeen = true;
+  }, 5000).unref();
+  return { stop: () => (clearInterval(timer), { ...seen, loadAverage1mAtEnd: os.loadavg()[0] }) };
 }
 
 /**
@@ -272,7 +286,8 @@ async function startPgBoss(deliver, log, { orderedIds }) {
     queueCacheIntervalSeconds: 1,
   });
   boss.on('error', (error) => log(`  pg-boss error: ${error.message}`));
-  boss.on('warning', (warning) => log(`  pg-boss warning: ${warning.message ?? JSON.stringify(warning)}`));
+  // Its backlog warning (over `warningQueueSize`, 10 000 by default) fires every second here: the backlog is the workload.
+  boss.on('warning', (warning) => !String(warning.message).includes('large queue backlog') && log(`  pg-boss warning: ${warning.message ?? JSON.stringify(warning)}`));
   await boss.start();
   const queue = 'webhook-delivery';
   // Retries as the product's first ones: at once here (the schedule is not what is measured).
@@ -338,6 +353,7 @@ async function writeBatches(pool, { enqueue, commit, committedAt }) {
 async function measure(name, run, log) {
   const library = libraries[name];
   const quiet = await waitUntilQuiet(log);
+  const watch = watchMachine();
   await recreateDatabase();
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   await pool.query(eventsTable);
@@ -357,13 +373,22 @@ async function measure(name, run, log) {
     const t0 = performance.now();
     const live = await writeBatches(pool, { enqueue: started.enqueue, commit: true, committedAt });
     const bytesAfterWrites = await schemaBytes(pool, started.schema);
+    // Whether each endpoint's jobs are in the log's order in the queue's own order (graphile-worker:
+    // id; pg-boss: created_on, id): pairs of consecutive jobs whose events are the wrong way round.
+    const { rows: inversions } = await pool.query(
+      started.schema === 'graphile_worker'
+        ? `SELECT count(*) FILTER (WHERE seq < prev)::int AS n FROM (SELECT (payload->'event'->>'seq')::bigint AS seq, lag((payload->'event'->>'seq')::bigint) OVER (PARTITION BY job_queue_id ORDER BY id) AS prev FROM graphile_worker._private_jobs) x`
+        : `SELECT count(*) FILTER (WHERE seq < prev)::int AS n FROM (SELECT (data->'event'->>'seq')::bigint AS seq, lag((data->'event'->>'seq')::bigint) OVER (PARTITION BY singleton_key ORDER BY created_on, id) AS prev FROM pgboss.job WHERE state = 'created') x`,
+    );
     const { rows: logged } = await pool.query(`SELECT id::text FROM events ORDER BY seq`);
     const batchOf = new Map(logged.map((row, index) => [row.id, Math.floor(index / batchSize)]));
     const complete = () => [...Array(endpoints).keys()].every((i) => (sink.paths.get(`/e${i}`)?.first.size ?? 0) >= logged.length);
-    const deadline = Date.now() + 15 * 60_000;
+    const deadline = Date.now() + deadlineSeconds * 1000;
     while (!complete() && Date.now() < deadline) await sleep(50);
+    const done = complete();
+    const endedAt = performance.now();
     // Anything sent twice would arrive about now; give it a moment before counting.
-    await sleep(1000);
+    if (done) await sleep(1000);
     const latencies = [];
     const perEndpoint = [];
     let lastAt = 0;
@@ -381,26 +406,32 @@ async function measure(name, run, log) {
     }
     latencies.sort((a, b) => a - b);
     const bytesAfterDrain = await schemaBytes(pool, started.schema);
-    const allMs = lastAt - t0;
+    // Unfinished at the deadline: the rate is what arrived in the window, the latencies only the delivered events'.
+    const allMs = done ? lastAt - t0 : endedAt - t0;
+    const delivered = perEndpoint.reduce((n, e) => n + e.received, 0);
     const figures = {
       library: name,
       version: library.version(),
       run,
       quiet,
+      machine: watch.stop(),
+      queuedOutOfOrderAfterWrites: inversions[0].n,
       writes: { plainRolledBackMs: plain.ms, withJobsRolledBackMs: withJobs.ms, withJobsCommittedWhileDeliveringMs: live.ms },
       events: logged.length,
       allMs,
-      deliveriesPerSecond: (endpoints * logged.length * 1000) / allMs,
+      delivered,
+      complete: done,
+      deliveriesPerSecond: (delivered * 1000) / allMs,
       latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? null },
       repeats: perEndpoint.reduce((n, e) => n + e.repeats, 0),
       outOfOrder: perEndpoint.reduce((n, e) => n + e.outOfOrder, 0),
       tableBytes: { empty: bytesEmpty, afterWrites: bytesAfterWrites, afterDrain: bytesAfterDrain, events: await schemaBytes(pool, 'public') },
       perEndpoint,
     };
-    figures.ok = perEndpoint.every((e) => e.received === logged.length);
+    figures.ok = done;
     log(
-      `${name} run ${run} (load ${quiet.loadAverage1m.toFixed(2)}): writes ${plain.ms.toFixed(0)} ms plain vs ${withJobs.ms.toFixed(0)} ms with jobs (rolled back), ` +
-        `${live.ms.toFixed(0)} ms committed while delivering; all delivered after ${(allMs / 1000).toFixed(1)} s (${figures.deliveriesPerSecond.toFixed(0)}/s); ` +
+      `${name} run ${run} (load ${quiet.loadAverage1m.toFixed(2)} → max ${figures.machine.maxLoadAverage1m.toFixed(2)}${figures.machine.othersSeen ? ', jest or a bench ran meanwhile' : ''}; queued out of order ${figures.queuedOutOfOrderAfterWrites}): writes ${plain.ms.toFixed(0)} ms plain vs ${withJobs.ms.toFixed(0)} ms with jobs (rolled back), ` +
+        `${live.ms.toFixed(0)} ms committed while delivering; ${done ? 'all delivered after' : `only ${delivered} of ${endpoints * logged.length} delivered in`} ${(allMs / 1000).toFixed(1)} s (${figures.deliveriesPerSecond.toFixed(0)}/s); ` +
         `latency p50 ${figures.latencyMs.p50?.toFixed(0)} ms, p99 ${figures.latencyMs.p99?.toFixed(0)} ms; repeats ${figures.repeats}, out of order ${figures.outOfOrder}; ` +
         `tables ${(bytesAfterWrites / 1048576).toFixed(1)} MiB after writes, ${(bytesAfterDrain / 1048576).toFixed(1)} MiB after drain${figures.ok ? '' : ' — NOT ALL DELIVERED'}`,
     );
