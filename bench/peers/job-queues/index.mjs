@@ -20,7 +20,7 @@
  * Everything happens in a scratch database it creates and drops. Before each run it waits (up to
  * 15 minutes) until no jest and no other bench runs, and records the 1-minute load average.
  *
- *   npm install && node_modules/node/bin/node index.mjs [--runs 2] [--deadline-s 900] [--only graphile-worker,pg-boss,pg-boss-random-ids]
+ *   npm install && node_modules/node/bin/node index.mjs [--runs 2] [--deadline-s 900] [--quiet-wait-s 900] [--only graphile-worker,pg-boss,pg-boss-random-ids]
  *
  * Prints one line per run and writes every figure to results/latest.json.
  */
@@ -51,6 +51,8 @@ const databaseUrl = (() => {
 const runs = Number(option('runs', '2'));
 // How long a run waits for every endpoint to have every event; past it, what arrived is counted.
 const deadlineSeconds = Number(option('deadline-s', '900'));
+// How long a run waits for a quiet machine before it goes anyway (and says so in its figures).
+const quietWaitSeconds = Number(option('quiet-wait-s', '900'));
 const only = option('only', 'graphile-worker,pg-boss,pg-boss-random-ids').split(',');
 
 const endpoints = 10;
@@ -89,7 +91,7 @@ async function waitUntilQuiet(log) {
   const settled = () => os.loadavg()[0] < 1.5;
   let others = busy();
   if (others.length || !settled()) log(`  waiting for a quiet machine (pids ${others.join(', ') || 'none'}, load ${os.loadavg()[0].toFixed(2)})…`);
-  while ((others.length || !settled()) && Date.now() - started < 15 * 60_000) {
+  while ((others.length || !settled()) && Date.now() - started < quietWaitSeconds * 1000) {
     await sleep(5000);
     others = busy();
   }
