@@ -5,7 +5,7 @@
  * of the database backends is read from /proc before and after.
  */
 import autocannon from 'autocannon';
-import { backendPids, cpuMeter, loadAverage } from './proc.mjs';
+import { backendPids, cpuMeter, cpuMs, loadAverage } from './proc.mjs';
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return null;
@@ -62,14 +62,86 @@ export async function runOnce({ peer, admin, database, url, request, requests, c
   };
 }
 
-/** A warm-up, then `repeats` runs (autocannon's, or with `ownLoop` closedLoop's); every figure is the median over the runs. */
+/**
+ * autocannon against several servers at once (W12: instances of realmgraph on one database), one
+ * autocannon per server in this process, the `connections` dealt round-robin (the first servers get
+ * one more when they do not divide evenly) and `overallRate` likewise. `targets`: [{ peer, requests }].
+ * Server CPU is the sum over the servers; the load generator's own (this process) is reported too,
+ * since on a small machine it competes with them. Latencies are the 2xx responses'; other statuses
+ * are counted by code (a rate limit's 429s).
+ */
+export async function runSpread({ targets, admin, database, connections, duration, overallRate }) {
+  const pids = admin ? await backendPids(admin, database) : [];
+  const pgMeter = await cpuMeter(undefined, pids, admin ? () => backendPids(admin, database) : undefined);
+  const serversBefore = targets.map((t) => cpuMs(t.peer.pid) ?? 0);
+  const ownBefore = cpuMs(process.pid) ?? 0;
+  const latencies = [];
+  const statuses = {};
+  const perServer = targets.map(() => 0);
+  let bytes = 0;
+  const started = performance.now();
+  const results = await Promise.all(
+    targets.map((target, i) => {
+      const share = Math.floor(connections / targets.length) + (i < connections % targets.length ? 1 : 0);
+      const instance = autocannon({
+        url: target.peer.url('/'),
+        connections: share,
+        duration,
+        overallRate: overallRate ? (overallRate * share) / connections : undefined,
+        timeout: 30,
+        pipelining: 1,
+        requests: target.requests,
+      });
+      instance.on('response', (_client, statusCode, resBytes, responseTime) => {
+        statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+        perServer[i] += 1;
+        bytes += resBytes;
+        if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+      });
+      return instance;
+    }),
+  );
+  const seconds = Math.max((performance.now() - started) / 1000, ...results.map((r) => r.duration));
+  const servers = targets.reduce((sum, t, i) => sum + Math.max(0, (cpuMs(t.peer.pid) ?? serversBefore[i]) - serversBefore[i]), 0);
+  const own = (cpuMs(process.pid) ?? ownBefore) - ownBefore;
+  const cpu = await pgMeter.stop();
+  latencies.sort((a, b) => a - b);
+  const answered = perServer.reduce((a, b) => a + b, 0);
+  const ok = latencies.length;
+  const errors = results.reduce((sum, r) => sum + r.errors + r.timeouts, 0);
+  return {
+    requests: answered,
+    rps: answered / seconds,
+    okRps: ok / seconds,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    errors: answered - ok + errors,
+    statuses,
+    perServer,
+    bytesPerRequest: answered ? bytes / answered : 0,
+    serverCpuMsPerRequest: answered ? servers / answered : null,
+    serverCpuMsPerOkRequest: ok ? servers / ok : null,
+    pgCpuMsPerRequest: answered ? cpu.pgMs / answered : null,
+    loadCpuMsPerRequest: answered ? own / answered : null,
+    // Cores kept busy: the servers together, PostgreSQL's backends, the load generator.
+    serverCpuShare: servers / (seconds * 1000),
+    pgCpuShare: cpu.pgMs / (seconds * 1000),
+    loadCpuShare: own / (seconds * 1000),
+    load1: loadAverage()[0],
+  };
+}
+
+const spreadKeys = ['okRps', 'serverCpuMsPerOkRequest', 'loadCpuMsPerRequest', 'pgCpuShare', 'loadCpuShare'];
+
+/** A warm-up, then `repeats` runs (autocannon's, with `targets` runSpread's, or with `ownLoop` closedLoop's); every figure is the median over the runs. */
 export async function measure(options) {
   const { repeats, warmup = 2 } = options;
-  const once = options.ownLoop ? closedLoop : runOnce;
+  const once = options.ownLoop ? closedLoop : options.targets ? runSpread : runOnce;
   if (warmup > 0) await once({ ...options, duration: warmup, admin: undefined });
   const runs = [];
   for (let i = 0; i < repeats; i++) runs.push(await once(options));
-  const keys = ['rps', 'p50', 'p95', 'p99', 'bytesPerRequest', 'serverCpuMsPerRequest', 'pgCpuMsPerRequest', 'serverCpuShare', 'load1'];
+  const keys = ['rps', 'p50', 'p95', 'p99', 'bytesPerRequest', 'serverCpuMsPerRequest', 'pgCpuMsPerRequest', 'serverCpuShare', 'load1', ...(options.targets ? spreadKeys : [])];
   const summary = Object.fromEntries(keys.map((key) => [key, median(runs.map((run) => run[key]))]));
   summary.errors = runs.reduce((sum, run) => sum + run.errors, 0);
   summary.requests = runs.reduce((sum, run) => sum + run.requests, 0);
@@ -78,6 +150,12 @@ export async function measure(options) {
   summary.connections = options.connections;
   summary.overallRate = options.overallRate ?? null;
   summary.runs = runs.map((run) => Number(run.rps.toFixed(2)));
+  if (options.targets) {
+    // Summed over the runs: how the load fell on the servers, and what they answered.
+    summary.perServer = runs.reduce((sum, run) => sum.map((n, i) => n + run.perServer[i]), options.targets.map(() => 0));
+    summary.statuses = {};
+    for (const run of runs) for (const [code, n] of Object.entries(run.statuses)) summary.statuses[code] = (summary.statuses[code] ?? 0) + n;
+  }
   return summary;
 }
 

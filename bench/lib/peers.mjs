@@ -99,7 +99,8 @@ function startOptions(root) {
   return start.slice(1, start.indexOf('dist/src/main.js')).filter((word) => word.startsWith('--'));
 }
 
-export function productServer(root, { databaseUrl, adminToken, profileDir }) {
+/** realmgraph as the bench runs it; `env` overrides a setting (W12 starts instances with the rate limit on). */
+export function productServer(root, { databaseUrl, adminToken, profileDir, env = {} }) {
   return startServer({
     name: 'realmgraph',
     cwd: root,
@@ -119,6 +120,7 @@ export function productServer(root, { databaseUrl, adminToken, profileDir }) {
       JOB_INTERVAL_MS: '60000',
       // W11's receiver listens on loopback.
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+      ...env,
     },
   });
 }

@@ -113,6 +113,17 @@ export function targets(results) {
       ok: w11.ok,
     });
   }
+  const w12 = results.workloads.w12;
+  if (w12?.curve?.length > 1) {
+    const first = w12.curve[0];
+    const last = w12.curve[w12.curve.length - 1];
+    out.push({
+      workload: 'W12',
+      target: `(for information) throughput with ${last.instances} instances ÷ 1, W1s / W2, on ${w12.cores} cores shared with PostgreSQL and the load generator`,
+      measured: `${ratio(last.reads.rps, first.reads.rps)} / ${ratio(last.writes.rps, first.writes.rps)}`,
+      ok: undefined,
+    });
+  }
   return out;
 }
 
@@ -256,6 +267,8 @@ export async function writeReport(results, { benchDir }) {
       '',
     );
   }
+  const w12 = results.workloads.w12;
+  if (w12?.curve) push(...scaleOutSection(w12, results, benchDir));
   const w5 = results.workloads.w5;
   if (w5?.documents) {
     push('## W5 abuse', '', `Each document sent ${w5.count} times in a row to realmgraph; time and CPU per refusal.`, '', '| document | bytes | HTTP | code | refused before execution | p50 ms | max ms | server CPU-ms | PG CPU-ms |', '|---|---:|---:|---|---|---:|---:|---:|---:|');
@@ -352,7 +365,95 @@ export async function drawCharts(results, dir) {
     ]);
     charts.w3 = await writeChart(svg, path.join(dir, `w3-${results.mode}.png`));
   }
+  const w12 = results.workloads.w12;
+  if (w12?.curve?.length) {
+    const categories = w12.curve.map((p) => `${p.instances} instance${p.instances > 1 ? 's' : ''}`);
+    const svg = barChartSvg(`W12 scale-out on one PostgreSQL, ${w12.cores} cores (${results.mode})`, [
+      { title: 'Throughput (req/s, higher is better)', unit: 'req/s', categories, series: [{ name: 'W1s read', values: w12.curve.map((p) => p.reads.rps) }, { name: 'W2 write', values: w12.curve.map((p) => p.writes.rps) }] },
+      {
+        title: 'Latency (ms, lower is better)',
+        unit: 'ms',
+        categories,
+        series: [
+          { name: 'W1s p50', values: w12.curve.map((p) => p.reads.p50) },
+          { name: 'W1s p99', values: w12.curve.map((p) => p.reads.p99) },
+          { name: 'W2 p50', values: w12.curve.map((p) => p.writes.p50) },
+          { name: 'W2 p99', values: w12.curve.map((p) => p.writes.p99) },
+        ],
+      },
+      {
+        title: 'CPU per request (ms): all instances, PostgreSQL',
+        unit: 'CPU-ms',
+        categories,
+        series: [
+          { name: 'W1s server', values: w12.curve.map((p) => p.reads.serverCpuMsPerRequest) },
+          { name: 'W1s PostgreSQL', values: w12.curve.map((p) => p.reads.pgCpuMsPerRequest) },
+          { name: 'W2 server', values: w12.curve.map((p) => p.writes.serverCpuMsPerRequest) },
+          { name: 'W2 PostgreSQL', values: w12.curve.map((p) => p.writes.pgCpuMsPerRequest) },
+        ],
+      },
+    ]);
+    charts.w12 = await writeChart(svg, path.join(dir, `w12-${results.mode}.png`));
+  }
   return charts;
+}
+
+/** W12: the curve over instance counts, then the shared rate limit's cost. */
+function scaleOutSection(w12, results, benchDir) {
+  const lines = [
+    '## W12 scale-out and the shared rate limit (issue #16)',
+    '',
+    `W1s and W2 against 1, 2 and 3 instances of realmgraph on the one PostgreSQL, their ${w12.connections} connections dealt round-robin over the instances (one autocannon per instance, all in the bench process; no load balancer). **${w12.cores} cores**, shared by the instances, PostgreSQL and the load generator: "cores busy" is the CPU time each used over the run's length. W2's invariants checked after each instance count.`,
+    '',
+    '| instances | workload | req/s | ÷ 1 instance | p50 ms | p99 ms | errors | server CPU-ms/req (all instances) | PostgreSQL CPU-ms/req | load generator CPU-ms/req | cores busy: servers + PostgreSQL + load generator | requests per instance | invariants |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|',
+  ];
+  const base = w12.curve[0];
+  for (const point of w12.curve) {
+    for (const [label, key] of [['W1s', 'reads'], ['W2', 'writes']]) {
+      const r = point[key];
+      const cores = `${f(r.serverCpuShare, 2)} + ${f(r.pgCpuShare, 2)} + ${f(r.loadCpuShare, 2)} = ${f((r.serverCpuShare ?? 0) + (r.pgCpuShare ?? 0) + (r.loadCpuShare ?? 0), 2)}`;
+      const invariants = key === 'writes' ? (point.writesCheck.ok ? 'hold' : JSON.stringify(point.writesCheck.violations)) : '–';
+      const errors = r.errors + (key === 'writes' ? point.writesCheck.committed.failed : 0);
+      lines.push(`| ${point.instances} | ${label} | ${f(r.rps)} | ${ratio(r.rps, base[key].rps)} | ${f(r.p50, 0)} | ${f(r.p99, 0)} | ${errors} | ${f(r.serverCpuMsPerRequest, 2)} | ${f(r.pgCpuMsPerRequest, 2)} | ${f(r.loadCpuMsPerRequest, 2)} | ${cores} | ${(r.perServer ?? []).map((n) => n.toLocaleString('en')).join(' / ')} | ${invariants} |`);
+    }
+  }
+  lines.push('');
+  if (results.charts?.w12) lines.push(`![W12](${path.relative(benchDir, results.charts.w12)})`, '');
+  const rl = w12.rateLimit;
+  if (rl) {
+    const settings = [
+      ['off', 'off (`RATE_LIMIT_PER_MINUTE=0`, as the other workloads)'],
+      ['far', `far from the limit (${rl.farBudgetPerMinute.toLocaleString('en')} a minute)`],
+      ['near', `near the limit (${rl.nearBudgetPerMinute.toLocaleString('en')} a minute = ${f(rl.nearBudgetPerMinute / 60, 0)} req/s, bucket emptied first)`],
+    ];
+    lines.push(
+      '### The cost of the shared rate limit per request',
+      '',
+      `W1s on one instance, one caller (the bench's token), its budget kept in PostgreSQL and spent through leases (src/shared-limits/). Closed loop of ${w12.connections} connections, the settings run by run in turn:`,
+      '',
+      '| rate limit | req/s | p50 ms | p99 ms | errors | server CPU-ms/req | PostgreSQL CPU-ms/req |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const [key, label] of settings) {
+      const r = rl.closed?.[key];
+      if (r) lines.push(`| ${label} | ${f(r.rps)} | ${f(r.p50, 0)} | ${f(r.p99, 0)} | ${r.errors} | ${f(r.serverCpuMsPerRequest, 3)} | ${f(r.pgCpuMsPerRequest, 3)} |`);
+    }
+    lines.push(
+      '',
+      `At a fixed ${rl.rate} req/s (half the closed loop's rate; near the limit that is ${f(rl.rate / (rl.nearBudgetPerMinute / 60), 2)}× the budget). Latencies are the admitted (2xx) requests'; SQL statements counted by the statement proxy in runs of their own at the same rate, less what an idle instance sends in as long:`,
+      '',
+      '| rate limit | answered req/s | admitted (2xx) req/s | statuses | p50 ms (2xx) | p99 ms (2xx) | server CPU-ms per answer | per admitted | PostgreSQL CPU-ms per answer | SQL statements per answer | per admitted |',
+      '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const [key, label] of settings) {
+      const r = rl.fixed?.[key];
+      const st = rl.statements?.[key];
+      if (r) lines.push(`| ${label} | ${f(r.rps)} | ${f(r.okRps)} | ${statusList(r.statuses)} | ${f(r.p50, 0)} | ${f(r.p99, 0)} | ${f(r.serverCpuMsPerRequest, 3)} | ${f(r.serverCpuMsPerOkRequest, 3)} | ${f(r.pgCpuMsPerRequest, 3)} | ${f(st?.perRequest, 3)} | ${f(st?.per2xx, 3)} |`);
+    }
+    lines.push('');
+  }
+  return lines;
 }
 
 /** The workloads whose figures an `--only` run kept from earlier runs, with when they were measured. */

@@ -67,14 +67,29 @@ export async function nestedRead(ctx) {
   return { checks, closed, fixed, rate };
 }
 
-export async function smallRead(ctx) {
-  const { product, postgraphile, postgraphile5, raw } = ctx.peers;
-  // Identities that are in several groups: members of g000 (and of "all").
-  const { rows } = await ctx.admin.query(
+/** The 200 identities W1s rotates over: members of g000 (and of "all"), so in several groups. */
+export async function smallReadIdentities(admin) {
+  const { rows } = await admin.query(
     `SELECT gm.identity_id AS id FROM group_memberships gm JOIN groups g ON g.id = gm.group_id
       WHERE g.name = 'g000' ORDER BY gm.added_at, gm.identity_id LIMIT 200`,
   );
-  const ids = rows.map((row) => row.id);
+  return rows.map((row) => row.id);
+}
+
+/** autocannon's `requests` for one peer: each request asks for the next of `ids`. */
+function rotating(path, headers, bodyOf, ids) {
+  let i = 0;
+  return [{ method: 'POST', path, headers: { 'content-type': 'application/json', ...headers }, setupRequest: (req) => ({ ...req, body: JSON.stringify(bodyOf(ids[i++ % ids.length])) }) }];
+}
+
+/** W1s as realmgraph is asked it (also W12's read, on each instance). */
+export function smallReadProductRequests(ctx, ids) {
+  return rotating('/graphql', auth(ctx), (id) => ({ query: q.w1sProduct, variables: { id: q.globalId('Identity', id) } }), ids);
+}
+
+export async function smallRead(ctx) {
+  const { product, postgraphile, postgraphile5, raw } = ctx.peers;
+  const ids = await smallReadIdentities(ctx.admin);
   const answers = {
     realmgraph: await ask(product.url('/graphql'), { query: q.w1sProduct, variables: { id: q.globalId('Identity', ids[0]) } }, auth(ctx), q.normalizeW1sProduct),
     postgraphile: await ask(postgraphile.url('/graphql'), { query: q.w1sPostGraphile, variables: { id: ids[0] } }, {}, q.normalizeW1sPostGraphile),
@@ -83,15 +98,11 @@ export async function smallRead(ctx) {
   };
   const checks = await check(ctx, 'W1s', answers);
   // Each request asks for the next of the 200 identities.
-  const rotating = (path, headers, bodyOf) => {
-    let i = 0;
-    return [{ method: 'POST', path, headers: { 'content-type': 'application/json', ...headers }, setupRequest: (req) => ({ ...req, body: JSON.stringify(bodyOf(ids[i++ % ids.length])) }) }];
-  };
   const requests = {
-    realmgraph: [product, rotating('/graphql', auth(ctx), (id) => ({ query: q.w1sProduct, variables: { id: q.globalId('Identity', id) } }))],
-    postgraphile: [postgraphile, rotating('/graphql', {}, (id) => ({ query: q.w1sPostGraphile, variables: { id } }))],
-    ...(postgraphile5 && { postgraphile5: [postgraphile5, rotating('/graphql', {}, (id) => ({ query: q.w1sPostGraphile5, variables: { id } }))] }),
-    raw: [raw, rotating('/w1s', {}, (id) => ({ id }))],
+    realmgraph: [product, smallReadProductRequests(ctx, ids)],
+    postgraphile: [postgraphile, rotating('/graphql', {}, (id) => ({ query: q.w1sPostGraphile, variables: { id } }), ids)],
+    ...(postgraphile5 && { postgraphile5: [postgraphile5, rotating('/graphql', {}, (id) => ({ query: q.w1sPostGraphile5, variables: { id } }), ids)] }),
+    raw: [raw, rotating('/w1s', {}, (id) => ({ id }), ids)],
   };
   const { duration, repeats } = ctx.profile;
   const closed = {};

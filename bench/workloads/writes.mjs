@@ -17,7 +17,8 @@ import { globalId } from '../lib/queries.mjs';
 const addDoc = `mutation Add($input: AddGroupMembersInput!) { addGroupMembers(input: $input) { addedMembers { id } } }`;
 const removeDoc = `mutation Remove($input: RemoveGroupMembersInput!) { removeGroupMembers(input: $input) { removedMembers { id } } }`;
 
-function operations(groups, identities, seed = 1) {
+/** The next write, add or remove 50/50, 10 % a repeat of an earlier one; the same sequence for a seed. */
+export function operations(groups, identities, seed = 1) {
   let state = seed;
   const random = () => {
     // xorshift32: the same sequence on every run.
@@ -40,7 +41,8 @@ function operations(groups, identities, seed = 1) {
   };
 }
 
-async function invariants(ctx, groupUuids, reported, fromSeq) {
+/** After writes since event `fromSeq`: the database's invariants, and one event per committed change (`reported`: what the responses said). */
+export async function invariants(ctx, groupUuids, reported, fromSeq) {
   const db = ctx.admin;
   const [dup] = (await db.query(`SELECT count(*)::integer AS n FROM (SELECT 1 FROM group_memberships GROUP BY group_id, identity_id HAVING count(*) > 1) d`)).rows;
   const [cross] = (
@@ -104,10 +106,10 @@ async function invariants(ctx, groupUuids, reported, fromSeq) {
   return { committed: reported, events, unseenCommits: unseen, violations, ok: Object.values(violations).every((v) => v === 0) };
 }
 
-const lastSeq = async (ctx) => Number((await ctx.admin.query(`SELECT last_event_seq FROM realms WHERE name = $1`, [ctx.realmName])).rows[0].last_event_seq);
+export const lastSeq = async (ctx) => Number((await ctx.admin.query(`SELECT last_event_seq FROM realms WHERE name = $1`, [ctx.realmName])).rows[0].last_event_seq);
 
-export async function writes(ctx) {
-  const { product } = ctx.peers;
+/** W2's groups (w2-00…w2-18) and 2 000 identities no read workload shows. */
+export async function writeTargets(ctx) {
   const { rows: groups } = await ctx.admin.query(`SELECT id FROM groups WHERE name LIKE 'w2-%' AND name <> 'w2-19' ORDER BY name`);
   const { rows: identities } = await ctx.admin.query(
     // Identities the nested read never shows (in no group but "all", past its first page): W1
@@ -118,17 +120,14 @@ export async function writes(ctx) {
       ORDER BY lower(i.username) COLLATE "C" DESC LIMIT 2000`,
     [ctx.realmName],
   );
-  const groupUuids = groups.map((g) => g.id);
-  const identityUuids = identities.map((i) => i.id);
-  const connections = 8;
-  const { duration, repeats } = ctx.profile;
+  return { groupUuids: groups.map((g) => g.id), identityUuids: identities.map((i) => i.id) };
+}
 
-  // Through the API.
-  let next = operations(groupUuids, identityUuids, 7);
-  const reported = { added: 0, removed: 0, failed: 0 };
-  const requests = [
+/** autocannon's `requests` for W2 through the API: the write `next()` gives, its outcome counted into `reported`. */
+export function writeRequests(token, next, reported) {
+  return [
     {
-      ...graphqlRequest('/graphql', addDoc, {}, { authorization: `Bearer ${ctx.token}` }),
+      ...graphqlRequest('/graphql', addDoc, {}, { authorization: `Bearer ${token}` }),
       path: '/graphql',
       setupRequest: (req) => {
         const op = next();
@@ -147,6 +146,18 @@ export async function writes(ctx) {
       },
     },
   ];
+}
+
+export async function writes(ctx) {
+  const { product } = ctx.peers;
+  const { groupUuids, identityUuids } = await writeTargets(ctx);
+  const connections = 8;
+  const { duration, repeats } = ctx.profile;
+
+  // Through the API.
+  let next = operations(groupUuids, identityUuids, 7);
+  const reported = { added: 0, removed: 0, failed: 0 };
+  const requests = writeRequests(ctx.token, next, reported);
   let fromSeq = await lastSeq(ctx);
   ctx.log('  W2 through the API');
   // No warm-up: every request counts, so that the events can be matched with the responses.
