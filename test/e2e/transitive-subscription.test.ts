@@ -73,8 +73,8 @@ describe('a transitive watcher', () => {
     const [ann, bob] = await createIdentities(first, realm.id, 2);
     await add(first, top.id, { groupIds: [middle.id] });
     await add(first, middle.id, { groupIds: [leaf.id], identityIds: [bob.id] });
-    const stream = watch(realm.id, top.id);
-    await lastCursor(realm.id);
+    // Gap-free from here, however long the subscription takes to start (the README's pattern).
+    const stream = watch(realm.id, top.id, { after: await lastCursor(realm.id) });
 
     await add(first, leaf.id, { identityIds: [ann.id] });
     const joined = await stream.next();
@@ -97,8 +97,8 @@ describe('a transitive watcher', () => {
     const people = await createIdentities(first, realm.id, 5);
     await add(first, top.id, { groupIds: [middle.id], identityIds: [people[0].id] });
     await add(first, team.id, { identityIds: people.map((person) => person.id) });
-    const stream = watch(realm.id, top.id);
-    await lastCursor(realm.id);
+    // Gap-free from here, however long the subscription takes to start (the README's pattern).
+    const stream = watch(realm.id, top.id, { after: await lastCursor(realm.id) });
 
     await add(first, middle.id, { groupIds: [team.id] });
     const entered = await stream.take(4);
@@ -124,8 +124,8 @@ describe('a transitive watcher', () => {
     const [marker] = await createIdentities(first, realm.id, 1);
     await add(first, shared.id, { identityIds: [ann.id] });
     await add(first, top.id, { groupIds: [left.id, right.id] });
-    const stream = watch(realm.id, top.id);
-    await lastCursor(realm.id);
+    // Gap-free from here, however long the subscription takes to start (the README's pattern).
+    const stream = watch(realm.id, top.id, { after: await lastCursor(realm.id) });
 
     await add(first, left.id, { groupIds: [shared.id] });
     expect(await stream.next()).toMatchObject({ type: 'ADDED', identityId: ann.id, cause: 'GROUP_NESTED' });
@@ -144,8 +144,8 @@ describe('a transitive watcher', () => {
     const people = await createIdentities(first, realm.id, 3);
     await add(first, sub.id, { identityIds: people.map((person) => person.id) });
     await add(first, top.id, { groupIds: [sub.id], identityIds: [people[0].id] });
-    const stream = watch(realm.id, top.id);
-    await lastCursor(realm.id);
+    // Gap-free from here, however long the subscription takes to start (the README's pattern).
+    const stream = watch(realm.id, top.id, { after: await lastCursor(realm.id) });
 
     await deleteGroup(first, sub.id);
     const left = await stream.take(2);
