@@ -45,6 +45,10 @@ export class NotificationListener {
   private lastHeardAt = 0;
   private readonly handlers = new Map<string, Array<(payload: string) => void>>();
   private readonly reconnected: Array<() => void> = [];
+  /** Each channel's LISTEN on the connection in use, for callers that join a channel while it is under way. */
+  private readonly listened = new Map<string, Promise<void>>();
+  /** The last statement sent on the connection in use (send). */
+  private sending: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(
@@ -85,11 +89,25 @@ export class NotificationListener {
     const handlers = this.handlers.get(channel);
     if (handlers) {
       handlers.push(handler);
+      // The channel's LISTEN may still be under way: this caller too hears only once it took effect.
+      await this.listened.get(channel);
       return;
     }
     this.handlers.set(channel, [handler]);
     // Not connected: connect() listens on every channel registered by then, this one included.
-    await this.client?.query(`LISTEN ${escapeIdentifier(channel)}`);
+    const listened = this.client ? this.send(this.client, `LISTEN ${escapeIdentifier(channel)}`) : Promise.resolve();
+    this.listened.set(channel, listened);
+    await listened;
+  }
+
+  /**
+   * One statement at a time on the connection in use (a channel's LISTEN, the heartbeat): pg queues
+   * a query sent while another runs, but deprecates it (pg 9 refuses it).
+   */
+  private send(client: TimeoutClient, sql: string): Promise<void> {
+    const sent = this.sending.then(() => client.query(sql)).then(() => undefined);
+    this.sending = sent.catch(() => undefined);
+    return sent;
   }
 
   /** Runs after every reconnection, once the listener hears again: what was sent meanwhile is lost. */
@@ -128,6 +146,9 @@ export class NotificationListener {
       return;
     }
     this.client = client;
+    // The channels are listened on already (above); a statement of the connection before is no reason to wait.
+    this.sending = Promise.resolve();
+    for (const channel of this.handlers.keys()) this.listened.set(channel, Promise.resolve());
     this.lastHeardAt = Date.now();
     this.beat(client);
   }
@@ -136,7 +157,7 @@ export class NotificationListener {
   private beat(client: TimeoutClient): void {
     this.heartbeat = setTimeout(() => {
       if (this.client !== client) return;
-      client.query('SELECT 1').then(
+      this.send(client, 'SELECT 1').then(
         () => {
           if (this.client === client) this.lastHeardAt = Date.now();
           this.beat(client);

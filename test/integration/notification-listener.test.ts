@@ -43,3 +43,26 @@ describe('the notification listener', () => {
     expect(await heard).toBe('again');
   });
 });
+
+describe('one statement at a time on the listening connection', () => {
+  test('channels added at once, beside heartbeats, never overlap on the connection (pg deprecates that, pg 9 refuses it)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    const busy = new NotificationListener(db.url, createLogger('error'), { timeoutMs: 5000, heartbeatIntervalMs: 1 });
+    try {
+      await busy.start();
+      const channels = Array.from({ length: 20 }, (_, n) => `realmgraph_test_busy_${n}`);
+      const heard = channels.map((channel) => new Promise<string>((resolve) => void busy.listen(channel, resolve)));
+      await Promise.all(channels.map((channel) => busy.listen(channel, () => {})));
+      await db.dataSource.query(`SELECT pg_notify(c, c) FROM unnest($1::text[]) AS c`, [channels]);
+      expect(await Promise.all(heard)).toEqual(channels);
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((message) => /already executing a query/.test(message))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await busy.stop();
+    }
+  });
+});
