@@ -44,14 +44,15 @@ export interface WebhookDeliveryOptions {
 export const webhookDeliveryJobName = 'webhook-delivery';
 
 /**
- * Pushes each realm's log to its webhook endpoints (docs/decisions.md 108). A turn claims an
+ * Pushes each realm's log to its webhook endpoints (docs/decisions.md 108, 109). A turn claims an
  * endpoint (a lease in its row: SKIP LOCKED, then `lease_token`/`lease_until`, so exactly one
- * instance delivers to it at a time), reads the realm's events after the endpoint's cursor, and
+ * instance delivers to it at a time), reads the realm's events after the endpoint's cursor — with
+ * how far retention has pruned the log, so a gap pauses the endpoint instead of being crossed — and
  * POSTs them one at a time, in order: the attempt is recorded (and the lease renewed) before the
  * request leaves, the outcome after — a success and the next event's attempt in one statement —
- * and the cursor moves only on a 2xx that was recorded. A
- * failure schedules the retry and ends the turn (the event holds the endpoint's later ones back,
- * nobody else's); 410 disables the endpoint; an exhausted schedule pauses it, with its event in the
+ * and the cursor moves only on a 2xx that was recorded. A failure schedules the retry and ends the
+ * turn (the event holds the endpoint's later ones back, nobody else's); 410 disables the endpoint;
+ * an exhausted schedule pauses it, with its event in the
  * same transaction. No transaction stays open across a request.
  *
  * `run` only starts turns, up to `concurrency` at once, and returns: a slow endpoint holds its own
