@@ -52,8 +52,8 @@ export const webhookDeliveryJobName = 'webhook-delivery';
  * request leaves, the outcome after — a success and the next event's attempt in one statement —
  * and the cursor moves only on a 2xx that was recorded. A failure schedules the retry and ends the
  * turn (the event holds the endpoint's later ones back, nobody else's); 410 disables the endpoint;
- * an exhausted schedule pauses it, with its event in the
- * same transaction. No transaction stays open across a request.
+ * an exhausted schedule pauses it, with its event in the same transaction. No transaction stays
+ * open across a request.
  *
  * `run` only starts turns, up to `concurrency` at once, and returns: a slow endpoint holds its own
  * slot, and wakes (a NOTIFY of the log, a retry's timer, the tick) are not held behind it. A turn
