@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger';
 import { metrics } from '../observability/metrics';
 import { activeTraceId } from '../observability/trace-context';
@@ -24,6 +23,7 @@ export interface RequestNote {
 }
 
 const notes = new WeakMap<ServerResponse, RequestNote>();
+const requestIds = new WeakMap<IncomingMessage, string>();
 
 export function requestNote(res: ServerResponse): RequestNote {
   return notes.get(res) as RequestNote;
@@ -31,7 +31,7 @@ export function requestNote(res: ServerResponse): RequestNote {
 
 /** The request ID the first step gave the request. */
 export function requestIdOf(req: IncomingMessage): string {
-  return typeof req.id === 'string' ? req.id : randomUUID();
+  return requestIds.get(req) ?? randomUUID();
 }
 
 /** The path of a request as it reached the server (Express rewrites `req.url` inside a mounted router). */
@@ -56,7 +56,7 @@ const probes = new Set(['/healthz', '/readyz']);
  * The first step of every HTTP request: its request ID (the caller's X-Request-Id when it is
  * a sane token, so logs can be joined across services; else a new UUID), its note, its metrics
  * (realmgraph_http_requests_total and the duration, when the answer ends) and — unless ACCESS_LOG
- * is false — its access log line through pino-http, at level info:
+ * is false — its access log line, at level info, when the answer ends:
  *
  *   {"level":"info","time":"…","requestId":"…","method":"POST","path":"/graphql","status":200,
  *    "durationMs":4.2,"operationName":"Me","operationType":"query","outcome":"ok",
@@ -66,58 +66,42 @@ const probes = new Set(['/healthz', '/readyz']);
  */
 export function accessLog(options: { logger: Logger; addressOf: ClientAddressOf; enabled: boolean }): ObserveRequest {
   const { addressOf } = options;
-  const started = new WeakMap<ServerResponse, bigint>();
-  const observe = (req: IncomingMessage, res: ServerResponse): void => {
+  const pino = options.logger.pino;
+  return (req, res) => {
     const requestId = headerRequestId(req.headers['x-request-id']) ?? randomUUID();
-    req.id = requestId;
-    notes.set(res, { requestId, traceId: activeTraceId() });
+    requestIds.set(req, requestId);
+    const note: RequestNote = { requestId, traceId: activeTraceId() };
+    notes.set(res, note);
     // Now: a router mounted on a path rewrites req.url while it runs, and the answer may end there.
     const method = req.method ?? 'GET';
-    const route = routeOf(pathOf(req));
+    const path = pathOf(req);
+    const route = routeOf(path);
     const start = process.hrtime.bigint();
-    started.set(res, start);
     let done = false;
     const end = () => {
       if (done) return;
       done = true;
-      metrics.httpRequest(method, route, res.statusCode, Number(process.hrtime.bigint() - start) / 1e9);
+      const elapsed = Number(process.hrtime.bigint() - start);
+      metrics.httpRequest(method, route, res.statusCode, elapsed / 1e9);
+      if (!options.enabled || probes.has(path) || !pino.isLevelEnabled('info')) return;
+      pino.info(
+        {
+          requestId,
+          method,
+          path,
+          status: res.statusCode,
+          durationMs: Math.round(elapsed / 1e5) / 10,
+          ...(note.operationName !== undefined ? { operationName: note.operationName, operationType: note.operationType, outcome: note.outcome } : {}),
+          ...(note.tokenId !== undefined ? { tokenId: note.tokenId } : {}),
+          clientAddress: addressOf(req),
+          ...(note.traceId !== undefined ? { traceId: note.traceId } : {}),
+          ...(res.writableFinished ? {} : { aborted: true }),
+        },
+        'request',
+      );
     };
     res.once('finish', end);
     res.once('close', end);
-  };
-  if (!options.enabled) return observe;
-
-  const line = (req: IncomingMessage, res: ServerResponse) => {
-    const note = requestNote(res);
-    const start = started.get(res);
-    return {
-      method: req.method,
-      path: pathOf(req),
-      status: res.statusCode,
-      durationMs: start === undefined ? undefined : Math.round(Number(process.hrtime.bigint() - start) / 1e5) / 10,
-      ...(note.operationName !== undefined ? { operationName: note.operationName, operationType: note.operationType, outcome: note.outcome } : {}),
-      ...(note.tokenId !== undefined ? { tokenId: note.tokenId } : {}),
-      clientAddress: addressOf(req),
-      ...(note.traceId !== undefined ? { traceId: note.traceId } : {}),
-      ...(res.writableFinished ? {} : { aborted: true }),
-    };
-  };
-  const log = pinoHttp({
-    logger: options.logger.pino,
-    genReqId: (req) => req.id,
-    customAttributeKeys: { reqId: 'requestId' },
-    // One child logger with the request ID, not the whole request serialized into it.
-    quietReqLogger: true,
-    quietResLogger: true,
-    autoLogging: { ignore: (req) => probes.has(pathOf(req)) },
-    customSuccessObject: (req, res) => line(req, res),
-    customErrorObject: (req, res) => line(req, res),
-    customSuccessMessage: () => 'request',
-    customErrorMessage: () => 'request',
-  });
-  return (req, res) => {
-    observe(req, res);
-    log(req, res);
   };
 }
 
