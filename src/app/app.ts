@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
@@ -6,6 +7,7 @@ import type { Caller } from '../auth/caller';
 import { LiveConnections } from '../auth/live-connections';
 import { TokenCache } from '../auth/token-cache';
 import { requestContext, type Context } from '../common/context';
+import { onNextTurn } from '../common/loaders';
 import type { Config, ReadReplicaSettings } from '../config';
 import { NotificationListener } from '../db/notification-listener';
 import { ReadReplica } from '../db/read-replica';
@@ -114,12 +116,13 @@ export async function createApp(options: {
   const pageLimits = { maxPageSize: config.maxPageSize, defaultPageSize: config.defaultPageSize };
   /** The request context every edge builds: who asks, a fresh set of loaders, the page limits. */
   const newContext = (requestId: string, caller: Caller, cache: boolean): Context => requestContext(dataSource, { requestId, caller, cache, limits: pageLimits });
+  const eventContext = (caller: Caller): Context => requestContext(dataSource, { requestId: randomUUID(), caller, cache: true, limits: pageLimits, batchScheduleFn: onNextTurn });
   const limits = createRequestLimits(schema, config, { rate: shared.rateBudget, connections: shared.connections }, metrics.rateLimitRefused);
   const addressOf = clientAddressResolver(config.trustProxy);
   const origins = new OriginPolicy(config.corsOrigins);
   const authenticator = new Authenticator(dataSource, tokens, limits.authFailures);
   const httpServer = createServer();
-  const ws = websocketEdge({ httpServer, schema, limits, authenticator, addressOf, liveConnections, origins, newContext, logger, accessLog: config.accessLog });
+  const ws = websocketEdge({ httpServer, schema, limits, authenticator, addressOf, liveConnections, origins, newContext, eventContext, logger, accessLog: config.accessLog });
   const scim = scimEdge({ dataSource, realms: services.realms, identities: services.identities, groups: services.groups, authenticator, requests: limits.requests, addressOf, newContext, publicUrl: config.publicUrl, logger });
   const stopMeasuring = metrics.addSource({
     pool: () => poolStats(dataSource),
