@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { Server } from 'node:http';
 import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Context as WsContext, SubscribePayload } from 'graphql-ws';
@@ -16,6 +17,7 @@ import type { OriginPolicy } from './cors';
 import { formatError } from './errors';
 import { callerKey, logClientProtocolErrors, type RequestLimits } from './limits';
 import { WsOperationObserver, type WsObserved } from './operation-metrics';
+import { coalesceSends } from './coalesced-sends';
 import { sharedSubscribe } from './shared-subscription';
 
 export interface WebSocketEdgeOptions {
@@ -164,7 +166,10 @@ export function websocketEdge(options: WebSocketEdgeOptions): { dispose(): Promi
     },
     wsServer,
   );
-  wsServer.on('connection', (socket) => logClientProtocolErrors(socket, logger));
+  wsServer.on('connection', (socket, request) => {
+    logClientProtocolErrors(socket, logger);
+    coalesceSends(socket, request.socket as Socket);
+  });
   return { dispose: async () => void (await server.dispose()), openConnections: () => wsServer.clients.size };
 }
 
