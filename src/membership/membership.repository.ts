@@ -1,7 +1,7 @@
 import { cursorColumnsSql, orderings, type CursorRow, type Ordering, type PageRequest } from '../common/pagination';
 import { includesColumn, type Columns, type ListProjection } from '../common/projection';
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
-import { countsByParent, pagesByParent } from '../db/paged-query';
+import { countsByParent, pagesByParent, type RowLookup } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
 import { inInputOrder } from '../db/input-order';
 import type { Tx } from '../db/transaction';
@@ -23,12 +23,11 @@ export type MembershipEdgeColumn = 'cursor' | 'addedAt' | 'direct';
 
 /** A member as a group's list returns it: the identity as projected, and when it joined (when asked). */
 export type MemberRow = IdentityListRow & { addedAt?: IsoTimestamp };
-/** A group of an identity's list: the membership, with the group read once for all the rows naming it. */
-export interface MembershipGroupRow {
-  groupUuid: string;
-  addedAt?: IsoTimestamp;
-  group: GroupListRow;
-}
+/**
+ * A group of an identity's list: the group as projected, with its membership's columns (the group's
+ * key as the membership names it, when it joined), as a member row is the identity with its own.
+ */
+export type MembershipGroupRow = GroupListRow & { groupUuid: string; addedAt?: IsoTimestamp };
 
 const addedAt = `${isoTimestamp('gm.added_at')} AS "addedAt"`;
 
@@ -129,59 +128,30 @@ export function memberCountsByGroup(db: Queryable, groupUuids: readonly string[]
 }
 
 /**
- * The groups of many identities: the memberships' pages from their own index, then the groups
- * they name, once each, in a second statement. A realm has few groups and each is named by many
- * rows: joined in the page query, the planner scanned the (small) groups table again for every
- * identity, and every row carried its group's columns (decision 61). Rows whose group went away between the two statements are dropped.
- * Ordered by the group's name, the page query joins the groups for their names only.
+ * The groups of many identities, in one statement: the memberships' pages from their own index,
+ * each row then finding its group by primary key (rowLookupSql; decision 61 read them in a second
+ * statement). The group is the membership's realm's (its foreign key is (realm_id, group_id)).
+ * Ordered by the group's name, the page joins the groups for their names as well.
  */
-export async function groupPagesByIdentity(
+export function groupPagesByIdentity(
   db: Queryable,
   identityUuids: readonly string[],
   ordering: Ordering,
   request: PageRequest,
   projection: ListProjection<GroupColumn, MembershipEdgeColumn>,
 ): Promise<Map<string, CursorRow<MembershipGroupRow>[]>> {
-  const pages = await pagesByParent<Omit<MembershipGroupRow, 'group'>>(db, identityUuids, {
+  return pagesByParent<MembershipGroupRow>(db, identityUuids, {
     ...membershipEdgeColumns(projection, 'gm.group_id AS "groupUuid"'),
-    // Sorting by name needs the group's name in the page query; the group's columns still come from the second statement.
     from: ordering.columns.some((column) => column.sql === groupName) ? 'group_memberships gm JOIN groups g ON g.id = gm.group_id' : 'group_memberships gm',
     parentColumn: 'gm.identity_id',
     ordering,
     request,
+    lookup: groupOfRow(projection.node),
   });
-  return withGroupsOf(db, pages, projection.node);
 }
 
-/**
- * The second statement of a page of groups by identity (this one, and the transitive list's): the
- * groups the rows name, each read once, set on the rows. Rows whose group went away between the
- * two statements are dropped.
- */
-export async function withGroupsOf<TRow extends Omit<MembershipGroupRow, 'group'>>(
-  db: Queryable,
-  pages: Map<string, CursorRow<TRow>[]>,
-  columns: Columns<GroupColumn>,
-): Promise<Map<string, CursorRow<TRow & MembershipGroupRow>[]>> {
-  const groupUuids = new Set<string>();
-  for (const rows of pages.values()) for (const row of rows) groupUuids.add(row.groupUuid);
-  if (groupUuids.size === 0) return new Map();
-  const rows: GroupListRow[] = await db.query(`SELECT ${groupColumns('g', columns)} FROM groups g WHERE g.id = ANY($1::uuid[])`, [[...groupUuids]]);
-  const groups = new Map(rows.map((group) => [group.uuid, group]));
-  const withGroups = new Map<string, CursorRow<TRow & MembershipGroupRow>[]>();
-  for (const [identityUuid, rows] of pages) {
-    const kept: CursorRow<TRow & MembershipGroupRow>[] = [];
-    for (const row of rows as Array<CursorRow<TRow & MembershipGroupRow>>) {
-      const group = groups.get(row.groupUuid);
-      if (group) {
-        row.group = group;
-        kept.push(row);
-      }
-    }
-    withGroups.set(identityUuid, kept);
-  }
-  return withGroups;
-}
+/** The group a row of a page of groups by identity names (this list's, and the transitive list's), as projected. */
+export const groupOfRow = (columns: Columns<GroupColumn>): RowLookup => ({ select: groupColumns('g', columns), from: 'groups g', on: 'g.id = x."groupUuid"' });
 
 export function groupCountsByIdentity(db: Queryable, identityUuids: readonly string[]) {
   return countsByParent(db, identityUuids, { from: 'group_memberships gm', parentColumn: 'gm.identity_id' });
