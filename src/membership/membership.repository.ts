@@ -1,7 +1,7 @@
 import { cursorColumnsSql, orderings, type CursorRow, type Ordering, type PageRequest } from '../common/pagination';
 import { includesColumn, type Columns, type ListProjection } from '../common/projection';
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
-import { countsByParent, pagesByParent, type RowLookup } from '../db/paged-query';
+import { countsByParent, pagesByParent, type ParentPageSpec, type RowLookup } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
 import { inInputOrder } from '../db/input-order';
 import type { Tx } from '../db/transaction';
@@ -23,11 +23,12 @@ export type MembershipEdgeColumn = 'cursor' | 'addedAt' | 'direct';
 
 /** A member as a group's list returns it: the identity as projected, and when it joined (when asked). */
 export type MemberRow = IdentityListRow & { addedAt?: IsoTimestamp };
-/**
- * A group of an identity's list: the group as projected, with its membership's columns (the group's
- * key as the membership names it, when it joined), as a member row is the identity with its own.
- */
-export type MembershipGroupRow = GroupListRow & { groupUuid: string; addedAt?: IsoTimestamp };
+/** A group of an identity's list: the membership, with the group read once for all the rows naming it. */
+export interface MembershipGroupRow {
+  groupUuid: string;
+  addedAt?: IsoTimestamp;
+  group: GroupListRow;
+}
 
 const addedAt = `${isoTimestamp('gm.added_at')} AS "addedAt"`;
 
@@ -128,30 +129,75 @@ export function memberCountsByGroup(db: Queryable, groupUuids: readonly string[]
 }
 
 /**
- * The groups of many identities, in one statement: the memberships' pages from their own index,
- * each row then finding its group by primary key (rowLookupSql; decision 61 read them in a second
- * statement). The group is the membership's realm's (its foreign key is (realm_id, group_id)).
- * Ordered by the group's name, the page joins the groups for their names as well.
+ * The groups of many identities: the memberships' pages from their own index, and the groups they
+ * name. One identity's page names each group once: its groups are read in the page's statement,
+ * each row finding its group by key (rowLookupSql), one round trip less (#17; a single identity's
+ * groups is what a client's small read asks). Many identities' pages name the same few groups
+ * over and over (a realm has few groups): the groups come in a second statement, once each, and
+ * each row shares its group's object. Joined in the page query, the planner scanned the (small)
+ * groups table again for every identity, and every row carried its group's columns, which cost W1
+ * 5–7 CPU-ms of parsing for its 15 764 rows to save one round trip of ≈ 0.1 ms (decision 61).
+ * Ordered by the group's name, the page query joins the groups for their names as well.
  */
-export function groupPagesByIdentity(
+export async function groupPagesByIdentity(
   db: Queryable,
   identityUuids: readonly string[],
   ordering: Ordering,
   request: PageRequest,
   projection: ListProjection<GroupColumn, MembershipEdgeColumn>,
 ): Promise<Map<string, CursorRow<MembershipGroupRow>[]>> {
-  return pagesByParent<MembershipGroupRow>(db, identityUuids, {
+  const spec: ParentPageSpec = {
     ...membershipEdgeColumns(projection, 'gm.group_id AS "groupUuid"'),
     from: ordering.columns.some((column) => column.sql === groupName) ? 'group_memberships gm JOIN groups g ON g.id = gm.group_id' : 'group_memberships gm',
     parentColumn: 'gm.identity_id',
     ordering,
     request,
-    lookup: groupOfRow(projection.node),
-  });
+  };
+  if (identityUuids.length === 1) return pagesByParent<MembershipGroupRow>(db, identityUuids, { ...spec, lookup: groupOfRow(projection.node) });
+  return withGroupsOf(db, await pagesByParent<Omit<MembershipGroupRow, 'group'>>(db, identityUuids, spec), projection.node);
 }
 
-/** The group a row of a page of groups by identity names (this list's, and the transitive list's), as projected. */
-export const groupOfRow = (columns: Columns<GroupColumn>): RowLookup => ({ select: groupColumns('g', columns), from: 'groups g', on: 'g.id = x."groupUuid"' });
+/**
+ * The group a row of a page of groups by identity names (this list's and the transitive list's),
+ * as projected, read in the page's statement. It is of the membership's realm: the membership's
+ * foreign key is (realm_id, group_id), and the transitive list's closure rows are the realm's.
+ */
+export const groupOfRow = (columns: Columns<GroupColumn>): RowLookup => ({
+  select: groupColumns('g', columns),
+  from: 'groups g',
+  on: 'g.id = x."groupUuid"',
+  as: 'group',
+});
+
+/**
+ * The second statement of a page of groups by identity (this one, and the transitive list's): the
+ * groups the rows name, each read once, set on the rows. Rows whose group went away between the
+ * two statements are dropped.
+ */
+export async function withGroupsOf<TRow extends Omit<MembershipGroupRow, 'group'>>(
+  db: Queryable,
+  pages: Map<string, CursorRow<TRow>[]>,
+  columns: Columns<GroupColumn>,
+): Promise<Map<string, CursorRow<TRow & MembershipGroupRow>[]>> {
+  const groupUuids = new Set<string>();
+  for (const rows of pages.values()) for (const row of rows) groupUuids.add(row.groupUuid);
+  if (groupUuids.size === 0) return new Map();
+  const rows: GroupListRow[] = await db.query(`SELECT ${groupColumns('g', columns)} FROM groups g WHERE g.id = ANY($1::uuid[])`, [[...groupUuids]]);
+  const groups = new Map(rows.map((group) => [group.uuid, group]));
+  const withGroups = new Map<string, CursorRow<TRow & MembershipGroupRow>[]>();
+  for (const [identityUuid, rows] of pages) {
+    const kept: CursorRow<TRow & MembershipGroupRow>[] = [];
+    for (const row of rows as Array<CursorRow<TRow & MembershipGroupRow>>) {
+      const group = groups.get(row.groupUuid);
+      if (group) {
+        row.group = group;
+        kept.push(row);
+      }
+    }
+    withGroups.set(identityUuid, kept);
+  }
+  return withGroups;
+}
 
 export function groupCountsByIdentity(db: Queryable, identityUuids: readonly string[]) {
   return countsByParent(db, identityUuids, { from: 'group_memberships gm', parentColumn: 'gm.identity_id' });

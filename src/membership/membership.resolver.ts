@@ -325,7 +325,7 @@ export class LinkIdentitiesPayloadResolver {
     return payload.added.flatMap((membership, index) => {
       const group = groups[index];
       if (!group || group instanceof Error) return [];
-      const row = { ...group, groupUuid: membership.groupUuid, addedAt: membership.addedAt, __cursor0: membership.addedAtSortValue, __cursor1: membership.groupUuid };
+      const row = { groupUuid: membership.groupUuid, addedAt: membership.addedAt, group, __cursor0: membership.addedAtSortValue, __cursor1: membership.groupUuid };
       return [new IdentityGroupEdgeOf(row, identityGroupOrdering)];
     });
   }

@@ -5,7 +5,7 @@ import { Edge, PageEdge, pageRequest, toPage, type CursorRow, type Ordering, typ
 import { wholeList, type ListProjection, type NestedList } from '../common/projection';
 import type { Writes } from '../db/writes';
 import { appendEvents } from '../events/event-log';
-import type { GroupColumn, GroupKeys, GroupRow } from '../group/group.columns';
+import type { GroupColumn, GroupKeys, GroupListRow, GroupRow } from '../group/group.columns';
 import type { IdentityColumn, IdentityKeys } from '../identity/identity.columns';
 import type { MemberFilter } from '../identity/identity.inputs';
 import { memberFilterValues } from '../identity/identity.service';
@@ -47,7 +47,11 @@ class MemberEdge extends PageEdge<CursorRow<MemberRow>> {
 }
 
 /** … and the group an identity belongs to, with the time it joined. */
-export class IdentityGroupEdge extends PageEdge<CursorRow<MembershipGroupRow>> {
+export class IdentityGroupEdge extends Edge<CursorRow<MembershipGroupRow>> {
+  get node(): GroupListRow {
+    return this.row.group;
+  }
+
   get addedAt(): string | undefined {
     return this.row.addedAt;
   }
@@ -72,7 +76,11 @@ class TransitiveMemberEdge extends PageEdge<CursorRow<TransitiveMemberRow>> {
   }
 }
 
-class TransitiveGroupEdge extends PageEdge<CursorRow<TransitiveGroupRow>> {
+class TransitiveGroupEdge extends Edge<CursorRow<TransitiveGroupRow>> {
+  get node(): GroupListRow {
+    return this.row.group;
+  }
+
   get addedAt(): string | undefined {
     return this.row.addedAt;
   }

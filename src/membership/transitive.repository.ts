@@ -5,7 +5,7 @@ import { rowLookupSql } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
 import type { GroupColumn } from '../group/group.columns';
 import { identityColumns, identityFilterSql, type IdentityColumn, type IdentityFilterValues } from '../identity/identity.columns';
-import { groupOfRow, type MemberRow, type MembershipEdgeColumn, type MembershipGroupRow } from './membership.repository';
+import { groupOfRow, withGroupsOf, type MemberRow, type MembershipEdgeColumn, type MembershipGroupRow } from './membership.repository';
 
 /*
  * Transitive membership (issue #14, docs/decisions.md 106): a group's members with those of every
@@ -147,10 +147,11 @@ export async function transitiveGroupPages(
   if (includesColumn(projection.edge, 'addedAt')) select.push(`${isoTimestamp('t.added_at')} AS "addedAt"`);
   if (includesColumn(projection.edge, 'direct')) select.push('t.direct');
   if (includesColumn(projection.edge, 'cursor')) select.push(keyset.cursorColumns);
-  // Sorting by name needs the group's name in the page query; the group's columns are read after the page is cut, as for the direct list.
+  // Sorting by name needs the group's name in the page query; the group's columns come as for the
+  // direct list (groupPagesByIdentity): in the page's statement for one identity, else in a second.
   const byName = ordering.columns.some((column) => column.sql === transitiveGroupName);
-  const lookup = rowLookupSql(groupOfRow(projection.node));
-  const rows: Array<CursorRow<TransitiveGroupRow> & { __parent: string }> = await db.query(
+  const lookup = rowLookupSql(identityUuids.length === 1 ? groupOfRow(projection.node) : undefined);
+  const rows: Array<CursorRow<Omit<TransitiveGroupRow, 'group'>> & { __parent: string }> = await db.query(
     `SELECT p.parent AS "__parent", x.*${lookup.columns}
        FROM unnest($1::uuid[]) AS p(parent)
        CROSS JOIN LATERAL (
@@ -168,7 +169,8 @@ export async function transitiveGroupPages(
        ) x${lookup.join}`,
     params,
   );
-  return byParent(rows);
+  if (lookup.join) return byParent(rows as Array<CursorRow<TransitiveGroupRow> & { __parent: string }>);
+  return withGroupsOf(db, byParent(rows), projection.node);
 }
 
 /** How many distinct groups each identity is in, directly or through nesting. */

@@ -69,11 +69,11 @@ describe('the nested read realm → groups → members → groups', () => {
       }
     }
     // The token's lookup, the realm, groups page, groups count, members page (members' count is the
-    // group's memberCount), the members' groups page (the memberships with the groups they name) and
-    // the members' group counts: seven statements, for 2 groups or 12 (six with the token cached, as
-    // on a server with the default TOKEN_CACHE_TTL_MS). Eight before #17 read the groups apart.
+    // group's memberCount), the members' memberships page, the groups those name (each once) and the
+    // members' group counts: eight statements, for 2 groups or 12 (seven with the token cached, as on
+    // a server with the default TOKEN_CACHE_TTL_MS).
     expect(largeCount).toBe(smallCount);
-    expect(largeCount).toBe(7);
+    expect(largeCount).toBe(8);
   });
 
   test('members of many groups load with one statement per level, not one per group', async () => {
@@ -120,9 +120,9 @@ describe('the nested read realm → groups → members → groups', () => {
       const again = next.groups.edges.flatMap((e: any) => e.node.members.edges.map((m: any) => m.node)).find((m: any) => m.username === member.username);
       expect(again.groups.edges.map((e: any) => e.node.name)).toEqual([member.two.edges[1].node.name]);
     }
-    // The token, the realm, groups, members, then per alias the groups' page (three aliases), and the
-    // counts (shared by `one` and the fragment): still flat (11 before #17 read each alias's groups apart).
-    expect(count).toBe(8);
+    // The token, the realm, groups, members, then per alias the memberships' page and the groups they
+    // name (three aliases), and the counts (shared by `one` and the fragment): still flat.
+    expect(count).toBe(11);
   });
 
   test('a bad page size of the members’ groups is refused at that field, not at the members that load them', async () => {
@@ -291,10 +291,10 @@ describe('the nested read of transitive lists (issue #14, decision 106)', () => 
     expect(top.transitiveMemberCount).toBe(35);
     expect(top.members.edges).toHaveLength(35);
     // The token, the realm, the groups' page; the transitive members' page and their count (shared by
-    // totalCount and transitiveMemberCount); the members' transitive groups' page (with the groups)
-    // and their counts; the inner groups' counts were counted with the level above (same realm).
+    // totalCount and transitiveMemberCount); the members' transitive groups' page, the groups they
+    // name and their counts; the inner groups' counts were counted with the level above (same realm).
     expect(largeCount).toBe(smallCount);
-    expect(largeCount).toBe(7);
+    expect(largeCount).toBe(8);
 
     // From the tops alone, the inner groups' counts are not known yet: one statement more, for all of them.
     const topsOf = async (realmId: string) =>
@@ -311,17 +311,38 @@ describe('the nested read of transitive lists (issue #14, decision 106)', () => 
     const largeFromTops = await server.countStatements(async () => {
       fromLargeTops = await server.ok(fromTops, { ids: largeTops });
     });
-    // The token, the groups by ID, their counts, the members' page, their groups' page (with the groups), the inner counts.
+    // The token, the groups by ID, their counts, the members' page, their groups' page, the groups, the inner counts.
     expect(largeFromTops).toBe(smallFromTops);
-    expect(largeFromTops).toBe(6);
+    expect(largeFromTops).toBe(7);
     const inner = fromLargeTops.nodes.flatMap((top: any) => top.members.edges.flatMap((edge: any) => edge.node.groups.edges.map((g: any) => g.node)));
     expect(inner.find((group: any) => group.name === 'top-0').transitiveMemberCount).toBe(35);
+  });
+
+  test('one identity’s groups, DIRECT and TRANSITIVE, come in its page’s statement (#17), and as a read of many identities gives them', async () => {
+    const realm = await buildRealmOfTrees(1, 2, 2);
+    const list = (membership: string) =>
+      `groups(membership: ${membership}, first: 20) { totalCount edges { cursor direct addedAt node { id name description externalId memberCount version createdAt updatedAt } } pageInfo { hasNextPage endCursor } }`;
+    const lists = `direct: ${list('DIRECT')} transitive: ${list('TRANSITIVE')}`;
+    // Many identities at once: their groups are read in a second statement, each once.
+    const many = (await server.ok(`query($id: ID!) { realm(id: $id) { identities(first: 100) { edges { node { id ${lists} } } } } }`, { id: realm })).realm.identities.edges.map(
+      (edge: any) => edge.node,
+    );
+    expect(many.filter((identity: any) => identity.direct.edges.length > 1 && identity.transitive.edges.length > identity.direct.edges.length).length).toBeGreaterThan(0);
+    for (const identity of many) {
+      const { node: one } = await server.ok(`query($id: ID!) { node(id: $id) { ... on Identity { id ${lists} } } }`, { id: identity.id });
+      expect(one).toEqual(identity);
+    }
+    const { id } = many.find((identity: any) => identity.direct.edges.length > 1);
+    const onePage = (membership: string) => `query($id: ID!) { node(id: $id) { ... on Identity { groups(membership: ${membership}, first: 20) { edges { node { name } } } } } }`;
+    // The token, the identity, its page with the groups it names: three statements (four before #17).
+    expect(await server.countStatements(() => server.ok(onePage('DIRECT'), { id }))).toBe(3);
+    expect(await server.countStatements(() => server.ok(onePage('TRANSITIVE'), { id }))).toBe(3);
   });
 
   test('DIRECT reads of the same trees run the statements they ran before #14’s transitive lists', async () => {
     const large = await buildRealmOfTrees(3, 4, 3);
     const count = await server.countStatements(() => server.ok(nestedQuery, { id: large }));
-    // As the first test of this file: seven.
-    expect(count).toBe(7);
+    // As the first test of this file: eight.
+    expect(count).toBe(8);
   });
 });
