@@ -130,14 +130,8 @@ export function memberCountsByGroup(db: Queryable, groupUuids: readonly string[]
 
 /**
  * The groups of many identities: the memberships' pages from their own index, and the groups they
- * name. One identity's page names each group once: its groups are read in the page's statement,
- * each row finding its group by key (rowLookupSql), one round trip less (#17; a single identity's
- * groups is what a client's small read asks). Many identities' pages name the same few groups
- * over and over (a realm has few groups): the groups come in a second statement, once each, and
- * each row shares its group's object. Joined in the page query, the planner scanned the (small)
- * groups table again for every identity, and every row carried its group's columns, which cost W1
- * 5–7 CPU-ms of parsing for its 15 764 rows to save one round trip of ≈ 0.1 ms (decision 61).
- * Ordered by the group's name, the page query joins the groups for their names as well.
+ * name, read as groupsInPage says. Ordered by the group's name, the page query joins the groups for
+ * their names as well.
  */
 export async function groupPagesByIdentity(
   db: Queryable,
@@ -153,21 +147,26 @@ export async function groupPagesByIdentity(
     ordering,
     request,
   };
-  if (identityUuids.length === 1) return pagesByParent<MembershipGroupRow>(db, identityUuids, { ...spec, lookup: groupOfRow(projection.node) });
+  const lookup = groupsInPage(identityUuids, projection.node);
+  if (lookup) return pagesByParent<MembershipGroupRow>(db, identityUuids, { ...spec, lookup });
   return withGroupsOf(db, await pagesByParent<Omit<MembershipGroupRow, 'group'>>(db, identityUuids, spec), projection.node);
 }
 
 /**
- * The group a row of a page of groups by identity names (this list's and the transitive list's),
- * as projected, read in the page's statement. It is of the membership's realm: the membership's
- * foreign key is (realm_id, group_id), and the transitive list's closure rows are the realm's.
+ * How a page of groups by identity (this list's and the transitive list's) reads the groups its
+ * rows name. One identity's page names each group once: they come in the page's statement, each
+ * row finding its group by key (rowLookupSql), one round trip less (#17: a client's small read asks
+ * one identity's groups). Many identities' pages name the same few groups over and over (a realm
+ * has few groups): read with the page, every row carries its group's columns, which cost W1 5–7
+ * CPU-ms of parsing for its 15 764 rows to save one round trip of ≈ 0.1 ms (bench/ANALYSIS.md); they
+ * come in a second statement, once each (withGroupsOf, decision 61), and the rows share them. The
+ * group is of the membership's realm: the membership's foreign key is (realm_id, group_id), and
+ * the transitive list's closure rows are the realm's.
  */
-export const groupOfRow = (columns: Columns<GroupColumn>): RowLookup => ({
-  select: groupColumns('g', columns),
-  from: 'groups g',
-  on: 'g.id = x."groupUuid"',
-  as: 'group',
-});
+export function groupsInPage(identityUuids: readonly string[], columns: Columns<GroupColumn>): RowLookup | undefined {
+  if (identityUuids.length !== 1) return undefined;
+  return { select: groupColumns('g', columns), from: 'groups g', on: 'g.id = x."groupUuid"', as: 'group' };
+}
 
 /**
  * The second statement of a page of groups by identity (this one, and the transitive list's): the
