@@ -10,6 +10,7 @@ import { smallReadIdentities, smallReadProductRequests } from '../workloads/read
 
 const root = path.resolve(import.meta.dirname, '../..');
 const dbUrl = process.env.BENCH_DB ?? 'postgres://postgres:postgres@127.0.0.1:5432/realmgraph_bench_quick';
+const database = new URL(dbUrl).pathname.slice(1);
 const prof = !process.argv.includes('--no-prof');
 const dir = '/tmp/prof/w1s';
 rmSync(dir, { recursive: true, force: true });
@@ -20,7 +21,7 @@ await admin.connect();
 const ids = await smallReadIdentities(admin);
 const server = await productServer(root, { databaseUrl: dbUrl, adminToken: token, profileDir: prof ? dir : undefined });
 const ctx = { token };
-const load = await measure({ peer: server, url: server.url('/'), requests: smallReadProductRequests(ctx, ids), connections: 8, duration: Number(process.env.SECONDS ?? 8), repeats: Number(process.env.REPEATS ?? 1), admin, database: 'realmgraph_bench_quick' });
+const load = await measure({ peer: server, url: server.url('/'), requests: smallReadProductRequests(ctx, ids), connections: 8, duration: Number(process.env.SECONDS ?? 8), repeats: Number(process.env.REPEATS ?? 1), admin, database });
 console.log(JSON.stringify({ rps: load.rps, p50: load.p50, cpu: load.serverCpuMsPerRequest, runs: load.runs }));
 await server.stop();
 await admin.end();

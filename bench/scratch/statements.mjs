@@ -1,4 +1,4 @@
-// Scratch: the statements one W1s request sends (a logging proxy in front of PostgreSQL).
+// Scratch: the statements one W1s (or, with --w1, W1) request sends (a logging proxy in front of PostgreSQL).
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { smallReadIdentities } from '../workloads/reads.mjs';
 import * as q from '../lib/queries.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const db = 'realmgraph_bench_quick';
+const db = process.env.BENCH_DB_NAME ?? 'realmgraph_bench_quick';
 let log = [];
 const proxy = net.createServer((client) => {
   const up = net.connect(5432, '127.0.0.1');
@@ -35,11 +35,13 @@ await admin.connect();
 const ids = await smallReadIdentities(admin);
 const token = randomBytes(32).toString('base64url');
 const server = await productServer(root, { databaseUrl: url, adminToken: token });
-const ask = async (id) => (await fetch(server.url('/graphql'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: q.w1sProduct, variables: { id: q.globalId('Identity', id) } }) })).json();
+const w1 = process.argv.includes('--w1');
+const ask = async (id) => (await fetch(server.url('/graphql'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(w1 ? { query: q.w1Product, variables: { name: 'bench' } } : { query: q.w1sProduct, variables: { id: q.globalId('Identity', id) } }) })).json();
 await ask(ids[0]); await ask(ids[1]);
 await new Promise((r) => setTimeout(r, 300));
 log = [];
-await ask(ids[2]);
+const answer = await ask(ids[2]);
+if (process.argv.includes('--answer')) console.log(JSON.stringify(answer).slice(0, 400));
 await new Promise((r) => setTimeout(r, 100));
 console.log(log.join('\n'));
 await server.stop(); await admin.end(); proxy.close();
