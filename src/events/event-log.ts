@@ -19,31 +19,59 @@ export const eventChannel = 'realmgraph_events';
  */
 export async function appendEvents(tx: Tx, realmUuid: string, events: readonly NewEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.query(
-    `WITH counter AS (
-       UPDATE realms SET last_event_seq = last_event_seq + $2 WHERE id = $1 RETURNING last_event_seq
-     ), appended AS (
-       INSERT INTO events (realm_id, seq, occurred_at, actor, type, identity_id, group_id, invitation_id, data)
-       SELECT $1, counter.last_event_seq - $2 + e.n, clock_timestamp(), $8::jsonb, e.type, e.identity_id, e.group_id, e.invitation_id, e.data
-         FROM counter,
-              unnest($3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::jsonb[])
-                WITH ORDINALITY AS e(type, identity_id, group_id, invitation_id, data, n)
-       RETURNING seq
-     )
-     SELECT pg_notify('${eventChannel}', $1 || ':' || max(seq)) FROM appended`,
-    [
-      realmUuid,
-      events.length,
-      events.map((event) => event.type),
-      events.map((event) => event.identityUuid ?? null),
-      events.map((event) => event.groupUuid ?? null),
-      events.map((event) => event.invitationUuid ?? null),
-      events.map((event) => JSON.stringify(event.data)),
-      tx.actor ? JSON.stringify({ id: tx.actor.id, name: tx.actor.name }) : null,
-    ],
-  );
+  const params: unknown[] = [];
+  await tx.query(`WITH ${appendCtes(params, realmUuid, events, tx)} SELECT pg_notify('${eventChannel}', $1 || ':' || max(seq)) FROM appended`, params);
   // Counted once they exist: a rolled-back (or retried) attempt appended nothing.
   tx.afterCommit(() => metrics.eventsAppended(events.map((event) => event.type)));
+}
+
+/**
+ * A write and its events in one statement, for a write that is all of its transaction (an identity
+ * provider's create: Writes.statement): `write` is an INSERT, UPDATE or DELETE … RETURNING (its
+ * parameters $1…), and the events are appended — as appendEvents does, the realm's counter taken
+ * after the write — only if it returned a row; a write that did nothing appends nothing. Returns the
+ * write's rows.
+ */
+export async function writeWithEvents<T>(tx: Tx, write: { sql: string; params: readonly unknown[] }, realmUuid: string, events: readonly NewEvent[]): Promise<T[]> {
+  const params = [...write.params];
+  const rows = await tx.query<T>(
+    `WITH written AS (${write.sql}),
+     ${appendCtes(params, realmUuid, events, tx, 'EXISTS (SELECT 1 FROM written)')},
+     notified AS (SELECT pg_notify('${eventChannel}', $${write.params.length + 1} || ':' || max(seq)) FROM appended HAVING count(*) > 0)
+     SELECT written.* FROM written LEFT JOIN notified ON true`,
+    params,
+  );
+  if (rows.length > 0) tx.afterCommit(() => metrics.eventsAppended(events.map((event) => event.type)));
+  return rows;
+}
+
+/**
+ * The CTEs `counter` and `appended` of an append, their parameters pushed onto `params` (the realm
+ * first): the next numbers from the realm's counter, then the rows. `when`: appended only if it holds.
+ */
+function appendCtes(params: unknown[], realmUuid: string, events: readonly NewEvent[], tx: Tx, when?: string): string {
+  const first = params.length + 1;
+  params.push(
+    realmUuid,
+    events.length,
+    events.map((event) => event.type),
+    events.map((event) => event.identityUuid ?? null),
+    events.map((event) => event.groupUuid ?? null),
+    events.map((event) => event.invitationUuid ?? null),
+    events.map((event) => JSON.stringify(event.data)),
+    tx.actor ? JSON.stringify({ id: tx.actor.id, name: tx.actor.name }) : null,
+  );
+  const [realm, count, types, identities, groups, invitations, data, actor] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `$${first + i}`);
+  return `counter AS (
+       UPDATE realms SET last_event_seq = last_event_seq + ${count} WHERE id = ${realm}${when ? ` AND ${when}` : ''} RETURNING last_event_seq
+     ), appended AS (
+       INSERT INTO events (realm_id, seq, occurred_at, actor, type, identity_id, group_id, invitation_id, data)
+       SELECT ${realm}, counter.last_event_seq - ${count} + e.n, clock_timestamp(), ${actor}::jsonb, e.type, e.identity_id, e.group_id, e.invitation_id, e.data
+         FROM counter,
+              unnest(${types}::text[], ${identities}::uuid[], ${groups}::uuid[], ${invitations}::uuid[], ${data}::jsonb[])
+                WITH ORDINALITY AS e(type, identity_id, group_id, invitation_id, data, n)
+       RETURNING seq
+     )`;
 }
 
 /** Wakes the relays about a realm whose log ends (it is being deleted): their streams of it complete. */

@@ -42,6 +42,10 @@ export class ScimWrites {
       const state = emptyUser();
       applyToUser(state, 'replace', undefined, bodyObject(body));
       const wanted = provisionedOf(state);
+      // The common case, a new user with keys of its own, is one statement; a key taken sends it down
+      // the checked path, where it is the answer.
+      const created = await this.identities.provisionCreateIfFree(ctx, scope.realmUuid, wanted);
+      if (created) return { type: 'User', row: created };
       // A user the provider deleted in a realm that keeps them (DEPROVISION) comes back as itself.
       const returning = wanted.active === false ? undefined : await deprovisionedUserNamed(this.db, scope.realmUuid, wanted.username!);
       if (returning === undefined) return { type: 'User', row: await this.identities.provisionCreate(ctx, scope.realmUuid, wanted) };
