@@ -122,24 +122,38 @@ export async function insertIdentity(tx: Tx, v: NewIdentity): Promise<IdentityRo
 }
 
 /**
- * The statement of an identity's creation that claims its keys without reading them first: it
+ * The statement of identities' creation that claims their keys without reading them first: it
  * takes their locks (lockClaimedKeys', in its order, so that a write that checks a key waits for
- * this one and then sees it) and inserts the row, or nothing (no row returned) when another
- * identity of the realm holds one of the keys — the unique indexes decide, committed rows and ones
- * still being written alike. Then the caller's checked path (refuseTakenKeys) says which key is
- * taken, or finds it free again. `uuid`: the new identity's, chosen by the caller, so that its
- * events can name it in the same statement (event-log.ts writeWithEvents).
+ * this one and then sees it) and inserts the rows, in their order, but not one of which another
+ * identity of the realm holds a key — the unique indexes decide, committed rows and ones still being
+ * written (an earlier row of the same statement included) alike; it returns those it inserted. The
+ * caller's checked path (refuseTakenKeys) then says which key is taken, or finds it free again.
+ * `uuid`: each new identity's, chosen by the caller, so that its events can name it in the same
+ * statement (event-log.ts writeWithEvents).
  */
-export function insertIdentityUnlessTaken(uuid: string, v: NewIdentity): { sql: string; params: unknown[] } {
-  const profile = profileFields.map((field) => v[field] ?? null);
-  const params: unknown[] = [uuid, v.realmUuid, v.displayName, v.username, v.primaryEmail, v.fullName, v.phoneNumber, v.role, v.status, v.source, v.externalId, ...profile];
-  params.push(claimedKeyNames(v));
-  // Typed here: a SELECT's parameters get no type from the columns they go to (all text but the keys).
-  const values = params.slice(0, -1).map((_, i) => `$${i + 1}::${i < 2 ? 'uuid' : 'text'}`).join(', ');
+export function insertIdentitiesUnlessTaken(realmUuid: string, rows: ReadonlyArray<{ uuid: string; values: NewIdentity }>): { sql: string; params: unknown[] } {
+  const texts: Array<(v: NewIdentity) => string | null | undefined> = [
+    (v) => v.displayName,
+    (v) => v.username,
+    (v) => v.primaryEmail,
+    (v) => v.fullName,
+    (v) => v.phoneNumber,
+    (v) => v.role,
+    (v) => v.status,
+    (v) => v.source,
+    (v) => v.externalId,
+    ...profileFields.map((field) => (v: NewIdentity) => v[field]),
+  ];
+  if (rows.some((row) => row.values.realmUuid !== realmUuid)) throw new Error('insertIdentitiesUnlessTaken: every row in the one realm');
+  const params: unknown[] = [realmUuid, rows.map((row) => row.uuid), ...texts.map((text) => rows.map((row) => text(row.values) ?? null)), rows.flatMap((row) => claimedKeyNames(row.values))];
+  const columnsIn = texts.map((_, i) => `$${i + 3}::text[]`).join(', ');
+  const names = texts.map((_, i) => `c${i}`);
   return {
-    sql: `WITH claimed AS (SELECT count(*) AS n FROM (SELECT pg_advisory_xact_lock(k.lock) FROM ${claimedKeyLocks('$2', `$${params.length}`)} k) locks)
+    sql: `WITH claimed AS (SELECT count(*) AS n FROM (SELECT pg_advisory_xact_lock(k.lock) FROM ${claimedKeyLocks('$1', `$${params.length}`)} k) locks)
           INSERT INTO identities AS i (id, realm_id, display_name, username, primary_email, full_name, phone_number, role, status, source, external_id, ${profileColumns})
-          SELECT ${values} FROM claimed
+          SELECT v.id, $1::uuid, ${names.map((name) => `v.${name}`).join(', ')}
+            FROM claimed, unnest($2::uuid[], ${columnsIn}) WITH ORDINALITY AS v(id, ${names.join(', ')}, n)
+           ORDER BY v.n
           ON CONFLICT DO NOTHING RETURNING ${columns}`,
     params,
   };
