@@ -40,24 +40,17 @@ export class IdentityCounts1795570000000 implements MigrationInterface {
         CONSTRAINT identity_counts_realm_fkey FOREIGN KEY (realm_id) REFERENCES realms (id) ON DELETE CASCADE,
         CONSTRAINT identity_counts_slot_check CHECK (slot >= 0 AND slot < 16)
       )`);
+    // One function for both statement triggers: their transition table is `changed`, the sign TG_OP's.
     await q.query(`
-      CREATE FUNCTION identities_count_added() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE FUNCTION identities_count_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        sign constant integer := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
       BEGIN
         INSERT INTO identity_counts AS c (realm_id, slot, identities, deprovisioned)
-        SELECT a.realm_id, pg_backend_pid() % 16, count(*), count(*) FILTER (WHERE a.status = 'DEPROVISIONED')
-          FROM added a GROUP BY a.realm_id
-        ON CONFLICT (realm_id, slot) DO UPDATE
-          SET identities = c.identities + excluded.identities, deprovisioned = c.deprovisioned + excluded.deprovisioned;
-        RETURN NULL;
-      END $$`);
-    await q.query(`
-      CREATE FUNCTION identities_count_removed() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        INSERT INTO identity_counts AS c (realm_id, slot, identities, deprovisioned)
-        SELECT r.realm_id, pg_backend_pid() % 16, -count(*), -count(*) FILTER (WHERE r.status = 'DEPROVISIONED')
-          FROM removed r
-         WHERE EXISTS (SELECT 1 FROM realms WHERE realms.id = r.realm_id)
-         GROUP BY r.realm_id
+        SELECT t.realm_id, pg_backend_pid() % 16, sign * count(*), sign * count(*) FILTER (WHERE t.status = 'DEPROVISIONED')
+          FROM changed t
+         WHERE TG_OP = 'INSERT' OR EXISTS (SELECT 1 FROM realms WHERE realms.id = t.realm_id)
+         GROUP BY t.realm_id
         ON CONFLICT (realm_id, slot) DO UPDATE
           SET identities = c.identities + excluded.identities, deprovisioned = c.deprovisioned + excluded.deprovisioned;
         RETURN NULL;
@@ -72,10 +65,10 @@ export class IdentityCounts1795570000000 implements MigrationInterface {
       END $$`);
     await q.query(`
       CREATE TRIGGER identities_count_added AFTER INSERT ON identities
-        REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION identities_count_added()`);
+        REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION identities_count_changed()`);
     await q.query(`
       CREATE TRIGGER identities_count_removed AFTER DELETE ON identities
-        REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION identities_count_removed()`);
+        REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION identities_count_changed()`);
     await q.query(`
       CREATE TRIGGER identities_count_deprovisioned AFTER UPDATE OF status ON identities FOR EACH ROW
         WHEN ((OLD.status = 'DEPROVISIONED') IS DISTINCT FROM (NEW.status = 'DEPROVISIONED'))
@@ -97,8 +90,7 @@ export class IdentityCounts1795570000000 implements MigrationInterface {
     await q.query(`DROP TRIGGER IF EXISTS identities_count_removed ON identities`);
     await q.query(`DROP TRIGGER IF EXISTS identities_count_added ON identities`);
     await q.query(`DROP FUNCTION IF EXISTS identities_count_deprovisioned()`);
-    await q.query(`DROP FUNCTION IF EXISTS identities_count_removed()`);
-    await q.query(`DROP FUNCTION IF EXISTS identities_count_added()`);
+    await q.query(`DROP FUNCTION IF EXISTS identities_count_changed()`);
     await q.query(`DROP TABLE identity_counts`);
   }
 }
