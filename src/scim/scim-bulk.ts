@@ -44,7 +44,9 @@ export async function runBulk(scope: ScimScope, writes: ScimWrites, body: unknow
     if (runs) {
       const run = runOfCreates(scope, writes, operations, next);
       if (run.length > 1) {
-        const rows = await writes.createUsers(scope, run.map((create) => create.checked));
+        // Any failure of the run (a key taken, or a refusal the checks did not foresee) is left to the
+        // operations one by one, where each has its own answer.
+        const rows = await writes.createUsers(scope, run.map((create) => create.checked)).catch(() => undefined);
         if (rows) {
           rows.forEach((row, i) => {
             created.set(run[i].bulkId, row.id);
@@ -53,8 +55,8 @@ export async function runBulk(scope: ScimScope, writes: ScimWrites, body: unknow
           next += run.length;
           continue;
         }
-        // A key taken: these and the rest of the request one by one, each with its own answer (a
-        // request that re-sends users the realm has is likely to go on doing so).
+        // These and the rest of the request one by one (a request that re-sends users the realm has
+        // is likely to go on doing so).
         runs = false;
       }
     }
