@@ -2,34 +2,18 @@
 // in a Bulk request, an unfiltered first page, a userName eq lookup. BENCH_PG (default 127.0.0.1:5432)
 // and BENCH_DB (default realmgraph_bench_quick) name the database.
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { productServer } from '../lib/peers.mjs';
+import { statementProxy } from '../lib/statement-proxy.mjs';
 import { globalId } from '../lib/queries.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const [pgHost, pgPort] = (process.env.BENCH_PG ?? '127.0.0.1:5432').split(':');
 const db = process.env.BENCH_DB ?? 'realmgraph_bench_quick';
 let log = [];
-const proxy = net.createServer((client) => {
-  const up = net.connect(Number(pgPort), pgHost);
-  let buf = Buffer.alloc(0); let started = false;
-  client.on('data', (chunk) => {
-    up.write(chunk); buf = Buffer.concat([buf, chunk]);
-    for (;;) {
-      if (!started) { if (buf.length < 8) break; const len = buf.readInt32BE(0); if (buf.length < len) break; const code = buf.readInt32BE(4); buf = buf.subarray(len); if (code !== 80877103) started = true; continue; }
-      if (buf.length < 5) break; const type = String.fromCharCode(buf[0]); const len = buf.readInt32BE(1); if (buf.length < 1 + len) break;
-      const body = buf.subarray(5, 1 + len);
-      if (type === 'Q') log.push('Q ' + body.toString('utf8', 0, body.length - 1).replace(/\s+/g, ' ').slice(0, 200));
-      if (type === 'P') { const nameEnd = body.indexOf(0); log.push('P ' + body.toString('utf8', nameEnd + 1, body.indexOf(0, nameEnd + 1)).replace(/\s+/g, ' ').slice(0, 200)); }
-      buf = buf.subarray(1 + len);
-    }
-  });
-  up.on('data', (c) => client.write(c)); client.on('error', () => {}); up.on('error', () => {}); client.on('close', () => up.destroy()); up.on('close', () => client.destroy());
-});
-await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
-const url = `postgres://postgres@127.0.0.1:${proxy.address().port}/${db}`;
+const proxy = await statementProxy(pgHost, Number(pgPort), { onStatement: (text) => log.push(text.replace(/\s+/g, ' ').slice(0, 200)) });
+const url = `postgres://postgres@127.0.0.1:${proxy.port}/${db}`;
 const admin = new pg.Client({ connectionString: `postgres://postgres@${pgHost}:${pgPort}/${db}` });
 await admin.connect();
 const token = randomBytes(32).toString('base64url');
@@ -60,4 +44,4 @@ await show('Bulk, 1 POST /Users, taken userName', () => scim(scimToken, 'POST', 
 await show('GET /Users?count=100 (bench realm)', () => scim(readerToken, 'GET', '/Users?count=100'));
 await show('GET /Users?filter=userName eq', () => scim(readerToken, 'GET', `/Users?filter=${encodeURIComponent('userName eq "user-0000001"')}&startIndex=1&count=100`));
 await graphql(`mutation($input: DeleteRealmInput!) { deleteRealm(input: $input) { deletedRealmId } }`, { input: { id: realmId } });
-await server.stop(); await admin.end(); proxy.close();
+await server.stop(); await admin.end(); await proxy.close();
