@@ -42,6 +42,25 @@ describe('the shared token bucket', () => {
     expect(limiter.statements).toBe(2);
   });
 
+  test('what is refunded goes back: takes that run together and are all refunded never empty the bucket', async () => {
+    const limiter = new SharedRateLimiter({
+      scope: 'auth-failures:30',
+      perMinute: 30,
+      store: (scope, key, capacity, maxGrant, returned) => leaseTokens(db.dataSource, scope, key, capacity, maxGrant, returned),
+      logger: createLogger('error'),
+    });
+    // As the authenticator does for tokens that turn out good: take, look up (the other takes run meanwhile), refund.
+    const lookup = async () => {
+      const decision = await limiter.take('address:192.0.2.10');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (decision.allowed) limiter.refund('address:192.0.2.10');
+      return decision.allowed;
+    };
+    const bursts = [];
+    for (let burst = 0; burst < 5; burst++) bursts.push((await Promise.all(Array.from({ length: 20 }, lookup))).filter(Boolean).length);
+    expect(bursts).toEqual([20, 20, 20, 20, 20]);
+  });
+
   test('a key found empty is refused without a statement until a request’s worth has refilled', async () => {
     const limiter = new SharedRateLimiter({
       scope: 'requests:2',
