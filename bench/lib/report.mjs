@@ -77,14 +77,17 @@ export function targets(results) {
     }
     // Issue #17: a token each, of equal rights. "One execution per rights class" is measured against the
     // one-token row at the same N (one execution per event by construction); "about": within 1.5×.
+    // "The raw broadcast at N" is to all N: the one-token row's baseline (the spread row's own is to the
+    // N/20 that match, in the table; below ~30 ms what is left is the write and the relay, not fan-out).
     const oneToken = w3.find((r) => r.subscribers === row.subscribers && w3Tokens(r) === 'one');
+    const broadcastToAll = row.matching === row.subscribers ? row.raw : oneToken?.raw;
     const cpuRatio = oneToken ? row.realmgraph.serverCpuMsPerEvent / oneToken.realmgraph.serverCpuMsPerEvent : undefined;
     const unsound = row.realmgraph.lost + row.realmgraph.duplicated + (row.realmgraph.leaked ?? 0);
     out.push({
       workload: 'W3',
-      target: `${row.variant} at ${row.subscribers} (${row.matching} matching): p99 ≤ 2× raw broadcast to as many, server CPU/event ≤ 1.5× one token's, nothing lost, doubled or leaked`,
-      measured: `${ratio(row.realmgraph.p99, row.raw.p99)}; CPU ${f(row.realmgraph.serverCpuMsPerEvent, 0)} ms = ${cpuRatio === undefined ? '–' : `${cpuRatio.toFixed(2)}×`}; lost, doubled or leaked ${unsound}`,
-      ok: row.realmgraph.p99 <= 2 * row.raw.p99 && cpuRatio !== undefined && cpuRatio <= 1.5 && unsound === 0,
+      target: `${row.variant} at ${row.subscribers} (${row.matching} matching): p99 ≤ 2× raw broadcast to all ${row.subscribers}, server CPU/event ≤ 1.5× one token's, nothing lost, doubled or leaked`,
+      measured: `${ratio(row.realmgraph.p99, broadcastToAll?.p99)}; CPU ${f(row.realmgraph.serverCpuMsPerEvent, 0)} ms = ${cpuRatio === undefined ? '–' : `${cpuRatio.toFixed(2)}×`}; lost, doubled or leaked ${unsound}`,
+      ok: row.realmgraph.p99 <= 2 * broadcastToAll?.p99 && cpuRatio !== undefined && cpuRatio <= 1.5 && unsound === 0,
     });
   }
   const w6 = results.workloads.w6;
