@@ -343,7 +343,8 @@ export class MembershipService {
       const current = await this.groups.lockReachable(ctx, tx, groupUuid, ['input', 'groupId']);
       const { added, events } = identities ? await addLocked(ctx.caller, tx, current, identities) : { added: [], events: [] };
       const nesting = children ? await nestLocked(ctx.caller, tx, current, children) : { nested: [], events: [] };
-      await appendEvents(tx, current.realmUuid, [...events, ...nesting.events]);
+      // The last statement, with the COMMIT: nothing is sent after it.
+      await appendEvents(tx, current.realmUuid, [...events, ...nesting.events], { commit: true });
       return { group: { ...current, memberCount: current.memberCount + added.length }, changed: added, nested: nesting.nested };
     });
     return this.payload(ctx, group, changed, nested);
@@ -360,7 +361,7 @@ export class MembershipService {
       // membership and nesting is removed, and logged, once.
       const removal = identityUuids.length > 0 ? await removeLocked(tx, current, identityUuids) : { removed: [], events: [] };
       const unnesting = childUuids.length > 0 ? await unnestLocked(tx, current, childUuids) : { unnested: [], events: [] };
-      await appendEvents(tx, current.realmUuid, [...removal.events, ...unnesting.events]);
+      await appendEvents(tx, current.realmUuid, [...removal.events, ...unnesting.events], { commit: true });
       return { group: { ...current, memberCount: current.memberCount - removal.removed.length }, changed: removal.removed, unnested: unnesting.unnested };
     });
     return this.payload(ctx, group, changed, unnested);
