@@ -1,8 +1,8 @@
-import pg from "pg";
-import type { DataSource } from "typeorm";
-import { fromConstraintViolation } from "../common/constraint-errors";
-import { pgErrorOf } from "./pg-error";
-import { isDatabaseUnavailable } from "./unavailable";
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { fromConstraintViolation } from '../common/constraint-errors';
+import { pgErrorOf } from './pg-error';
+import { isDatabaseUnavailable } from './unavailable';
 
 /** Who makes a change: the API token, recorded with every event the change appends. */
 export interface Actor {
@@ -17,10 +17,7 @@ export interface Actor {
 export interface Tx {
   /** Null for the server's own work (background jobs). */
   readonly actor: Actor | null;
-  query<T = Record<string, unknown>>(
-    sql: string,
-    parameters?: unknown[],
-  ): Promise<T[]>;
+  query<T = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<T[]>;
   /**
    * The transaction's last statement, sent with its COMMIT in one round trip: when it answers, the
    * transaction has committed (or, when it or the COMMIT fails, rolled back: the error is thrown as
@@ -28,10 +25,7 @@ export interface Tx {
    * after it. For the statement every write ends with (appending its events, decision 63: the
    * realm's row last).
    */
-  queryAndCommit<T = Record<string, unknown>>(
-    sql: string,
-    parameters?: unknown[],
-  ): Promise<T[]>;
+  queryAndCommit<T = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<T[]>;
   /**
    * Runs `callback` once the transaction has committed (not if it rolls back, nor for an attempt run
    * again after a deadlock): e.g. waking the job that sends an email this transaction queued. It
@@ -43,7 +37,7 @@ export interface Tx {
 // deadlock_detected and serialization_failure: PostgreSQL rolled the transaction back, and running
 // it again is the documented remedy (e.g. deleting an identity, which updates the member counts of
 // its groups, while another transaction adds it to one of them).
-const retryable = new Set(["40P01", "40001"]);
+const retryable = new Set(['40P01', '40001']);
 const attempts = 3;
 
 /**
@@ -55,7 +49,7 @@ const attempts = 3;
  */
 class PipelinedQuery extends (pg.Query as unknown as new (
   config: pg.QueryConfig & {
-    queryMode: "extended";
+    queryMode: 'extended';
     callback: (error: Error | null, results: unknown) => void;
   },
 ) => PgQueryInternals) {
@@ -66,17 +60,17 @@ class PipelinedQuery extends (pg.Query as unknown as new (
     private readonly commit: boolean,
     callback: (error: Error | null, results: unknown) => void,
   ) {
-    super({ text: sql, values: parameters, queryMode: "extended", callback });
+    super({ text: sql, values: parameters, queryMode: 'extended', callback });
   }
 
   override prepare(connection: PgConnection): void {
-    if (this.begin) sendUnnamed(connection, "BEGIN");
+    if (this.begin) sendUnnamed(connection, 'BEGIN');
     super.prepare(connection);
   }
 
   override _getRows(connection: PgConnection, rows: number | undefined): void {
     connection.execute({ portal: this.portal, rows });
-    if (this.commit) sendUnnamed(connection, "COMMIT");
+    if (this.commit) sendUnnamed(connection, 'COMMIT');
     connection.sync();
   }
 }
@@ -97,7 +91,7 @@ interface PgConnection {
 function sendUnnamed(connection: PgConnection, sql: string): void {
   connection.parse({ text: sql });
   connection.bind({});
-  connection.execute({ portal: "" });
+  connection.execute({ portal: '' });
 }
 
 /**
@@ -110,11 +104,7 @@ function sendUnnamed(connection: PgConnection, sql: string): void {
  * alone; a transaction that sent nothing sends neither. Each statement is reported to TypeORM's
  * logger (the statement counter, the deadlock count) as TypeORM's own queries are.
  */
-export async function withTransaction<T>(
-  dataSource: DataSource,
-  work: (tx: Tx) => Promise<T>,
-  actor: Actor | null = null,
-): Promise<T> {
+export async function withTransaction<T>(dataSource: DataSource, work: (tx: Tx) => Promise<T>, actor: Actor | null = null): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const committed: Array<() => void> = [];
     let result: T;
@@ -122,8 +112,7 @@ export async function withTransaction<T>(
       result = await inTransaction(dataSource, work, actor, committed);
     } catch (error) {
       const { code } = pgErrorOf(error);
-      if (code !== undefined && retryable.has(code) && attempt < attempts)
-        continue;
+      if (code !== undefined && retryable.has(code) && attempt < attempts) continue;
       throw fromConstraintViolation(error);
     }
     runAfterCommit(committed);
@@ -131,45 +120,29 @@ export async function withTransaction<T>(
   }
 }
 
-type State = "idle" | "open" | "committed";
+type State = 'idle' | 'open' | 'committed';
 
-async function inTransaction<T>(
-  dataSource: DataSource,
-  work: (tx: Tx) => Promise<T>,
-  actor: Actor | null,
-  committed: Array<() => void>,
-): Promise<T> {
+async function inTransaction<T>(dataSource: DataSource, work: (tx: Tx) => Promise<T>, actor: Actor | null, committed: Array<() => void>): Promise<T> {
   const [client, release] = await (
     dataSource.driver as unknown as {
-      obtainMasterConnection(): Promise<
-        [pg.PoolClient, (error?: unknown) => void]
-      >;
+      obtainMasterConnection(): Promise<[pg.PoolClient, (error?: unknown) => void]>;
     }
   ).obtainMasterConnection();
   const logger = dataSource.logger;
   // Mutable from the closures below, which TypeScript's narrowing does not follow.
-  const at: { state: State } = { state: "idle" };
+  const at: { state: State } = { state: 'idle' };
   let broken: unknown;
   // A connection lost while held: the pending statement fails too; the connection is never reused.
   let lost: unknown;
   const onError = (error: unknown) => void (lost ??= error);
-  client.on("error", onError);
-  const send = <R>(
-    sql: string,
-    parameters: unknown[],
-    commit: boolean,
-  ): Promise<R[]> => {
-    if (at.state === "committed")
-      return Promise.reject(
-        new Error(
-          "The transaction has committed: no statement may follow its last one.",
-        ),
-      );
-    const begin = at.state === "idle";
-    at.state = commit ? "committed" : "open";
-    if (begin) logger.logQuery("BEGIN");
+  client.on('error', onError);
+  const send = <R>(sql: string, parameters: unknown[], commit: boolean): Promise<R[]> => {
+    if (at.state === 'committed') return Promise.reject(new Error('The transaction has committed: no statement may follow its last one.'));
+    const begin = at.state === 'idle';
+    at.state = commit ? 'committed' : 'open';
+    if (begin) logger.logQuery('BEGIN');
     logger.logQuery(sql, parameters);
-    if (commit) logger.logQuery("COMMIT");
+    if (commit) logger.logQuery('COMMIT');
     return new Promise<R[]>((resolve, reject) => {
       client.query(
         new PipelinedQuery(sql, parameters, begin, commit, (error, results) => {
@@ -178,9 +151,7 @@ async function inTransaction<T>(
             reject(error);
             return;
           }
-          const result = (
-            Array.isArray(results) ? results[begin ? 1 : 0] : results
-          ) as pg.QueryResult;
+          const result = (Array.isArray(results) ? results[begin ? 1 : 0] : results) as pg.QueryResult;
           resolve(result.rows as R[]);
         }) as unknown as pg.QueryConfig,
       );
@@ -193,17 +164,17 @@ async function inTransaction<T>(
       queryAndCommit: (sql, parameters = []) => send(sql, parameters, true),
       afterCommit: (callback) => void committed.push(callback),
     });
-    if (at.state === "open") {
-      logger.logQuery("COMMIT");
-      at.state = "committed";
-      await client.query("COMMIT");
+    if (at.state === 'open') {
+      logger.logQuery('COMMIT');
+      at.state = 'committed';
+      await client.query('COMMIT');
     }
     return result;
   } catch (error) {
     broken = error;
     throw error;
   } finally {
-    client.removeListener("error", onError);
+    client.removeListener('error', onError);
     await finish(client, release, at.state, broken, lost, logger);
   }
 }
@@ -218,15 +189,15 @@ async function finish(
   state: State,
   failure: unknown,
   lost: unknown,
-  logger: DataSource["logger"],
+  logger: DataSource['logger'],
 ): Promise<void> {
   if (lost !== undefined) return release(lost);
-  if (failure === undefined || state === "idle") return release();
+  if (failure === undefined || state === 'idle') return release();
   if (isDatabaseUnavailable(failure)) return release(failure);
   try {
     // Also after a failed queryAndCommit: its COMMIT was skipped, or failed and ended the transaction (then a warning, no error).
-    logger.logQuery("ROLLBACK");
-    await client.query("ROLLBACK");
+    logger.logQuery('ROLLBACK');
+    await client.query('ROLLBACK');
     release();
   } catch (error) {
     release(error);
@@ -246,14 +217,11 @@ function runAfterCommit(callbacks: ReadonlyArray<() => void>): void {
       callback();
     } catch (error) {
       const reason =
-        error instanceof Error ||
-        (typeof error === "object" && error !== null && "message" in error)
-          ? String((error as Error).message)
-          : String(error);
-      process.emitWarning(
-        `What a committed transaction asked to run after it failed: ${reason}`,
-        { type: "AfterCommitWarning", code: "REALMGRAPH_AFTER_COMMIT" },
-      );
+        error instanceof Error || (typeof error === 'object' && error !== null && 'message' in error) ? String((error as Error).message) : String(error);
+      process.emitWarning(`What a committed transaction asked to run after it failed: ${reason}`, {
+        type: 'AfterCommitWarning',
+        code: 'REALMGRAPH_AFTER_COMMIT',
+      });
     }
   }
 }

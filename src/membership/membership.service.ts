@@ -20,7 +20,18 @@ import {
   type IdentityGroupOrder,
   type RemoveGroupMembersInput,
 } from './membership.inputs';
-import { addLocked, groupUuidsOf, identityUuidsOf, lockGroupsToNest, lockIdentitiesToAdd, nestLocked, removeLocked, unnestLocked } from './membership.writes';
+import {
+  addLocked,
+  addLockedAndCommit,
+  groupUuidsOf,
+  identityUuidsOf,
+  lockGroupsToNest,
+  lockIdentitiesToAdd,
+  nestLocked,
+  removeLocked,
+  removeLockedAndCommit,
+  unnestLocked,
+} from './membership.writes';
 import { memberGroupOrdering, parentGroupOrdering, type ChangedNesting, type NestedGroupRow, type NestingSide } from './nesting.repository';
 import {
   type ChangedMembership,
@@ -96,7 +107,10 @@ class TransitiveGroupEdge extends Edge<CursorRow<TransitiveGroupRow>> {
  */
 function transitiveGroupOrdering(orderBy: IdentityGroupOrder | null | undefined) {
   if (orderBy && orderBy.field !== IdentityGroupOrderField.NAME) {
-    throw invalidInput(['orderBy', 'field'], 'A TRANSITIVE list of groups is ordered by group ID (without `orderBy`) or by NAME; ADDED_AT orders the DIRECT list.');
+    throw invalidInput(
+      ['orderBy', 'field'],
+      'A TRANSITIVE list of groups is ordered by group ID (without `orderBy`) or by NAME; ADDED_AT orders the DIRECT list.',
+    );
   }
   return transitiveGroupOrderingOf(orderBy ? { field: 'NAME', direction: orderBy.direction } : null);
 }
@@ -341,6 +355,11 @@ export class MembershipService {
       const identities = identityIds.length > 0 ? await lockIdentitiesToAdd(tx, identityIds, ['input', 'identityIds']) : undefined;
       const children = groupIds.length > 0 ? await lockGroupsToNest(tx, groupUuid, groupIds, ['input', 'groupIds']) : undefined;
       const current = await this.groups.lockReachable(ctx, tx, groupUuid, ['input', 'groupId']);
+      if (children === undefined) {
+        // Identities only: the rows, their events and the COMMIT in one round trip.
+        const added = identities ? await addLockedAndCommit(ctx.caller, tx, current, identities) : [];
+        return { group: { ...current, memberCount: current.memberCount + added.length }, changed: added, nested: [] };
+      }
       const { added, events } = identities ? await addLocked(ctx.caller, tx, current, identities) : { added: [], events: [] };
       const nesting = children ? await nestLocked(ctx.caller, tx, current, children) : { nested: [], events: [] };
       // The last statement, with the COMMIT: nothing is sent after it.
@@ -357,6 +376,11 @@ export class MembershipService {
     const childUuids = groupUuidsOf(batch.groupIds, ['input', 'groupIds']);
     const { group, changed, unnested } = await this.writes.run(ctx, async (tx) => {
       const current = await this.groups.lockReachable(ctx, tx, groupUuid, ['input', 'groupId']);
+      if (childUuids.length === 0) {
+        // Identities only, as in add. A row a concurrent removal took first is waited for, then found gone.
+        const removed = identityUuids.length > 0 ? await removeLockedAndCommit(tx, current, identityUuids) : [];
+        return { group: { ...current, memberCount: current.memberCount - removed.length }, changed: removed, unnested: [] };
+      }
       // Each row a concurrent removal or deletion took first is waited for, then found gone: every
       // membership and nesting is removed, and logged, once.
       const removal = identityUuids.length > 0 ? await removeLocked(tx, current, identityUuids) : { removed: [], events: [] };
@@ -372,6 +396,10 @@ export class MembershipService {
    * group's realm, which the caller reaches; filtered all the same, as the identity loader would.
    */
   private payload(ctx: Context, group: GroupRow, changed: ChangedMembership[], nestings: ChangedNesting[]): MembershipChange {
-    return { group, memberships: changed.filter((row) => ctx.caller.reaches(row.realmUuid)), nestings: nestings.filter((row) => ctx.caller.reaches(row.realmUuid)) };
+    return {
+      group,
+      memberships: changed.filter((row) => ctx.caller.reaches(row.realmUuid)),
+      nestings: nestings.filter((row) => ctx.caller.reaches(row.realmUuid)),
+    };
   }
 }
