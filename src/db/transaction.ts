@@ -216,12 +216,8 @@ function runAfterCommit(callbacks: ReadonlyArray<() => void>): void {
     try {
       callback();
     } catch (error) {
-      const reason =
-        error instanceof Error || (typeof error === 'object' && error !== null && 'message' in error) ? String((error as Error).message) : String(error);
-      process.emitWarning(`What a committed transaction asked to run after it failed: ${reason}`, {
-        type: 'AfterCommitWarning',
-        code: 'REALMGRAPH_AFTER_COMMIT',
-      });
+      const reason = error instanceof Error || (typeof error === 'object' && error !== null && 'message' in error) ? String((error as Error).message) : String(error);
+      process.emitWarning(`What a committed transaction asked to run after it failed: ${reason}`, { type: 'AfterCommitWarning', code: 'REALMGRAPH_AFTER_COMMIT' });
     }
   }
 }

@@ -288,10 +288,7 @@ async function loggedMembershipWrite(
      SELECT ${changedColumns} FROM changed gm WHERE (SELECT count(*) FROM notified) >= 0`;
   const values = [...parameters, actorOf(tx), type];
   const rows = await (commit ? tx.queryAndCommit<ChangedMembership>(sql, values) : tx.query<ChangedMembership>(sql, values));
-  countWhenCommitted(
-    tx,
-    rows.map(() => type),
-  );
+  countWhenCommitted(tx, rows.map(() => type));
   return inInputOrder(rows, identityUuids);
 }
 

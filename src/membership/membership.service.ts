@@ -20,18 +20,7 @@ import {
   type IdentityGroupOrder,
   type RemoveGroupMembersInput,
 } from './membership.inputs';
-import {
-  addLocked,
-  addLockedAndCommit,
-  groupUuidsOf,
-  identityUuidsOf,
-  lockGroupsToNest,
-  lockIdentitiesToAdd,
-  nestLocked,
-  removeLocked,
-  removeLockedAndCommit,
-  unnestLocked,
-} from './membership.writes';
+import { addLocked, addLockedAndCommit, groupUuidsOf, identityUuidsOf, lockGroupsToNest, lockIdentitiesToAdd, nestLocked, removeLocked, removeLockedAndCommit, unnestLocked } from './membership.writes';
 import { memberGroupOrdering, parentGroupOrdering, type ChangedNesting, type NestedGroupRow, type NestingSide } from './nesting.repository';
 import {
   type ChangedMembership,
@@ -107,10 +96,7 @@ class TransitiveGroupEdge extends Edge<CursorRow<TransitiveGroupRow>> {
  */
 function transitiveGroupOrdering(orderBy: IdentityGroupOrder | null | undefined) {
   if (orderBy && orderBy.field !== IdentityGroupOrderField.NAME) {
-    throw invalidInput(
-      ['orderBy', 'field'],
-      'A TRANSITIVE list of groups is ordered by group ID (without `orderBy`) or by NAME; ADDED_AT orders the DIRECT list.',
-    );
+    throw invalidInput(['orderBy', 'field'], 'A TRANSITIVE list of groups is ordered by group ID (without `orderBy`) or by NAME; ADDED_AT orders the DIRECT list.');
   }
   return transitiveGroupOrderingOf(orderBy ? { field: 'NAME', direction: orderBy.direction } : null);
 }
@@ -396,10 +382,6 @@ export class MembershipService {
    * group's realm, which the caller reaches; filtered all the same, as the identity loader would.
    */
   private payload(ctx: Context, group: GroupRow, changed: ChangedMembership[], nestings: ChangedNesting[]): MembershipChange {
-    return {
-      group,
-      memberships: changed.filter((row) => ctx.caller.reaches(row.realmUuid)),
-      nestings: nestings.filter((row) => ctx.caller.reaches(row.realmUuid)),
-    };
+    return { group, memberships: changed.filter((row) => ctx.caller.reaches(row.realmUuid)), nestings: nestings.filter((row) => ctx.caller.reaches(row.realmUuid)) };
   }
 }

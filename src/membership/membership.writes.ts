@@ -86,26 +86,14 @@ export async function addLocked(
 ): Promise<{ added: ChangedMembership[]; events: NewEvent[] }> {
   refuseUnaddable(caller, group, identities);
   const added = await insertMemberships(tx, group.realmUuid, group.uuid, identities.uuids);
-  return {
-    added,
-    events: membershipEvents(
-      'membership.added',
-      group.uuid,
-      added.map((row) => row.uuid),
-    ),
-  };
+  return { added, events: membershipEvents('membership.added', group.uuid, added.map((row) => row.uuid)) };
 }
 
 /**
  * addLocked for a write whose only events are these: the rows, their events and the transaction's
  * COMMIT go in one round trip (insertMembershipsLogged). The transaction is over when it returns.
  */
-export function addLockedAndCommit(
-  caller: Caller,
-  tx: Tx,
-  group: Pick<GroupKeys, 'uuid' | 'realmUuid'>,
-  identities: LockedIdentities,
-): Promise<ChangedMembership[]> {
+export function addLockedAndCommit(caller: Caller, tx: Tx, group: Pick<GroupKeys, 'uuid' | 'realmUuid'>, identities: LockedIdentities): Promise<ChangedMembership[]> {
   refuseUnaddable(caller, group, identities);
   return insertMembershipsLogged(tx, group.realmUuid, group.uuid, identities.uuids, { commit: true });
 }
@@ -128,20 +116,9 @@ function refuseUnaddable(caller: Caller, group: Pick<GroupKeys, 'realmUuid'>, id
  * Ends these identities' memberships of a group the caller holds locked; returns those that were
  * members (a row a concurrent removal took first is waited for, then found gone) and their events.
  */
-export async function removeLocked(
-  tx: Tx,
-  group: Pick<GroupKeys, 'uuid'>,
-  identityUuids: readonly string[],
-): Promise<{ removed: ChangedMembership[]; events: NewEvent[] }> {
+export async function removeLocked(tx: Tx, group: Pick<GroupKeys, 'uuid'>, identityUuids: readonly string[]): Promise<{ removed: ChangedMembership[]; events: NewEvent[] }> {
   const removed = await deleteMemberships(tx, group.uuid, identityUuids);
-  return {
-    removed,
-    events: membershipEvents(
-      'membership.removed',
-      group.uuid,
-      removed.map((row) => row.uuid),
-    ),
-  };
+  return { removed, events: membershipEvents('membership.removed', group.uuid, removed.map((row) => row.uuid)) };
 }
 
 /** removeLocked for a write whose only events are these, with the COMMIT, as addLockedAndCommit. */
@@ -232,8 +209,7 @@ export async function nestLocked(
   uuids.forEach((uuid, index) => {
     const realmUuid = realms.get(uuid);
     if (realmUuid === undefined || !caller.reaches(realmUuid)) throw notFound('group', [...path, index], ids[index]);
-    if (realmUuid !== parent.realmUuid)
-      throw new AppError(ErrorCode.CROSS_REALM, `The group "${ids[index]}" belongs to another realm than the group.`, [...path, index]);
+    if (realmUuid !== parent.realmUuid) throw new AppError(ErrorCode.CROSS_REALM, `The group "${ids[index]}" belongs to another realm than the group.`, [...path, index]);
   });
   await takeNestingLock(tx, parent.realmUuid);
   const closing = await childReachingParent(tx, parent.uuid, uuids);
@@ -245,39 +221,23 @@ export async function nestLocked(
     const index = uuids.indexOf(closing);
     throw new AppError(
       ErrorCode.GROUP_CYCLE,
-      closing === parent.uuid ? `A group cannot be a member of itself: ${cycle}.` : `Nesting this group would make a cycle: ${cycle}.`,
+      closing === parent.uuid
+        ? `A group cannot be a member of itself: ${cycle}.`
+        : `Nesting this group would make a cycle: ${cycle}.`,
       [...path, index],
     );
   }
   const nested = await insertNestings(tx, parent.realmUuid, parent.uuid, uuids);
   if (nested.length > 0) await bumpMembershipVersions(tx, [parent.uuid]);
-  return {
-    nested,
-    events: nestingEvents(
-      'group.nested',
-      parent.uuid,
-      nested.map((row) => row.uuid),
-    ),
-  };
+  return { nested, events: nestingEvents('group.nested', parent.uuid, nested.map((row) => row.uuid)) };
 }
 
 /** Ends these groups' nestings in a parent the caller holds locked, under the realm's nesting lock; returns those that were nested, and their events. */
-export async function unnestLocked(
-  tx: Tx,
-  parent: Pick<GroupKeys, 'uuid' | 'realmUuid'>,
-  childUuids: readonly string[],
-): Promise<{ unnested: ChangedNesting[]; events: NewEvent[] }> {
+export async function unnestLocked(tx: Tx, parent: Pick<GroupKeys, 'uuid' | 'realmUuid'>, childUuids: readonly string[]): Promise<{ unnested: ChangedNesting[]; events: NewEvent[] }> {
   await takeNestingLock(tx, parent.realmUuid);
   const unnested = await deleteNestings(tx, parent.uuid, childUuids);
   if (unnested.length > 0) await bumpMembershipVersions(tx, [parent.uuid]);
-  return {
-    unnested,
-    events: nestingEvents(
-      'group.unnested',
-      parent.uuid,
-      unnested.map((row) => row.uuid),
-    ),
-  };
+  return { unnested, events: nestingEvents('group.unnested', parent.uuid, unnested.map((row) => row.uuid)) };
 }
 
 /** The groups nested in a group the caller holds locked, for a write that sets its whole member list. */
@@ -313,9 +273,6 @@ export async function endNestingsOfGroup(tx: Tx, groupUuid: string): Promise<New
   if (!(await takeNestingLockIfNested(tx, groupUuid))) return [];
   const rows = await deleteNestingsOfGroup(tx, groupUuid);
   // Its parents lost a member group: their members' version moves (they are locked: lockGroupWithParents).
-  await bumpMembershipVersions(
-    tx,
-    rows.filter((row) => row.childUuid === groupUuid).map((row) => row.parentUuid),
-  );
+  await bumpMembershipVersions(tx, rows.filter((row) => row.childUuid === groupUuid).map((row) => row.parentUuid));
   return rows.map((row) => ({ type: 'group.unnested', groupUuid: row.parentUuid, data: { memberGroupId: toGlobalId('Group', row.childUuid) } }));
 }
