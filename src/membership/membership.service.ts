@@ -20,10 +20,23 @@ import {
   type IdentityGroupOrder,
   type RemoveGroupMembersInput,
 } from './membership.inputs';
-import { addLocked, addLockedAndCommit, groupUuidsOf, identityUuidsOf, lockGroupsToNest, lockIdentitiesToAdd, nestLocked, removeLocked, removeLockedAndCommit, unnestLocked } from './membership.writes';
+import {
+  addLocked,
+  addLockedAndCommit,
+  groupUuidsOf,
+  identityLocksToAdd,
+  identityUuidsOf,
+  lockGroupsToNest,
+  lockIdentitiesToAdd,
+  nestLocked,
+  removeLocked,
+  removeLockedAndCommit,
+  unnestLocked,
+} from './membership.writes';
 import { memberGroupOrdering, parentGroupOrdering, type ChangedNesting, type NestedGroupRow, type NestingSide } from './nesting.repository';
 import {
   type ChangedMembership,
+  type IdentityRealm,
   identityGroupOrderingOf,
   memberOrdering,
   memberOrderingOf,
@@ -332,20 +345,24 @@ export class MembershipService {
    * Adds identities and nests groups, in one transaction, in decision 63's order: the identities
    * (FOR KEY SHARE), then the group with the groups to nest in it (id order), then — for a nesting
    * — the realm's nesting lock and the cycle check (decision 104), the rows, the realm's row last.
-   * Without groups to nest, the statements are those of a membership write before #14.
+   * Without groups to nest: the identities' and the group's locks in one statement, then the rows
+   * with their events and the COMMIT in another (bench/ANALYSIS.md, W2).
    */
   async add(ctx: Context, input: AddGroupMembersInput): Promise<MembershipChange> {
     const groupUuid = expectGlobalId(input.groupId, 'Group', ['input', 'groupId']);
     const { identityIds, groupIds } = memberBatch(input);
     const { group, changed, nested } = await this.writes.run(ctx, async (tx) => {
+      if (groupIds.length === 0) {
+        // Identities only: two round trips. The identities' locks and the group's in one statement
+        // (in that order), then the rows, their events and the COMMIT in one.
+        const wanted = identityLocksToAdd(identityIds, ['input', 'identityIds']);
+        const locked = await this.groups.lockReachableAfter<IdentityRealm>(ctx, tx, groupUuid, ['input', 'groupId'], wanted.locks);
+        const added = await addLockedAndCommit(ctx.caller, tx, locked.group, wanted.locked(locked.before));
+        return { group: { ...locked.group, memberCount: locked.group.memberCount + added.length }, changed: added, nested: [] };
+      }
       const identities = identityIds.length > 0 ? await lockIdentitiesToAdd(tx, identityIds, ['input', 'identityIds']) : undefined;
       const children = groupIds.length > 0 ? await lockGroupsToNest(tx, groupUuid, groupIds, ['input', 'groupIds']) : undefined;
       const current = await this.groups.lockReachable(ctx, tx, groupUuid, ['input', 'groupId']);
-      if (children === undefined) {
-        // Identities only: the rows, their events and the COMMIT in one round trip.
-        const added = identities ? await addLockedAndCommit(ctx.caller, tx, current, identities) : [];
-        return { group: { ...current, memberCount: current.memberCount + added.length }, changed: added, nested: [] };
-      }
       const { added, events } = identities ? await addLocked(ctx.caller, tx, current, identities) : { added: [], events: [] };
       const nesting = children ? await nestLocked(ctx.caller, tx, current, children) : { nested: [], events: [] };
       // The last statement, with the COMMIT: nothing is sent after it.

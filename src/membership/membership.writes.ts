@@ -15,6 +15,8 @@ import {
   insertMemberships,
   lockGroupsOfIdentity,
   lockIdentityRealms,
+  identityRealmsLockSql,
+  type IdentityRealm,
   type ChangedMembership,
 } from './membership.repository';
 import {
@@ -71,6 +73,18 @@ export async function lockIdentitiesToAdd(tx: Tx, identityIds: readonly string[]
   const uuids = identityUuidsOf(identityIds, path);
   const realms = new Map((await lockIdentityRealms(tx, uuids)).map((row) => [row.uuid, row.realmUuid]));
   return { ids: identityIds, uuids, realms, path };
+}
+
+/**
+ * lockIdentitiesToAdd as locks to take in the group's locking statement, before the group's
+ * (GroupService.lockReachableAfter): `locks`, and `locked` to make LockedIdentities of its rows.
+ */
+export function identityLocksToAdd(identityIds: readonly string[], path: InputPath) {
+  const uuids = identityUuidsOf(identityIds, path);
+  return {
+    locks: { sql: identityRealmsLockSql('$2'), parameters: [uuids] },
+    locked: (rows: readonly IdentityRealm[]): LockedIdentities => ({ ids: identityIds, uuids, realms: new Map(rows.map((row) => [row.uuid, row.realmUuid])), path }),
+  };
 }
 
 /**
