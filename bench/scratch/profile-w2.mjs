@@ -27,7 +27,7 @@ const requests = writeRequests(token, operations(groupUuids, identityUuids, Numb
 const onResponse = requests[0].onResponse;
 let shown = 0;
 requests[0].onResponse = (status, body) => { const before = reported.failed; onResponse(status, body); if (reported.failed > before && shown++ < 3) appendFileSync('/tmp/w2-failures.log', `${status} ${String(body).slice(0, 400)}\n`); };
-const load = await measure({ peer: server, url: server.url('/'), requests, connections: 8, duration: Number(process.env.SECONDS ?? 8), repeats: Number(process.env.REPEATS ?? 1), warmup: 1, admin, database: 'realmgraph_bench_quick' });
+const load = await measure({ peer: server, url: server.url('/'), requests, connections: Number(process.env.CONNECTIONS ?? 8), duration: Number(process.env.SECONDS ?? 8), repeats: Number(process.env.REPEATS ?? 1), warmup: 1, admin, database: 'realmgraph_bench_quick' });
 console.log(JSON.stringify({ requests: load.requests, errors: load.errors, rps: Math.round(load.rps), p50: load.p50, serverCpuMs: load.serverCpuMsPerRequest?.toFixed(3), pgCpuMs: load.pgCpuMsPerRequest?.toFixed(3), load1: load.load1, reported, runs: load.runs?.map((r) => Math.round(r.rps)) }));
 await server.stop();
 await admin.end();
