@@ -174,8 +174,9 @@ async function inTransaction<T>(dataSource: DataSource, work: (tx: Tx) => Promis
     broken = error;
     throw error;
   } finally {
-    client.removeListener('error', onError);
+    // The listener stays through the ROLLBACK: an 'error' event with no listener would throw.
     await finish(client, release, at.state, broken, lost, logger);
+    client.removeListener('error', onError);
   }
 }
 
