@@ -5,7 +5,6 @@ import { countsByParent, pagesByParent } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
 import { inInputOrder } from '../db/input-order';
 import type { Tx } from '../db/transaction';
-import { actorOf, countWhenCommitted, eventAppendCtes } from '../events/event-log';
 import { groupColumns, type GroupColumn, type GroupListRow } from '../group/group.columns';
 import {
   identityColumns,
@@ -242,60 +241,6 @@ export async function deleteMemberships(tx: Tx, groupUuid: string, identityUuids
      SELECT ${changedColumns} FROM changed gm`,
     [groupUuid, identityUuids],
   );
-  return inInputOrder(rows, identityUuids);
-}
-
-/**
- * insertMemberships and deleteMemberships with their events: the rows, one MEMBERSHIP_ADDED (or
- * _REMOVED) each in input order, and the NOTIFY in one statement (src/events/event-log.ts,
- * eventAppendCtes); with `commit`, sent with the transaction's COMMIT (Tx.queryAndCommit). For a
- * write whose only events these are: a round trip fewer than the write and appendEvents, two with
- * `commit` (bench/ANALYSIS.md, W2). Returns what insertMemberships (deleteMemberships) returns.
- */
-export function insertMembershipsLogged(tx: Tx, realmUuid: string, groupUuid: string, identityUuids: readonly string[], options: { commit: boolean }) {
-  return loggedMembershipWrite(
-    tx,
-    'membership.added',
-    `INSERT INTO group_memberships (group_id, identity_id, realm_id)
-       SELECT $2, t.id, $1 FROM unnest($3::uuid[]) WITH ORDINALITY AS t(id, n) ORDER BY t.n
-       ON CONFLICT (group_id, identity_id) DO NOTHING
-       RETURNING identity_id, realm_id, added_at`,
-    [realmUuid, groupUuid, identityUuids],
-    identityUuids,
-    options,
-  );
-}
-
-export function deleteMembershipsLogged(tx: Tx, realmUuid: string, groupUuid: string, identityUuids: readonly string[], options: { commit: boolean }) {
-  return loggedMembershipWrite(
-    tx,
-    'membership.removed',
-    `DELETE FROM group_memberships WHERE group_id = $2 AND identity_id = ANY($3::uuid[]) RETURNING identity_id, realm_id, added_at`,
-    [realmUuid, groupUuid, identityUuids],
-    identityUuids,
-    options,
-  );
-}
-
-/** `write`: a statement on $1 realm, $2 group, $3 identities that returns the changed rows. */
-async function loggedMembershipWrite(
-  tx: Tx,
-  type: 'membership.added' | 'membership.removed',
-  write: string,
-  parameters: [string, string, readonly string[]],
-  identityUuids: readonly string[],
-  { commit }: { commit: boolean },
-): Promise<ChangedMembership[]> {
-  const sql = `WITH changed AS (${write}),
-     logged AS (
-       SELECT row_number() OVER (ORDER BY array_position($3::uuid[], c.identity_id)) AS n, $5::text AS type, c.identity_id,
-              $2::uuid AS group_id, NULL::uuid AS invitation_id, '{}'::jsonb AS data
-         FROM changed c
-     ), ${eventAppendCtes('logged', '$1::uuid', '$4::jsonb')}
-     SELECT ${changedColumns} FROM changed gm WHERE (SELECT count(*) FROM notified) >= 0`;
-  const values = [...parameters, actorOf(tx), type];
-  const rows = await (commit ? tx.queryAndCommit<ChangedMembership>(sql, values) : tx.query<ChangedMembership>(sql, values));
-  countWhenCommitted(tx, rows.map(() => type));
   return inInputOrder(rows, identityUuids);
 }
 

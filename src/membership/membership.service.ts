@@ -22,7 +22,6 @@ import {
 } from './membership.inputs';
 import {
   addLocked,
-  addLockedAndCommit,
   groupUuidsOf,
   identityLocksToAdd,
   identityUuidsOf,
@@ -30,7 +29,6 @@ import {
   lockIdentitiesToAdd,
   nestLocked,
   removeLocked,
-  removeLockedAndCommit,
   unnestLocked,
 } from './membership.writes';
 import { memberGroupOrdering, parentGroupOrdering, type ChangedNesting, type NestedGroupRow, type NestingSide } from './nesting.repository';
@@ -345,19 +343,20 @@ export class MembershipService {
    * Adds identities and nests groups, in one transaction, in decision 63's order: the identities
    * (FOR KEY SHARE), then the group with the groups to nest in it (id order), then — for a nesting
    * — the realm's nesting lock and the cycle check (decision 104), the rows, the realm's row last.
-   * Without groups to nest: the identities' and the group's locks in one statement, then the rows
-   * with their events and the COMMIT in another (bench/ANALYSIS.md, W2).
+   * Without groups to nest: the identities' and the group's locks in one statement, the rows, then
+   * their events with the COMMIT (bench/ANALYSIS.md, W2).
    */
   async add(ctx: Context, input: AddGroupMembersInput): Promise<MembershipChange> {
     const groupUuid = expectGlobalId(input.groupId, 'Group', ['input', 'groupId']);
     const { identityIds, groupIds } = memberBatch(input);
     const { group, changed, nested } = await this.writes.run(ctx, async (tx) => {
       if (groupIds.length === 0) {
-        // Identities only: two round trips. The identities' locks and the group's in one statement
-        // (in that order), then the rows, their events and the COMMIT in one.
+        // Identities only: the identities' locks and the group's in one statement (in that order),
+        // the rows, then their events with the COMMIT (bench/ANALYSIS.md, W2).
         const wanted = identityLocksToAdd(identityIds, ['input', 'identityIds']);
         const locked = await this.groups.lockReachableAfter<IdentityRealm>(ctx, tx, groupUuid, ['input', 'groupId'], wanted.locks);
-        const added = await addLockedAndCommit(ctx.caller, tx, locked.group, wanted.locked(locked.before));
+        const { added, events } = await addLocked(ctx.caller, tx, locked.group, wanted.locked(locked.before));
+        await appendEvents(tx, locked.group.realmUuid, events, { commit: true });
         return { group: { ...locked.group, memberCount: locked.group.memberCount + added.length }, changed: added, nested: [] };
       }
       const identities = identityIds.length > 0 ? await lockIdentitiesToAdd(tx, identityIds, ['input', 'identityIds']) : undefined;
@@ -379,11 +378,6 @@ export class MembershipService {
     const childUuids = groupUuidsOf(batch.groupIds, ['input', 'groupIds']);
     const { group, changed, unnested } = await this.writes.run(ctx, async (tx) => {
       const current = await this.groups.lockReachable(ctx, tx, groupUuid, ['input', 'groupId']);
-      if (childUuids.length === 0) {
-        // Identities only, as in add. A row a concurrent removal took first is waited for, then found gone.
-        const removed = identityUuids.length > 0 ? await removeLockedAndCommit(tx, current, identityUuids) : [];
-        return { group: { ...current, memberCount: current.memberCount - removed.length }, changed: removed, unnested: [] };
-      }
       // Each row a concurrent removal or deletion took first is waited for, then found gone: every
       // membership and nesting is removed, and logged, once.
       const removal = identityUuids.length > 0 ? await removeLocked(tx, current, identityUuids) : { removed: [], events: [] };

@@ -6,8 +6,6 @@ import type { NewEvent } from '../events/event-types';
 import type { GroupKeys } from '../group/group.columns';
 import {
   deleteMemberships,
-  deleteMembershipsLogged,
-  insertMembershipsLogged,
   deleteMembershipsOfGroup,
   deleteMembershipsOfGroupReturning,
   memberUuidsOfGroup,
@@ -103,15 +101,6 @@ export async function addLocked(
   return { added, events: membershipEvents('membership.added', group.uuid, added.map((row) => row.uuid)) };
 }
 
-/**
- * addLocked for a write whose only events are these: the rows, their events and the transaction's
- * COMMIT go in one round trip (insertMembershipsLogged). The transaction is over when it returns.
- */
-export function addLockedAndCommit(caller: Caller, tx: Tx, group: Pick<GroupKeys, 'uuid' | 'realmUuid'>, identities: LockedIdentities): Promise<ChangedMembership[]> {
-  refuseUnaddable(caller, group, identities);
-  return insertMembershipsLogged(tx, group.realmUuid, group.uuid, identities.uuids, { commit: true });
-}
-
 /** What addLocked checks before it writes: every identity exists, for the caller, in the group's realm. */
 function refuseUnaddable(caller: Caller, group: Pick<GroupKeys, 'realmUuid'>, identities: LockedIdentities): void {
   const { ids, uuids, realms, path } = identities;
@@ -133,11 +122,6 @@ function refuseUnaddable(caller: Caller, group: Pick<GroupKeys, 'realmUuid'>, id
 export async function removeLocked(tx: Tx, group: Pick<GroupKeys, 'uuid'>, identityUuids: readonly string[]): Promise<{ removed: ChangedMembership[]; events: NewEvent[] }> {
   const removed = await deleteMemberships(tx, group.uuid, identityUuids);
   return { removed, events: membershipEvents('membership.removed', group.uuid, removed.map((row) => row.uuid)) };
-}
-
-/** removeLocked for a write whose only events are these, with the COMMIT, as addLockedAndCommit. */
-export function removeLockedAndCommit(tx: Tx, group: Pick<GroupKeys, 'uuid' | 'realmUuid'>, identityUuids: readonly string[]): Promise<ChangedMembership[]> {
-  return deleteMembershipsLogged(tx, group.realmUuid, group.uuid, identityUuids, { commit: true });
 }
 
 /** Every member of a group the caller holds locked, for a write that sets the whole member list. */
