@@ -19,9 +19,10 @@ import { UnnestingIndex1795530000000 } from './1795530000000-UnnestingIndex';
 import { Webhooks1795540000000 } from './1795540000000-Webhooks';
 import { WebhookEndpointReasons1795550000000 } from './1795550000000-WebhookEndpointReasons';
 import { SharedRateLimits1795560000000 } from './1795560000000-SharedRateLimits';
+import { IdentityCounts1795570000000 } from './1795570000000-IdentityCounts';
 
 /**
  * Every migration, in order. Listed rather than globbed so that the same list works compiled
  * (dist/) and under the test runner; test/integration/schema.test.ts fails when a file is missing.
  */
-export const migrations = [CreateGraph1795446061514, AddEventsAndInvitations1795447900434, AddApiTokens1795449318220, FasterGlobalId1795454675513, TokenTree1795460531207, RecordEmailAttempts1795460899412, SearchIdentities1795470000000, StoreSearchText1795480000000, ProvisioningAttributes1795490000000, ScimScope1795490000001, ScimResourceDetails1795490000002, ProvisionedDeletion1795490000003, ExternalIdIndex1795490000004, IdentityDuplicates1795500000000, IdentitiesLinkedEvent1795500000001, GroupNestings1795510000000, GroupClosure1795520000000, UnnestingIndex1795530000000, Webhooks1795540000000, WebhookEndpointReasons1795550000000, SharedRateLimits1795560000000];
+export const migrations = [CreateGraph1795446061514, AddEventsAndInvitations1795447900434, AddApiTokens1795449318220, FasterGlobalId1795454675513, TokenTree1795460531207, RecordEmailAttempts1795460899412, SearchIdentities1795470000000, StoreSearchText1795480000000, ProvisioningAttributes1795490000000, ScimScope1795490000001, ScimResourceDetails1795490000002, ProvisionedDeletion1795490000003, ExternalIdIndex1795490000004, IdentityDuplicates1795500000000, IdentitiesLinkedEvent1795500000001, GroupNestings1795510000000, GroupClosure1795520000000, UnnestingIndex1795530000000, Webhooks1795540000000, WebhookEndpointReasons1795550000000, SharedRateLimits1795560000000, IdentityCounts1795570000000];

@@ -3,7 +3,7 @@ import type { LogLevel } from './config';
 
 /**
  * One JSON line per entry on stdout, so that logs can be read by people and machines alike. Backed
- * by pino, which the access log (src/server/access-log.ts, pino-http) writes through too: every
+ * by pino, which the access log (src/server/access-log.ts) writes through too: every
  * line has one shape — `level` as a word, `time` in ISO 8601, `message`, then the fields.
  */
 export interface Logger {
@@ -11,7 +11,7 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
-  /** The pino logger behind it, for what speaks pino (pino-http). */
+  /** The pino logger behind it, for what writes pino's objects (the access log). */
   readonly pino: PinoLogger;
 }
 

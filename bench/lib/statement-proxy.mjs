@@ -5,7 +5,8 @@
  */
 import net from 'node:net';
 
-export function statementProxy(targetHost, targetPort) {
+/** `onStatement(text)`, when given, is told each statement's text (a simple query's, a Parse's). */
+export function statementProxy(targetHost, targetPort, { onStatement } = {}) {
   let count = 0;
   const sockets = new Set();
   const server = net.createServer((client) => {
@@ -33,6 +34,11 @@ export function statementProxy(targetHost, targetPort) {
         if (buffer.length < 1 + length) break;
         const type = String.fromCharCode(buffer[0]);
         if (type === 'Q' || type === 'E') count += 1;
+        if (onStatement && type === 'Q') onStatement(buffer.toString('utf8', 5, length));
+        if (onStatement && type === 'P') {
+          const nameEnd = buffer.indexOf(0, 5);
+          onStatement(buffer.toString('utf8', nameEnd + 1, buffer.indexOf(0, nameEnd + 1)));
+        }
         buffer = buffer.subarray(1 + length);
       }
     });

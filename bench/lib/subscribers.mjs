@@ -29,9 +29,9 @@ export function graphqlWsClient(url, token, { query, variables, field }) {
       }
     });
     // After the subscription is sent this rejects nothing: a settled promise stays as it is.
-    socket.on('close', (code) => {
+    socket.on('close', (code, reason) => {
       clearTimeout(timer);
-      reject(new Error(`closed ${code} before the subscription was sent`));
+      reject(new Error(`closed ${code} before the subscription was sent${reason?.length ? `: ${reason}` : ''}`));
     });
     socket.on('error', (error) => {
       clearTimeout(timer);

@@ -1,12 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
 import type { DataSource } from 'typeorm';
 import { Authenticator } from '../auth/authenticator';
 import type { Caller } from '../auth/caller';
 import { LiveConnections } from '../auth/live-connections';
 import { TokenCache } from '../auth/token-cache';
 import { requestContext, type Context } from '../common/context';
+import { onNextTurn } from '../common/loaders';
 import type { Config, ReadReplicaSettings } from '../config';
 import { NotificationListener } from '../db/notification-listener';
 import { ReadReplica } from '../db/read-replica';
@@ -22,8 +23,7 @@ import { buildAppSchema } from '../schema/build';
 import { clientAddressResolver } from '../server/client-address';
 import { OriginPolicy } from '../server/cors';
 import { httpEdge } from '../server/http';
-import { httpAuthentication } from '../server/http-authentication';
-import { callerKey, createRequestLimits } from '../server/limits';
+import { createRequestLimits } from '../server/limits';
 import { websocketEdge } from '../server/websocket';
 import { eventChannel } from '../events/event-log';
 import { WebhookDeliveryJob, webhookDeliveryJobName } from '../webhook/webhook-delivery.job';
@@ -116,22 +116,13 @@ export async function createApp(options: {
   const pageLimits = { maxPageSize: config.maxPageSize, defaultPageSize: config.defaultPageSize };
   /** The request context every edge builds: who asks, a fresh set of loaders, the page limits. */
   const newContext = (requestId: string, caller: Caller, cache: boolean): Context => requestContext(dataSource, { requestId, caller, cache, limits: pageLimits });
-  const limits = createRequestLimits(
-    schema,
-    config,
-    (_req, res) => {
-      const { caller, address } = httpAuthentication(res);
-      return callerKey(caller, address);
-    },
-    { rate: shared.rateBudget, connections: shared.connections },
-    metrics.rateLimitRefused,
-  );
+  const eventContext = (caller: Caller): Context => requestContext(dataSource, { requestId: randomUUID(), caller, cache: true, limits: pageLimits, batchScheduleFn: onNextTurn });
+  const limits = createRequestLimits(schema, config, { rate: shared.rateBudget, connections: shared.connections }, metrics.rateLimitRefused);
   const addressOf = clientAddressResolver(config.trustProxy);
   const origins = new OriginPolicy(config.corsOrigins);
   const authenticator = new Authenticator(dataSource, tokens, limits.authFailures);
-  const app = express();
-  const httpServer = createServer(app);
-  const ws = websocketEdge({ httpServer, schema, limits, authenticator, addressOf, liveConnections, origins, newContext, logger, accessLog: config.accessLog });
+  const httpServer = createServer();
+  const ws = websocketEdge({ httpServer, schema, limits, authenticator, addressOf, liveConnections, origins, newContext, eventContext, logger, accessLog: config.accessLog });
   const scim = scimEdge({ dataSource, realms: services.realms, identities: services.identities, groups: services.groups, authenticator, requests: limits.requests, addressOf, newContext, publicUrl: config.publicUrl, logger });
   const stopMeasuring = metrics.addSource({
     pool: () => poolStats(dataSource),
@@ -142,7 +133,7 @@ export async function createApp(options: {
     }),
   });
   let metricsServer: MetricsServer | undefined;
-  const apollo = await httpEdge({ app, httpServer, schema, config, limits, authenticator, addressOf, origins, newContext, dataSource, readReplica, scim, drain: ws.dispose, logger });
+  const apollo = await httpEdge({ httpServer, schema, config, limits, authenticator, addressOf, origins, newContext, dataSource, readReplica, scim, drain: ws.dispose, logger });
 
   return {
     httpServer,

@@ -1,7 +1,7 @@
 import type { Caller } from '../auth/caller';
 import type { Queryable } from '../db/queryable';
 import { RequestReads } from '../db/read-replica';
-import { RequestLoaders } from './loaders';
+import { RequestLoaders, type LoaderOptions } from './loaders';
 import type { PageLimits } from './pagination';
 
 /**
@@ -36,14 +36,17 @@ export interface Context {
  * this request), loaders that see what it sees, reads from the primary (`db`) until its edge says
  * otherwise, nothing committed yet.
  */
-export function requestContext(db: Queryable, options: { requestId: string; caller: Caller; cache: boolean; limits: PageLimits }): Context {
+export function requestContext(
+  db: Queryable,
+  options: { requestId: string; caller: Caller; cache: boolean; limits: PageLimits; batchScheduleFn?: LoaderOptions['batchScheduleFn'] },
+): Context {
   const caller = options.caller.forRequest();
   const commits = { count: 0 };
   const reads = new RequestReads(db, commits);
   return {
     requestId: options.requestId,
     caller,
-    loaders: new RequestLoaders(reads, { cache: options.cache, caller }),
+    loaders: new RequestLoaders(reads, { cache: options.cache, caller, batchScheduleFn: options.batchScheduleFn }),
     reads,
     limits: options.limits,
     commits,

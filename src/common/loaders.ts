@@ -9,6 +9,23 @@ export interface LoaderOptions {
   cache: boolean;
   /** Whose request it is: rows of realms the caller does not reach are not found. */
   caller: Caller;
+  /** When a batch is sent; DataLoader's default (once the promises queued now have run) when unset. */
+  batchScheduleFn?: (send: () => void) => void;
+}
+
+/**
+ * A batch sent once the event loop turns (setImmediate), not at the end of the current promise
+ * jobs: for the executions of a burst of events (src/server/shared-subscription.ts), which start
+ * one after the other in the same turn, each a few promise jobs behind the one before, and whose
+ * reads should be one statement for all of them.
+ */
+export const onNextTurn = (send: () => void): void => {
+  setImmediate(send);
+};
+
+/** DataLoader's options for a loader of one request. */
+export function dataLoaderOptions(options: LoaderOptions): { cache: boolean; batchScheduleFn?: (send: () => void) => void } {
+  return options.batchScheduleFn ? { cache: options.cache, batchScheduleFn: options.batchScheduleFn } : { cache: options.cache };
 }
 
 /** How a domain makes its loaders for one request (`identityLoaders`, …): called at most once per request. */
@@ -60,7 +77,7 @@ export function rowLoader<K, R>(
       for (const row of await fetch(keys)) if (visible(options.caller, realmOf(row))) byKey.set(keyOf(row), row);
       return keys.map((key) => byKey.get(key) ?? null);
     },
-    { cache: options.cache },
+    dataLoaderOptions(options),
   );
 }
 
@@ -77,7 +94,7 @@ export class LoaderFamily<K, V> {
   get(key: string, batch: () => DataLoader.BatchLoadFn<K, V>): DataLoader<K, V> {
     let loader = this.loaders.get(key);
     if (!loader) {
-      loader = new DataLoader(batch(), { cache: this.options.cache });
+      loader = new DataLoader(batch(), dataLoaderOptions(this.options));
       this.loaders.set(key, loader);
     }
     return loader;

@@ -14,6 +14,41 @@ export interface ParentPageSpec {
   request: PageRequest;
   /** Whether the rows carry their sort values (CursorRow): not when no cursor is read. Default true. */
   cursors?: boolean;
+  /** Columns of the row each page row names, read in the same statement (rowLookupSql). */
+  lookup?: RowLookup;
+}
+
+/**
+ * The row a page's row names in another table, by key (a membership's group), read in the page's
+ * statement rather than a second one: one round trip less (bench/ANALYSIS.md, #17).
+ */
+export interface RowLookup {
+  /**
+   * Its select list. The row comes as JSON in the property `as`: only columns whose JSON is what
+   * pg would parse them to (text, integers, booleans, uuids; timestamps printed by SQL, bigints as
+   * text), as the *.columns.ts select lists have them.
+   */
+  select: string;
+  /** Its table with an alias, e.g. `groups g`. */
+  from: string;
+  /** The condition that finds it from the page's row, aliased `x`, e.g. `g.id = x."groupUuid"`. */
+  on: string;
+  as: string;
+}
+
+/**
+ * The lookup joined to a page (aliased `x`) after its LIMIT, by its own LATERAL behind `OFFSET 0`:
+ * one probe per row of the page, which PostgreSQL memoizes for rows naming the same key. Joined
+ * inside the page, or left for the planner to pull up, it was planned as a scan of the whole
+ * (small) groups table for every parent: on W1, 5 000 scans, 22 → 130–180 ms (decision 61). A row
+ * always finds its match: the page and its lookup read one snapshot, and the foreign keys hold in it.
+ */
+export function rowLookupSql(lookup: RowLookup | undefined): { columns: string; join: string } {
+  if (!lookup) return { columns: '', join: '' };
+  return {
+    columns: `, to_json(y) AS "${lookup.as}"`,
+    join: `\n       CROSS JOIN LATERAL (SELECT ${lookup.select} FROM ${lookup.from} WHERE ${lookup.on} OFFSET 0) y`,
+  };
 }
 
 /**
@@ -29,8 +64,9 @@ export async function pagesByParent<TRow>(
   const params: unknown[] = [parentUuids];
   const filters = spec.where?.(params) ?? [];
   const keyset = keysetSql(spec.ordering, spec.request, params);
+  const lookup = rowLookupSql(spec.lookup);
   const rows: Array<CursorRow<TRow> & { __parent: string }> = await db.query(
-    `SELECT p.parent AS "__parent", x.*
+    `SELECT p.parent AS "__parent", x.*${lookup.columns}
        FROM unnest($1::uuid[]) AS p(parent)
        CROSS JOIN LATERAL (
          SELECT ${spec.cursors === false ? spec.select : `${spec.select}, ${keyset.cursorColumns}`}
@@ -38,7 +74,7 @@ export async function pagesByParent<TRow>(
           WHERE ${[`${spec.parentColumn} = p.parent`, ...filters, keyset.predicate].join(' AND ')}
           ORDER BY ${keyset.orderBy}
           LIMIT ${keyset.limit}
-       ) x`,
+       ) x${lookup.join}`,
     params,
   );
   const byParent = new Map<string, CursorRow<TRow>[]>();

@@ -206,6 +206,45 @@ async function finish(
 }
 
 /**
+ * Runs `work`, which sends one statement, as a transaction of its own — PostgreSQL's implicit one,
+ * without the round trips of BEGIN and COMMIT — with withTransaction's rules: again after a deadlock
+ * or a serialization failure, a constraint violation as its code, the after-commit callbacks once
+ * the statement has succeeded. A second statement is refused: it would not be atomic with the first.
+ */
+export async function withStatement<T>(dataSource: DataSource, work: (tx: Tx) => Promise<T>, actor: Actor | null = null): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const committed: Array<() => void> = [];
+    let sent = false;
+    let result: T;
+    try {
+      const query = async <R>(sql: string, parameters?: unknown[]): Promise<R[]> => {
+        if (sent) throw new Error('withStatement: a second statement would not be in the first one’s transaction; use withTransaction.');
+        sent = true;
+        const runner = dataSource.createQueryRunner();
+        try {
+          return (await runner.query(sql, parameters, true)).records;
+        } finally {
+          await runner.release();
+        }
+      };
+      result = await work({
+        actor,
+        query,
+        // The statement is its own transaction: it commits when it succeeds.
+        queryAndCommit: query,
+        afterCommit: (callback) => void committed.push(callback),
+      });
+    } catch (error) {
+      const { code } = pgErrorOf(error);
+      if (code !== undefined && retryable.has(code) && attempt < attempts) continue;
+      throw fromConstraintViolation(error);
+    }
+    runAfterCommit(committed);
+    return result;
+  }
+}
+
+/**
  * What a committed transaction asked to run after it: each on its own, outside the retry. The
  * commit is the truth the caller is owed — a failing callback must neither turn a committed write
  * into an error nor run the work again — and what runs here (a job's wake, a cache's forgetting)

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { withTransaction, type Actor, type Tx } from './transaction';
+import { withStatement, withTransaction, type Actor, type Tx } from './transaction';
 
 /** What a write needs of the request it serves: who makes it, and the caches it makes stale. */
 export interface WriteContext {
@@ -21,6 +21,19 @@ export class Writes {
 
   async run<T>(ctx: WriteContext, work: (tx: Tx) => Promise<T>): Promise<T> {
     const result = await withTransaction(this.dataSource, work, ctx.caller.actor);
+    ctx.commits.count += 1;
+    ctx.loaders.clearAll();
+    return result;
+  }
+
+  /**
+   * `run` for a write that is one statement, events included (event-log.ts writeWithEvents): no
+   * BEGIN and COMMIT round trips (transaction.ts withStatement). `work` returns undefined when the
+   * statement changed nothing: no commit is counted and the loaders stay.
+   */
+  async statement<T>(ctx: WriteContext, work: (tx: Tx) => Promise<T | undefined>): Promise<T | undefined> {
+    const result = await withStatement(this.dataSource, work, ctx.caller.actor);
+    if (result === undefined) return undefined;
     ctx.commits.count += 1;
     ctx.loaders.clearAll();
     return result;

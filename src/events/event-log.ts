@@ -1,6 +1,6 @@
 import type { Tx } from '../db/transaction';
 import { metrics } from '../observability/metrics';
-import type { NewEvent } from './event-types';
+import type { EventType, NewEvent } from './event-types';
 
 /** The channel on which committed events wake the relays of every instance (src/events/event-relay.ts). */
 export const eventChannel = 'realmgraph_events';
@@ -22,30 +22,98 @@ export const eventChannel = 'realmgraph_events';
  */
 export async function appendEvents(tx: Tx, realmUuid: string, events: readonly NewEvent[], { commit = false }: { commit?: boolean } = {}): Promise<void> {
   if (events.length === 0) return;
-  const sql = `WITH counter AS (
-       UPDATE realms SET last_event_seq = last_event_seq + $2 WHERE id = $1 RETURNING last_event_seq
+  await (commit ? tx.queryAndCommit.bind(tx) : tx.query.bind(tx))(
+    `WITH e AS (
+       SELECT * FROM unnest($2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::jsonb[]) WITH ORDINALITY AS e(type, identity_id, group_id, invitation_id, data, n)
+     ), ${eventAppendCtes('e', '$1::uuid', '$7::jsonb')}
+     SELECT 1 FROM notified`,
+    [
+      realmUuid,
+      events.map((event) => event.type),
+      events.map((event) => event.identityUuid ?? null),
+      events.map((event) => event.groupUuid ?? null),
+      events.map((event) => event.invitationUuid ?? null),
+      events.map((event) => JSON.stringify(event.data)),
+      actorOf(tx),
+    ],
+  );
+  countWhenCommitted(
+    tx,
+    events.map((event) => event.type),
+  );
+}
+
+/**
+ * A write and its events in one statement, for a write that is all of its transaction's work (an
+ * identity provider's creates: Writes.statement, or a run of them): `write` is an INSERT, UPDATE or
+ * DELETE … RETURNING with the column `uuid` (its parameters $1…), and `events` name the rows it may
+ * return, each by its identityUuid; only the events of the rows it returned are appended, in their
+ * order — none, and no number taken, when it returned nothing. Returns the write's rows.
+ */
+export async function writeWithEvents<T extends { uuid: string }>(
+  tx: Tx,
+  write: { sql: string; params: readonly unknown[] },
+  realmUuid: string,
+  events: ReadonlyArray<NewEvent & { identityUuid: string }>,
+): Promise<T[]> {
+  const at = write.params.length;
+  const rows = await tx.query<T>(
+    `WITH written AS (${write.sql}),
+     e AS (
+       SELECT row_number() OVER (ORDER BY x.n) AS n, x.type, x.identity_id, NULL::uuid AS group_id, NULL::uuid AS invitation_id, x.data
+         FROM unnest($${at + 2}::text[], $${at + 3}::uuid[], $${at + 4}::jsonb[]) WITH ORDINALITY AS x(type, identity_id, data, n)
+        WHERE x.identity_id IN (SELECT uuid FROM written)
+     ), ${eventAppendCtes('e', `$${at + 1}::uuid`, `$${at + 5}::jsonb`)}
+     SELECT written.* FROM written LEFT JOIN notified ON true`,
+    [
+      ...write.params,
+      realmUuid,
+      events.map((event) => event.type),
+      events.map((event) => event.identityUuid),
+      events.map((event) => JSON.stringify(event.data)),
+      actorOf(tx),
+    ],
+  );
+  const appended = new Set(rows.map((row) => row.uuid));
+  countWhenCommitted(
+    tx,
+    events.filter((event) => appended.has(event.identityUuid)).map((event) => event.type),
+  );
+  return rows;
+}
+
+/**
+ * appendEvents inside a statement that makes the changes it logs (a membership write: the rows
+ * its INSERT or DELETE returned, one event each), so that the change, its events and their NOTIFY
+ * are one statement: the CTEs `counter`, `appended` and `notified` over `source`, a relation of
+ * the statement with the columns (n, type, identity_id, group_id, invitation_id, data), n = 1… in
+ * log order. None when `source` is empty: no number taken, no realm row locked, no NOTIFY. The
+ * statement's final SELECT must read `notified` (a CTE nothing reads is not run). `realm` and
+ * `actor` are SQL expressions, the actor's value that of `actorOf`. The caller counts the events
+ * (`countWhenCommitted`).
+ */
+export function eventAppendCtes(source: string, realm: string, actor: string): string {
+  return `counter AS (
+       UPDATE realms SET last_event_seq = last_event_seq + (SELECT count(*) FROM ${source})
+        WHERE id = ${realm} AND EXISTS (SELECT 1 FROM ${source}) RETURNING last_event_seq
      ), appended AS (
        INSERT INTO events (realm_id, seq, occurred_at, actor, type, identity_id, group_id, invitation_id, data)
-       SELECT $1, counter.last_event_seq - $2 + e.n, clock_timestamp(), $8::jsonb, e.type, e.identity_id, e.group_id, e.invitation_id, e.data
-         FROM counter,
-              unnest($3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::jsonb[])
-                WITH ORDINALITY AS e(type, identity_id, group_id, invitation_id, data, n)
+       SELECT ${realm}, counter.last_event_seq - (SELECT count(*) FROM ${source}) + e.n, clock_timestamp(), ${actor}, e.type, e.identity_id, e.group_id, e.invitation_id, e.data
+         FROM counter, ${source} e
        RETURNING seq
-     )
-     SELECT pg_notify('${eventChannel}', $1 || ':' || max(seq)) FROM appended`;
-  const parameters = [
-    realmUuid,
-      events.length,
-    events.map((event) => event.type),
-    events.map((event) => event.identityUuid ?? null),
-    events.map((event) => event.groupUuid ?? null),
-    events.map((event) => event.invitationUuid ?? null),
-    events.map((event) => JSON.stringify(event.data)),
-    tx.actor ? JSON.stringify({ id: tx.actor.id, name: tx.actor.name }) : null,
-  ];
-  await (commit ? tx.queryAndCommit(sql, parameters) : tx.query(sql, parameters));
-  // Counted once they exist: a rolled-back (or retried) attempt appended nothing.
-  tx.afterCommit(() => metrics.eventsAppended(events.map((event) => event.type)));
+     ), notified AS (
+       SELECT pg_notify('${eventChannel}', ${realm} || ':' || max(seq)) FROM appended HAVING count(*) > 0
+     )`;
+}
+
+/** The `actor` column of the events a transaction appends: the API token that makes the change, or null for the server's own work. */
+export function actorOf(tx: Tx): string | null {
+  return tx.actor ? JSON.stringify({ id: tx.actor.id, name: tx.actor.name }) : null;
+}
+
+/** Counted once they exist: a rolled-back (or retried) attempt appended nothing. */
+export function countWhenCommitted(tx: Tx, types: readonly EventType[]): void {
+  if (types.length > 0) tx.afterCommit(() => metrics.eventsAppended(types));
 }
 
 /** Wakes the relays about a realm whose log ends (it is being deleted): their streams of it complete. */

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { LoaderSet } from '../common/loaders';
+import { dataLoaderOptions, type LoaderSet } from '../common/loaders';
 import { findEventsBySeq, type EventRow } from './event.repository';
 
 export interface EventLoaders {
@@ -21,6 +21,6 @@ export const eventLoaders: LoaderSet<EventLoaders> = (db, options) => ({
       const byKey = new Map(rows.filter((row) => options.caller.reaches(row.realmUuid)).map((row) => [`${row.realmUuid}:${row.seq}`, row]));
       return keys.map((key) => byKey.get(key) ?? null);
     },
-    { cache: options.cache },
+    dataLoaderOptions(options),
   ),
 });

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { IdentitySource } from '../common/enums';
-import { ListLoaders, rowLoader, type LoaderSet } from '../common/loaders';
+import { dataLoaderOptions, ListLoaders, rowLoader, type LoaderSet } from '../common/loaders';
 import type { ListProjection } from '../common/projection';
 import {
   findIdentitiesByUuid,
@@ -58,6 +58,6 @@ export const identityLoaders: LoaderSet<IdentityLoaders> = (db, options) => ({
       const sizes = await sourceSizes(db, realmUuids, sideSizeCap);
       return realmUuids.map((uuid) => sizes.get(uuid) ?? { MANUAL: 0, IDP: 0 });
     },
-    { cache: options.cache },
+    dataLoaderOptions(options),
   ),
 });

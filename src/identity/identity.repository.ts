@@ -91,18 +91,22 @@ export function findKeyMatches(
  * deadlock; after any identity row the write locks (docs/decisions.md 63).
  */
 export async function lockClaimedKeys(tx: Tx, realmUuid: string, keys: ClaimedKeys): Promise<void> {
+  const claimed = claimedKeyNames(keys);
+  if (claimed.length === 0) return;
+  await tx.query(`SELECT pg_advisory_xact_lock(k.lock) FROM ${claimedKeyLocks('$1', '$2')} k`, [realmUuid, claimed]);
+}
+
+function claimedKeyNames(keys: ClaimedKeys): string[] {
   const claimed: string[] = [];
   if (keys.username !== undefined) claimed.push(`username:${keys.username}`);
   if (keys.primaryEmail !== undefined) claimed.push(`email:${keys.primaryEmail}`);
   if (keys.externalId != null) claimed.push(`external:${keys.externalId}`);
-  if (claimed.length === 0) return;
-  await tx.query(
-    `SELECT pg_advisory_xact_lock(k.lock) FROM (
-       SELECT DISTINCT hashtextextended('identity:' || $1::text || ':' || lower(key), 0) AS lock FROM unnest($2::text[]) AS key ORDER BY 1
-     ) k`,
-    [realmUuid, claimed],
-  );
+  return claimed;
 }
+
+/** The advisory lock keys of claimed key names, each once, in the order they are taken. */
+const claimedKeyLocks = (realm: string, names: string) =>
+  `(SELECT DISTINCT hashtextextended('identity:' || ${realm}::text || ':' || lower(key), 0) AS lock FROM unnest(${names}::text[]) AS key ORDER BY 1)`;
 
 /** A new identity; the profile attributes not given are null. */
 export type NewIdentity = Omit<IdentityRow, '__typename' | 'id' | 'uuid' | 'createdAt' | 'updatedAt' | 'version' | ProfileField> & Partial<Profile>;
@@ -115,6 +119,44 @@ export async function insertIdentity(tx: Tx, v: NewIdentity): Promise<IdentityRo
     [v.realmUuid, v.displayName, v.username, v.primaryEmail, v.fullName, v.phoneNumber, v.role, v.status, v.source, v.externalId, ...profile],
   );
   return row;
+}
+
+/**
+ * The statement of identities' creation that claims their keys without reading them first: it
+ * takes their locks (lockClaimedKeys', in its order, so that a write that checks a key waits for
+ * this one and then sees it) and inserts the rows, in their order, but not one of which another
+ * identity of the realm holds a key — the unique indexes decide, committed rows and ones still being
+ * written (an earlier row of the same statement included) alike; it returns those it inserted. The
+ * caller's checked path (refuseTakenKeys) then says which key is taken, or finds it free again.
+ * `uuid`: each new identity's, chosen by the caller, so that its events can name it in the same
+ * statement (event-log.ts writeWithEvents).
+ */
+export function insertIdentitiesUnlessTaken(realmUuid: string, rows: ReadonlyArray<{ uuid: string; values: NewIdentity }>): { sql: string; params: unknown[] } {
+  const texts: Array<(v: NewIdentity) => string | null | undefined> = [
+    (v) => v.displayName,
+    (v) => v.username,
+    (v) => v.primaryEmail,
+    (v) => v.fullName,
+    (v) => v.phoneNumber,
+    (v) => v.role,
+    (v) => v.status,
+    (v) => v.source,
+    (v) => v.externalId,
+    ...profileFields.map((field) => (v: NewIdentity) => v[field]),
+  ];
+  if (rows.some((row) => row.values.realmUuid !== realmUuid)) throw new Error('insertIdentitiesUnlessTaken: every row in the one realm');
+  const params: unknown[] = [realmUuid, rows.map((row) => row.uuid), ...texts.map((text) => rows.map((row) => text(row.values) ?? null)), rows.flatMap((row) => claimedKeyNames(row.values))];
+  const columnsIn = texts.map((_, i) => `$${i + 3}::text[]`).join(', ');
+  const names = texts.map((_, i) => `c${i}`);
+  return {
+    sql: `WITH claimed AS (SELECT count(*) AS n FROM (SELECT pg_advisory_xact_lock(k.lock) FROM ${claimedKeyLocks('$1', `$${params.length}`)} k) locks)
+          INSERT INTO identities AS i (id, realm_id, display_name, username, primary_email, full_name, phone_number, role, status, source, external_id, ${profileColumns})
+          SELECT v.id, $1::uuid, ${names.map((name) => `v.${name}`).join(', ')}
+            FROM claimed, unnest($2::uuid[], ${columnsIn}) WITH ORDINALITY AS v(id, ${names.join(', ')}, n)
+           ORDER BY v.n
+          ON CONFLICT DO NOTHING RETURNING ${columns}`,
+    params,
+  };
 }
 
 const profileColumns = profileFields.map((field) => profileAttributes[field].column).join(', ');

@@ -1,7 +1,7 @@
 import { cursorColumnsSql, orderings, type CursorRow, type Ordering, type PageRequest } from '../common/pagination';
 import { includesColumn, type Columns, type ListProjection } from '../common/projection';
 import { isoTimestamp, type IsoTimestamp } from '../db/iso-timestamp';
-import { countsByParent, pagesByParent } from '../db/paged-query';
+import { countsByParent, pagesByParent, type ParentPageSpec, type RowLookup } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
 import { inInputOrder } from '../db/input-order';
 import type { Tx } from '../db/transaction';
@@ -129,11 +129,9 @@ export function memberCountsByGroup(db: Queryable, groupUuids: readonly string[]
 }
 
 /**
- * The groups of many identities: the memberships' pages from their own index, then the groups
- * they name, once each, in a second statement. A realm has few groups and each is named by many
- * rows: joined in the page query, the planner scanned the (small) groups table again for every
- * identity, and every row carried its group's columns (decision 61). Rows whose group went away between the two statements are dropped.
- * Ordered by the group's name, the page query joins the groups for their names only.
+ * The groups of many identities: the memberships' pages from their own index, and the groups they
+ * name, read as groupsInPage says. Ordered by the group's name, the page query joins the groups for
+ * their names as well.
  */
 export async function groupPagesByIdentity(
   db: Queryable,
@@ -142,15 +140,32 @@ export async function groupPagesByIdentity(
   request: PageRequest,
   projection: ListProjection<GroupColumn, MembershipEdgeColumn>,
 ): Promise<Map<string, CursorRow<MembershipGroupRow>[]>> {
-  const pages = await pagesByParent<Omit<MembershipGroupRow, 'group'>>(db, identityUuids, {
+  const spec: ParentPageSpec = {
     ...membershipEdgeColumns(projection, 'gm.group_id AS "groupUuid"'),
-    // Sorting by name needs the group's name in the page query; the group's columns still come from the second statement.
     from: ordering.columns.some((column) => column.sql === groupName) ? 'group_memberships gm JOIN groups g ON g.id = gm.group_id' : 'group_memberships gm',
     parentColumn: 'gm.identity_id',
     ordering,
     request,
-  });
-  return withGroupsOf(db, pages, projection.node);
+  };
+  const lookup = groupsInPage(identityUuids, projection.node);
+  if (lookup) return pagesByParent<MembershipGroupRow>(db, identityUuids, { ...spec, lookup });
+  return withGroupsOf(db, await pagesByParent<Omit<MembershipGroupRow, 'group'>>(db, identityUuids, spec), projection.node);
+}
+
+/**
+ * How a page of groups by identity (this list's and the transitive list's) reads the groups its
+ * rows name. One identity's page names each group once: they come in the page's statement, each
+ * row finding its group by key (rowLookupSql), one round trip less (#17: a client's small read asks
+ * one identity's groups). Many identities' pages name the same few groups over and over (a realm
+ * has few groups): read with the page, every row carries its group's columns, which cost W1 5–7
+ * CPU-ms of parsing for its 15 764 rows to save one round trip of ≈ 0.1 ms (bench/ANALYSIS.md); they
+ * come in a second statement, once each (withGroupsOf, decision 61), and the rows share them. The
+ * group is of the membership's realm: the membership's foreign key is (realm_id, group_id), and
+ * the transitive list's closure rows are the realm's.
+ */
+export function groupsInPage(identityUuids: readonly string[], columns: Columns<GroupColumn>): RowLookup | undefined {
+  if (identityUuids.length !== 1) return undefined;
+  return { select: groupColumns('g', columns), from: 'groups g', on: 'g.id = x."groupUuid"', as: 'group' };
 }
 
 /**

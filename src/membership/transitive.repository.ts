@@ -1,10 +1,11 @@
 import { cursorColumnsSql, keysetSql, orderings, type CursorRow, type Ordering, type PageRequest } from '../common/pagination';
 import { includesColumn, type ListProjection } from '../common/projection';
 import { isoTimestamp } from '../db/iso-timestamp';
+import { rowLookupSql } from '../db/paged-query';
 import type { Queryable } from '../db/queryable';
 import type { GroupColumn } from '../group/group.columns';
 import { identityColumns, identityFilterSql, type IdentityColumn, type IdentityFilterValues } from '../identity/identity.columns';
-import { withGroupsOf, type MemberRow, type MembershipEdgeColumn, type MembershipGroupRow } from './membership.repository';
+import { groupsInPage, withGroupsOf, type MemberRow, type MembershipEdgeColumn, type MembershipGroupRow } from './membership.repository';
 
 /*
  * Transitive membership (issue #14, docs/decisions.md 106): a group's members with those of every
@@ -146,10 +147,11 @@ export async function transitiveGroupPages(
   if (includesColumn(projection.edge, 'addedAt')) select.push(`${isoTimestamp('t.added_at')} AS "addedAt"`);
   if (includesColumn(projection.edge, 'direct')) select.push('t.direct');
   if (includesColumn(projection.edge, 'cursor')) select.push(keyset.cursorColumns);
-  // Sorting by name needs the group's name in the page query; the group's columns still come from the second statement.
+  // Sorting by name needs the group's name in the page query; the group's columns come as groupsInPage says.
   const byName = ordering.columns.some((column) => column.sql === transitiveGroupName);
+  const lookup = rowLookupSql(groupsInPage(identityUuids, projection.node));
   const rows: Array<CursorRow<Omit<TransitiveGroupRow, 'group'>> & { __parent: string }> = await db.query(
-    `SELECT p.parent AS "__parent", x.*
+    `SELECT p.parent AS "__parent", x.*${lookup.columns}
        FROM unnest($1::uuid[]) AS p(parent)
        CROSS JOIN LATERAL (
          SELECT ${select.join(', ')}
@@ -163,9 +165,11 @@ export async function transitiveGroupPages(
           WHERE ${keyset.predicate}
           ORDER BY ${keyset.orderBy}
           LIMIT ${keyset.limit}
-       ) x`,
+       ) x${lookup.join}`,
     params,
   );
+  // With the lookup, each row holds its group already.
+  if (lookup.join) return byParent(rows as Array<CursorRow<TransitiveGroupRow> & { __parent: string }>);
   return withGroupsOf(db, byParent(rows), projection.node);
 }
 

@@ -3,6 +3,7 @@ import { toGlobalId } from '../common/global-id';
 import { groupRevision, type GroupRow } from '../group/group.columns';
 import type { GroupService } from '../group/group.service';
 import type { IdentityRow } from '../identity/identity.columns';
+import type { NewIdentity } from '../identity/identity.repository';
 import type { IdentityService } from '../identity/identity.service';
 import { GroupChange } from './group.resource';
 import { AppError, ErrorCode } from '../common/errors';
@@ -42,6 +43,10 @@ export class ScimWrites {
       const state = emptyUser();
       applyToUser(state, 'replace', undefined, bodyObject(body));
       const wanted = provisionedOf(state);
+      // The common case, a new user with keys of its own, is one statement; a key taken sends it down
+      // the checked path, where it is the answer.
+      const created = await this.identities.provisionCreateIfFree(ctx, scope.realmUuid, wanted);
+      if (created) return { type: 'User', row: created };
       // A user the provider deleted in a realm that keeps them (DEPROVISION) comes back as itself.
       const returning = wanted.active === false ? undefined : await deprovisionedUserNamed(this.db, scope.realmUuid, wanted.username!);
       if (returning === undefined) return { type: 'User', row: await this.identities.provisionCreate(ctx, scope.realmUuid, wanted) };
@@ -64,6 +69,25 @@ export class ScimWrites {
       return provisionedOf(state);
     });
     return { type: 'User', row };
+  }
+
+  /**
+   * A POST /Users's user, checked as its creation would check it (the same errors, thrown), for a
+   * run of creates (createUsers).
+   */
+  checkedNewUser(scope: ScimScope, body: unknown): NewIdentity {
+    const state = emptyUser();
+    applyToUser(state, 'replace', undefined, bodyObject(body));
+    return this.identities.checkProvisioned(scope.ctx, scope.realmUuid, provisionedOf(state));
+  }
+
+  /**
+   * Users checked by checkedNewUser, created together (one transaction, one statement: a Bulk
+   * request's run of creates), or none — undefined — when a key one of them claims is taken: then
+   * each is POSTed on its own, for its own answer.
+   */
+  async createUsers(scope: ScimScope, checked: readonly NewIdentity[]): Promise<IdentityRow[] | undefined> {
+    return this.identities.provisionCreateAll(scope.ctx, scope.realmUuid, checked);
   }
 
   /** DELETE in a realm that keeps deleted users: DEPROVISIONED, which SCIM no longer shows. */

@@ -79,7 +79,20 @@ async function count(db: Queryable, table: Table, query: Pick<ListQuery, 'realmU
 }
 
 export const userPage = (db: Queryable, query: ListQuery) => page<IdentityRow>(db, users, query);
-export const userCount = (db: Queryable, query: Pick<ListQuery, 'realmUuid' | 'where' | 'params'>) => count(db, users, query);
+/**
+ * The realm's users under a filter; without one, the sum of the realm's counter slots (the
+ * identities it holds less the DEPROVISIONED ones, kept by triggers: migration IdentityCounts), not
+ * a count of every row — what an identity provider's import asks on every page.
+ */
+export async function userCount(db: Queryable, query: Pick<ListQuery, 'realmUuid' | 'where' | 'params'>): Promise<number> {
+  if (query.where !== null) return count(db, users, query);
+  const [row] = await db.query(
+    `SELECT coalesce(sum(c.identities - c.deprovisioned), 0)::integer AS count FROM identity_counts c WHERE c.realm_id = $1`,
+    [query.realmUuid],
+  );
+  return row.count;
+}
+
 export const groupPage = (db: Queryable, query: ListQuery) => page<GroupRow>(db, groups, query);
 export const groupCount = (db: Queryable, query: Pick<ListQuery, 'realmUuid' | 'where' | 'params'>) => count(db, groups, query);
 

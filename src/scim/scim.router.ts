@@ -347,7 +347,8 @@ async function listResources<T extends ListedRow>(
     offset: usesCursor ? 0 : startIndex - 1,
     after,
   };
-  const [fetched, total] = await Promise.all([size === 0 ? Promise.resolve([] as T[]) : page(db, query), count(db, query)]);
+  const fetched = size === 0 ? [] : await page(db, query);
+  const total = (size === 0 ? undefined : totalOfPage(fetched.length, query, after !== undefined)) ?? (await count(db, query));
   const rows = fetched.slice(0, size);
   const last = rows[rows.length - 1];
   const nextCursor = usesCursor && fetched.length > size && last ? encodeCursor(last) : undefined;
@@ -362,6 +363,18 @@ async function listResources<T extends ListedRow>(
       Resources: resources,
     }),
   };
+}
+
+/**
+ * The total a page gives away, when it is the end of the list: one that holds fewer rows than it
+ * asked for, and is not empty or starts at the first — then no count is needed (a lookup by
+ * userName, Okta's "does this user exist", is one statement). A cursor page after the first says
+ * nothing of the rows before it.
+ */
+function totalOfPage(fetched: number, query: Pick<ListQuery, 'count' | 'offset'>, afterCursor: boolean): number | undefined {
+  if (afterCursor || fetched >= query.count) return undefined;
+  if (fetched === 0 && query.offset > 0) return undefined;
+  return query.offset + fetched;
 }
 
 /** RFC 7644 §3.4.2.4: `count` defaults to 100 here; a negative one is 0, one over the maximum is the maximum. */

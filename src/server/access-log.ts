@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Request, RequestHandler, Response } from 'express';
-import { pinoHttp } from 'pino-http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger';
 import { metrics } from '../observability/metrics';
 import { activeTraceId } from '../observability/trace-context';
@@ -9,7 +8,7 @@ import type { ClientAddressOf } from './client-address';
 /**
  * What the edges learn about one HTTP request for its access log line: who asked (the edges'
  * authentication: /graphql's, SCIM's) and which GraphQL operation it was (src/server/operation-
- * metrics.ts). In `res.locals.observed`, from the first middleware on.
+ * metrics.ts). Kept with the response from the first step on (requestNote).
  */
 export interface RequestNote {
   readonly requestId: string;
@@ -23,13 +22,23 @@ export interface RequestNote {
   outcome?: string;
 }
 
-export function requestNote(res: Response): RequestNote {
-  return res.locals.observed as RequestNote;
+const notes = new WeakMap<ServerResponse, RequestNote>();
+const requestIds = new WeakMap<IncomingMessage, string>();
+
+export function requestNote(res: ServerResponse): RequestNote {
+  return notes.get(res) as RequestNote;
 }
 
-/** The request ID the first middleware gave the request. */
-export function requestIdOf(req: Request): string {
-  return typeof req.id === 'string' ? req.id : randomUUID();
+/** The request ID the first step gave the request. */
+export function requestIdOf(req: IncomingMessage): string {
+  return requestIds.get(req) ?? randomUUID();
+}
+
+/** The path of a request as it reached the server (Express rewrites `req.url` inside a mounted router). */
+export function pathOf(req: IncomingMessage & { originalUrl?: string }): string {
+  const url = req.originalUrl ?? req.url ?? '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }
 
 /** The routes, as metric labels: a fixed set, whatever path a client asks for. */
@@ -44,10 +53,10 @@ export function routeOf(path: string): string {
 const probes = new Set(['/healthz', '/readyz']);
 
 /**
- * The first middleware of every HTTP request: its request ID (the caller's X-Request-Id when it is
+ * The first step of every HTTP request: its request ID (the caller's X-Request-Id when it is
  * a sane token, so logs can be joined across services; else a new UUID), its note, its metrics
  * (realmgraph_http_requests_total and the duration, when the answer ends) and — unless ACCESS_LOG
- * is false — its access log line through pino-http, at level info:
+ * is false — its access log line, at level info, when the answer ends:
  *
  *   {"level":"info","time":"…","requestId":"…","method":"POST","path":"/graphql","status":200,
  *    "durationMs":4.2,"operationName":"Me","operationType":"query","outcome":"ok",
@@ -55,59 +64,49 @@ const probes = new Set(['/healthz', '/readyz']);
  *
  * No query string (an invitation link carries its token there), no headers, no bodies.
  */
-export function accessLog(options: { logger: Logger; addressOf: ClientAddressOf; enabled: boolean }): RequestHandler[] {
+export function accessLog(options: { logger: Logger; addressOf: ClientAddressOf; enabled: boolean }): ObserveRequest {
   const { addressOf } = options;
-  const started = new WeakMap<Response, bigint>();
-  const observe: RequestHandler = (req, res, next) => {
+  const pino = options.logger.pino;
+  return (req, res) => {
     const requestId = headerRequestId(req.headers['x-request-id']) ?? randomUUID();
-    req.id = requestId;
-    res.locals.observed = { requestId, traceId: activeTraceId() } satisfies RequestNote;
+    requestIds.set(req, requestId);
+    const note: RequestNote = { requestId, traceId: activeTraceId() };
+    notes.set(res, note);
     // Now: a router mounted on a path rewrites req.url while it runs, and the answer may end there.
-    const route = routeOf(req.path);
+    const method = req.method ?? 'GET';
+    const path = pathOf(req);
+    const route = routeOf(path);
     const start = process.hrtime.bigint();
-    started.set(res, start);
     let done = false;
     const end = () => {
       if (done) return;
       done = true;
-      metrics.httpRequest(req.method, route, res.statusCode, Number(process.hrtime.bigint() - start) / 1e9);
+      const elapsed = Number(process.hrtime.bigint() - start);
+      metrics.httpRequest(method, route, res.statusCode, elapsed / 1e9);
+      if (!options.enabled || probes.has(path) || !pino.isLevelEnabled('info')) return;
+      pino.info(
+        {
+          requestId,
+          method,
+          path,
+          status: res.statusCode,
+          durationMs: Math.round(elapsed / 1e5) / 10,
+          ...(note.operationName !== undefined ? { operationName: note.operationName, operationType: note.operationType, outcome: note.outcome } : {}),
+          ...(note.tokenId !== undefined ? { tokenId: note.tokenId } : {}),
+          clientAddress: addressOf(req),
+          ...(note.traceId !== undefined ? { traceId: note.traceId } : {}),
+          ...(res.writableFinished ? {} : { aborted: true }),
+        },
+        'request',
+      );
     };
     res.once('finish', end);
     res.once('close', end);
-    next();
   };
-  if (!options.enabled) return [observe];
-
-  const line = (req: Request, res: Response) => {
-    const note = requestNote(res);
-    const start = started.get(res);
-    return {
-      method: req.method,
-      path: req.originalUrl.split('?')[0],
-      status: res.statusCode,
-      durationMs: start === undefined ? undefined : Math.round(Number(process.hrtime.bigint() - start) / 1e5) / 10,
-      ...(note.operationName !== undefined ? { operationName: note.operationName, operationType: note.operationType, outcome: note.outcome } : {}),
-      ...(note.tokenId !== undefined ? { tokenId: note.tokenId } : {}),
-      clientAddress: addressOf(req),
-      ...(note.traceId !== undefined ? { traceId: note.traceId } : {}),
-      ...(res.writableFinished ? {} : { aborted: true }),
-    };
-  };
-  const log = pinoHttp<Request, Response>({
-    logger: options.logger.pino,
-    genReqId: (req) => req.id,
-    customAttributeKeys: { reqId: 'requestId' },
-    // One child logger with the request ID, not the whole request serialized into it.
-    quietReqLogger: true,
-    quietResLogger: true,
-    autoLogging: { ignore: (req) => probes.has(req.path) },
-    customSuccessObject: (req, res) => line(req, res),
-    customErrorObject: (req, res) => line(req, res),
-    customSuccessMessage: () => 'request',
-    customErrorMessage: () => 'request',
-  });
-  return [observe, log];
 }
+
+/** The first step of every HTTP request, before any answer can be given (http.ts runs it, for /graphql and Express alike). */
+export type ObserveRequest = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** A caller's own request ID is kept when it is a sane token. */
 function headerRequestId(value: string | string[] | undefined): string | undefined {

@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http';
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendText, vary } from './http-answer';
 
 /**
  * Which browser pages may call the API: the server's own, and those of the origins CORS_ORIGINS
@@ -30,35 +30,36 @@ export class OriginPolicy {
   }
 
   /**
-   * Express middleware for /graphql, before authentication and the rate limit: a preflight is
-   * answered here and costs nothing, and every answer to a listed origin — a 401, 429 or 503
-   * refusal included — carries the headers that let its page read it.
+   * The CORS step of /graphql, before authentication and the rate limit: a preflight is answered
+   * here and costs nothing, and every answer to a listed origin — a 401, 429 or 503 refusal
+   * included — carries the headers that let its page read it. Says whether it answered.
    */
-  middleware(): RequestHandler {
-    const varies = this.listed.size > 0;
-    return (req, res, next) => {
-      const origin = req.headers.origin;
-      // Caches must not give one origin's answer to another.
-      if (varies) res.vary('Origin');
-      if (origin === undefined) return next();
-      const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
-      if (!this.lists(origin)) {
-        // A page of the server's own never preflights; another origin's is told why, in the
-        // network panel where its developer looks (its script cannot read this).
-        if (!preflight) return next();
-        res.status(403).type('text/plain').send(`${quoted(origin)} may not call this API from a browser: add it to CORS_ORIGINS.\n`);
-        return;
-      }
-      res.set({ 'access-control-allow-origin': origin, 'access-control-expose-headers': exposedHeaders });
-      if (!preflight) return next();
-      res.vary('Access-Control-Request-Headers');
-      res.set({ 'access-control-allow-methods': 'GET, POST', 'access-control-max-age': String(preflightMaxAgeSeconds) });
-      // The origin is trusted: whatever its client adds (authorization, content-type, Apollo's
-      // and tracing headers) is its own business.
-      const requested = req.headers['access-control-request-headers'];
-      if (requested) res.set('access-control-allow-headers', requested);
-      res.status(204).end();
-    };
+  answers(req: IncomingMessage, res: ServerResponse): boolean {
+    const origin = req.headers.origin;
+    // Caches must not give one origin's answer to another.
+    if (this.listed.size > 0) vary(res, 'Origin');
+    if (origin === undefined) return false;
+    const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
+    if (!this.lists(origin)) {
+      // A page of the server's own never preflights; another origin's is told why, in the
+      // network panel where its developer looks (its script cannot read this).
+      if (!preflight) return false;
+      sendText(res, 403, `${quoted(origin)} may not call this API from a browser: add it to CORS_ORIGINS.\n`);
+      return true;
+    }
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('access-control-expose-headers', exposedHeaders);
+    if (!preflight) return false;
+    vary(res, 'Access-Control-Request-Headers');
+    res.setHeader('access-control-allow-methods', 'GET, POST');
+    res.setHeader('access-control-max-age', String(preflightMaxAgeSeconds));
+    // The origin is trusted: whatever its client adds (authorization, content-type, Apollo's
+    // and tracing headers) is its own business.
+    const requested = req.headers['access-control-request-headers'];
+    if (requested) res.setHeader('access-control-allow-headers', requested);
+    res.statusCode = 204;
+    res.end();
+    return true;
   }
 
   /** The refusal of a WebSocket upgrade from a page of an origin not admitted (ws writes it). */

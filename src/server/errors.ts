@@ -1,9 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, serviceUnavailable, serviceUnavailableRetryAfterSeconds } from '../common/errors';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import type { Logger } from '../logger';
+import { sendJson } from './http-answer';
 
 const internalMessage = 'Something went wrong on our side. It has been logged; quote the request ID if you report it.';
 
@@ -67,13 +68,13 @@ const refusalStatus: Partial<Record<string, number>> = {
  * SERVICE_UNAVAILABLE) with the status of its code, Retry-After when it has one, and the body
  * Apollo gives any refused request.
  */
-export function sendRefusal(res: Response, error: GraphQLError, requestId: string, logger: Logger): void {
+export function sendRefusal(res: ServerResponse, error: GraphQLError, requestId: string, logger: Logger): void {
   const formatted = formatError(error, requestId, logger);
   const code = String(formatted.extensions?.code);
   const retryAfter = formatted.extensions?.retryAfterSeconds;
   if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
   res.setHeader('x-request-id', requestId);
-  res.status(refusalStatus[code] ?? 500).json({ errors: [formatted] });
+  sendJson(res, refusalStatus[code] ?? 500, { errors: [formatted] });
 }
 
 /**

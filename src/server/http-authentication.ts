@@ -1,13 +1,13 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { Authenticator } from '../auth/authenticator';
 import { Caller } from '../auth/caller';
 import type { Logger } from '../logger';
-import { requestNote } from './access-log';
+import { requestIdOf, requestNote } from './access-log';
 import type { ClientAddressOf } from './client-address';
 import { sendRefusal } from './errors';
 
-/** What the authentication middleware leaves for what follows it on /graphql. */
+/** What authentication leaves for what follows it on /graphql. */
 export interface HttpAuthentication {
   readonly requestId: string;
   /** Anonymous when refused. */
@@ -18,27 +18,29 @@ export interface HttpAuthentication {
   readonly refusal?: GraphQLError;
 }
 
-export function httpAuthentication(res: Response): HttpAuthentication {
-  return res.locals.authentication as HttpAuthentication;
+export interface HttpAuthenticationSteps {
+  identify(req: IncomingMessage, res: ServerResponse): Promise<HttpAuthentication>;
+  refuse(res: ServerResponse): boolean;
+}
+
+const authentications = new WeakMap<ServerResponse, HttpAuthentication>();
+
+export function httpAuthentication(res: ServerResponse): HttpAuthentication {
+  return authentications.get(res) as HttpAuthentication;
 }
 
 /**
- * Express middleware on /graphql, in two steps around the rate limit: `identify` says who is asking
+ * /graphql's authentication, in two steps around the rate limit: `identify` says who is asking
  * (the rate limit spends that caller's budget — an address's, for a request it refuses, so that
  * guesses share one), `refuse` answers a refused request: 401, 429 or 503 with Retry-After, in
- * GraphQL's error shape. Both come before the body is parsed. Apollo's context then only reads the
- * caller, so context creation cannot fail (Apollo would answer "Context creation failed: <message>",
- * 500).
+ * GraphQL's error shape, and says whether it did. Both come before the body is read. Apollo's
+ * context then only reads the caller, so context creation cannot fail (Apollo would answer
+ * "Context creation failed: <message>", 500).
  */
-export function authenticationMiddleware(options: {
-  authenticator: Authenticator;
-  addressOf: ClientAddressOf;
-  requestIdOf: (req: Request) => string;
-  logger: Logger;
-}): { identify: RequestHandler; refuse: RequestHandler } {
-  const { authenticator, addressOf, requestIdOf, logger } = options;
+export function httpAuthenticationSteps(options: { authenticator: Authenticator; addressOf: ClientAddressOf; logger: Logger }): HttpAuthenticationSteps {
+  const { authenticator, addressOf, logger } = options;
   return {
-    identify: async (req, res, next) => {
+    identify: async (req, res) => {
       const requestId = requestIdOf(req);
       const address = addressOf(req);
       let authentication: HttpAuthentication;
@@ -48,15 +50,16 @@ export function authenticationMiddleware(options: {
         const refusal = error instanceof GraphQLError ? error : new GraphQLError('unexpected', { originalError: error as Error });
         authentication = { requestId, address, caller: Caller.anonymous, refusal };
       }
-      res.locals.authentication = authentication;
+      authentications.set(res, authentication);
       const note = requestNote(res);
       if (note && authentication.caller.token) note.tokenId = authentication.caller.token.actor.id;
-      next();
+      return authentication;
     },
-    refuse: (_req, res, next) => {
+    refuse: (res) => {
       const { refusal, requestId } = httpAuthentication(res);
-      if (refusal) sendRefusal(res, refusal, requestId, logger);
-      else next();
+      if (!refusal) return false;
+      sendRefusal(res, refusal, requestId, logger);
+      return true;
     },
   };
 }

@@ -3,7 +3,6 @@ import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
@@ -16,22 +15,22 @@ import { readiness } from '../db/database';
 import type { ReadReplica } from '../db/read-replica';
 import { acceptPage, acceptPageContentSecurityPolicy } from '../invitation/accept-page';
 import type { Logger } from '../logger';
-import { accessLog, requestIdOf as givenRequestId, requestNote } from './access-log';
+import { accessLog } from './access-log';
 import { authenticationPlugin } from './auth';
 import type { ClientAddressOf } from './client-address';
 import { responseCompression } from './compression';
 import type { OriginPolicy } from './cors';
 import { bodyErrorResponse, formatError, isUnexpected, responseStatusPlugin } from './errors';
-import { authenticationMiddleware, httpAuthentication } from './http-authentication';
+import { graphqlOverHttp, isGraphqlPath } from './graphql-http';
+import { httpAuthenticationSteps } from './http-authentication';
 import { withLimitCode, type RequestLimits } from './limits';
-import { noteContext, operationMetricsPlugin } from './operation-metrics';
-import { securityHeaders } from './security-headers';
+import { operationMetricsPlugin } from './operation-metrics';
+import { setSecurityHeaders } from './security-headers';
 import { replicaReadsPlugin } from './replica-reads';
 import { refuseSubscriptionsOverHttp } from './subscription-over-http';
 import { webPages } from './web-pages';
 
 export interface HttpEdgeOptions {
-  readonly app: express.Express;
   readonly httpServer: Server;
   readonly schema: GraphQLSchema;
   readonly config: Config;
@@ -54,13 +53,15 @@ export interface HttpEdgeOptions {
 }
 
 /**
- * GraphQL over HTTP (Apollo Server on Express) at /graphql, after the security headers and
- * compression every answer gets, CORS, authentication and the rate limit, with the pages
- * (/graphiql, /dashboard, the invitation page) and the probes (/healthz, /readyz). Returns Apollo,
- * which main.ts' shutdown stops (it drains the HTTP server and `drain`).
+ * The HTTP server's requests: GraphQL at /graphql (Apollo on node:http, src/server/graphql-http.ts:
+ * the security headers, CORS, authentication, the rate limit, compression), and on Express, behind
+ * the same security headers and compression, the pages (/graphiql, /dashboard, the invitation
+ * page), SCIM and the probes (/healthz, /readyz). Every request is observed first (its ID, metrics
+ * and access log line). Returns Apollo, which main.ts' shutdown stops (it drains the HTTP server
+ * and `drain`).
  */
 export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<Context>> {
-  const { app, httpServer, schema, config, limits, authenticator, addressOf, origins, newContext, dataSource, logger } = options;
+  const { httpServer, schema, config, limits, authenticator, addressOf, origins, newContext, dataSource, logger } = options;
   const requestIdPlugin: ApolloServerPlugin<Context> = {
     async requestDidStart() {
       return {
@@ -120,13 +121,31 @@ export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<C
   });
   await apollo.start();
 
-  // Before any route, so that refusals, errors and 404s are answered like the rest — and counted
-  // and logged (the request ID, the metrics, the access log line).
+  const app = express();
+  const observe = accessLog({ logger, addressOf, enabled: config.accessLog });
+  const graphql = graphqlOverHttp({
+    apollo,
+    origins,
+    authentication: httpAuthenticationSteps({ authenticator, addressOf, logger }),
+    requests: limits.requests,
+    maxBodyBytes: limits.maxBodyBytes,
+    graphiql: config.introspection,
+    newContext,
+    logger,
+  });
+  // Observed before anything can answer, so that refusals, errors and 404s are counted and logged
+  // like the rest (the request ID, the metrics, the access log line).
+  httpServer.on('request', (req, res) => {
+    observe(req, res);
+    if (isGraphqlPath(req.url)) void graphql(req, res);
+    else app(req, res);
+  });
+
   app.disable('x-powered-by');
-  app.use(...accessLog({ logger, addressOf, enabled: config.accessLog }));
-  app.use(securityHeaders, responseCompression());
-  // Before the pages' router too, which would answer a preflight to /graphql as a page's OPTIONS.
-  app.use('/graphql', origins.middleware());
+  app.use((_req, res, next) => {
+    setSecurityHeaders(res);
+    next();
+  }, responseCompression());
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -135,7 +154,7 @@ export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<C
     res.set({ 'content-security-policy': acceptPageContentSecurityPolicy, 'cache-control': 'no-store' });
     res.type('html').send(acceptPage);
   });
-  // /graphiql (where introspection is on) and /dashboard; a browser opening /graphql goes to /graphiql.
+  // /graphiql (where introspection is on) and /dashboard.
   app.use(webPages({ graphiql: config.introspection }));
   // Within DATABASE_CONNECT_TIMEOUT_MS, whatever the database does: a probe that hangs is no answer.
   app.get('/readyz', async (_req, res) => {
@@ -147,22 +166,6 @@ export async function httpEdge(options: HttpEdgeOptions): Promise<ApolloServer<C
     res.setHeader('Retry-After', String(serviceUnavailableRetryAfterSeconds));
     res.status(503).json({ status: 'not ready', reason: state.reason });
   });
-  const authentication = authenticationMiddleware({ authenticator, addressOf, requestIdOf: givenRequestId, logger });
-  app.use(
-    '/graphql',
-    // Who is asking first: the rate limit spends the caller's budget, not the header's.
-    authentication.identify,
-    ...limits.http,
-    authentication.refuse,
-    express.json({ limit: limits.maxBodyBytes }),
-    expressMiddleware(apollo, {
-      context: async ({ res }) => {
-        const { requestId, caller } = httpAuthentication(res);
-        return noteContext(newContext(requestId, caller, true), requestNote(res));
-      },
-    }),
-  );
-
   app.use('/scim/v2', options.scim);
 
   app.use((_req: express.Request, res: express.Response) => {

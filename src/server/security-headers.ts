@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { ServerResponse } from 'node:http';
 
 /**
  * The policy of everything that is not one of the pages: JSON, plain text, the 404. Nothing in
@@ -13,14 +13,11 @@ const noContentPolicy = "default-src 'none'; frame-ancestors 'none'; base-uri 'n
  * is reached over TLS is the proxy's to say, and an HSTS header cannot be taken back for its
  * lifetime.
  */
-export const securityHeaders: RequestHandler = (_req, res, next) => {
-  res.set({
-    'content-security-policy': noContentPolicy,
-    'x-content-type-options': 'nosniff',
-    // Addresses may carry secrets (?token= of the dashboard and of an invitation link).
-    'referrer-policy': 'no-referrer',
-    // frame-ancestors for the browsers that predate it.
-    'x-frame-options': 'DENY',
-  });
-  next();
-};
+export function setSecurityHeaders(res: ServerResponse): void {
+  res.setHeader('content-security-policy', noContentPolicy);
+  res.setHeader('x-content-type-options', 'nosniff');
+  // Addresses may carry secrets (?token= of the dashboard and of an invitation link).
+  res.setHeader('referrer-policy', 'no-referrer');
+  // frame-ancestors for the browsers that predate it.
+  res.setHeader('x-frame-options', 'DENY');
+}

@@ -43,10 +43,31 @@ const maxSharedPerEvent = 100;
  * the stream ends with SERVICE_UNAVAILABLE, and a client that resumes after the last cursor it got
  * receives the event whole.
  *
- * `executionContext` makes the context of one shared execution from one subscriber's context.
+ * A burst of events (a batch of 1 000 memberships commits 1 000) is executed together: each
+ * subscriber's stream runs ahead of what it has sent by up to `lookahead` events (mapEvents), so
+ * the executions of the events already committed start in one turn of the event loop, and those
+ * of one rights class in that turn share one context, whose loaders send their batch when the turn
+ * ends (`onNextTurn`): the relations of the whole burst are read in a statement or two, not two
+ * per event (W6, bench/ANALYSIS.md). They are read once the burst has committed, as each event's
+ * were before; an event read again for one subscriber is still executed for it alone.
+ *
+ * `executionContext` makes the context of shared executions from one subscriber's context; its
+ * loaders should batch on the next turn (`onNextTurn`).
  */
 export function sharedSubscribe(executionContext: (subscriber: Context) => Context) {
   const executions = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+  // The contexts of this turn of the event loop, by rights class.
+  const turnContexts = new Map<string, Context>();
+  const contextFor = (subscriber: Context): Context => {
+    const readKey = subscriber.caller.readKey;
+    let context = turnContexts.get(readKey);
+    if (!context) {
+      if (turnContexts.size === 0) setImmediate(() => turnContexts.clear());
+      context = executionContext(subscriber);
+      turnContexts.set(readKey, context);
+    }
+    return context;
+  };
   return async (args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
     const stream = await createSourceEventStream(args);
     if (!isAsyncIterable(stream)) return stream;
@@ -59,7 +80,7 @@ export function sharedSubscribe(executionContext: (subscriber: Context) => Conte
       [...resultVariables(args.document, args.operationName)].sort().map((name) => [name, variables[name] ?? null]),
       subscriber.caller.readKey,
     ]);
-    const run = async (event: unknown) => execute({ ...args, rootValue: event, contextValue: executionContext(subscriber) });
+    const run = async (event: unknown) => execute({ ...args, rootValue: event, contextValue: contextFor(subscriber) });
     const shared = (event: unknown): Promise<ExecutionResult> => {
       if (typeof event !== 'object' || event === null) return run(event);
       let byKey = executions.get(event);
@@ -117,23 +138,81 @@ export function resultVariables(document: DocumentNode, operationName?: string |
   return names;
 }
 
+/** How many events a subscriber's stream maps ahead of what it has sent (the burst executed together). */
+const lookahead = 256;
+
 /**
- * `source`, each event mapped by `map`. Not an async generator: its `return()` would queue behind
- * a `next()` waiting for the next event, and an unsubscribed client would stay in its realm's feed
- * until then; this one reaches the source at once, as graphql-js' own mapping does.
+ * `source`, each event mapped by `map`, in order. Up to `lookahead` events are taken from the
+ * source and mapped before the consumer asks for them, so that the events already there are mapped
+ * in one turn of the event loop; a slow consumer holds at most that many. Not an async generator:
+ * its `return()` would queue behind a `next()` waiting for the next event, and an unsubscribed
+ * client would stay in its realm's feed until then; this one reaches the source at once, as
+ * graphql-js' own mapping does. A mapping that fails ends the stream with its error, once the
+ * consumer reaches it.
  */
 function mapEvents<T>(source: AsyncIterable<unknown>, map: (event: unknown) => Promise<T>): AsyncIterableIterator<T> {
   const iterator = source[Symbol.asyncIterator]();
+  const ahead: Array<Promise<IteratorResult<T>>> = [];
+  let closed = false;
+  let pumping = false;
+  let wakeConsumer: (() => void) | undefined;
+  let wakePump: (() => void) | undefined;
+  const wake = (which: 'consumer' | 'pump') => {
+    const resolve = which === 'consumer' ? wakeConsumer : wakePump;
+    if (which === 'consumer') wakeConsumer = undefined;
+    else wakePump = undefined;
+    resolve?.();
+  };
+  const pump = async () => {
+    while (!closed) {
+      if (ahead.length >= lookahead) {
+        await new Promise<void>((resolve) => (wakePump = resolve));
+        continue;
+      }
+      let step: IteratorResult<unknown>;
+      try {
+        step = await iterator.next();
+      } catch (error) {
+        ahead.push(Promise.reject(error));
+        wake('consumer');
+        return;
+      }
+      if (step.done) {
+        ahead.push(Promise.resolve({ value: undefined, done: true }));
+        wake('consumer');
+        return;
+      }
+      const mapped = map(step.value).then((value): IteratorResult<T> => ({ value, done: false }));
+      // Handled when the consumer reaches it.
+      mapped.catch(() => {});
+      ahead.push(mapped);
+      wake('consumer');
+    }
+  };
   const close = async (): Promise<IteratorResult<T>> => {
+    closed = true;
+    ahead.length = 0;
+    wake('pump');
+    wake('consumer');
     await iterator.return?.();
     return { value: undefined, done: true };
   };
   return {
     async next() {
-      const step = await iterator.next();
-      if (step.done) return { value: undefined, done: true };
+      if (!pumping) {
+        pumping = true;
+        void pump();
+      }
+      while (ahead.length === 0) {
+        if (closed) return { value: undefined, done: true };
+        await new Promise<void>((resolve) => (wakeConsumer = resolve));
+      }
+      const head = ahead.shift()!;
+      wake('pump');
       try {
-        return { value: await map(step.value), done: false };
+        const result = await head;
+        if (result.done) closed = true;
+        return result;
       } catch (error) {
         await close().catch(() => {});
         throw error;

@@ -5,19 +5,12 @@ import express, { type Request, type Response, type NextFunction } from 'express
 /**
  * The browser pages, bundled at build time into dist/web/ (scripts/build-web.ts): /graphiql, served
  * where introspection is on (it needs the schema), and /dashboard, always (it shows only what its
- * token may read). A browser asking /graphql for HTML is sent to /graphiql.
+ * token may read). (A browser asking /graphql for HTML is sent to /graphiql: src/server/graphql-http.ts.)
  */
 export function webPages(options: { graphiql: boolean; root?: string }): express.Router {
   const root = options.root ?? webRoot();
   const router = express.Router();
-  if (options.graphiql) {
-    router.get('/graphql', (req, res, next) => {
-      const wantsPage = req.query.query === undefined && req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html';
-      if (wantsPage) res.redirect(302, '/graphiql');
-      else next();
-    });
-    page(router, root, 'graphiql');
-  }
+  if (options.graphiql) page(router, root, 'graphiql');
   page(router, root, 'dashboard');
   return router;
 }

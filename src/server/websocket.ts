@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { Server } from 'node:http';
 import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Context as WsContext, SubscribePayload } from 'graphql-ws';
@@ -16,6 +17,7 @@ import type { OriginPolicy } from './cors';
 import { formatError } from './errors';
 import { callerKey, logClientProtocolErrors, type RequestLimits } from './limits';
 import { WsOperationObserver, type WsObserved } from './operation-metrics';
+import { coalesceSends } from './coalesced-sends';
 import { sharedSubscribe } from './shared-subscription';
 
 export interface WebSocketEdgeOptions {
@@ -29,6 +31,8 @@ export interface WebSocketEdgeOptions {
   readonly origins: OriginPolicy;
   /** The request context of one operation (`cache`: whether its loaders cache). */
   newContext(requestId: string, caller: Caller, cache: boolean): Context;
+  /** The context of the shared executions of a burst of events (src/server/shared-subscription.ts): its loaders batch on the next turn. */
+  eventContext(caller: Caller): Context;
   readonly logger: Logger;
   /** One log line per operation (ACCESS_LOG). */
   readonly accessLog: boolean;
@@ -133,9 +137,10 @@ export function websocketEdge(options: WebSocketEdgeOptions): { dispose(): Promi
         if (isRefusal(prepared) && !(id in ctx.subscriptions)) forget(ctx.extra, id);
         return prepared;
       },
-      // One execution per event for all subscribers with the same document, variables and rights;
-      // its loaders cache, as they live for that one execution (decision 58).
-      subscribe: neverThrows(sharedSubscribe((subscriber) => newContext(randomUUID(), subscriber.caller, true))),
+      // One execution per event for all subscribers with the same document, variables and rights,
+      // and one context for the executions of a burst of events of one rights class, whose loaders
+      // cache: they live for that burst (decision 58).
+      subscribe: neverThrows(sharedSubscribe((subscriber) => options.eventContext(subscriber.caller))),
       onClose: (ctx) => {
         observer.closed(ctx.extra);
         limits.ws.release(ctx);
@@ -161,7 +166,10 @@ export function websocketEdge(options: WebSocketEdgeOptions): { dispose(): Promi
     },
     wsServer,
   );
-  wsServer.on('connection', (socket) => logClientProtocolErrors(socket, logger));
+  wsServer.on('connection', (socket, request) => {
+    logClientProtocolErrors(socket, logger);
+    coalesceSends(socket, request.socket as Socket);
+  });
   return { dispose: async () => void (await server.dispose()), openConnections: () => wsServer.clients.size };
 }
 

@@ -318,6 +318,27 @@ describe('the nested read of transitive lists (issue #14, decision 106)', () => 
     expect(inner.find((group: any) => group.name === 'top-0').transitiveMemberCount).toBe(35);
   });
 
+  test('one identity’s groups, DIRECT and TRANSITIVE, come in its page’s statement (#17), and as a read of many identities gives them', async () => {
+    const realm = await buildRealmOfTrees(1, 2, 2);
+    const list = (membership: string) =>
+      `groups(membership: ${membership}, first: 20) { totalCount edges { cursor direct addedAt node { id name description externalId memberCount version createdAt updatedAt } } pageInfo { hasNextPage endCursor } }`;
+    const lists = `direct: ${list('DIRECT')} transitive: ${list('TRANSITIVE')}`;
+    // Many identities at once: their groups are read in a second statement, each once.
+    const many = (await server.ok(`query($id: ID!) { realm(id: $id) { identities(first: 100) { edges { node { id ${lists} } } } } }`, { id: realm })).realm.identities.edges.map(
+      (edge: any) => edge.node,
+    );
+    expect(many.filter((identity: any) => identity.direct.edges.length > 1 && identity.transitive.edges.length > identity.direct.edges.length).length).toBeGreaterThan(0);
+    for (const identity of many) {
+      const { node: one } = await server.ok(`query($id: ID!) { node(id: $id) { ... on Identity { id ${lists} } } }`, { id: identity.id });
+      expect(one).toEqual(identity);
+    }
+    const { id } = many.find((identity: any) => identity.direct.edges.length > 1);
+    const onePage = (membership: string) => `query($id: ID!) { node(id: $id) { ... on Identity { groups(membership: ${membership}, first: 20) { edges { node { name } } } } } }`;
+    // The token, the identity, its page with the groups it names: three statements (four before #17).
+    expect(await server.countStatements(() => server.ok(onePage('DIRECT'), { id }))).toBe(3);
+    expect(await server.countStatements(() => server.ok(onePage('TRANSITIVE'), { id }))).toBe(3);
+  });
+
   test('DIRECT reads of the same trees run the statements they ran before #14’s transitive lists', async () => {
     const large = await buildRealmOfTrees(3, 4, 3);
     const count = await server.countStatements(() => server.ok(nestedQuery, { id: large }));

@@ -66,13 +66,18 @@ async function subscribers(count: number, query: string, variables: Record<strin
   return Array.from({ length: count }, () => listen(server.wsClient(token), query, { ...variables, after }));
 }
 
-/** A token of a name of its own with a dashboard's rights. */
-async function namedToken(name: string): Promise<string> {
-  const created = await server.ok(`mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token } }`, {
-    input: { name, scopes: ['events:read', 'groups:read', 'identities:read'] },
+const dashboardScopes = ['events:read', 'groups:read', 'identities:read'];
+
+/** A token of a name of its own, with a dashboard's rights unless `scopes` says otherwise: its ID and secret. */
+async function tokenNamed(name: string, scopes = dashboardScopes): Promise<{ id: string; token: string }> {
+  const created = await server.ok(`mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { apiToken { id } token } }`, {
+    input: { name, scopes },
   });
-  return created.createApiToken.token;
+  return { id: created.createApiToken.apiToken.id, token: created.createApiToken.token };
 }
+
+/** A token of a name of its own with a dashboard's rights. */
+const namedToken = async (name: string): Promise<string> => (await tokenNamed(name)).token;
 
 const all = (listeners: Listener[]) => Promise.all(listeners.map((listener) => listener.next()));
 
@@ -146,6 +151,53 @@ describe('one event, many subscribers', () => {
     for (const result of [limited, limitedAgain]) {
       expect(result.data.membershipChanged).toMatchObject({ group: { name: 'mixed' }, identity: null });
       expect(result.errors).toEqual([expect.objectContaining({ path: ['membershipChanged', 'identity'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+    }
+  });
+
+  test('subscribers with other rights never share an execution: one per rights class, each answer made with its own rights, no token named in it', async () => {
+    const realm = await createRealm(server);
+    const group = await createGroup(server, realm.id, 'walls');
+    const identities = await insertIdentities(server, realm.id, 12, 'wall');
+    // Two tokens in each class, named apart: without identities:read, `identity` is FORBIDDEN (null); with it, read.
+    const [ann, bob] = [await tokenNamed('wall of Ann', ['events:read', 'groups:read']), await tokenNamed('wall of Bob', ['events:read', 'groups:read'])];
+    const [carl, dan] = [await tokenNamed('wall of Carl'), await tokenNamed('wall of Dan')];
+    const variables = { realmId: realm.id, groupId: group.id };
+    const of = async (tokens: Array<{ token: string }>) => (await Promise.all(tokens.map(({ token }) => subscribers(1, dashboard, variables, token)))).flat();
+
+    // The SQL of a change: the write and the relay's read (`bare`: an answer that reads no relation),
+    // plus the relations each execution reads. Four subscribers in two classes cost the two classes
+    // apart: two executions — not one (either class's answer to all), not four.
+    const bare = await fanOut(await subscribers(1, `subscription($realmId: ID!, $groupId: ID, $after: String) { membershipChanged(realmId: $realmId, groupId: $groupId, after: $after) { id } }`, variables), group.id, identities.slice(0, 3));
+    const withoutIdentities = await fanOut(await of([ann]), group.id, identities.slice(3, 6));
+    const withIdentities = await fanOut(await of([carl]), group.id, identities.slice(6, 9));
+    // Interleaved, so that whichever executes first, an answer shared across the classes would show in both.
+    const mixed = await fanOut(await of([ann, carl, bob, dan]), group.id, identities.slice(9, 12));
+    expect(withIdentities.statements).toBeGreaterThan(withoutIdentities.statements);
+    expect(withoutIdentities.statements).toBeGreaterThan(bare.statements);
+    expect(mixed.statements).toBe(withoutIdentities.statements + withIdentities.statements - bare.statements);
+
+    for (const { results } of mixed.rounds) {
+      const [ofAnn, ofCarl, ofBob, ofDan] = results;
+      for (const result of [ofCarl, ofDan]) {
+        expect(result.errors).toBeUndefined();
+        expect(result.data.membershipChanged).toMatchObject({ group: { name: 'walls' }, identity: { username: expect.stringMatching(/^wall/) } });
+      }
+      for (const result of [ofAnn, ofBob]) {
+        expect(result.data.membershipChanged).toMatchObject({ group: { name: 'walls' }, identity: null });
+        expect(result.errors).toEqual([expect.objectContaining({ path: ['membershipChanged', 'identity'], extensions: expect.objectContaining({ code: 'FORBIDDEN', scope: 'identities:read' }) })]);
+      }
+      // Equal rights, equal answers (one shared execution): nothing in them, errors included, says whose token asked.
+      expect(ofBob.data).toEqual(ofAnn.data);
+      expect(ofBob.errors!.map(({ message }) => message)).toEqual(ofAnn.errors!.map(({ message }) => message));
+      expect(ofDan).toEqual(ofCarl);
+      for (const result of results) {
+        const text = JSON.stringify(result);
+        for (const token of [ann, bob, carl, dan]) {
+          expect(text).not.toContain(token.id);
+          expect(text).not.toContain(token.token);
+        }
+        expect(text).not.toMatch(/wall of/);
+      }
     }
   });
 
@@ -259,5 +311,39 @@ describe('one event, many subscribers', () => {
     expect(leaves.pending).toBe(0);
     stays.close();
     alsoStays.close();
+  });
+});
+
+describe('a burst of events', () => {
+  /** The statements a batch of `members` took from the mutation until `listener` had every event, and what it got. */
+  async function delivered(listener: Listener, groupId: string, members: string[]) {
+    let received: Result[] = [];
+    const statements = await server.countStatements(async () => {
+      await addMembers(server, groupId, members);
+      received = await Promise.all(members.map(() => listener.next()));
+    });
+    return { statements, received };
+  }
+
+  test('the events of one batch are executed together: their relations are read in a statement or two, not two per event', async () => {
+    const realm = await createRealm(server);
+    const group = await createGroup(server, realm.id, 'burst');
+    const identities = await insertIdentities(server, realm.id, 211);
+    const [listener] = await subscribers(1, dashboard, { realmId: realm.id, groupId: group.id }, await namedToken('burst dashboard'));
+    // Not counted: once it has this event, the subscription is live.
+    await addMembers(server, group.id, [identities[0]]);
+    await listener.next();
+
+    const ten = await delivered(listener, group.id, identities.slice(1, 11));
+    const twoHundred = await delivered(listener, group.id, identities.slice(11, 211));
+    listener.close();
+
+    expect(twoHundred.received.map((result) => result.data!.membershipChanged.identityId)).toEqual(identities.slice(11, 211));
+    expect(twoHundred.received.every((result) => result.errors === undefined)).toBe(true);
+    // Each event is answered with the state after the batch committed, as before: the last count.
+    expect(twoHundred.received.map((result) => result.data!.membershipChanged.group.memberCount)).toEqual(Array(200).fill(211));
+    // One execution per event read 2 statements each (400 here); a burst reads them once. The relay's
+    // safety poll or a second read of the feed may add a few.
+    expect(twoHundred.statements).toBeLessThanOrEqual(ten.statements + 6);
   });
 });

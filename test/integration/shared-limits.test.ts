@@ -11,6 +11,14 @@ describe('the shared token bucket', () => {
     db = await createTestDatabase();
   });
   afterAll(() => db.drop());
+  /** A limiter whose buckets are in the test database. */
+  const sharedLimiter = (scope: string, perMinute: number) =>
+    new SharedRateLimiter({
+      scope,
+      perMinute,
+      store: (scope, key, capacity, maxGrant, returned) => leaseTokens(db.dataSource, scope, key, capacity, maxGrant, returned),
+      logger: createLogger('error'),
+    });
 
   test('a lease takes at most 5 % of the budget, at most a quarter of what is left, one request near the end, none when empty', async () => {
     const grants: number[] = [];
@@ -28,12 +36,7 @@ describe('the shared token bucket', () => {
   });
 
   test('far from its limit, an instance sends one statement per slice of the budget', async () => {
-    const limiter = new SharedRateLimiter({
-      scope: 'requests:600',
-      perMinute: 600,
-      store: (scope, key, capacity, maxGrant, returned) => leaseTokens(db.dataSource, scope, key, capacity, maxGrant, returned),
-      logger: createLogger('error'),
-    });
+    const limiter = sharedLimiter('requests:600', 600);
     const decisions = [];
     for (let i = 0; i < 60; i++) decisions.push(await limiter.take('token:far'));
     expect(decisions.every((decision) => decision.allowed)).toBe(true);
@@ -42,13 +45,22 @@ describe('the shared token bucket', () => {
     expect(limiter.statements).toBe(2);
   });
 
+  test('what is refunded goes back: takes that run together and are all refunded never empty the bucket', async () => {
+    const limiter = sharedLimiter('auth-failures:30', 30);
+    // As the authenticator does for tokens that turn out good: take, look up (the other takes run meanwhile), refund.
+    const lookup = async () => {
+      const decision = await limiter.take('address:192.0.2.10');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (decision.allowed) limiter.refund('address:192.0.2.10');
+      return decision.allowed;
+    };
+    const bursts = [];
+    for (let burst = 0; burst < 5; burst++) bursts.push((await Promise.all(Array.from({ length: 20 }, lookup))).filter(Boolean).length);
+    expect(bursts).toEqual([20, 20, 20, 20, 20]);
+  });
+
   test('a key found empty is refused without a statement until a request’s worth has refilled', async () => {
-    const limiter = new SharedRateLimiter({
-      scope: 'requests:2',
-      perMinute: 2,
-      store: (scope, key, capacity, maxGrant, returned) => leaseTokens(db.dataSource, scope, key, capacity, maxGrant, returned),
-      logger: createLogger('error'),
-    });
+    const limiter = sharedLimiter('requests:2', 2);
     const decisions = [];
     for (let i = 0; i < 10; i++) decisions.push(await limiter.take('address:192.0.2.9'));
     expect(decisions.map((decision) => decision.allowed)).toEqual([true, true, ...Array(8).fill(false)]);

@@ -70,6 +70,67 @@ test('failOnErrors stops the rest after that many errors', async () => {
   expect((await scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${never.userName}"`)}`)).body.totalResults).toBe(0);
 });
 
+test('a run of creates is answered as one by one: each its own 201, location and version, one IDENTITY_CREATED each in their order', async () => {
+  const users = Array.from({ length: 5 }, () => userBody());
+  const answer = await bulk(users.map((data, i) => ({ method: 'post', path: '/users', bulkId: `run${i}`, data })));
+  expect(answer.body.Operations.map((operation: any) => [operation.method, operation.bulkId, operation.status, operation.version])).toEqual(
+    users.map((_, i) => ['POST', `run${i}`, '201', 'W/"1"']),
+  );
+  const ids = answer.body.Operations.map((operation: any) => idOfLocation(operation.location));
+  expect(new Set(ids).size).toBe(5);
+  const events = await latestEvents(server, realm.realm.id, 5);
+  expect(events.map((event) => [event.type, event.identityId, event.actor?.id])).toEqual(ids.map((id: string) => ['IDENTITY_CREATED', id, realm.token.id]));
+  for (const [i, id] of ids.entries()) expect((await scim.get(`/Users/${id}`)).body.userName).toBe(users[i].userName);
+});
+
+test('a run of creates where one repeats an earlier one’s userName: that one 409 in its place, the others 201, no event for it', async () => {
+  const [first, second, third] = [userBody(), userBody(), userBody()];
+  const answer = await bulk([
+    { method: 'POST', path: '/Users', bulkId: 'first', data: first },
+    { method: 'POST', path: '/Users', bulkId: 'again', data: userBody({ userName: first.userName.toUpperCase() }) },
+    { method: 'POST', path: '/Users', bulkId: 'second', data: second },
+    { method: 'POST', path: '/Users', bulkId: 'third', data: third },
+  ]);
+  expect(answer.body.Operations.map((operation: any) => [operation.bulkId, operation.status, operation.response?.scimType])).toEqual([
+    ['first', '201', undefined],
+    ['again', '409', 'uniqueness'],
+    ['second', '201', undefined],
+    ['third', '201', undefined],
+  ]);
+  const created = answer.body.Operations.filter((operation: any) => operation.status === '201').map((operation: any) => idOfLocation(operation.location));
+  expect((await latestEvents(server, realm.realm.id, 3)).map((event) => [event.type, event.identityId])).toEqual(created.map((id: string) => ['IDENTITY_CREATED', id]));
+});
+
+test('failOnErrors in a run of creates: a taken key after fresh users stops the rest, and the fresh ones stand', async () => {
+  const taken = await createUser(scim);
+  const [fresh, never] = [userBody(), userBody()];
+  const answer = await bulk(
+    [
+      { method: 'POST', path: '/Users', bulkId: 'fresh', data: fresh },
+      { method: 'POST', path: '/Users', bulkId: 'taken', data: userBody({ userName: taken.userName }) },
+      { method: 'POST', path: '/Users', bulkId: 'never', data: never },
+    ],
+    { failOnErrors: 1 },
+  );
+  expect(answer.body.Operations.map((operation: any) => operation.status)).toEqual(['201', '409']);
+  expect((await scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${fresh.userName}"`)}`)).body.totalResults).toBe(1);
+  expect((await scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${never.userName}"`)}`)).body.totalResults).toBe(0);
+});
+
+test('a create the checks refuse, inside a run, is answered in its place and the creates around it stand', async () => {
+  const [before, after] = [userBody(), userBody()];
+  const answer = await bulk([
+    { method: 'POST', path: '/Users', bulkId: 'before', data: before },
+    { method: 'POST', path: '/Users', bulkId: 'bad', data: userBody({ emails: [] }) },
+    { method: 'POST', path: '/Users', bulkId: 'after', data: after },
+  ]);
+  expect(answer.body.Operations.map((operation: any) => [operation.bulkId, operation.status])).toEqual([
+    ['before', '201'],
+    ['bad', '400'],
+    ['after', '201'],
+  ]);
+});
+
 test('PATCH, PUT and DELETE by path, with a version: a stale one is 412 in its place', async () => {
   const user = await createUser(scim, { title: 'Engineer' });
   const other = await createUser(scim);

@@ -57,3 +57,26 @@ test('a POST of a deprovisioned userName brings the same identity back, ACTIVE, 
   expect(back.body).toMatchObject({ id: user.id, active: true, title: 'Lead' });
   expect(await graphIdentity(server, user.id)).toMatchObject({ status: 'ACTIVE' });
 });
+
+test('in a Bulk run of creates, a deprovisioned userName brings the same identity back in its place, and the new users are created', async () => {
+  const { scim } = realm;
+  const user = await createUser(scim);
+  await scim.delete(`/Users/${user.id}`);
+  const userSchema = 'urn:ietf:params:scim:schemas:core:2.0:User';
+  const fresh = (name: string) => ({ schemas: [userSchema], userName: `${name}-${user.userName}`, emails: [{ value: `${name}-${user.emails[0].value}` }], active: true });
+  const answer = await scim.post('/Bulk', {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+    Operations: [
+      { method: 'POST', path: '/Users', bulkId: 'before', data: fresh('before') },
+      { method: 'POST', path: '/Users', bulkId: 'back', data: { schemas: [userSchema], userName: user.userName, emails: [{ value: user.emails[0].value }], active: true } },
+      { method: 'POST', path: '/Users', bulkId: 'after', data: fresh('after') },
+    ],
+  });
+  expect(answer.body.Operations.map((operation: any) => [operation.bulkId, operation.status])).toEqual([
+    ['before', '201'],
+    ['back', '201'],
+    ['after', '201'],
+  ]);
+  expect(answer.body.Operations[1].location).toMatch(new RegExp(`/Users/${user.id}$`));
+  expect(await graphIdentity(server, user.id)).toMatchObject({ status: 'ACTIVE' });
+});

@@ -1,24 +1,21 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type GraphQLSchema, type ParseOptions, type ValidationRule } from 'graphql';
-import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../../config';
 import { aliasRule } from './aliases';
 import { CostMeter, costError, maxBatchSize, type CostOptions } from './cost';
 import { depthRule } from './depth';
 import { longListError } from './lists';
-import { rateLimitMiddleware, type RateBudget } from './rate-limit';
+import type { RateBudget } from './rate-limit';
 import type { ConnectionBudget } from '../../shared-limits/connection-budget';
 import { WebSocketLimits } from './ws-limits';
 
 export { withLimitCode } from './limit-error';
-export { callerKey, rateLimitHeaders, rateLimitedMessage, type RateBudget } from './rate-limit';
+export { callerKey, rateLimitHeaders, rateLimitedMessage, spendRequest, type RateBudget } from './rate-limit';
 export { logClientProtocolErrors } from './ws-limits';
 
-/** Everything app.ts wires in, for HTTP (Express, Apollo) and WebSocket (ws, graphql-ws) alike. */
+/** Everything app.ts wires in, for HTTP (Apollo) and WebSocket (ws, graphql-ws) alike. */
 export interface RequestLimits {
-  /** Express middleware in front of /graphql, after authentication: the rate limit (none when RATE_LIMIT_PER_MINUTE is 0). */
-  readonly http: RequestHandler[];
-  /** The per-caller request budget (RATE_LIMIT_PER_MINUTE), one for every edge: what /graphql's middleware and the WebSocket spend, and SCIM too. */
+  /** The per-caller request budget (RATE_LIMIT_PER_MINUTE; none when it is 0), one for every edge: what /graphql, the WebSocket and SCIM spend. */
   readonly requests: RateBudget | undefined;
   /** Failed authentications per client address (src/auth/authenticator.ts); none when AUTH_FAILURES_PER_MINUTE is 0. */
   readonly authFailures: RateBudget | undefined;
@@ -40,11 +37,9 @@ export interface Budgets {
   readonly connections: ConnectionBudget;
 }
 
-/** `httpCallerKey`: whose rate budget an HTTP request spends, once authenticated (rate-limit.ts' callerKey). */
 export function createRequestLimits(
   schema: GraphQLSchema,
   config: Config,
-  httpCallerKey: (req: Request, res: Response) => string,
   budgets: Budgets,
   /** Told of each refusal (the metrics): a request budget's, by whose key it is, or the failed authentications'. */
   refused: (kind: 'token' | 'address' | 'auth') => void = () => {},
@@ -58,7 +53,6 @@ export function createRequestLimits(
       ? countingRefusals(budgets.rate('requests', limits.rateLimitPerMinute), (key) => refused(key.startsWith('token:') ? 'token' : 'address'))
       : undefined;
   return {
-    http: rateLimiter ? [rateLimitMiddleware(rateLimiter, httpCallerKey)] : [],
     requests: rateLimiter,
     authFailures: limits.authFailuresPerMinute > 0 ? countingRefusals(budgets.rate('auth-failures', limits.authFailuresPerMinute), () => refused('auth')) : undefined,
     maxBodyBytes: limits.maxBodyBytes,

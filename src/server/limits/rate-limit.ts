@@ -1,7 +1,8 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { ErrorCode } from '../../common/errors';
 import type { Caller } from '../../auth/caller';
 import type { RateBudget, RateDecision } from '../../common/token-bucket';
+import { sendJson } from '../http-answer';
 import { formatCount, limitError } from './limit-error';
 
 export { RateLimiter, type RateBudget, type RateDecision } from '../../common/token-bucket';
@@ -35,28 +36,23 @@ export function rateLimitHeaders(limiter: RateBudget, decision: RateDecision): R
 }
 
 /**
- * Express middleware in front of /graphql, after authentication (which says whose budget it is:
- * `keyOf`) and before the body is parsed. Every answer carries the IETF RateLimit headers
+ * /graphql's rate limit, after authentication (which says whose budget it is: `key`) and before
+ * the body is read. Every answer carries the IETF RateLimit headers
  * (draft-ietf-httpapi-ratelimit-headers, the three-field form); a refusal is 429 with Retry-After
- * and a GraphQL-shaped body.
+ * and a GraphQL-shaped body. Says whether the request may go on.
  */
-export function rateLimitMiddleware(limiter: RateBudget, keyOf: (req: Request, res: Response) => string): RequestHandler {
-  return (req, res, next) => void limiter.take(keyOf(req, res)).then((decision) => answer(decision, res, next), next);
-
-  function answer(decision: RateDecision, res: Response, next: () => void): void {
-    res.set(rateLimitHeaders(limiter, decision));
-    if (decision.allowed) {
-      next();
-      return;
-    }
-    res.setHeader('Retry-After', String(decision.retryAfterSeconds));
-    res.status(429).json({
-      errors: [
-        {
-          message: rateLimitedMessage(decision),
-          extensions: { code: ErrorCode.RATE_LIMITED, limit: decision.limit, retryAfterSeconds: decision.retryAfterSeconds },
-        },
-      ],
-    });
-  }
+export async function spendRequest(limiter: RateBudget, key: string, res: ServerResponse): Promise<boolean> {
+  const decision = await limiter.take(key);
+  for (const [name, value] of Object.entries(rateLimitHeaders(limiter, decision))) res.setHeader(name, value);
+  if (decision.allowed) return true;
+  res.setHeader('Retry-After', String(decision.retryAfterSeconds));
+  sendJson(res, 429, {
+    errors: [
+      {
+        message: rateLimitedMessage(decision),
+        extensions: { code: ErrorCode.RATE_LIMITED, limit: decision.limit, retryAfterSeconds: decision.retryAfterSeconds },
+      },
+    ],
+  });
+  return false;
 }
