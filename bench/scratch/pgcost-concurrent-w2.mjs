@@ -3,12 +3,12 @@
 import pg from 'pg';
 import { cpuMs } from '../lib/proc.mjs';
 const url = 'postgres://postgres@127.0.0.1:5432/realmgraph_bench_quick';
-const { old, neu, pip, pip2, setup } = await import('./pgcost-lib.mjs');
+const { old, neu, pip, pip2, pip3, setup } = await import('./pgcost-lib.mjs');
 const clients = await Promise.all(Array.from({ length: 8 }, async (_, i) => { const c = new pg.Client({ connectionString: url }); await c.connect(); return setup(c, `w2-${String(10 + i).padStart(2, '0')}`); }));
-const totals = { old: [0, 0], pip: [0, 0], pip2: [0, 0] };
+const totals = { old: [0, 0], pip: [0, 0], pip2: [0, 0], pip3: [0, 0] };
 for (let block = 0; block < 4; block++) {
-  for (const name of block % 2 ? ['pip2', 'pip', 'old'] : ['old', 'pip', 'pip2']) {
-    const fn = { old, neu, pip, pip2 }[name];
+  for (const name of block % 2 ? ['pip3', 'pip2', 'pip', 'old'] : ['old', 'pip', 'pip2', 'pip3']) {
+    const fn = { old, neu, pip, pip2, pip3 }[name];
     const t = clients.reduce((s, k) => s + cpuMs(k.pid), 0);
     const started = performance.now();
     await Promise.all(clients.map(async (k) => { for (const id of k.idents.slice(0, 60)) { await fn(k, 'add', id); await fn(k, 'remove', id); } }));
