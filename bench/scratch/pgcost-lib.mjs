@@ -1,4 +1,6 @@
-// Scratch: the statement sequences of pgcost-w2.mjs, per client (bench/scratch/pgcost-concurrent-w2.mjs).
+// Scratch: W2's statement sequences for bench/scratch/pgcost-w2.mjs: old (main before #17), neu (the
+// change and its events in one statement), pip (neu, pipelined), pip2 (pipelined, two statements: what
+// the branch does), pip3 (pip2 with the append over eventAppendCtes).
 import pg from 'pg';
 const groupCols = `'Group' AS "__typename", g.id AS uuid, g.realm_id AS "realmUuid", g.member_count AS "memberCount", global_id('Group', g.id) AS id, g.name, g.description, g.external_id AS "externalId", g.membership_version::text AS "membershipVersion"`;
 const lockIds = (p) => `SELECT i.id AS uuid, i.realm_id AS "realmUuid" FROM (SELECT DISTINCT id FROM unnest(${p}::uuid[]) AS wanted(id)) wanted JOIN identities i ON i.id = wanted.id ORDER BY i.id FOR KEY SHARE OF i`;
@@ -46,30 +48,22 @@ export async function pip({ c, g }, kind, id) {
   else await pq(`SELECT ${groupCols} FROM groups g WHERE g.id = $1 FOR NO KEY UPDATE`, [g.id], true, false);
   await pq(logged(kind === 'add' ? insert : del), [g.realm_id, g.id, [id], null, kind === 'add' ? 'membership.added' : 'membership.removed'], false, true);
 }
-/** The same, with the change and its events in two statements (the append pipelined with COMMIT). */
-export async function pip2({ c, g }, kind, id) {
+/** The change and its events in two statements (the append pipelined with COMMIT); `withAppend` the append's SQL. */
+const twoStatements = (withAppend, appendParams) => async ({ c, g }, kind, id) => {
   const pq = (text, values, begin, commit) => new Promise((resolve, reject) => c.query(new Pipelined(text, values, begin, commit, (e, r) => (e ? reject(e) : resolve(r)))));
   if (kind === 'add') await pq(`WITH before AS MATERIALIZED (${lockIds('$2')}) SELECT ${groupCols}, (SELECT coalesce(json_agg(before), '[]') FROM before) AS before FROM groups g WHERE g.id = $1 AND (SELECT count(*) FROM before) >= 0 FOR NO KEY UPDATE OF g`, [g.id, [id]], true, false);
   else await pq(`SELECT ${groupCols} FROM groups g WHERE g.id = $1 FOR NO KEY UPDATE`, [g.id], true, false);
   const r = kind === 'add'
     ? await pq(`WITH changed AS (${insert}) SELECT ${changedCols} FROM changed gm`, [g.realm_id, g.id, [id]], false, false)
     : await pq(`WITH changed AS (DELETE FROM group_memberships WHERE group_id = $1 AND identity_id = ANY($2::uuid[]) RETURNING identity_id, realm_id, added_at) SELECT ${changedCols} FROM changed gm`, [g.id, [id]], false, false);
-  if (r.rows.length) await pq(append, [g.realm_id, 1, [kind === 'add' ? 'membership.added' : 'membership.removed'], [id], [g.id], [null], ['{}'], null], false, true);
+  if (r.rows.length) await pq(withAppend, appendParams(g, kind === 'add' ? 'membership.added' : 'membership.removed', id), false, true);
   else await c.query('COMMIT');
-}
-/** pip2 with main's append (eventAppendCtes over the unnest, counts by subquery) instead of the original. */
+};
 const appendCtes = `WITH e AS (SELECT * FROM unnest($2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::jsonb[]) WITH ORDINALITY AS e(type, identity_id, group_id, invitation_id, data, n)),
  counter AS (UPDATE realms SET last_event_seq = last_event_seq + (SELECT count(*) FROM e) WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM e) RETURNING last_event_seq),
  appended AS (INSERT INTO events (realm_id, seq, occurred_at, actor, type, identity_id, group_id, invitation_id, data) SELECT $1::uuid, counter.last_event_seq - (SELECT count(*) FROM e) + e.n, clock_timestamp(), $7::jsonb, e.type, e.identity_id, e.group_id, e.invitation_id, e.data FROM counter, e RETURNING seq),
  notified AS (SELECT pg_notify('scratch', $1::uuid || ':' || max(seq)) FROM appended HAVING count(*) > 0)
  SELECT 1 FROM notified`;
-export async function pip3({ c, g }, kind, id) {
-  const pq = (text, values, begin, commit) => new Promise((resolve, reject) => c.query(new Pipelined(text, values, begin, commit, (e, r) => (e ? reject(e) : resolve(r)))));
-  if (kind === 'add') await pq(`WITH before AS MATERIALIZED (${lockIds('$2')}) SELECT ${groupCols}, (SELECT coalesce(json_agg(before), '[]') FROM before) AS before FROM groups g WHERE g.id = $1 AND (SELECT count(*) FROM before) >= 0 FOR NO KEY UPDATE OF g`, [g.id, [id]], true, false);
-  else await pq(`SELECT ${groupCols} FROM groups g WHERE g.id = $1 FOR NO KEY UPDATE`, [g.id], true, false);
-  const r = kind === 'add'
-    ? await pq(`WITH changed AS (${insert}) SELECT ${changedCols} FROM changed gm`, [g.realm_id, g.id, [id]], false, false)
-    : await pq(`WITH changed AS (DELETE FROM group_memberships WHERE group_id = $1 AND identity_id = ANY($2::uuid[]) RETURNING identity_id, realm_id, added_at) SELECT ${changedCols} FROM changed gm`, [g.id, [id]], false, false);
-  if (r.rows.length) await pq(appendCtes, [g.realm_id, [kind === 'add' ? 'membership.added' : 'membership.removed'], [id], [g.id], [null], ['{}'], null], false, true);
-  else await c.query('COMMIT');
-}
+export const pip2 = twoStatements(append, (g, type, id) => [g.realm_id, 1, [type], [id], [g.id], [null], ['{}'], null]);
+/** pip2 with the append over eventAppendCtes (counts by subquery). */
+export const pip3 = twoStatements(appendCtes, (g, type, id) => [g.realm_id, [type], [id], [g.id], [null], ['{}'], null]);

@@ -1,61 +1,22 @@
-// Scratch: PostgreSQL CPU per W2 write for the statements before and after (one client, the
-// backend's own CPU from /proc), alternating blocks; the pipelining itself is not reproduced here.
-import { readFileSync } from 'node:fs';
+// Scratch: W2's statement sequences (pgcost-lib.mjs) from CLIENTS clients at once (default 8) on W2's
+// groups w2-10… (the realm's counter row shared, as in W2): PostgreSQL CPU per write (their backends),
+// alternating blocks.
 import pg from 'pg';
-const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/realmgraph_bench_quick' });
-await c.connect();
-const { rows: [{ pid }] } = await c.query('SELECT pg_backend_pid() AS pid');
 import { cpuMs } from '../lib/proc.mjs';
-const cpu = () => cpuMs(pid);
-const { rows: [g] } = await c.query(`SELECT id, realm_id FROM groups WHERE name = 'w2-18'`);
-const { rows: idents } = await c.query(`SELECT i.id FROM identities i WHERE realm_id = $1 AND username > 'user-0001000' AND NOT EXISTS (SELECT 1 FROM group_memberships gm WHERE gm.identity_id = i.id AND gm.group_id = $2) LIMIT 200`, [g.realm_id, g.id]);
-const groupCols = `'Group' AS "__typename", g.id AS uuid, g.realm_id AS "realmUuid", g.member_count AS "memberCount", global_id('Group', g.id) AS id, g.name, g.description, g.external_id AS "externalId", g.membership_version::text AS "membershipVersion"`;
-const lockIds = (p) => `SELECT i.id AS uuid, i.realm_id AS "realmUuid" FROM (SELECT DISTINCT id FROM unnest(${p}::uuid[]) AS wanted(id)) wanted JOIN identities i ON i.id = wanted.id ORDER BY i.id FOR KEY SHARE OF i`;
-const changedCols = `'Identity' AS "__typename", gm.identity_id AS uuid, gm.realm_id AS "realmUuid", global_id('Identity', gm.identity_id) AS id, gm.added_at::text AS "addedAt"`;
-const append = `WITH counter AS (UPDATE realms SET last_event_seq = last_event_seq + $2 WHERE id = $1 RETURNING last_event_seq), appended AS (INSERT INTO events (realm_id, seq, occurred_at, actor, type, identity_id, group_id, invitation_id, data) SELECT $1, counter.last_event_seq - $2 + e.n, clock_timestamp(), $8::jsonb, e.type, e.identity_id, e.group_id, e.invitation_id, e.data FROM counter, unnest($3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::jsonb[]) WITH ORDINALITY AS e(type, identity_id, group_id, invitation_id, data, n) RETURNING seq) SELECT pg_notify('scratch', $1 || ':' || max(seq)) FROM appended`;
-const logged = (write, type) => `WITH changed AS (${write}), logged AS (SELECT row_number() OVER (ORDER BY array_position($3::uuid[], c.identity_id)) AS n, $5::text AS type, c.identity_id, $2::uuid AS group_id, NULL::uuid AS invitation_id, '{}'::jsonb AS data FROM changed c),
- counter AS (UPDATE realms SET last_event_seq = last_event_seq + (SELECT count(*) FROM logged) WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM logged) RETURNING last_event_seq),
- appended AS (INSERT INTO events (realm_id, seq, occurred_at, actor, type, identity_id, group_id, invitation_id, data) SELECT $1::uuid, counter.last_event_seq - (SELECT count(*) FROM logged) + e.n, clock_timestamp(), $4::jsonb, e.type, e.identity_id, e.group_id, e.invitation_id, e.data FROM counter, logged e RETURNING seq),
- notified AS (SELECT pg_notify('scratch', $1::uuid || ':' || max(seq)) FROM appended HAVING count(*) > 0)
- SELECT ${changedCols} FROM changed gm WHERE (SELECT count(*) FROM notified) >= 0`;
-const insert = `INSERT INTO group_memberships (group_id, identity_id, realm_id) SELECT $2, t.id, $1 FROM unnest($3::uuid[]) WITH ORDINALITY AS t(id, n) ORDER BY t.n ON CONFLICT (group_id, identity_id) DO NOTHING RETURNING identity_id, realm_id, added_at`;
-const del = `DELETE FROM group_memberships WHERE group_id = $2 AND identity_id = ANY($3::uuid[]) RETURNING identity_id, realm_id, added_at`;
-const old = async (kind, id) => {
-  await c.query('BEGIN');
-  if (kind === 'add') await c.query(lockIds('$1'), [[id]]);
-  await c.query(`SELECT ${groupCols} FROM groups g WHERE g.id = $1 FOR NO KEY UPDATE`, [g.id]);
-  const { rows } = kind === 'add'
-    ? await c.query(`WITH changed AS (${insert}) SELECT ${changedCols} FROM changed gm`, [g.realm_id, g.id, [id]])
-    : await c.query(`WITH changed AS (DELETE FROM group_memberships WHERE group_id = $1 AND identity_id = ANY($2::uuid[]) RETURNING identity_id, realm_id, added_at) SELECT ${changedCols} FROM changed gm`, [g.id, [id]]);
-  if (rows.length) await c.query(append, [g.realm_id, 1, [kind === 'add' ? 'membership.added' : 'membership.removed'], [id], [g.id], [null], ['{}'], null]);
-  await c.query('COMMIT');
-};
-const neu = async (kind, id) => {
-  await c.query('BEGIN');
-  if (kind === 'add') await c.query(`WITH before AS MATERIALIZED (${lockIds('$2')}) SELECT ${groupCols}, (SELECT coalesce(json_agg(before), '[]') FROM before) AS before FROM groups g WHERE g.id = $1 AND (SELECT count(*) FROM before) >= 0 FOR NO KEY UPDATE OF g`, [g.id, [id]]);
-  else await c.query(`SELECT ${groupCols} FROM groups g WHERE g.id = $1 FOR NO KEY UPDATE`, [g.id]);
-  await c.query(logged(kind === 'add' ? insert : del), [g.realm_id, g.id, [id], null, kind === 'add' ? 'membership.added' : 'membership.removed']);
-  await c.query('COMMIT');
-};
-// The pipelining of src/db/transaction.ts (PipelinedQuery), reproduced.
-class Pipelined extends pg.Query {
-  constructor(text, values, begin, commit, callback) { super({ text, values, queryMode: 'extended', callback }); this.begin = begin; this.commit = commit; }
-  prepare(connection) { if (this.begin) { connection.parse({ text: 'BEGIN' }); connection.bind({}); connection.execute({ portal: '' }); } super.prepare(connection); }
-  _getRows(connection, rows) { connection.execute({ portal: this.portal, rows }); if (this.commit) { connection.parse({ text: 'COMMIT' }); connection.bind({}); connection.execute({ portal: '' }); } connection.sync(); }
-}
-const pq = (text, values, begin, commit) => new Promise((resolve, reject) => c.query(new Pipelined(text, values, begin, commit, (e, r) => (e ? reject(e) : resolve(r)))));
-const pip = async (kind, id) => {
-  if (kind === 'add') await pq(`WITH before AS MATERIALIZED (${lockIds('$2')}) SELECT ${groupCols}, (SELECT coalesce(json_agg(before), '[]') FROM before) AS before FROM groups g WHERE g.id = $1 AND (SELECT count(*) FROM before) >= 0 FOR NO KEY UPDATE OF g`, [g.id, [id]], true, false);
-  else await pq(`SELECT ${groupCols} FROM groups g WHERE g.id = $1 FOR NO KEY UPDATE`, [g.id], true, false);
-  await pq(logged(kind === 'add' ? insert : del), [g.realm_id, g.id, [id], null, kind === 'add' ? 'membership.added' : 'membership.removed'], false, true);
-};
-const totals = { old: [0, 0], neu: [0, 0], pip: [0, 0] };
-for (let block = 0; block < 6; block++) {
-  for (const [name, fn] of block % 2 ? [['pip', pip], ['neu', neu], ['old', old]] : [['old', old], ['neu', neu], ['pip', pip]]) {
-    const t = cpu();
-    for (const { id } of idents) { await fn('add', id); await fn('remove', id); }
-    totals[name][0] += cpu() - t; totals[name][1] += idents.length * 2;
+const url = 'postgres://postgres@127.0.0.1:5432/realmgraph_bench_quick';
+const clientCount = Number(process.env.CLIENTS ?? 8);
+const { old, neu, pip, pip2, pip3, setup } = await import('./pgcost-lib.mjs');
+const clients = await Promise.all(Array.from({ length: clientCount }, async (_, i) => { const c = new pg.Client({ connectionString: url }); await c.connect(); return setup(c, `w2-${String(10 + i).padStart(2, '0')}`); }));
+const totals = { old: [0, 0], pip: [0, 0], pip2: [0, 0], pip3: [0, 0] };
+for (let block = 0; block < 4; block++) {
+  for (const name of block % 2 ? ['pip3', 'pip2', 'pip', 'old'] : ['old', 'pip', 'pip2', 'pip3']) {
+    const fn = { old, neu, pip, pip2, pip3 }[name];
+    const t = clients.reduce((s, k) => s + cpuMs(k.pid), 0);
+    const started = performance.now();
+    await Promise.all(clients.map(async (k) => { for (const id of k.idents.slice(0, 60)) { await fn(k, 'add', id); await fn(k, 'remove', id); } }));
+    totals[name][0] += clients.reduce((s, k) => s + cpuMs(k.pid), 0) - t; totals[name][1] += clientCount * 120;
+    console.log(name, ((clientCount * 120) / ((performance.now() - started) / 1000)).toFixed(0), 'writes/s');
   }
 }
-for (const [name, [ms, n]] of Object.entries(totals)) console.log(name, (ms / n).toFixed(3), 'pg CPU-ms per write (statements only, no pipelining)');
-await c.end();
+for (const [name, [ms, n]] of Object.entries(totals)) console.log(name, (ms / n).toFixed(3), 'pg CPU-ms per write,', clientCount, 'clients');
+for (const k of clients) await k.c.end();
