@@ -23,7 +23,7 @@ export const eventChannel = 'realmgraph_events';
 export async function appendEvents(tx: Tx, realmUuid: string, events: readonly NewEvent[], { commit = false }: { commit?: boolean } = {}): Promise<void> {
   if (events.length === 0) return;
   // Not eventAppendCtes over the unnest: its counts by subquery cost PostgreSQL ≈ 0.17 CPU-ms more per
-  // write at 8 concurrent writers on one realm (bench/scratch/pgcost-concurrent-w2.mjs, pip2 vs pip3).
+  // write at 8 concurrent writers on one realm (bench/scratch/pgcost-w2.mjs, pip2 vs pip3).
   await (commit ? tx.queryAndCommit.bind(tx) : tx.query.bind(tx))(
     `WITH counter AS (
        UPDATE realms SET last_event_seq = last_event_seq + $2 WHERE id = $1 RETURNING last_event_seq
