@@ -78,6 +78,34 @@ export async function lockGroup(tx: Tx, uuid: string): Promise<GroupRow | undefi
   return row;
 }
 
+/**
+ * Locks taken before the group's, in the same statement (decision 63's order: e.g. the identities a
+ * membership write adds): `sql`, a SELECT … FOR … whose parameters are $2…, run to its end before
+ * the group is locked; its rows come back as `before`.
+ */
+export interface LocksBefore {
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+}
+
+/**
+ * lockGroup after the locks `before` takes, in one round trip. The group's scan waits on a one-time
+ * filter that reads all of `before` (an InitPlan, run once before the first group row is fetched),
+ * so its locks are held first. No group: no row, `group` undefined (`before`'s locks are taken all
+ * the same, as when they were a statement of their own).
+ */
+export async function lockGroupAfter<T>(tx: Tx, uuid: string, before: LocksBefore): Promise<{ group: GroupRow | undefined; before: T[] }> {
+  const [row] = await tx.query<GroupRow & { before: T[] }>(
+    `WITH before AS MATERIALIZED (${before.sql})
+     SELECT ${columns}, (SELECT coalesce(json_agg(before), '[]') FROM before) AS before
+       FROM groups g WHERE g.id = $1 AND (SELECT count(*) FROM before) >= 0 FOR NO KEY UPDATE OF g`,
+    [uuid, ...before.parameters],
+  );
+  if (!row) return { group: undefined, before: [] };
+  const { before: rows, ...group } = row;
+  return { group: group as GroupRow, before: rows };
+}
+
 /** Re-reads a group inside the transaction (its member count is kept by a trigger). */
 export async function readGroup(tx: Tx, uuid: string): Promise<GroupRow> {
   const [row] = await tx.query<GroupRow>(`SELECT ${columns} FROM groups g WHERE g.id = $1`, [uuid]);

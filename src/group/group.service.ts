@@ -35,6 +35,8 @@ import {
   groupNameTaken,
   insertGroup,
   lockGroup,
+  lockGroupAfter,
+  type LocksBefore,
   readGroup,
   updateGroup,
   type GroupColumn,
@@ -268,6 +270,14 @@ export class GroupService {
     const group = await this.lockForChange(tx, uuid, path);
     ctx.caller.mustReach(group.realmUuid, 'group', path);
     return group;
+  }
+
+  /** lockReachable after the locks `before` takes, in the same statement (lockGroupAfter); returns its rows too. */
+  async lockReachableAfter<T>(ctx: Context, tx: Tx, uuid: string, path: InputPath, before: LocksBefore): Promise<{ group: GroupRow; before: T[] }> {
+    const locked = await lockGroupAfter<T>(tx, uuid, before);
+    if (!locked.group) throw notFound('group', path);
+    ctx.caller.mustReach(locked.group.realmUuid, 'group', path);
+    return { group: locked.group, before: locked.before };
   }
 
   private async refuseTakenExternalId(tx: Tx, realmUuid: string, externalId: string, excludeUuid?: string): Promise<void> {

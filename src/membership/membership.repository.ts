@@ -209,15 +209,22 @@ export function groupCountsByIdentity(db: Queryable, identityUuids: readonly str
  * from being added to an identity being deleted: deleting it takes FOR UPDATE, which waits for
  * this lock, and this one waits for a deletion under way and then finds no row (NOT_FOUND).
  */
-export function lockIdentityRealms(tx: Tx, identityUuids: readonly string[]): Promise<Array<{ uuid: string; realmUuid: string }>> {
+export function lockIdentityRealms(tx: Tx, identityUuids: readonly string[]): Promise<IdentityRealm[]> {
+  return tx.query(identityRealmsLockSql('$1'), [identityUuids]);
+}
+
+export interface IdentityRealm {
+  uuid: string;
+  realmUuid: string;
+}
+
+/** lockIdentityRealms's statement, the identities' UUIDs in `param`: also run inside a group's lock (lockGroupAfter). */
+export function identityRealmsLockSql(param: string): string {
   // A join the planner probes by the primary key, one lookup per ID: `id = ANY($1)` was planned
   // as a scan of every realm's identities for a large batch (bench/ANALYSIS.md, W9).
-  return tx.query(
-    `SELECT i.id AS uuid, i.realm_id AS "realmUuid"
-       FROM (SELECT DISTINCT id FROM unnest($1::uuid[]) AS wanted(id)) wanted JOIN identities i ON i.id = wanted.id
-      ORDER BY i.id FOR KEY SHARE OF i`,
-    [identityUuids],
-  );
+  return `SELECT i.id AS uuid, i.realm_id AS "realmUuid"
+       FROM (SELECT DISTINCT id FROM unnest(${param}::uuid[]) AS wanted(id)) wanted JOIN identities i ON i.id = wanted.id
+      ORDER BY i.id FOR KEY SHARE OF i`;
 }
 
 /**

@@ -20,10 +20,21 @@ import {
   type IdentityGroupOrder,
   type RemoveGroupMembersInput,
 } from './membership.inputs';
-import { addLocked, groupUuidsOf, identityUuidsOf, lockGroupsToNest, lockIdentitiesToAdd, nestLocked, removeLocked, unnestLocked } from './membership.writes';
+import {
+  addLocked,
+  groupUuidsOf,
+  identityLocksToAdd,
+  identityUuidsOf,
+  lockGroupsToNest,
+  lockIdentitiesToAdd,
+  nestLocked,
+  removeLocked,
+  unnestLocked,
+} from './membership.writes';
 import { memberGroupOrdering, parentGroupOrdering, type ChangedNesting, type NestedGroupRow, type NestingSide } from './nesting.repository';
 import {
   type ChangedMembership,
+  type IdentityRealm,
   identityGroupOrderingOf,
   memberOrdering,
   memberOrderingOf,
@@ -332,18 +343,29 @@ export class MembershipService {
    * Adds identities and nests groups, in one transaction, in decision 63's order: the identities
    * (FOR KEY SHARE), then the group with the groups to nest in it (id order), then — for a nesting
    * — the realm's nesting lock and the cycle check (decision 104), the rows, the realm's row last.
-   * Without groups to nest, the statements are those of a membership write before #14.
+   * Without groups to nest: the identities' and the group's locks in one statement, the rows, then
+   * their events with the COMMIT (bench/ANALYSIS.md, W2).
    */
   async add(ctx: Context, input: AddGroupMembersInput): Promise<MembershipChange> {
     const groupUuid = expectGlobalId(input.groupId, 'Group', ['input', 'groupId']);
     const { identityIds, groupIds } = memberBatch(input);
     const { group, changed, nested } = await this.writes.run(ctx, async (tx) => {
+      if (groupIds.length === 0) {
+        // Identities only: the identities' locks and the group's in one statement (in that order),
+        // the rows, then their events with the COMMIT (bench/ANALYSIS.md, W2).
+        const wanted = identityLocksToAdd(identityIds, ['input', 'identityIds']);
+        const locked = await this.groups.lockReachableAfter<IdentityRealm>(ctx, tx, groupUuid, ['input', 'groupId'], wanted.locks);
+        const { added, events } = await addLocked(ctx.caller, tx, locked.group, wanted.locked(locked.before));
+        await appendEvents(tx, locked.group.realmUuid, events, { commit: true });
+        return { group: { ...locked.group, memberCount: locked.group.memberCount + added.length }, changed: added, nested: [] };
+      }
       const identities = identityIds.length > 0 ? await lockIdentitiesToAdd(tx, identityIds, ['input', 'identityIds']) : undefined;
       const children = groupIds.length > 0 ? await lockGroupsToNest(tx, groupUuid, groupIds, ['input', 'groupIds']) : undefined;
       const current = await this.groups.lockReachable(ctx, tx, groupUuid, ['input', 'groupId']);
       const { added, events } = identities ? await addLocked(ctx.caller, tx, current, identities) : { added: [], events: [] };
       const nesting = children ? await nestLocked(ctx.caller, tx, current, children) : { nested: [], events: [] };
-      await appendEvents(tx, current.realmUuid, [...events, ...nesting.events]);
+      // The last statement, with the COMMIT: nothing is sent after it.
+      await appendEvents(tx, current.realmUuid, [...events, ...nesting.events], { commit: true });
       return { group: { ...current, memberCount: current.memberCount + added.length }, changed: added, nested: nesting.nested };
     });
     return this.payload(ctx, group, changed, nested);
@@ -360,7 +382,7 @@ export class MembershipService {
       // membership and nesting is removed, and logged, once.
       const removal = identityUuids.length > 0 ? await removeLocked(tx, current, identityUuids) : { removed: [], events: [] };
       const unnesting = childUuids.length > 0 ? await unnestLocked(tx, current, childUuids) : { unnested: [], events: [] };
-      await appendEvents(tx, current.realmUuid, [...removal.events, ...unnesting.events]);
+      await appendEvents(tx, current.realmUuid, [...removal.events, ...unnesting.events], { commit: true });
       return { group: { ...current, memberCount: current.memberCount - removal.removed.length }, changed: removal.removed, unnested: unnesting.unnested };
     });
     return this.payload(ctx, group, changed, unnested);

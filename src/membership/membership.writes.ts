@@ -13,6 +13,8 @@ import {
   insertMemberships,
   lockGroupsOfIdentity,
   lockIdentityRealms,
+  identityRealmsLockSql,
+  type IdentityRealm,
   type ChangedMembership,
 } from './membership.repository';
 import {
@@ -72,6 +74,18 @@ export async function lockIdentitiesToAdd(tx: Tx, identityIds: readonly string[]
 }
 
 /**
+ * lockIdentitiesToAdd as locks to take in the group's locking statement, before the group's
+ * (GroupService.lockReachableAfter): `locks`, and `locked` to make LockedIdentities of its rows.
+ */
+export function identityLocksToAdd(identityIds: readonly string[], path: InputPath) {
+  const uuids = identityUuidsOf(identityIds, path);
+  return {
+    locks: { sql: identityRealmsLockSql('$2'), parameters: [uuids] },
+    locked: (rows: readonly IdentityRealm[]): LockedIdentities => ({ ids: identityIds, uuids, realms: new Map(rows.map((row) => [row.uuid, row.realmUuid])), path }),
+  };
+}
+
+/**
  * Adds identities locked by `lockIdentitiesToAdd` to a group locked since: all of them or, when one
  * does not exist or belongs to another realm, none. Returns those that were not members yet (their
  * keys and IDs) and their MEMBERSHIP_ADDED events.
@@ -82,6 +96,13 @@ export async function addLocked(
   group: Pick<GroupKeys, 'uuid' | 'realmUuid'>,
   identities: LockedIdentities,
 ): Promise<{ added: ChangedMembership[]; events: NewEvent[] }> {
+  refuseUnaddable(caller, group, identities);
+  const added = await insertMemberships(tx, group.realmUuid, group.uuid, identities.uuids);
+  return { added, events: membershipEvents('membership.added', group.uuid, added.map((row) => row.uuid)) };
+}
+
+/** What addLocked checks before it writes: every identity exists, for the caller, in the group's realm. */
+function refuseUnaddable(caller: Caller, group: Pick<GroupKeys, 'realmUuid'>, identities: LockedIdentities): void {
   const { ids, uuids, realms, path } = identities;
   uuids.forEach((uuid, index) => {
     const realmUuid = realms.get(uuid);
@@ -92,8 +113,6 @@ export async function addLocked(
       throw new AppError(ErrorCode.CROSS_REALM, `The identity "${ids[index]}" belongs to another realm than the group.`, [...path, index]);
     }
   });
-  const added = await insertMemberships(tx, group.realmUuid, group.uuid, uuids);
-  return { added, events: membershipEvents('membership.added', group.uuid, added.map((row) => row.uuid)) };
 }
 
 /**

@@ -1,0 +1,33 @@
+// Scratch: system calls per W2 write (strace -c -f on the server), for the build at ROOT.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import pg from 'pg';
+import { productServer } from '../lib/peers.mjs';
+import { runOnce } from '../lib/load.mjs';
+import { realmName } from '../lib/data.mjs';
+import { operations, writeRequests, writeTargets } from '../workloads/writes.mjs';
+
+const database = 'realmgraph_bench_quick';
+const dbUrl = `postgres://postgres@127.0.0.1:5432/${database}`;
+const root = process.env.ROOT ?? path.resolve(import.meta.dirname, '../..');
+const token = randomBytes(32).toString('base64url');
+const admin = new pg.Client({ connectionString: dbUrl });
+await admin.connect();
+const { groupUuids, identityUuids } = await writeTargets({ admin, realmName });
+const server = await productServer(root, { databaseUrl: dbUrl, adminToken: token });
+const warm = { added: 0, removed: 0, failed: 0 };
+await runOnce({ peer: server, url: server.url('/'), requests: writeRequests(token, operations(groupUuids, identityUuids, 5), warm), connections: 8, duration: 2 });
+const strace = spawn('strace', ['-c', '-f', '-p', String(server.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+let out = '';
+strace.stderr.on('data', (c) => (out += c));
+await new Promise((r) => setTimeout(r, 500));
+const reported = { added: 0, removed: 0, failed: 0 };
+const run = await runOnce({ peer: server, url: server.url('/'), requests: writeRequests(token, operations(groupUuids, identityUuids, 9), reported), connections: 8, duration: Number(process.env.SECONDS ?? 4) });
+strace.kill('SIGINT');
+await new Promise((r) => strace.on('exit', r));
+const calls = Object.fromEntries(out.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 5 && /^\d/.test(f[3])).map((f) => [f[f.length - 1], Number(f[3])]));
+const per = (n) => (n / run.requests).toFixed(2);
+console.log(JSON.stringify({ root, requests: run.requests, writev: per(calls.writev ?? 0), write: per(calls.write ?? 0), read: per(calls.read ?? 0), epoll_wait: per(calls.epoll_wait ?? 0), total: per(Object.values(calls).reduce((a, b) => a + b, 0)) }));
+await server.stop();
+await admin.end();
