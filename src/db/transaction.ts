@@ -105,14 +105,22 @@ function sendUnnamed(connection: PgConnection, sql: string): void {
  * logger (the statement counter, the deadlock count) as TypeORM's own queries are.
  */
 export async function withTransaction<T>(dataSource: DataSource, work: (tx: Tx) => Promise<T>, actor: Actor | null = null): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+  return retried((committed) => inTransaction(dataSource, work, actor, committed));
+}
+
+/**
+ * `attempt` again after a deadlock or a serialization failure, a constraint violation as its code,
+ * the after-commit callbacks it collected run once it has succeeded.
+ */
+async function retried<T>(attempt: (committed: Array<() => void>) => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
     const committed: Array<() => void> = [];
     let result: T;
     try {
-      result = await inTransaction(dataSource, work, actor, committed);
+      result = await attempt(committed);
     } catch (error) {
       const { code } = pgErrorOf(error);
-      if (code !== undefined && retryable.has(code) && attempt < attempts) continue;
+      if (code !== undefined && retryable.has(code) && tries < attempts) continue;
       throw fromConstraintViolation(error);
     }
     runAfterCommit(committed);
@@ -212,36 +220,26 @@ async function finish(
  * the statement has succeeded. A second statement is refused: it would not be atomic with the first.
  */
 export async function withStatement<T>(dataSource: DataSource, work: (tx: Tx) => Promise<T>, actor: Actor | null = null): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    const committed: Array<() => void> = [];
+  return retried((committed) => {
     let sent = false;
-    let result: T;
-    try {
-      const query = async <R>(sql: string, parameters?: unknown[]): Promise<R[]> => {
-        if (sent) throw new Error('withStatement: a second statement would not be in the first one’s transaction; use withTransaction.');
-        sent = true;
-        const runner = dataSource.createQueryRunner();
-        try {
-          return (await runner.query(sql, parameters, true)).records;
-        } finally {
-          await runner.release();
-        }
-      };
-      result = await work({
-        actor,
-        query,
-        // The statement is its own transaction: it commits when it succeeds.
-        queryAndCommit: query,
-        afterCommit: (callback) => void committed.push(callback),
-      });
-    } catch (error) {
-      const { code } = pgErrorOf(error);
-      if (code !== undefined && retryable.has(code) && attempt < attempts) continue;
-      throw fromConstraintViolation(error);
-    }
-    runAfterCommit(committed);
-    return result;
-  }
+    const query = async <R>(sql: string, parameters?: unknown[]): Promise<R[]> => {
+      if (sent) throw new Error('withStatement: a second statement would not be in the first one’s transaction; use withTransaction.');
+      sent = true;
+      const runner = dataSource.createQueryRunner();
+      try {
+        return (await runner.query(sql, parameters, true)).records;
+      } finally {
+        await runner.release();
+      }
+    };
+    return work({
+      actor,
+      query,
+      // The statement is its own transaction: it commits when it succeeds.
+      queryAndCommit: query,
+      afterCommit: (callback) => void committed.push(callback),
+    });
+  });
 }
 
 /**
