@@ -958,3 +958,26 @@ describe('cross-realm isolation', () => {
     expect((await listIdentities(realmA, { filter: { groupId: groupA } })).edges.map((edge) => edge.node.id)).toEqual([aliceA]);
   });
 });
+
+describe('a realm’s identity count', () => {
+  const counts = `query($a: ID!, $b: ID!) {
+    a: realm(id: $a) { identities(first: 1) { totalCount } active: identities(first: 1, filter: { status: ACTIVE }) { totalCount } }
+    b: realm(id: $b) { identities(first: 1) { totalCount } }
+  }`;
+
+  test('unfiltered, it is the realm’s counter — exact through creates, a deprovisioning and a delete, for several realms in one request', async () => {
+    const [a, b] = [await createRealm(server), await createRealm(server)];
+    const inserted = await insertIdentities(server, a.id, 7);
+    await createIdentity(server, a.id);
+    await createIdentity(server, b.id);
+    await changeIdentityStatus(server, inserted[0], 'deprovision');
+    await server.ok(deleteMutation, { id: inserted[1] });
+
+    const answer = await server.ok(counts, { a: a.id, b: b.id });
+    const realmUuid = (id: string) => Buffer.from(id, 'base64url').toString().split(':')[1];
+    const [{ count }] = await server.db.dataSource.query(`SELECT count(*)::integer AS count FROM identities WHERE realm_id = $1`, [realmUuid(a.id)]);
+    expect(count).toBe(7);
+    // Every status counts without a filter (the deprovisioned one too); a filter still counts rows.
+    expect(answer).toEqual({ a: { identities: { totalCount: 7 }, active: { totalCount: 6 } }, b: { identities: { totalCount: 1 } } });
+  });
+});
