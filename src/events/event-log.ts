@@ -93,16 +93,15 @@ export async function writeWithEvents<T extends { uuid: string }>(
 }
 
 /**
- * appendEvents inside a statement that makes the changes it logs (a membership write: the rows
- * its INSERT or DELETE returned, one event each), so that the change, its events and their NOTIFY
- * are one statement: the CTEs `counter`, `appended` and `notified` over `source`, a relation of
+ * writeWithEvents' append: the CTEs `counter`, `appended` and `notified` over `source`, a relation of
  * the statement with the columns (n, type, identity_id, group_id, invitation_id, data), n = 1… in
  * log order. None when `source` is empty: no number taken, no realm row locked, no NOTIFY. The
  * statement's final SELECT must read `notified` (a CTE nothing reads is not run). `realm` and
- * `actor` are SQL expressions, the actor's value that of `actorOf`. The caller counts the events
- * (`countWhenCommitted`).
+ * `actor` are SQL expressions, the actor's value that of `actorOf`. Its counts by subquery are what
+ * a write whose rows are known only inside the statement needs (a create that a taken key skips);
+ * appendEvents, which knows its count, keeps its cheaper statement.
  */
-export function eventAppendCtes(source: string, realm: string, actor: string): string {
+function eventAppendCtes(source: string, realm: string, actor: string): string {
   return `counter AS (
        UPDATE realms SET last_event_seq = last_event_seq + (SELECT count(*) FROM ${source})
         WHERE id = ${realm} AND EXISTS (SELECT 1 FROM ${source}) RETURNING last_event_seq
@@ -117,12 +116,12 @@ export function eventAppendCtes(source: string, realm: string, actor: string): s
 }
 
 /** The `actor` column of the events a transaction appends: the API token that makes the change, or null for the server's own work. */
-export function actorOf(tx: Tx): string | null {
+function actorOf(tx: Tx): string | null {
   return tx.actor ? JSON.stringify({ id: tx.actor.id, name: tx.actor.name }) : null;
 }
 
 /** Counted once they exist: a rolled-back (or retried) attempt appended nothing. */
-export function countWhenCommitted(tx: Tx, types: readonly EventType[]): void {
+function countWhenCommitted(tx: Tx, types: readonly EventType[]): void {
   if (types.length > 0) tx.afterCommit(() => metrics.eventsAppended(types));
 }
 
