@@ -262,9 +262,10 @@ describe('retention and the endpoint’s position', () => {
     await server.ok(pauseQuery, { id: webhookEndpoint.id, status: 'PAUSED' });
     await createIdentity(server, realm.id);
     await createIdentity(server, realm.id);
-    // A resumption that committed just before retention ran: the job is the one to find the gap.
-    await server.db.dataSource.query(`UPDATE webhook_endpoints SET status = 'ACTIVE', status_reason = NULL WHERE id = $1`, [uuidOf(webhookEndpoint.id)]);
     await prune(realm.id, await lastCursor(realm.id));
+    // A resumption that raced retention (its check saw the events kept): the job is the one to find the gap.
+    // Made active only after the prune, so the job cannot deliver those events in between.
+    await server.db.dataSource.query(`UPDATE webhook_endpoints SET status = 'ACTIVE', status_reason = NULL WHERE id = $1`, [uuidOf(webhookEndpoint.id)]);
     await createIdentity(server, realm.id); // wakes the job
     const stopped = await eventually(() => endpointById(webhookEndpoint.id), (e) => e.status === 'PAUSED', 200);
     expect(stopped).toMatchObject({ statusReason: 'EVENTS_PRUNED', deliveries: { totalCount: 0 } });
