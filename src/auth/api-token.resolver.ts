@@ -4,7 +4,9 @@ import { PageArgsType } from '../common/connection.type';
 import type { Context } from '../common/context';
 import { CreateApiTokenInput, RevokeApiTokenInput } from './api-token.inputs';
 import type { ApiTokenRow } from './api-token.repository';
-import { ApiToken, ApiTokenConnection, CreateApiTokenPayload, RevokeApiTokenPayload } from './api-token.type';
+import { ApiToken, ApiTokenConnection, CreateApiTokenPayload, RevokeApiTokenPayload, Viewer } from './api-token.type';
+import { unauthenticated } from './caller';
+import { satisfies, scopes } from './scopes';
 import type { ApiTokenService } from './api-token.service';
 
 @Resolver(() => ApiToken)
@@ -16,6 +18,21 @@ export class ApiTokenResolver {
   @Query(() => ApiTokenConnection, { description: 'The API tokens the caller manages (tokens:write): all, or those of its realm. Never their secrets.' })
   apiTokens(@Ctx() ctx: Context, @Args(() => PageArgsType) page: PageArgsType) {
     return this.tokenService.list(ctx, page);
+  }
+
+  @Query(() => Viewer, {
+    description: 'The token this request is made with: its name, its scopes and its realm (no scope needed). A console shows what the token may do, and hides what it may not.',
+  })
+  viewer(@Ctx() ctx: Context): Viewer {
+    const token = ctx.caller.token;
+    if (!token) throw unauthenticated('This needs an API token: send `Authorization: Bearer <token>`.');
+    return {
+      id: token.actor.id,
+      name: token.actor.name,
+      scopes: scopes.filter((scope) => token.scopes.has(scope)),
+      effectiveScopes: scopes.filter((scope) => satisfies(token.scopes, scope)),
+      realmId: token.realmUuid === null ? null : toGlobalId('Realm', token.realmUuid),
+    };
   }
 
   @FieldResolver(() => ID, { nullable: true, description: 'The realm it is bound to; null: all realms.' })

@@ -1,4 +1,4 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
 import { ConnectionType, EdgeType } from '../common/connection.type';
 import { Node } from '../common/node.type';
 
@@ -50,4 +50,24 @@ export class RevokeApiTokenPayload {
     description: 'The tokens it had created, directly or through tokens it created, revoked with it now (those revoked before are not listed).',
   })
   revokedDescendants: ApiToken[];
+}
+
+@ObjectType({ simpleResolvers: true, description: 'The token a request is made with and what it may do: for a client to offer only what the token may use.' })
+export class Viewer {
+  @Field(() => ID, { description: 'The token’s global ID (an ApiToken’s), as `actor.id` of the events it causes.' })
+  id: string;
+
+  @Field({ description: 'The token’s name, as `actor.name` of the events it causes.' })
+  name: string;
+
+  @Field(() => [String], { description: 'The scopes it was given.' })
+  scopes: string[];
+
+  @Field(() => [String], {
+    description: 'Every scope it satisfies: its own, the reads its writes include, and what `scim` includes. A client offers an action when the scope the action needs is here.',
+  })
+  effectiveScopes: string[];
+
+  @Field(() => ID, { nullable: true, description: 'The realm it is bound to; null: all realms.' })
+  realmId: string | null;
 }

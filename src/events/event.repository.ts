@@ -40,6 +40,26 @@ export interface EventFilterValues {
   types?: readonly EventType[] | null;
   groupUuid?: string | null;
   identityUuid?: string | null;
+  /** `actor.id`: the global ID of the token that caused the event. */
+  actorId?: string | null;
+}
+
+/** Whether the filter leaves events out (a page's numbers then need not follow on). */
+export const filters = (filter: EventFilterValues | undefined): boolean =>
+  Boolean(filter?.types?.length || filter?.groupUuid || filter?.identityUuid || filter?.actorId);
+
+/** The filter's conditions on `e`, its values appended to `params`. */
+function filterConditions(filter: EventFilterValues | undefined, params: unknown[]): string[] {
+  const where: string[] = [];
+  const add = (condition: (placeholder: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(condition(`$${params.length}`));
+  };
+  if (filter?.types?.length) add((p) => `e.type = ANY(${p}::text[])`, filter.types);
+  if (filter?.groupUuid) add((p) => `e.group_id = ${p}`, filter.groupUuid);
+  if (filter?.identityUuid) add((p) => `e.identity_id = ${p}`, filter.identityUuid);
+  if (filter?.actorId) add((p) => `e.actor->>'id' = ${p}`, filter.actorId);
+  return where;
 }
 
 /** The realm's events after `afterSeq`, in log order, optionally filtered. */
@@ -95,18 +115,7 @@ async function selectEvents(
     params.push(bound);
     where.push(`e.seq ${'after' in range ? '>' : '<'} $${params.length}::bigint`);
   }
-  if (filter?.types?.length) {
-    params.push(filter.types);
-    where.push(`e.type = ANY($${params.length}::text[])`);
-  }
-  if (filter?.groupUuid) {
-    params.push(filter.groupUuid);
-    where.push(`e.group_id = $${params.length}`);
-  }
-  if (filter?.identityUuid) {
-    params.push(filter.identityUuid);
-    where.push(`e.identity_id = $${params.length}`);
-  }
+  where.push(...filterConditions(filter, params));
   const order = 'after' in range ? 'e.seq' : 'e.seq DESC';
   const rows: EventRow[] = await db.query(`SELECT ${columns} FROM events e WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT $2`, params);
   for (const row of rows) row.cursor = encodeEventCursor(row.realmUuid, row.seq);
@@ -124,10 +133,9 @@ export async function findEventsBySeq(db: Queryable, keys: ReadonlyArray<{ realm
 }
 
 export async function countEvents(db: Queryable, realmUuid: string, filter?: EventFilterValues): Promise<number> {
-  const [row] = await db.query(
-    `SELECT count(*)::integer AS count FROM events e WHERE e.realm_id = $1 AND ($2::text[] IS NULL OR e.type = ANY($2::text[]))`,
-    [realmUuid, filter?.types?.length ? filter.types : null],
-  );
+  const params: unknown[] = [realmUuid];
+  const where = ['e.realm_id = $1', ...filterConditions(filter, params)];
+  const [row] = await db.query(`SELECT count(*)::integer AS count FROM events e WHERE ${where.join(' AND ')}`, params);
   return row.count;
 }
 

@@ -45,9 +45,13 @@ export class RealmEventsResolver {
     @Arg('last', () => Int, { nullable: true, description: 'How many events before `before` (or up to the newest); at most MAX_PAGE_SIZE (default 100).' }) last?: number,
     @Arg('before', () => String, { nullable: true, description: 'A cursor: the events that precede it.' }) before?: string,
     @Arg('types', () => [RealmEventType], { nullable: true, description: 'Only these types; all when omitted.' }) types?: EventType[],
+    @Arg('identityId', () => ID, { nullable: true, description: 'Only the events of this identity (its own changes, its memberships, its invitation): an identity’s history.' })
+    identityId?: string,
+    @Arg('groupId', () => ID, { nullable: true, description: 'Only the events of this group (its own changes, its members, its nesting).' }) groupId?: string,
+    @Arg('actorId', () => ID, { nullable: true, description: 'Only the events caused by this actor (`actor.id`: an API token’s ID): who did what.' }) actorId?: string,
   ) {
     ctx.caller.needOn('events:read', { realmUuid: realm.uuid });
-    return this.eventService.list(ctx, realm, { first, after, last, before, types });
+    return this.eventService.list(ctx, realm, { first, after, last, before, types, identityId, groupId, actorId });
   }
 
   @Subscription(() => RealmEvent, { topics: 'realmEvents', topicId: streamRequest, description: 'Every change in the realm, as it commits: for audit dashboards. Needs `events:read`.' })

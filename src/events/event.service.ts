@@ -13,7 +13,15 @@ import { eventLoaders } from './event.loaders';
 import type { EventRelay } from './event-relay';
 import { cursorAhead, cursorExpired } from './event-relay';
 import type { EventType } from './event-types';
-import { countEvents, readEvents, readEventsBefore, readEventsKept, type EventFilterValues, type EventRow } from './event.repository';
+import { countEvents, filters, readEvents, readEventsBefore, readEventsKept, type EventFilterValues, type EventRow } from './event.repository';
+
+/** What `Realm.events` may be narrowed to, as the API gives it (global IDs). */
+export interface EventListFilter {
+  types?: readonly EventType[] | null;
+  identityId?: string | null;
+  groupId?: string | null;
+  actorId?: string | null;
+}
 
 export interface StreamArgs {
   realmId: string;
@@ -60,11 +68,16 @@ export class EventService {
   async list(
     ctx: Context,
     shown: RealmRow,
-    args: { first?: number | null; after?: string | null; last?: number | null; before?: string | null; types?: readonly EventType[] | null },
+    args: { first?: number | null; after?: string | null; last?: number | null; before?: string | null } & EventListFilter,
   ): Promise<ConnectionData<{ cursor: string; node: EventRow }>> {
     const window = pageWindow(args, ctx.limits);
     let realm = shown;
-    const filter: EventFilterValues = { types: args.types };
+    const filter: EventFilterValues = {
+      types: args.types,
+      identityUuid: args.identityId == null ? null : expectGlobalId(args.identityId, 'Identity', ['identityId']),
+      groupUuid: args.groupId == null ? null : expectGlobalId(args.groupId, 'Group', ['groupId']),
+      actorId: args.actorId,
+    };
     // The realm row read for this field knows how far retention has gone: no query of its own.
     const cursorSeq = window.cursor == null ? null : decodeEventCursor(window.cursor, realm.uuid, window.cursorPath);
     if (cursorSeq !== null && BigInt(cursorSeq) > BigInt(realm.lastEventSeq) && ctx.reads.leaveReplica()) {
@@ -94,7 +107,7 @@ export class EventService {
     if (BigInt(afterSeq) < BigInt(realm.prunedThroughSeq)) throw cursorExpired();
     const rows = await readEvents(db, realm.uuid, afterSeq, limit + 1, filter);
     // Retention may have run since the realm was read; with no filter the numbers must follow on.
-    if (!filter.types?.length && rows.length > 0 && BigInt(rows[0].seq) !== BigInt(afterSeq) + 1n) throw cursorExpired();
+    if (!filters(filter) && rows.length > 0 && BigInt(rows[0].seq) !== BigInt(afterSeq) + 1n) throw cursorExpired();
     return { rows: rows.slice(0, limit), hasNext: rows.length > limit, hasPrevious: afterSeq !== '0' };
   }
 

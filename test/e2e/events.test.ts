@@ -184,6 +184,92 @@ describe('paging the log backward', () => {
   });
 });
 
+describe('narrowing the log: an identity’s history, a group’s, an actor’s', () => {
+  const narrowed = async (realmId: string, filter: Record<string, unknown>, headers?: Record<string, string>) => {
+    const answer = await server.graphql(
+      `query($id: ID!, $identityId: ID, $groupId: ID, $actorId: ID, $types: [RealmEventType!]) {
+        realm(id: $id) { events(last: 50, identityId: $identityId, groupId: $groupId, actorId: $actorId, types: $types) {
+          totalCount edges { node { type identityId groupId actor { id name } } } } }
+      }`,
+      { id: realmId, ...filter },
+      headers,
+    );
+    return answer;
+  };
+
+  test('identityId, groupId and actorId keep only the events that concern them, and totalCount counts what is kept', async () => {
+    const realm = await createRealm(server);
+    const ann = await createIdentity(server, realm.id);
+    const bob = await createIdentity(server, realm.id);
+    const writer = await server.createToken(['identities:write', 'groups:write', 'events:read'], realm.id);
+    const asWriter = { authorization: `Bearer ${writer.token}` };
+    const group = (await server.graphql(`mutation($realmId: ID!, $ids: [ID!]) { createGroup(input: { realmId: $realmId, name: "ops", memberIds: $ids }) { group { id } } }`, { realmId: realm.id, ids: [ann.id] }, asWriter)).data!.createGroup.group;
+    await addMembers(server, group.id, [bob.id]);
+
+    const annsHistory = (await narrowed(realm.id, { identityId: ann.id })).data!.realm.events;
+    expect(annsHistory.edges.map((edge: any) => edge.node.type)).toEqual(['IDENTITY_CREATED', 'MEMBERSHIP_ADDED']);
+    expect(annsHistory.totalCount).toBe(2);
+
+    const groupsHistory = (await narrowed(realm.id, { groupId: group.id })).data!.realm.events;
+    expect(groupsHistory.edges.map((edge: any) => [edge.node.type, edge.node.identityId])).toEqual([
+      ['GROUP_CREATED', null],
+      ['MEMBERSHIP_ADDED', ann.id],
+      ['MEMBERSHIP_ADDED', bob.id],
+    ]);
+
+    const writersDoing = (await narrowed(realm.id, { actorId: writer.id })).data!.realm.events;
+    expect(writersDoing.edges.map((edge: any) => [edge.node.type, edge.node.actor.id])).toEqual([
+      ['GROUP_CREATED', writer.id],
+      ['MEMBERSHIP_ADDED', writer.id],
+    ]);
+    expect(writersDoing.totalCount).toBe(2);
+    // Filters combine; a group that is not there (or an actor that never acted) has no events.
+    expect((await narrowed(realm.id, { groupId: group.id, identityId: bob.id })).data!.realm.events.totalCount).toBe(1);
+    expect((await narrowed(realm.id, { groupId: group.id, types: ['GROUP_CREATED'] })).data!.realm.events.totalCount).toBe(1);
+    expect((await narrowed(realm.id, { actorId: 'nobody' })).data!.realm.events).toEqual({ totalCount: 0, edges: [] });
+  });
+
+  test('a filtered page can be followed forward, its events not numbered one after the other', async () => {
+    const realm = await createRealm(server);
+    const ann = await createIdentity(server, realm.id);
+    await createIdentity(server, realm.id);
+    const group = await createGroup(server, realm.id, 'g', [ann.id]);
+    const [first, ...rest] = (
+      await server.ok(`query($id: ID!, $identityId: ID) { realm(id: $id) { events(first: 1, identityId: $identityId) { edges { cursor node { type } } } } }`, { id: realm.id, identityId: ann.id })
+    ).realm.events.edges;
+    expect(rest).toEqual([]);
+    const next = await server.ok(`query($id: ID!, $identityId: ID, $after: String) { realm(id: $id) { events(first: 5, after: $after, identityId: $identityId) { edges { node { type groupId } } } } }`, {
+      id: realm.id,
+      identityId: ann.id,
+      after: first.cursor,
+    });
+    expect(next.realm.events.edges.map((edge: any) => edge.node)).toEqual([{ type: 'MEMBERSHIP_ADDED', groupId: group.id }]);
+  });
+
+  test('an ID of the wrong kind is a coded error at its argument', async () => {
+    const realm = await createRealm(server);
+    const answer = await narrowed(realm.id, { identityId: realm.id });
+    expect(answer.errors?.[0].extensions).toMatchObject({ code: 'INVALID_ID', inputPath: ['identityId'] });
+    expect((await narrowed(realm.id, { groupId: 'nope' })).errors?.[0].extensions).toMatchObject({ inputPath: ['groupId'] });
+  });
+});
+
+describe('viewer: the token a request is made with', () => {
+  test('its name, scopes as given and as held, and its realm; UNAUTHENTICATED without a token', async () => {
+    const realm = await createRealm(server);
+    const token = await server.createToken(['groups:write', 'events:read'], realm.id);
+    const query = `{ viewer { id name scopes effectiveScopes realmId } }`;
+    const viewer = (await server.graphql(query, {}, { authorization: `Bearer ${token.token}` })).data!.viewer;
+    expect(viewer).toMatchObject({ id: token.id, scopes: ['groups:write', 'events:read'], effectiveScopes: ['groups:read', 'groups:write', 'events:read'], realmId: realm.id });
+    expect(typeof viewer.name).toBe('string');
+    const admin = (await server.ok(query)).viewer;
+    expect(admin.realmId).toBeNull();
+    expect(admin.effectiveScopes).toEqual(expect.arrayContaining(['realms:write', 'identities:write', 'tokens:write']));
+    const anonymous = await server.graphql(query, {}, { authorization: '' });
+    expect(anonymous.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
+
 describe('subscriptions', () => {
   test('membershipChanged delivers additions and removals with the group and identity as they are', async () => {
     const realm = await createRealm(server);
