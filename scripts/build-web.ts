@@ -5,6 +5,7 @@
  *
  *   dist/web/graphiql/   GraphiQL (React, Monaco), the README's examples as tabs
  *   dist/web/dashboard/  the live membership dashboard (plain TypeScript and DOM)
+ *   dist/web/console/    the admin console (Preact, urql with graphcache)
  *
  * Every file but index.html is named after its contents (`graphiql-<hash>.js`), so the server lets
  * browsers keep it for a year without asking again (src/server/web-pages.ts), and index.html, which
@@ -13,6 +14,7 @@
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { buildSchema, isObjectType } from 'graphql';
 import { readmeExamples } from './readme-examples';
 
 const root = path.resolve(__dirname, '..');
@@ -53,6 +55,24 @@ async function writePage(page: string, names: Map<string, string>): Promise<void
     return `${attribute}="/${page}/${hashed}"`;
   });
   await writeFile(path.join(staging, page, 'index.html'), html);
+}
+
+const pages = ['graphiql', 'dashboard', 'console'];
+
+/**
+ * What the console's normalized cache needs of the schema (web/console/cache.ts): the object types
+ * with no `id` (stored inside their parent) and each interface's object types.
+ */
+function schemaFacts(sdl: string): { embedded: string[]; possibleTypes: Record<string, string[]> } {
+  const schema = buildSchema(sdl);
+  const embedded: string[] = [];
+  const possibleTypes: Record<string, string[]> = {};
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    if (!type.getFields().id && ![schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].includes(type)) embedded.push(type.name);
+    for (const face of type.getInterfaces()) (possibleTypes[face.name] ??= []).push(type.name);
+  }
+  return { embedded: embedded.sort(), possibleTypes };
 }
 
 async function main(): Promise<void> {
@@ -105,9 +125,20 @@ async function main(): Promise<void> {
     });
     await writePage('dashboard', namesOf(page.metafile!));
   };
-  await mkdir(path.join(staging, 'graphiql'), { recursive: true });
-  await mkdir(path.join(staging, 'dashboard'), { recursive: true });
-  await Promise.all([graphiql(), dashboard()]);
+  const adminConsole = async () => {
+    const page = await build({
+      ...common,
+      entryPoints: { console: path.join(root, 'web/console/main.tsx') },
+      outdir: path.join(staging, 'console'),
+      format: 'esm',
+      jsx: 'automatic',
+      jsxImportSource: 'preact',
+      define: { ...common.define, CONSOLE_SCHEMA: JSON.stringify(schemaFacts(await readFile(path.join(root, 'schema/schema.graphql'), 'utf8'))) },
+    });
+    await writePage('console', namesOf(page.metafile!));
+  };
+  for (const page of pages) await mkdir(path.join(staging, page), { recursive: true });
+  await Promise.all([graphiql(), dashboard(), adminConsole()]);
 
   await rm(`${out}.old`, { recursive: true, force: true });
   await rename(out, `${out}.old`).catch((error: NodeJS.ErrnoException) => {
@@ -117,7 +148,7 @@ async function main(): Promise<void> {
   await rm(`${out}.old`, { recursive: true, force: true });
 
   const sizes: string[] = [];
-  for (const page of ['graphiql', 'dashboard']) {
+  for (const page of pages) {
     for (const file of await readdir(path.join(out, page))) {
       sizes.push(`${page}/${file} ${((await stat(path.join(out, page, file))).size / 1024).toFixed(0)} KiB`);
     }

@@ -42,8 +42,8 @@ const targets = {
     command: () => [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--incremental', '--tsBuildInfoFile', 'dist/tsconfig.build.tsbuildinfo'],
   },
   web: {
-    inputs: ['web', 'scripts/build-web.ts', 'scripts/readme-examples.ts', 'README.md', 'node_modules/.package-lock.json', 'scripts/build.mjs'],
-    outputs: ['dist/web/graphiql/index.html', 'dist/web/dashboard/index.html'],
+    inputs: ['web', 'scripts/build-web.ts', 'scripts/readme-examples.ts', 'README.md', 'schema/schema.graphql', 'node_modules/.package-lock.json', 'scripts/build.mjs'],
+    outputs: ['dist/web/graphiql/index.html', 'dist/web/dashboard/index.html', 'dist/web/console/index.html'],
     owns: ['dist/web'],
     command: () => ['-r', require.resolve('ts-node/register/transpile-only'), 'scripts/build-web.ts'],
   },

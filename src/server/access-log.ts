@@ -42,7 +42,7 @@ export function pathOf(req: IncomingMessage & { originalUrl?: string }): string 
 }
 
 /** The routes, as metric labels: a fixed set, whatever path a client asks for. */
-const routes = ['/graphql', '/scim/v2', '/graphiql', '/dashboard', '/invitations/accept', '/healthz', '/readyz'] as const;
+const routes = ['/graphql', '/scim/v2', '/graphiql', '/dashboard', '/console', '/invitations/accept', '/healthz', '/readyz'] as const;
 
 export function routeOf(path: string): string {
   for (const route of routes) if (path === route || path.startsWith(`${route}/`)) return route;

@@ -4,14 +4,15 @@ import express, { type Request, type Response, type NextFunction } from 'express
 
 /**
  * The browser pages, bundled at build time into dist/web/ (scripts/build-web.ts): /graphiql, served
- * where introspection is on (it needs the schema), and /dashboard, always (it shows only what its
- * token may read). (A browser asking /graphql for HTML is sent to /graphiql: src/server/graphql-http.ts.)
+ * where introspection is on (it needs the schema), /dashboard and /console, always (they show only
+ * what their token may read and offer only what it may do). (A browser asking /graphql for HTML is sent to /graphiql: src/server/graphql-http.ts.)
  */
 export function webPages(options: { graphiql: boolean; root?: string }): express.Router {
   const root = options.root ?? webRoot();
   const router = express.Router();
   if (options.graphiql) page(router, root, 'graphiql');
   page(router, root, 'dashboard');
+  page(router, root, 'console');
   return router;
 }
 

@@ -41,7 +41,7 @@ export async function launchChromium(): Promise<Browser> {
         `or point CHROMIUM_PATH at a Chromium binary. To skip these tests (they are then reported as skipped), set SKIP_BROWSER_TESTS=1.`,
     );
   }
-  if (!existsSync(path.join(builtPages, 'graphiql/index.html')) || !existsSync(path.join(builtPages, 'dashboard/index.html'))) {
+  if (['graphiql', 'dashboard', 'console'].some((page) => !existsSync(path.join(builtPages, page, 'index.html')))) {
     throw new Error('The browser pages are not built (dist/web): run `npm run build` first (`npm test` does).');
   }
   return chromium.launch({

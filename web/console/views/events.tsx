@@ -1,0 +1,169 @@
+/** @jsxImportSource preact */
+import { useClient, useQuery, useSubscription } from '@urql/preact';
+import { useState } from 'preact/hooks';
+import { actorsQuery, eventsQuery, realmEventsSubscription } from '../documents';
+import { problemOf, type Problem } from '../errors';
+import { useFreshOnReconnect, useSession } from '../session';
+import { Alert, DateTime, SelectField } from '../ui';
+
+export type EventNode = {
+  id: string;
+  cursor: string;
+  type: string;
+  occurredAt: string;
+  data: Record<string, unknown>;
+  actor: { id: string; name: string } | null;
+};
+
+type EventsData = {
+  realm: { id: string; lastEventCursor: string | null; events: { edges: Array<{ node: EventNode }>; pageInfo: { hasPreviousPage: boolean; startCursor: string | null } } | null } | null;
+};
+
+export const eventTypes = [
+  'IDENTITY_CREATED',
+  'IDENTITY_UPDATED',
+  'IDENTITY_STATUS_CHANGED',
+  'IDENTITY_DELETED',
+  'IDENTITIES_LINKED',
+  'GROUP_CREATED',
+  'GROUP_UPDATED',
+  'GROUP_DELETED',
+  'GROUP_NESTED',
+  'GROUP_UNNESTED',
+  'MEMBERSHIP_ADDED',
+  'MEMBERSHIP_REMOVED',
+  'INVITATION_CREATED',
+  'INVITATION_SENT',
+  'INVITATION_RESENT',
+  'INVITATION_ACCEPTED',
+  'INVITATION_REVOKED',
+  'INVITATION_EXPIRED',
+  'INVITATION_DELIVERY_FAILED',
+  'WEBHOOK_ENDPOINT_PAUSED',
+] as const;
+
+/** IDENTITY_STATUS_CHANGED → "Identity status changed". */
+export const typeLabel = (type: string) => type.charAt(0) + type.slice(1).toLowerCase().replace(/_/g, ' ');
+
+/** What the event's data names, in a few words: who or what it is about. */
+function summaryOf(data: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const key of ['displayName', 'name', 'username', 'email', 'groupName', 'status', 'reason']) {
+    const value = data[key];
+    if (typeof value === 'string' && !parts.includes(value)) parts.push(value);
+  }
+  return parts.slice(0, 3).join(' · ');
+}
+
+export function EventItem(props: { event: EventNode; live?: boolean }) {
+  const { event } = props;
+  const summary = summaryOf(event.data ?? {});
+  return (
+    <li data-event-id={event.id} data-type={event.type} class={props.live ? 'live' : undefined}>
+      <span class="event-type">{typeLabel(event.type)}</span>
+      {summary && <span class="event-summary">{summary}</span>}
+      <span class="event-actor">{event.actor ? `by ${event.actor.name}` : 'by the system'}</span>
+      <DateTime value={event.occurredAt} />
+    </li>
+  );
+}
+
+const typeOptions = [['', 'All types'], ...eventTypes.map((type) => [type, typeLabel(type)] as const)] as ReadonlyArray<readonly [string, string]>;
+
+/** The realm's audit list: latest first, filtered by type and actor, older pages on demand, live. */
+export function EventsView() {
+  const session = useSession();
+  const [type, setType] = useState('');
+  const [actorId, setActorId] = useState('');
+  const types = type ? [type] : null;
+  const [result, refetch] = useQuery<EventsData>({ query: eventsQuery, variables: { realmId: session.realm.id, types, actorId: actorId || null }, requestPolicy: 'network-only' });
+  useFreshOnReconnect(refetch);
+  const [actorsResult] = useQuery<{ apiTokens: { edges: Array<{ node: { id: string; name: string } }> } }>({ query: actorsQuery, pause: !session.can('tokens:write') });
+  const realm = result.data?.realm;
+  const firstPage = realm?.events;
+
+  const actors = new Map<string, string>();
+  for (const { node } of actorsResult.data?.apiTokens.edges ?? []) actors.set(node.id, node.name);
+  for (const { node } of firstPage?.edges ?? []) if (node.actor) actors.set(node.actor.id, node.actor.name);
+  const actorOptions = [['', 'All actors'], ...[...actors].sort((a, b) => a[1].localeCompare(b[1]))] as ReadonlyArray<readonly [string, string]>;
+
+  return (
+    <section aria-labelledby="events-title">
+      <div class="title">
+        <h2 id="events-title">Events</h2>
+      </div>
+      <div class="filters">
+        <SelectField label="Event type" value={type} options={typeOptions} onValue={setType} />
+        <SelectField label="Actor" value={actorId} options={actorOptions} onValue={setActorId} />
+      </div>
+      <Alert problem={problemOf(result.error)} />
+      {realm && firstPage && (
+        // A new filter or a reconnection starts the list again, from a fresh cursor.
+        <EventList
+          key={`${type}|${actorId}|${session.generation}|${realm.lastEventCursor}`}
+          first={firstPage}
+          liveAfter={realm.lastEventCursor}
+          types={types}
+          actorId={actorId || null}
+        />
+      )}
+    </section>
+  );
+}
+
+function EventList(props: {
+  first: NonNullable<NonNullable<EventsData['realm']>['events']>;
+  liveAfter: string | null;
+  types: string[] | null;
+  actorId: string | null;
+}) {
+  const session = useSession();
+  const client = useClient();
+  const [older, setOlder] = useState<EventNode[]>([]);
+  const [start, setStart] = useState({ hasPrevious: props.first.pageInfo.hasPreviousPage, cursor: props.first.pageInfo.startCursor });
+  const [loading, setLoading] = useState(false);
+  const [problem, setProblem] = useState<Problem>();
+  // New events, newest first; a replay after a reconnection repeats none (by ID).
+  const [live] = useSubscription<{ realmEvents: EventNode }, EventNode[]>(
+    { query: realmEventsSubscription, variables: { realmId: session.realm.id, types: props.types, after: props.liveAfter }, pause: !props.liveAfter },
+    (events = [], data) => (events.some((event) => event.id === data.realmEvents.id) || (props.actorId && data.realmEvents.actor?.id !== props.actorId) ? events : [data.realmEvents, ...events]),
+  );
+  const loaded = [...props.first.edges.map((edge) => edge.node)].reverse().concat(older);
+  const shown = [...(live.data ?? []), ...loaded];
+
+  return (
+    <>
+      <Alert problem={problem ?? problemOf(live.error)} />
+      {shown.length === 0 ? (
+        <p class="empty">No events{props.types || props.actorId ? ' match' : ' yet'}.</p>
+      ) : (
+        <ol class="events" aria-label="Events">
+          {(live.data ?? []).map((event) => (
+            <EventItem key={event.id} event={event} live />
+          ))}
+          {loaded.map((event) => (
+            <EventItem key={event.id} event={event} />
+          ))}
+        </ol>
+      )}
+      {start.hasPrevious && start.cursor && (
+        <button
+          type="button"
+          disabled={loading}
+          onClick={async () => {
+            setLoading(true);
+            const page = await client.query<EventsData>(eventsQuery, { realmId: session.realm.id, before: start.cursor, types: props.types, actorId: props.actorId }, { requestPolicy: 'network-only' }).toPromise();
+            setLoading(false);
+            const events = page.data?.realm?.events;
+            setProblem(problemOf(page.error));
+            if (!events) return;
+            setOlder((current) => current.concat([...events.edges.map((edge) => edge.node)].reverse()));
+            setStart({ hasPrevious: events.pageInfo.hasPreviousPage, cursor: events.pageInfo.startCursor });
+          }}
+        >
+          Load older
+        </button>
+      )}
+    </>
+  );
+}
