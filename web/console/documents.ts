@@ -30,10 +30,13 @@ const identityRow = gql`
   }
 `;
 
+/** `$names`: the identity's and group's names as they are now (needs identities:read and groups:read). */
 const eventFields = gql`
   fragment ConsoleEvent on RealmEvent {
     id cursor type occurredAt data identityId groupId invitationId
     actor { id name }
+    identity @include(if: $names) { id displayName }
+    group @include(if: $names) { id name }
   }
 `;
 
@@ -76,7 +79,7 @@ export const groupSearchQuery = gql`
 `;
 
 export const identityQuery = gql`
-  query ConsoleIdentity($id: ID!, $realmId: ID!, $events: Boolean!) {
+  query ConsoleIdentity($id: ID!, $realmId: ID!, $events: Boolean!, $names: Boolean!) {
     node(id: $id) {
       __typename
       id
@@ -244,7 +247,7 @@ export const invitationSubscription = gql`
 `;
 
 export const eventsQuery = gql`
-  query ConsoleEvents($realmId: ID!, $before: String, $types: [RealmEventType!], $actorId: ID) {
+  query ConsoleEvents($realmId: ID!, $before: String, $types: [RealmEventType!], $actorId: ID, $names: Boolean!) {
     realm(id: $realmId) {
       id
       lastEventCursor
@@ -258,7 +261,7 @@ export const eventsQuery = gql`
 `;
 
 export const realmEventsSubscription = gql`
-  subscription ConsoleRealmEvents($realmId: ID!, $types: [RealmEventType!], $after: String) {
+  subscription ConsoleRealmEvents($realmId: ID!, $types: [RealmEventType!], $after: String, $names: Boolean!) {
     realmEvents(realmId: $realmId, types: $types, after: $after) { ...ConsoleEvent }
   }
   ${eventFields}

@@ -44,6 +44,8 @@ function Picker(props: {
     props.onChoose(choice);
     setText('');
     setActive(0);
+    // Closed until the next key: the list would cover what follows the picker.
+    setOpen(false);
   };
 
   return (
@@ -68,6 +70,7 @@ function Picker(props: {
           setActive(0);
         }}
         onFocus={() => setOpen(true)}
+        onClick={() => setOpen(true)}
         onBlur={() => setTimeout(() => setOpen(false), 150)}
         onKeyDown={(event) => {
           if (event.key === 'ArrowDown') {
@@ -102,7 +105,7 @@ function Picker(props: {
           </li>
         ))}
       </ul>
-      {open && result.data && options.length === 0 && search && <p class="hint">No match for “{search}”.</p>}
+      {open && result.data && options.length === 0 && search && search === text.trim() && <p class="hint">No match for “{search}”.</p>}
       {props.error && (
         <p id={`${id}-error`} class="field-error">
           {props.error}

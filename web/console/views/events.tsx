@@ -3,7 +3,7 @@ import { useClient, useQuery, useSubscription } from '@urql/preact';
 import { useState } from 'preact/hooks';
 import { actorsQuery, eventsQuery, realmEventsSubscription } from '../documents';
 import { problemOf, type Problem } from '../errors';
-import { useFreshOnReconnect, useSession } from '../session';
+import { useFreshOnReconnect, useSession, type Session } from '../session';
 import { Alert, DateTime, SelectField } from '../ui';
 
 export type EventNode = {
@@ -13,6 +13,8 @@ export type EventNode = {
   occurredAt: string;
   data: Record<string, unknown>;
   actor: { id: string; name: string } | null;
+  identity?: { id: string; displayName: string } | null;
+  group?: { id: string; name: string } | null;
 };
 
 type EventsData = {
@@ -45,28 +47,41 @@ export const eventTypes = [
 /** IDENTITY_STATUS_CHANGED → "Identity status changed". */
 export const typeLabel = (type: string) => type.charAt(0) + type.slice(1).toLowerCase().replace(/_/g, ' ');
 
-/** What the event's data names, in a few words: who or what it is about. */
-function summaryOf(data: Record<string, unknown>): string {
+type Snapshot = { displayName?: string; name?: string; email?: string } | undefined;
+type Change = { before: unknown; after: unknown };
+
+/**
+ * Who and what the event is about, in a few words: the identity's and group's names as they are
+ * now, else as the event's snapshot recorded them (a deleted one's), and what changed.
+ */
+export function summaryOf(event: EventNode): string {
+  const data = event.data ?? {};
   const parts: string[] = [];
-  for (const key of ['displayName', 'name', 'username', 'email', 'groupName', 'status', 'reason']) {
-    const value = data[key];
-    if (typeof value === 'string' && !parts.includes(value)) parts.push(value);
-  }
-  return parts.slice(0, 3).join(' · ');
+  const who = event.identity?.displayName ?? (data.identity as Snapshot)?.displayName ?? (data.mergedIdentity as Snapshot)?.displayName;
+  const what = event.group?.name ?? (data.group as Snapshot)?.name ?? (typeof data.name === 'string' ? data.name : undefined);
+  if (who) parts.push(who);
+  if (what) parts.push(event.type.startsWith('MEMBERSHIP_') ? `${event.type === 'MEMBERSHIP_ADDED' ? 'to' : 'from'} ${what}` : what);
+  if (typeof data.email === 'string' && !who) parts.push(data.email);
+  const changes = data.changes as Record<string, Change> | undefined;
+  if (changes) parts.push(Object.entries(changes).map(([field, change]) => `${field}: ${String(change.before ?? '—')} → ${String(change.after ?? '—')}`).join(', '));
+  return parts.join(' ');
 }
 
 export function EventItem(props: { event: EventNode; live?: boolean }) {
   const { event } = props;
-  const summary = summaryOf(event.data ?? {});
+  const summary = summaryOf(event);
   return (
     <li data-event-id={event.id} data-type={event.type} class={props.live ? 'live' : undefined}>
       <span class="event-type">{typeLabel(event.type)}</span>
-      {summary && <span class="event-summary">{summary}</span>}
+      <span class="event-summary">{summary}</span>
       <span class="event-actor">{event.actor ? `by ${event.actor.name}` : 'by the system'}</span>
       <DateTime value={event.occurredAt} />
     </li>
   );
 }
+
+/** Whether events can show the names of their identity and group (else the snapshot's, or none). */
+export const namesReadable = (session: Session) => session.can('identities:read') && session.can('groups:read');
 
 const typeOptions = [['', 'All types'], ...eventTypes.map((type) => [type, typeLabel(type)] as const)] as ReadonlyArray<readonly [string, string]>;
 
@@ -76,7 +91,7 @@ export function EventsView() {
   const [type, setType] = useState('');
   const [actorId, setActorId] = useState('');
   const types = type ? [type] : null;
-  const [result, refetch] = useQuery<EventsData>({ query: eventsQuery, variables: { realmId: session.realm.id, types, actorId: actorId || null }, requestPolicy: 'network-only' });
+  const [result, refetch] = useQuery<EventsData>({ query: eventsQuery, variables: { realmId: session.realm.id, types, actorId: actorId || null, names: namesReadable(session) }, requestPolicy: 'network-only' });
   useFreshOnReconnect(refetch);
   const [actorsResult] = useQuery<{ apiTokens: { edges: Array<{ node: { id: string; name: string } }> } }>({ query: actorsQuery, pause: !session.can('tokens:write') });
   const realm = result.data?.realm;
@@ -125,7 +140,7 @@ function EventList(props: {
   const [problem, setProblem] = useState<Problem>();
   // New events, newest first; a replay after a reconnection repeats none (by ID).
   const [live] = useSubscription<{ realmEvents: EventNode }, EventNode[]>(
-    { query: realmEventsSubscription, variables: { realmId: session.realm.id, types: props.types, after: props.liveAfter }, pause: !props.liveAfter },
+    { query: realmEventsSubscription, variables: { realmId: session.realm.id, types: props.types, after: props.liveAfter, names: namesReadable(session) }, pause: !props.liveAfter },
     (events = [], data) => (events.some((event) => event.id === data.realmEvents.id) || (props.actorId && data.realmEvents.actor?.id !== props.actorId) ? events : [data.realmEvents, ...events]),
   );
   const loaded = [...props.first.edges.map((edge) => edge.node)].reverse().concat(older);
@@ -152,7 +167,7 @@ function EventList(props: {
           disabled={loading}
           onClick={async () => {
             setLoading(true);
-            const page = await client.query<EventsData>(eventsQuery, { realmId: session.realm.id, before: start.cursor, types: props.types, actorId: props.actorId }, { requestPolicy: 'network-only' }).toPromise();
+            const page = await client.query<EventsData>(eventsQuery, { realmId: session.realm.id, before: start.cursor, types: props.types, actorId: props.actorId, names: namesReadable(session) }, { requestPolicy: 'network-only' }).toPromise();
             setLoading(false);
             const events = page.data?.realm?.events;
             setProblem(problemOf(page.error));

@@ -7,7 +7,7 @@ import { codeOf, problemOf } from '../errors';
 import { follow, hrefOf, navigate } from '../route';
 import { useFreshOnReconnect, useSession } from '../session';
 import { Alert, Confirm, DateTime, roleLabels, sourceLabels, statusLabels } from '../ui';
-import { EventItem, type EventNode } from './events';
+import { EventItem, namesReadable, type EventNode } from './events';
 import type { IdentityRow } from './identities';
 
 type IdentityData = {
@@ -44,7 +44,7 @@ const duplicateReasons: Record<string, string> = {
 
 export function IdentityView(props: { id: string }) {
   const session = useSession();
-  const [result, refetch] = useQuery<IdentityData>({ query: identityQuery, variables: { id: props.id, realmId: session.realm.id, events: session.can('events:read') } });
+  const [result, refetch] = useQuery<IdentityData>({ query: identityQuery, variables: { id: props.id, realmId: session.realm.id, events: session.can('events:read'), names: namesReadable(session) } });
   useFreshOnReconnect(refetch);
   const [confirming, setConfirming] = useState<string>();
   const client = useClient();
