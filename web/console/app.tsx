@@ -66,9 +66,14 @@ const statusText: Record<ConnectionSnapshot['state'], string> = {
 function ConnectionStatus(props: { snapshot?: ConnectionSnapshot }) {
   const snapshot = props.snapshot ?? { state: 'idle' as const, generation: 0 };
   return (
-    <span id="connection" class="status" role="status" data-state={snapshot.state} title={snapshot.detail}>
-      {snapshot.state === 'offline' && snapshot.detail ? snapshot.detail : statusText[snapshot.state]}
-    </span>
+    <>
+      <span id="connection" class="status" role="status" data-state={snapshot.state} title={snapshot.detail}>
+        {snapshot.state === 'offline' && snapshot.detail ? snapshot.detail : statusText[snapshot.state]}
+      </span>
+      <span class="status slow" role="status">
+        {snapshot.slow ? 'Waiting for the server…' : ''}
+      </span>
+    </>
   );
 }
 

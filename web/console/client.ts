@@ -1,4 +1,4 @@
-import { Client, fetchExchange, subscriptionExchange, type ExecutionResult } from '@urql/core';
+import { Client, fetchExchange, mapExchange, subscriptionExchange, type ExecutionResult } from '@urql/core';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { authorization, graphqlWsUrl } from '../shared/token';
 import { consoleCache } from './cache';
@@ -66,6 +66,16 @@ export function consoleClient(token: string, connection: ConnectionStore): { cli
     },
     exchanges: [
       consoleCache(),
+      // After the cache: only what goes to the server counts towards "waiting for the server".
+      mapExchange({
+        onOperation(operation) {
+          if (operation.kind === 'query' || operation.kind === 'mutation') connection.sent(operation.key);
+          else if (operation.kind === 'teardown') connection.answered(operation.key);
+        },
+        onResult(result) {
+          connection.answered(result.operation.key);
+        },
+      }),
       fetchExchange,
       subscriptionExchange({
         forwardSubscription(request) {

@@ -13,12 +13,20 @@ export interface ConnectionSnapshot {
   /** Why, when the state is not `live` and there is something to say. */
   readonly detail?: string;
   readonly generation: number;
+  /** A request has waited longer than `slowAfterMs` for its answer. */
+  readonly slow?: boolean;
 }
+
+/** How long an answer may take before the header says the server is slow to answer. */
+const slowAfterMs = 2000;
 
 export class ConnectionStore {
   private snapshot: ConnectionSnapshot = { state: 'idle', generation: 0 };
   private readonly listeners = new Set<() => void>();
   private lost = false;
+  /** Requests on their way to the server, by operation key, with when each left. */
+  private readonly pending = new Map<number, number>();
+  private slowCheck: ReturnType<typeof setTimeout> | undefined;
 
   get = (): ConnectionSnapshot => this.snapshot;
 
@@ -36,12 +44,32 @@ export class ConnectionStore {
   connected(): void {
     const generation = this.lost ? this.snapshot.generation + 1 : this.snapshot.generation;
     this.lost = false;
-    this.set({ state: 'live', generation });
+    this.set({ ...this.snapshot, state: 'live', detail: undefined, generation });
   }
 
   closed(detail: string | undefined, final: boolean): void {
     this.lost = true;
     this.set({ ...this.snapshot, state: final ? 'offline' : 'reconnecting', detail });
+  }
+
+  /** A query or mutation left for the server. */
+  sent(key: number): void {
+    this.pending.set(key, Date.now());
+    this.watchSlow();
+  }
+
+  /** Its answer came (or it was dropped). */
+  answered(key: number): void {
+    if (!this.pending.delete(key)) return;
+    this.watchSlow();
+  }
+
+  private watchSlow(): void {
+    clearTimeout(this.slowCheck);
+    const oldest = Math.min(...this.pending.values());
+    const slow = this.pending.size > 0 && Date.now() - oldest >= slowAfterMs;
+    if (slow !== Boolean(this.snapshot.slow)) this.set({ ...this.snapshot, slow });
+    if (this.pending.size > 0 && !slow) this.slowCheck = setTimeout(() => this.watchSlow(), oldest + slowAfterMs - Date.now());
   }
 
   /** Read everything again (a cursor the server no longer keeps). */
