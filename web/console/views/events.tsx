@@ -21,7 +21,7 @@ type EventsData = {
   realm: { id: string; lastEventCursor: string | null; events: { edges: Array<{ node: EventNode }>; pageInfo: { hasPreviousPage: boolean; startCursor: string | null } } | null } | null;
 };
 
-export const eventTypes = [
+const eventTypes = [
   'IDENTITY_CREATED',
   'IDENTITY_UPDATED',
   'IDENTITY_STATUS_CHANGED',
@@ -45,7 +45,7 @@ export const eventTypes = [
 ] as const;
 
 /** IDENTITY_STATUS_CHANGED → "Identity status changed". */
-export const typeLabel = (type: string) => type.charAt(0) + type.slice(1).toLowerCase().replace(/_/g, ' ');
+const typeLabel = (type: string) => type.charAt(0) + type.slice(1).toLowerCase().replace(/_/g, ' ');
 
 type Snapshot = { displayName?: string; name?: string; email?: string } | undefined;
 type Change = { before: unknown; after: unknown };
@@ -54,7 +54,7 @@ type Change = { before: unknown; after: unknown };
  * Who and what the event is about, in a few words: the identity's and group's names as they are
  * now, else as the event's snapshot recorded them (a deleted one's), and what changed.
  */
-export function summaryOf(event: EventNode): string {
+function summaryOf(event: EventNode): string {
   const data = event.data ?? {};
   const parts: string[] = [];
   const who = event.identity?.displayName ?? (data.identity as Snapshot)?.displayName ?? (data.mergedIdentity as Snapshot)?.displayName;

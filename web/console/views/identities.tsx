@@ -99,7 +99,7 @@ export function IdentitiesView() {
   );
 }
 
-export function IdentityTableRow(props: { identity: IdentityRow; realm: string }) {
+function IdentityTableRow(props: { identity: IdentityRow; realm: string }) {
   const { identity } = props;
   const to = { realm: props.realm, view: 'identity' as const, id: identity.id };
   return (

@@ -174,7 +174,7 @@ const countryCodes = [
 ] as const;
 
 /** "+44" and "20 7946 0958" → "+442079460958"; a number typed with its own + is taken as it is. */
-export function phoneOf(code: string, typed: string): string | null {
+function phoneOf(code: string, typed: string): string | null {
   const trimmed = typed.trim();
   if (!trimmed) return null;
   if (trimmed.startsWith('+')) return trimmed;
