@@ -23,6 +23,7 @@ import { batchFanout, largeGroupDelete } from './workloads/batches.mjs';
 import { fanout } from './workloads/fanout.mjs';
 import { bigGroupPages, nestedRead, smallRead } from './workloads/reads.mjs';
 import { nestingWorkload } from './workloads/nesting.mjs';
+import { pagesWorkload } from './workloads/pages.mjs';
 import { webhooksWorkload } from './workloads/webhooks.mjs';
 import { scaleOut } from './workloads/scale.mjs';
 import { scimWorkload } from './workloads/scim.mjs';
@@ -33,10 +34,10 @@ const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(benchDir, '..');
 
 const profiles = {
-  quick: { identities: 100_000, duration: 8, shortDuration: 3, repeats: 3, abuseRequests: 20, fanout: [100, 1000], fanoutRounds: 5, bigGroup: 100_000, scimUsers: 2_000, deadlineMinutes: 25 },
-  full: { identities: 1_000_000, duration: 20, shortDuration: 10, repeats: 3, abuseRequests: 100, fanout: [100, 1000, 5000], fanoutRounds: 10, bigGroup: 200_000, scimUsers: 10_000, deadlineMinutes: 100 },
+  quick: { identities: 100_000, duration: 8, shortDuration: 3, repeats: 3, abuseRequests: 20, fanout: [100, 1000], fanoutRounds: 5, bigGroup: 100_000, scimUsers: 2_000, pageLoads: 5, deadlineMinutes: 25 },
+  full: { identities: 1_000_000, duration: 20, shortDuration: 10, repeats: 3, abuseRequests: 100, fanout: [100, 1000, 5000], fanoutRounds: 10, bigGroup: 200_000, scimUsers: 10_000, pageLoads: 11, deadlineMinutes: 100 },
 };
-const allWorkloads = ['w1', 'w1s', 'w4', 'w8', 'w5', 'profile', 'w2', 'w3', 'w6', 'w7', 'w9', 'w10', 'w11', 'w12'];
+const allWorkloads = ['w1', 'w1s', 'w4', 'w8', 'w5', 'profile', 'w2', 'w3', 'w6', 'w7', 'w9', 'w10', 'w11', 'w12', 'w13'];
 
 const { values: options } = parseArgs({
   args: process.argv.slice(2),
@@ -52,7 +53,7 @@ const { values: options } = parseArgs({
   strict: true,
 });
 
-const usage = `Usage: npm run bench [-- --quick] [-- --only w1,w1s,w4,w8,w5,profile,w2,w3,w6,w7,w9,w10,w11,w12] [-- --regenerate] [-- --database-url postgres://…/postgres]
+const usage = `Usage: npm run bench [-- --quick] [-- --only w1,w1s,w4,w8,w5,profile,w2,w3,w6,w7,w9,w10,w11,w12,w13] [-- --regenerate] [-- --database-url postgres://…/postgres]
 
   --quick           the whole suite on a tenth of the data, shorter runs (about 20 minutes on 2 cores)
   --only LIST       only these workloads (comma-separated)
@@ -233,6 +234,8 @@ async function main() {
   await run('profile', () => profileNestedRead(ctx, dbUrl, token, benchProfileDir));
   await peers.postgraphile.stop();
   await peers.raw.stop();
+  // The pages in headless Chromium, on an instance of its own (with introspection, for /graphiql); before the writes change the realm.
+  await run('w13', () => pagesWorkload(ctx));
   await run('w2', () => writes(ctx));
   await run('w3', async () => {
     const broadcast = await broadcastServer(benchDir);

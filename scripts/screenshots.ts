@@ -1,7 +1,9 @@
 /**
- * `npm run screenshots`: the README's pictures of /graphiql and /dashboard, taken in Debian's headless
- * Chromium from a real server (built, on an embedded PostgreSQL in a temporary directory, seeded with
- * the demo realm). Writes docs/screenshots/graphiql.png and dashboard.png.
+ * `npm run screenshots`: the README's pictures of /graphiql, /dashboard and /console, taken in Debian's
+ * headless Chromium from a real server (built, on an embedded PostgreSQL in a temporary directory,
+ * seeded with the demo realm). Writes docs/screenshots/graphiql.png, dashboard.png,
+ * console-identities.png, console-group.png and console-invite.png (the "Invite user" dialog filled in).
+ * The console's controls are found as its browser tests find them: by role and name.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -104,6 +106,42 @@ async function main(): Promise<void> {
     await dashboard.waitForFunction(() => document.querySelectorAll('#feed li').length >= 8);
     await new Promise((resolve) => setTimeout(resolve, 1500)); // let the highlight of changed rows fade
     await shot(dashboard, 'dashboard');
+    await dashboard.close();
+
+    // The console: the identities list, a group's page, the "Invite user" dialog filled in (not sent).
+    const admin = await context.newPage();
+    const consoleAt = (params: Record<string, string>) => `${base}/console?${new URLSearchParams({ realm: 'demo', ...params })}`;
+    await admin.goto(consoleAt({ token: adminToken }));
+    await admin.getByRole('table', { name: 'Identities', exact: true }).getByRole('link').first().waitFor({ timeout: 20_000 });
+    await admin.locator('[role="status"][data-state="live"]').waitFor({ timeout: 20_000 });
+    await shot(admin, 'console-identities');
+
+    await admin.goto(consoleAt({ view: 'group', id: group('Engineering') }));
+    await admin.getByRole('heading', { level: 2, name: 'Engineering', exact: true }).waitFor({ timeout: 20_000 });
+    await admin.getByRole('table', { name: 'Members', exact: true }).getByRole('row').filter({ has: admin.getByRole('cell') }).first().waitFor({ timeout: 20_000 });
+    await admin.locator('[role="status"][data-state="live"]').waitFor({ timeout: 20_000 });
+    await shot(admin, 'console-group');
+
+    await admin.goto(consoleAt({ view: 'invitations' }));
+    await admin.getByRole('table', { name: 'Invitations', exact: true }).getByRole('row').filter({ hasText: 'sam.okafor@demo.example' }).waitFor({ timeout: 20_000 });
+    await admin.getByRole('button', { name: 'Invite user' }).click();
+    const invite = admin.getByRole('dialog', { name: 'Invite user' });
+    await invite.getByLabel('Email').fill('amara.diallo@demo.example');
+    await invite.getByRole('group', { name: 'Role' }).getByRole('radio', { name: 'Admin' }).check();
+    await invite.getByLabel('Full name').fill('Amara Diallo');
+    await invite.getByLabel('Country code').selectOption({ label: '+44 United Kingdom' });
+    await invite.getByLabel('Phone').fill('7700900123');
+    const groups = invite.getByRole('combobox', { name: 'Groups' });
+    await groups.pressSequentially('Engin', { delay: 30 });
+    await admin.getByRole('option', { name: /Engineering/ }).click({ timeout: 20_000 });
+    await invite.getByRole('button', { name: 'Remove Engineering' }).waitFor({ timeout: 20_000 });
+    // The list closed (Escape closes it, not the dialog), the whole form in view.
+    await groups.press('Escape');
+    await admin.getByRole('listbox').waitFor({ state: 'hidden', timeout: 20_000 });
+    await admin.setViewportSize({ width: 1280, height: 1000 });
+    await invite.getByLabel('Email').focus();
+    await shot(admin, 'console-invite');
+    await admin.close();
 
     // GraphiQL: the README's subscription tab, receiving an event.
     const graphiql = await context.newPage();

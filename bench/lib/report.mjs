@@ -162,7 +162,50 @@ export function targets(results) {
       ok: undefined,
     });
   }
+  const w13 = results.workloads.w13;
+  const consolePage = w13?.pages?.find((p) => p.page === 'console');
+  if (consolePage?.error) out.push({ workload: 'W13', target: '(for information) /console: weight and time to interactive', measured: `not measured: ${consolePage.error}`, ok: undefined });
+  else if (consolePage) {
+    out.push({
+      workload: 'W13',
+      target: '(for information) /console: its files with brotli; time to its first identity row, cold / warm cache (p50, loopback)',
+      measured: `${kib(consolePage.weight.br)} KiB; ${f(consolePage.cold.readyMs.p50, 0)} / ${f(consolePage.warm.readyMs.p50, 0)} ms`,
+      ok: undefined,
+    });
+  }
   return out;
+}
+
+const kib = (bytes) => f(bytes / 1024, bytes < 10 * 1024 ? 1 : 0);
+
+/** W13: the browser pages' weight and time to interactive. */
+function pagesSection(w13) {
+  const lines = [
+    '## W13 the browser pages (issue #18)',
+    '',
+    `/console beside /dashboard and /graphiql, in headless Chromium ${w13.chromium} on loopback, from a realmgraph instance of the workload's own (\`NODE_ENV=production\` with \`INTROSPECTION=true\`, which /graphiql needs) on the bench realm. ` +
+      'Weight: every file a page loads (not the API answers), fetched as the server sends it without compression, with gzip and with brotli (the body on the wire); Chromium asks for brotli. ' +
+      'Received: what came to Chromium on the wire (status lines, headers, bodies as encoded), counted by a TCP relay between it and the server, for the files (all of them, the workers’ included) and for the API data (HTTP answers and graphql-ws frames), until nothing had moved for a second. ' +
+      `Ready: from the start of the navigation until the page shows what it is for, seen by a MutationObserver installed before the page's scripts; medians (least–greatest) of ${w13.loads} loads. ` +
+      'Cold: a new browser context each load (empty cache, the token in the address). Warm: the same context loading the page again (the content-named files from the cache, index.html revalidated, the token from localStorage), after two loads not counted (the token in the address, then not).',
+    '',
+    '| page | ready when | files | raw KiB | gzip KiB | brotli KiB | cold: received, files KiB | data KiB | first paint ms | ready ms | warm: received, files KiB (requests, HTTP status) | data KiB | ready ms |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|',
+  ];
+  const range = (r) => `${f(r.p50, 0)} (${f(r.min, 0)}–${f(r.max, 0)})`;
+  for (const p of w13.pages) {
+    if (p.error) {
+      lines.push(`| ${p.path} | ${p.ready} | **not measured**: ${p.error.replace(/\|/g, '\\|')} |||||||||||`);
+      continue;
+    }
+    lines.push(
+      `| ${p.path} | ${p.ready} | ${p.weight.files} | ${kib(p.weight.identity)} | ${kib(p.weight.gzip)} | ${kib(p.weight.br)} | ${kib(p.cold.fileBytes)} | ${kib(p.cold.apiBytes)} | ${f(p.cold.firstContentfulPaintMs.p50, 0)} | ${range(p.cold.readyMs)} | ${kib(p.warm.fileBytes)} (${p.warm.fileRequests}, ${(p.warm.fileStatuses ?? []).join('/')}) | ${kib(p.warm.apiBytes)} | ${range(p.warm.readyMs)} |`,
+    );
+  }
+  lines.push('', 'The files, as sent (KiB):', '', '| file | raw | gzip | brotli |', '|---|---:|---:|---:|');
+  for (const p of w13.pages) for (const file of p.files ?? []) lines.push(`| ${file.path} | ${kib(file.identity)} | ${kib(file.gzip)}${file.gzipSent === 'gzip' ? '' : ` (${file.gzipSent})`} | ${kib(file.br)}${file.brSent === 'br' ? '' : ` (${file.brSent})`} |`);
+  lines.push('');
+  return lines;
 }
 
 export async function writeReport(results, { benchDir }) {
@@ -186,7 +229,7 @@ export async function writeReport(results, { benchDir }) {
     `- Data: ${results.data.identities.toLocaleString('en')} identities, ${results.data.groups} groups, ${results.data.memberships.toLocaleString('en')} memberships (generated in ${results.data.seconds} s, or reused).`,
     '- Settings: realmgraph with `NODE_ENV=production`, `RATE_LIMIT_PER_MINUTE=0`, `MAX_QUERY_COST=5000000`, an `ADMIN_TOKEN`; PostGraphile v4 as a library with its production options, v5 likewise with its V4 preset carrying v4’s options (so v4’s names and documents); every server its own process on 127.0.0.1, each with a pool of 10 connections.',
     '',
-    '## Targets (issues #5, #10, #13 and #17)',
+    '## Targets (issues #5, #10, #13, #17 and #18)',
     '',
     '| workload | target | measured | |',
     '|---|---|---|---|',
@@ -307,6 +350,8 @@ export async function writeReport(results, { benchDir }) {
   }
   const w12 = results.workloads.w12;
   if (w12?.curve) push(...scaleOutSection(w12, results, benchDir));
+  const w13 = results.workloads.w13;
+  if (w13?.pages) push(...pagesSection(w13));
   const w5 = results.workloads.w5;
   if (w5?.documents) {
     push('## W5 abuse', '', `Each document sent ${w5.count} times in a row to realmgraph; time and CPU per refusal.`, '', '| document | bytes | HTTP | code | refused before execution | p50 ms | max ms | server CPU-ms | PG CPU-ms |', '|---|---:|---:|---|---|---:|---:|---:|---:|');
