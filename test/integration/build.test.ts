@@ -11,8 +11,9 @@ import path from 'node:path';
  */
 const repo = path.join(__dirname, '../..');
 const copied = [
-  'src', 'migrations', 'ormconfig.ts', 'tsconfig.json', 'tsconfig.build.json', 'web', 'scripts', 'README.md',
+  'src', 'migrations', 'ormconfig.ts', 'tsconfig.json', 'tsconfig.build.json', 'web', 'scripts', 'README.md', 'schema/schema.graphql',
   'node_modules/.package-lock.json', 'dist/build-stamp.json', 'dist/src/main.js', 'dist/web/graphiql/index.html', 'dist/web/dashboard/index.html',
+  'dist/web/console/index.html',
 ];
 let tree: string;
 
