@@ -72,6 +72,45 @@ export function SelectField<T extends string>(props: { label: string; value: T; 
   );
 }
 
+/** A list's search box: it asks the API when typing pauses (the view debounces), from the first page. */
+export function SearchField(props: { label: string; placeholder: string; value: string; onValue(value: string): void }) {
+  const id = useId();
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <input id={id} type="search" placeholder={props.placeholder} value={props.value} onInput={(event) => props.onValue(event.currentTarget.value)} />
+    </div>
+  );
+}
+
+/** A form's submit button (disabled while its request is out) and Cancel. */
+export function FormActions(props: { submit: string; busy: boolean; onCancel(): void }) {
+  return (
+    <div class="actions">
+      <button type="submit" class="primary" disabled={props.busy}>
+        {props.submit}
+      </button>
+      <button type="button" onClick={props.onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
+/** A view's heading, with its main action when the token may take it. */
+export function ViewTitle(props: { id: string; title: string; action?: string; onAction?(): void }) {
+  return (
+    <div class="title">
+      <h2 id={props.id}>{props.title}</h2>
+      {props.action && (
+        <button type="button" class="primary" onClick={props.onAction}>
+          {props.action}
+        </button>
+      )}
+    </div>
+  );
+}
+
 /** What an API error says that names no field: in the form, announced. */
 export function Alert(props: { problem?: Problem | string }) {
   const text = typeof props.problem === 'string' ? props.problem : props.problem?.general;
@@ -156,6 +195,12 @@ export interface PageInfo {
 
 /** Where a paged list is: the first page, or after / before a cursor. */
 export type PageAt = { after?: string; before?: string };
+
+/** Where a paged list is, and the way back to its first page (a new search or filter starts there). */
+export function usePaging() {
+  const [page, setPage] = useState<{ at: PageAt; offset: number }>({ at: {}, offset: 0 });
+  return { page, setPage, firstPage: () => setPage({ at: {}, offset: 0 }) };
+}
 
 /** Relay arguments for the page at `at`, of `size` items. */
 export const pageArgs = (at: PageAt, size: number) => (at.before ? { last: size, before: at.before } : { first: size, after: at.after });

@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { actorsQuery, eventsQuery, realmEventsSubscription } from '../documents';
 import { problemOf, type Problem } from '../errors';
 import { useFreshOnReconnect, useSession, type Session } from '../session';
-import { Alert, DateTime, SelectField } from '../ui';
+import { Alert, DateTime, SelectField, ViewTitle } from '../ui';
 
 export type EventNode = {
   id: string;
@@ -104,9 +104,7 @@ export function EventsView() {
 
   return (
     <section aria-labelledby="events-title">
-      <div class="title">
-        <h2 id="events-title">Events</h2>
-      </div>
+      <ViewTitle id="events-title" title="Events" />
       <div class="filters">
         <SelectField label="Event type" value={type} options={typeOptions} onValue={setType} />
         <SelectField label="Actor" value={actorId} options={actorOptions} onValue={setActorId} />

@@ -6,7 +6,7 @@ import { codeOf, problemOf, type Problem } from '../errors';
 import { Chosen, PeoplePicker, type Choice } from '../picker';
 import { follow, hrefOf, navigate } from '../route';
 import { useFreshOnReconnect, useSession } from '../session';
-import { Alert, Confirm, DateTime, Pager, TextField, pageArgs, statusLabels, useDebounced, type PageAt, type PageInfo } from '../ui';
+import { Alert, Confirm, DateTime, FormActions, Pager, SearchField, TextField, pageArgs, statusLabels, useDebounced, usePaging, type PageInfo } from '../ui';
 import type { IdentityRow } from './identities';
 
 type GroupLink = { id: string; name: string; memberCount: number };
@@ -142,14 +142,7 @@ function Rename(props: { group: { id: string; name: string; version: number }; o
     >
       <TextField label="Group name" value={name} onValue={setName} error={problem?.fields.name} required autoFocus />
       <Alert problem={problem} />
-      <div class="actions">
-        <button type="submit" class="primary" disabled={state.fetching}>
-          Save
-        </button>
-        <button type="button" onClick={props.onClose}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit="Save" busy={state.fetching} onCancel={props.onClose} />
     </form>
   );
 }
@@ -158,7 +151,7 @@ function Members(props: { group: { id: string; name: string }; writable: boolean
   const session = useSession();
   const [search, setSearch] = useState('');
   const [nested, setNested] = useState(false);
-  const [page, setPage] = useState<{ at: PageAt; offset: number }>({ at: {}, offset: 0 });
+  const { page, setPage, firstPage } = usePaging();
   const [removing, setRemoving] = useState<IdentityRow>();
   const [, remove] = useMutation(removeMembersMutation);
   const settled = useDebounced(search.trim(), 200);
@@ -168,25 +161,12 @@ function Members(props: { group: { id: string; name: string }; writable: boolean
   });
   useFreshOnReconnect(refetch);
   const members = result.data?.node?.members;
-  const firstPage = () => setPage({ at: {}, offset: 0 });
 
   return (
     <section aria-labelledby="members-title">
       <h3 id="members-title">Members</h3>
       <div class="filters">
-        <div class="field">
-          <label for="member-search">Search members</label>
-          <input
-            id="member-search"
-            type="search"
-            placeholder="Any part of a name, email or username"
-            value={search}
-            onInput={(event) => {
-              setSearch(event.currentTarget.value);
-              firstPage();
-            }}
-          />
-        </div>
+        <SearchField label="Search members" placeholder="Any part of a name, email or username" value={search} onValue={(value) => (setSearch(value), firstPage())} />
         <div class="field checkbox">
           <input
             id="nested-members"

@@ -6,7 +6,7 @@ import { problemOf, type Problem } from '../errors';
 import { Chosen, PeoplePicker, type Choice } from '../picker';
 import { follow, hrefOf, navigate } from '../route';
 import { useFreshOnReconnect, useSession } from '../session';
-import { Alert, Dialog, Pager, TextField, pageArgs, useDebounced, type PageAt, type PageInfo } from '../ui';
+import { Alert, Dialog, FormActions, Pager, SearchField, TextField, ViewTitle, pageArgs, useDebounced, usePaging, type PageInfo } from '../ui';
 
 type GroupRow = { id: string; name: string; description: string | null; memberCount: number };
 type GroupsData = { realm: { id: string; groups: { totalCount: number; edges: Array<{ cursor: string; node: GroupRow }>; pageInfo: PageInfo } | null } | null };
@@ -16,7 +16,7 @@ const pageSize = 20;
 export function GroupsView() {
   const session = useSession();
   const [search, setSearch] = useState('');
-  const [page, setPage] = useState<{ at: PageAt; offset: number }>({ at: {}, offset: 0 });
+  const { page, setPage, firstPage } = usePaging();
   const [creating, setCreating] = useState(false);
   const settled = useDebounced(search.trim(), 200);
   const [result, refetch] = useQuery<GroupsData>({
@@ -28,28 +28,9 @@ export function GroupsView() {
 
   return (
     <section aria-labelledby="groups-title">
-      <div class="title">
-        <h2 id="groups-title">Groups</h2>
-        {session.can('groups:write') && (
-          <button type="button" class="primary" onClick={() => setCreating(true)}>
-            Create group
-          </button>
-        )}
-      </div>
+      <ViewTitle id="groups-title" title="Groups" action={session.can('groups:write') ? 'Create group' : undefined} onAction={() => setCreating(true)} />
       <div class="filters">
-        <div class="field">
-          <label for="group-search">Search groups</label>
-          <input
-            id="group-search"
-            type="search"
-            placeholder="Any part of a group’s name"
-            value={search}
-            onInput={(event) => {
-              setSearch(event.currentTarget.value);
-              setPage({ at: {}, offset: 0 });
-            }}
-          />
-        </div>
+        <SearchField label="Search groups" placeholder="Any part of a group’s name" value={search} onValue={(value) => (setSearch(value), firstPage())} />
       </div>
       <Alert problem={problemOf(result.error)} />
       <table aria-label="Groups" aria-busy={result.fetching ? 'true' : 'false'}>
@@ -115,14 +96,7 @@ function CreateGroup(props: { onClose(): void }) {
         <PeoplePicker label="Members" realmId={session.realm.id} chosen={members} onChoose={(choice) => setMembers((current) => [...current, choice])} error={problem?.fields.memberIds} />
         <Chosen label="Chosen members" chosen={members} onRemove={(choice) => setMembers((current) => current.filter((member) => member.id !== choice.id))} />
         <Alert problem={problem} />
-        <div class="actions">
-          <button type="submit" class="primary" disabled={state.fetching}>
-            Create group
-          </button>
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions submit="Create group" busy={state.fetching} onCancel={props.onClose} />
       </form>
     </Dialog>
   );

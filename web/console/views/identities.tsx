@@ -5,7 +5,7 @@ import { createIdentityMutation, identitiesQuery } from '../documents';
 import { problemOf, type Problem } from '../errors';
 import { follow, hrefOf, navigate } from '../route';
 import { useFreshOnReconnect, useSession } from '../session';
-import { Alert, Dialog, Pager, SelectField, TextField, pageArgs, roleLabels, sourceLabels, statusLabels, useDebounced, type PageAt, type PageInfo } from '../ui';
+import { Alert, Dialog, FormActions, Pager, SearchField, SelectField, TextField, ViewTitle, pageArgs, roleLabels, sourceLabels, statusLabels, useDebounced, usePaging, type PageInfo } from '../ui';
 
 export type IdentityRow = { id: string; displayName: string; username: string; primaryEmail: string; role: string; status: string; source: string };
 type IdentitiesData = {
@@ -35,7 +35,7 @@ export function IdentitiesView() {
   const [search, setSearch] = useState('');
   const [sort, setSort] = useState<Sort>('name');
   const [status, setStatus] = useState('');
-  const [page, setPage] = useState<{ at: PageAt; offset: number }>({ at: {}, offset: 0 });
+  const { page, setPage, firstPage } = usePaging();
   const [adding, setAdding] = useState(false);
   const settled = useDebounced(search.trim(), 200);
   const filter = { ...(settled ? { search: settled } : {}), ...(status ? { status } : {}) };
@@ -45,32 +45,12 @@ export function IdentitiesView() {
   });
   useFreshOnReconnect(refetch);
   const connection = result.data?.realm?.identities;
-  const firstPage = () => setPage({ at: {}, offset: 0 });
 
   return (
     <section aria-labelledby="identities-title">
-      <div class="title">
-        <h2 id="identities-title">Identities</h2>
-        {session.can('identities:write') && (
-          <button type="button" class="primary" onClick={() => setAdding(true)}>
-            Add identity
-          </button>
-        )}
-      </div>
+      <ViewTitle id="identities-title" title="Identities" action={session.can('identities:write') ? 'Add identity' : undefined} onAction={() => setAdding(true)} />
       <div class="filters">
-        <div class="field">
-          <label for="identity-search">Search identities</label>
-          <input
-            id="identity-search"
-            type="search"
-            placeholder="Any part of a name, email or username"
-            value={search}
-            onInput={(event) => {
-              setSearch(event.currentTarget.value);
-              firstPage();
-            }}
-          />
-        </div>
+        <SearchField label="Search identities" placeholder="Any part of a name, email or username" value={search} onValue={(value) => (setSearch(value), firstPage())} />
         <SelectField label="Sort by" value={sort} options={sorts} onValue={(value) => (setSort(value), firstPage())} />
         <SelectField label="Status" value={status} options={statuses} onValue={(value) => (setStatus(value), firstPage())} />
       </div>
@@ -154,14 +134,7 @@ function AddIdentity(props: { onClose(): void }) {
         <TextField label="Email" type="email" value={primaryEmail} onValue={setPrimaryEmail} error={problem?.fields.primaryEmail} required />
         <SelectField label="Role" value={role} options={roles} onValue={(value) => setRole(value)} error={problem?.fields.role} />
         <Alert problem={problem} />
-        <div class="actions">
-          <button type="submit" class="primary" disabled={state.fetching}>
-            Add identity
-          </button>
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions submit="Add identity" busy={state.fetching} onCancel={props.onClose} />
       </form>
     </Dialog>
   );

@@ -5,7 +5,7 @@ import { invitationsQuery, invitationSubscription, inviteMutation, resendInvitat
 import { problemOf, type Problem } from '../errors';
 import { Chosen, GroupPicker, type Choice } from '../picker';
 import { useFreshOnReconnect, useSession } from '../session';
-import { Alert, Confirm, DateTime, Dialog, Pager, SelectField, TextField, pageArgs, roleLabels, type PageAt, type PageInfo } from '../ui';
+import { Alert, Confirm, DateTime, Dialog, FormActions, Pager, SelectField, TextField, ViewTitle, pageArgs, roleLabels, usePaging, type PageInfo } from '../ui';
 
 type InvitationRow = {
   id: string;
@@ -49,7 +49,7 @@ function deliveryText(delivery: InvitationRow['deliveryStatus']): string {
 export function InvitationsView() {
   const session = useSession();
   const [status, setStatus] = useState<(typeof statusOptions)[number][0]>('');
-  const [page, setPage] = useState<{ at: PageAt; offset: number }>({ at: {}, offset: 0 });
+  const { page, setPage, firstPage } = usePaging();
   const [inviting, setInviting] = useState(false);
   const [revoking, setRevoking] = useState<InvitationRow>();
   const [resendProblem, setResendProblem] = useState<Problem>();
@@ -68,16 +68,9 @@ export function InvitationsView() {
   return (
     <section aria-labelledby="invitations-title">
       {realm?.lastEventCursor && <LiveInvitations key={session.generation} after={realm.lastEventCursor} />}
-      <div class="title">
-        <h2 id="invitations-title">Invitations</h2>
-        {writable && (
-          <button type="button" class="primary" onClick={() => setInviting(true)}>
-            Invite user
-          </button>
-        )}
-      </div>
+      <ViewTitle id="invitations-title" title="Invitations" action={writable ? 'Invite user' : undefined} onAction={() => setInviting(true)} />
       <div class="filters">
-        <SelectField label="Status" value={status} options={statusOptions} onValue={(value) => (setStatus(value), setPage({ at: {}, offset: 0 }))} />
+        <SelectField label="Status" value={status} options={statusOptions} onValue={(value) => (setStatus(value), firstPage())} />
       </div>
       <Alert problem={problemOf(result.error) ?? resendProblem} />
       <table aria-label="Invitations" aria-busy={result.fetching ? 'true' : 'false'}>
@@ -246,14 +239,7 @@ function InviteUser(props: { onClose(): void }) {
         <GroupPicker label="Groups" realmId={session.realm.id} chosen={groups} onChoose={(choice) => setGroups((current) => [...current, choice])} error={problem?.fields.groupIds} />
         <Chosen label="Groups to join" chosen={groups} onRemove={(choice) => setGroups((current) => current.filter((group) => group.id !== choice.id))} />
         <Alert problem={problem} />
-        <div class="actions">
-          <button type="submit" class="primary" disabled={state.fetching}>
-            Send invitation
-          </button>
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions submit="Send invitation" busy={state.fetching} onCancel={props.onClose} />
       </form>
     </Dialog>
   );
