@@ -6,9 +6,8 @@ import { flakyNetwork } from './proxy';
 
 /**
  * Issue #18's admin console at /console, driven as a person would: every control is found by its
- * role and accessible name or its label (the contract: /work/shared-spec/console-contract.md,
- * kept in docs as the console's own), never by CSS — except the connection status's `data-state`,
- * which the contract names. What the page did is checked through the API, not through the page.
+ * role and accessible name or its label (the names the README's console section gives them), never
+ * by CSS — except the connection status's `data-state`. What the page did is checked through the API, not through the page.
  */
 let server: TestServer;
 let browser: Browser;
@@ -429,5 +428,91 @@ describeInBrowser('the admin console at /console', () => {
     } finally {
       await network.close();
     }
+  });
+
+  test('an identity’s page: its groups and duplicates, Suspend after a confirmation (Cancel first changes nothing), its history growing, Delete back to the list', async () => {
+    const realm = await createRealm(server);
+    const ann = await person(realm.id, 'Ann Example', 'ann');
+    // The same person from the identity provider: a suspected duplicate (decision 103 pairs MANUAL with IDP).
+    await createIdentity(server, realm.id, { displayName: 'Ann Example', username: 'ann.example', primaryEmail: 'ann@other.test', source: 'IDP', externalId: 'okta-ann' });
+    await createGroup(server, realm.id, 'Engineering', [ann.id]);
+    const { page, errors } = await openConsole(context, { realm: realm.name });
+    await rowOf(page, 'Identities', 'ann@corp.test').getByRole('link', { name: 'Ann Example' }).click();
+
+    await page.getByRole('heading', { level: 2, name: 'Ann Example' }).waitFor();
+    await table(page, 'Groups').getByRole('link', { name: 'Engineering' }).waitFor();
+    await page.getByRole('heading', { name: 'Possible duplicates' }).waitFor();
+    await page.getByText(/ann@other\.test, Identity provider\): same display name/).waitFor();
+    const history = page.getByRole('list', { name: 'Recent events' }).getByRole('listitem');
+    await history.filter({ hasText: 'Membership added' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Reactivate' }).count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Suspend' }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Suspend Ann Example?' });
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'hidden' });
+    expect((await server.ok(`query($id: ID!) { node(id: $id) { ... on Identity { status } } }`, { id: ann.id })).node.status).toBe('ACTIVE');
+
+    await page.getByRole('button', { name: 'Suspend' }).click();
+    await page.getByRole('alertdialog', { name: 'Suspend Ann Example?' }).getByRole('button', { name: 'Suspend' }).click();
+    // The payload updates the page: the status, the actions it allows, and (read again) its history.
+    await page.getByRole('button', { name: 'Reactivate' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Suspend' }).count()).toBe(0);
+    expect((await server.ok(`query($id: ID!) { node(id: $id) { ... on Identity { status } } }`, { id: ann.id })).node.status).toBe('SUSPENDED');
+    await history.first().filter({ hasText: 'Identity status changed' }).filter({ hasText: 'status: ACTIVE → SUSPENDED' }).waitFor();
+
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('alertdialog', { name: 'Delete Ann Example?' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Identities' }).waitFor();
+    await rowOf(page, 'Identities', 'ann@other.test').waitFor();
+    expect(await rowOf(page, 'Identities', 'ann@corp.test').count()).toBe(0);
+    expect((await server.ok(`query($id: ID!) { node(id: $id) { id } }`, { id: ann.id })).node).toBeNull();
+    expect(errors).toEqual([]);
+  });
+
+  test('the audit list: latest first, narrowed by type and by actor, older pages on demand, new events at the top without a reload', async () => {
+    const realm = await createRealm(server);
+    for (let n = 0; n < 27; n++) await person(realm.id, `Person ${n}`, `person${n}`);
+    const writer = await server.createToken(['identities:write', 'groups:write', 'events:read'], realm.id);
+    await server.graphql(`mutation($realmId: ID!) { createGroup(input: { realmId: $realmId, name: "Written by the writer" }) { group { id } } }`, { realmId: realm.id }, { authorization: `Bearer ${writer.token}` });
+    const { page, errors } = await openConsole(context, { realm: realm.name, view: 'events' });
+    const events = page.getByRole('list', { name: 'Events' }).getByRole('listitem');
+    await events.first().filter({ hasText: 'Group created' }).waitFor();
+    expect(await events.count()).toBe(25);
+    await markWindow(page);
+
+    await page.getByRole('button', { name: 'Load older' }).click();
+    await events.nth(27).waitFor();
+    expect(await events.count()).toBe(28);
+    await events.last().filter({ hasText: 'Person 0' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Load older' }).count()).toBe(0);
+
+    await page.getByLabel('Event type').selectOption({ label: 'Group created' });
+    await page.waitForFunction(() => document.querySelectorAll('ol[aria-label="Events"] li').length === 1);
+    await events.first().filter({ hasText: 'Written by the writer' }).waitFor();
+
+    await page.getByLabel('Event type').selectOption({ label: 'All types' });
+    await page.getByLabel('Actor').selectOption({ value: writer.id });
+    await page.waitForFunction(() => document.querySelectorAll('ol[aria-label="Events"] li').length === 1);
+
+    await page.getByLabel('Actor').selectOption({ label: 'All actors' });
+    await events.nth(24).waitFor();
+    await createGroup(server, realm.id, 'Made while watching');
+    await events.first().filter({ hasText: 'Made while watching' }).waitFor();
+    expect(await stillUnreloaded(page)).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  test('the header says what the token may do', async () => {
+    const realm = await createRealm(server);
+    const { token } = await server.createToken(['groups:write', 'realms:read'], realm.id);
+    const { page } = await openConsole(context, { realm: realm.name, token, view: 'groups' });
+    await page.getByText('What this token may do').click();
+    const scopes = page.getByRole('list', { name: 'What this token may do' }).getByRole('listitem');
+    await scopes.first().waitFor();
+    expect(await scopes.allTextContents()).toEqual(['realms:read', 'groups:read', 'groups:write']);
+    // Sections it may not read are not offered.
+    const navigation = page.getByRole('navigation', { name: 'Console' });
+    expect(await navigation.getByRole('link').allTextContents()).toEqual(['Groups']);
   });
 });

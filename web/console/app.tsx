@@ -77,7 +77,7 @@ function ConnectionStatus(props: { snapshot?: ConnectionSnapshot }) {
   );
 }
 
-function Header(props: { token: string; onToken(token: string): void; tokenName?: string; snapshot?: ConnectionSnapshot; realmPicker?: ComponentChildren }) {
+function Header(props: { token: string; onToken(token: string): void; tokenName?: string; scopes?: readonly string[]; snapshot?: ConnectionSnapshot; realmPicker?: ComponentChildren }) {
   const [typed, setTyped] = useState('');
   return (
     <header>
@@ -85,6 +85,16 @@ function Header(props: { token: string; onToken(token: string): void; tokenName?
       {props.token ? (
         <div class="signed-in">
           <span>Signed in with {props.tokenName ?? 'a token'}</span>
+          {props.scopes && (
+            <details class="scopes">
+              <summary>What this token may do</summary>
+              <ul aria-label="What this token may do">
+                {props.scopes.map((scope) => (
+                  <li key={scope}>{scope}</li>
+                ))}
+              </ul>
+            </details>
+          )}
           <button type="button" onClick={() => props.onToken('')}>
             Sign out
           </button>
@@ -150,7 +160,7 @@ function SignedIn(props: { token: string; onToken(token: string): void; connecti
   const failed = problemOf(viewerResult.error) ?? problemOf(realmsResult.error);
   return (
     <>
-      <Header token={props.token} onToken={props.onToken} tokenName={viewer?.name} snapshot={snapshot} realmPicker={picker} />
+      <Header token={props.token} onToken={props.onToken} tokenName={viewer?.name} scopes={viewer?.effectiveScopes} snapshot={snapshot} realmPicker={picker} />
       {realm && <Navigation route={route} can={(scope) => scopes.has(scope)} />}
       <main>
         <Alert problem={failed} />

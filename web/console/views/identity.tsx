@@ -215,7 +215,12 @@ export function IdentityView(props: { id: string }) {
           verb={action.verb}
           danger={action.danger}
           onClose={() => setConfirming(undefined)}
-          onConfirm={async () => problemOf((await client.mutation(action.mutation, { id: identity.id }).toPromise()).error)}
+          onConfirm={async () => {
+            const failed = problemOf((await client.mutation(action.mutation, { id: identity.id }).toPromise()).error);
+            // The payload updates the identity; its history (a list the cache cannot extend) is read again.
+            if (!failed) refetch({ requestPolicy: 'network-only' });
+            return failed;
+          }}
         />
       )}
       {confirming === 'Delete' && (
