@@ -415,7 +415,7 @@ describeInBrowser('the admin console at /console', () => {
 
       network.cut();
       await waitForState(page, ['reconnecting', 'offline']);
-      expect(await connectionStatus(page).textContent()).toMatch(/Reconnecting…|Offline — retrying/);
+      expect(await connectionStatus(page).textContent()).toMatch(/Reconnecting…|Offline/);
       await addMembers(server, group.id, [bob.id]);
 
       network.restore();
@@ -514,5 +514,110 @@ describeInBrowser('the admin console at /console', () => {
     // Sections it may not read are not offered.
     const navigation = page.getByRole('navigation', { name: 'Console' });
     expect(await navigation.getByRole('link').allTextContents()).toEqual(['Groups']);
+  });
+
+  describe('what a tester tried to break', () => {
+    test('an arrow pressed in the picker before its options come, then Enter, chooses the first option', async () => {
+      const realm = await createRealm(server);
+      await person(realm.id, 'Ann Example', 'ann');
+      const { page, errors } = await openConsole(context, { realm: realm.name, view: 'groups' });
+      await page.getByRole('button', { name: 'Create group' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Create group' });
+      const picker = dialog.getByRole('combobox', { name: 'Members' });
+      await picker.focus();
+      await picker.press('ArrowDown');
+      await dialog.getByRole('listbox').getByRole('option', { name: /Ann Example/ }).waitFor();
+      await picker.press('Enter');
+      await dialog.getByRole('button', { name: 'Remove Ann Example' }).waitFor();
+      expect(errors).toEqual([]);
+    });
+
+    test('another realm opens on its own first page, not at the page the last one was on', async () => {
+      const many = await createRealm(server);
+      for (let n = 0; n < 22; n++) await person(many.id, `Person ${String(n).padStart(2, '0')}`, `p${n}`);
+      const few = await createRealm(server);
+      await person(few.id, 'Only One', 'only');
+      const { page } = await openConsole(context, { realm: many.name });
+      await rowOf(page, 'Identities', 'Person 00').waitFor();
+      await page.getByRole('button', { name: 'Next page' }).click();
+      await page.getByText('21–22 of 22').waitFor();
+      await page.getByLabel('Realm', { exact: true }).selectOption(few.name);
+      await rowOf(page, 'Identities', 'Only One').waitFor();
+      await page.getByText('1–1 of 1').waitFor();
+    });
+
+    test('Resend clicked twice sends one resend', async () => {
+      const realm = await createRealm(server);
+      await server.ok(`mutation($realmId: ID!) { inviteIdentity(input: { realmId: $realmId, email: "twice@corp.test", role: GRANTEE }) { invitation { id } } }`, { realmId: realm.id });
+      const { page } = await openConsole(context, { realm: realm.name, view: 'invitations' });
+      await page.getByRole('button', { name: 'Resend invitation to twice@corp.test' }).dblclick();
+      await page.getByRole('button', { name: 'Resend invitation to twice@corp.test' }).and(page.locator(':enabled')).waitFor();
+      const resent = await server.ok(`query($id: ID!) { realm(id: $id) { events(last: 10, types: [INVITATION_RESENT]) { totalCount } } }`, { id: realm.id });
+      expect(resent.realm.events.totalCount).toBe(1);
+    });
+
+    test('an identity or a group of another realm is not shown as this realm’s; it links to its own', async () => {
+      const here = await createRealm(server);
+      const there = await createRealm(server);
+      const ann = await person(there.id, 'Ann Elsewhere', 'ann');
+      const group = await createGroup(server, there.id, 'Far away');
+      const { page } = await openConsole(context, { realm: here.name, view: 'identity', id: ann.id });
+      await page.getByText('This identity is not in this realm').waitFor();
+      expect(await page.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+      await page.getByRole('link', { name: 'Open it there' }).click();
+      await page.getByRole('heading', { level: 2, name: 'Ann Elsewhere' }).waitFor();
+      expect(new URL(page.url()).searchParams.get('realm')).toBe(there.name);
+
+      await page.goto(consoleUrl(origin(), { realm: here.name, view: 'group', id: group.id, token: null }));
+      await page.getByText('This group is not in this realm').waitFor();
+      // An ID of the wrong kind is no group at all.
+      await page.goto(consoleUrl(origin(), { realm: there.name, view: 'group', id: ann.id, token: null }));
+      await page.getByText('There is no such group in this realm').waitFor();
+    });
+
+    test('a group deleted elsewhere while its page is open says so at once', async () => {
+      const realm = await createRealm(server);
+      const ann = await person(realm.id, 'Ann Example', 'ann');
+      const group = await createGroup(server, realm.id, 'Short-lived', [ann.id]);
+      const { page } = await openConsole(context, { realm: realm.name, view: 'group', id: group.id });
+      await rowOf(page, 'Members', 'Ann Example').waitFor();
+      await waitForState(page, ['live']);
+      await markWindow(page);
+      await server.ok(`mutation($id: ID!) { deleteGroup(input: { id: $id }) { deletedGroupId } }`, { id: group.id });
+      await page.getByText('There is no such group in this realm').waitFor();
+      expect(await page.getByRole('button', { name: 'Remove Ann Example' }).count()).toBe(0);
+      expect(await stillUnreloaded(page)).toBe(true);
+    });
+
+    test('a dialog closed with Escape gives the focus back to the button that opened it', async () => {
+      const realm = await createRealm(server);
+      const { page } = await openConsole(context, { realm: realm.name });
+      const add = page.getByRole('button', { name: 'Add identity' });
+      await add.focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('dialog', { name: 'Add identity' }).waitFor();
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog', { name: 'Add identity' }).waitFor({ state: 'hidden' });
+      expect(await add.evaluate((button) => document.activeElement === button)).toBe(true);
+    });
+
+    test('a phone typed with 00, brackets or a trunk 0 is sent as the one number it is', async () => {
+      const realm = await createRealm(server);
+      const { page } = await openConsole(context, { realm: realm.name, view: 'invitations' });
+      for (const [email, typed] of [
+        ['zeros@corp.test', '0044 7700 900123'],
+        ['trunk@corp.test', '(020) 7946 0958'],
+      ]) {
+        await page.getByRole('button', { name: 'Invite user' }).click();
+        const dialog = page.getByRole('dialog', { name: 'Invite user' });
+        await dialog.getByLabel('Email').fill(email);
+        await dialog.getByLabel('Country code').selectOption({ label: '+44 United Kingdom' });
+        await dialog.getByLabel('Phone').fill(typed);
+        await dialog.getByRole('button', { name: 'Send invitation' }).click();
+        await dialog.waitFor({ state: 'hidden' });
+      }
+      const phones = Object.fromEntries((await invitationsOf(realm.id)).edges.map((edge: { node: { email: string; phoneNumber: string } }) => [edge.node.email, edge.node.phoneNumber]));
+      expect(phones).toEqual({ 'zeros@corp.test': '+447700900123', 'trunk@corp.test': '+442079460958' });
+    });
   });
 });

@@ -60,7 +60,7 @@ const statusText: Record<ConnectionSnapshot['state'], string> = {
   connecting: 'Connecting…',
   live: 'Live',
   reconnecting: 'Reconnecting…',
-  offline: 'Offline — retrying',
+  offline: 'Offline',
 };
 
 function ConnectionStatus(props: { snapshot?: ConnectionSnapshot }) {
@@ -168,7 +168,8 @@ function SignedIn(props: { token: string; onToken(token: string): void; connecti
         {realmsResult.data && !realm && <p class="empty">{route.realm ? `There is no realm named “${route.realm}” that this token reaches.` : 'This token reaches no realm yet.'}</p>}
         {session && (
           <SessionContext.Provider value={session}>
-            <CurrentView route={route} />
+            {/* Keyed by the realm: another realm's view starts afresh (its first page, no search). */}
+            <CurrentView key={realm!.id} route={route} can={(scope) => scopes.has(scope)} />
           </SessionContext.Provider>
         )}
       </main>
@@ -191,7 +192,8 @@ function Navigation(props: { route: Route; can(scope: string): boolean }) {
           .filter((section) => props.can(section.scope))
           .map((section) => {
             const to = { realm: props.route.realm, view: section.view };
-            const current = props.route.view === section.view || props.route.view === section.also;
+            const shown = shownView(props.route, props.can);
+            const current = shown === section.view || shown === section.also;
             return (
               <li key={section.view}>
                 <a href={hrefOf(to)} onClick={follow(to)} aria-current={current ? 'page' : undefined}>
@@ -205,9 +207,13 @@ function Navigation(props: { route: Route; can(scope: string): boolean }) {
   );
 }
 
-function CurrentView(props: { route: Route }) {
+/** The view shown: the address's, or — with none named — the first section the token may read. */
+const shownView = (route: Route, can: (scope: string) => boolean): View =>
+  route.view !== 'identities' || can('identities:read') ? route.view : (sections.find((section) => can(section.scope))?.view ?? route.view);
+
+function CurrentView(props: { route: Route; can(scope: string): boolean }) {
   const { route } = props;
-  switch (route.view) {
+  switch (shownView(route, props.can)) {
     case 'identity':
       return route.id ? <IdentityView id={route.id} /> : <IdentitiesView />;
     case 'groups':

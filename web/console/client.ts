@@ -46,8 +46,8 @@ export function consoleClient(token: string, connection: ConnectionStore): { cli
       connected: () => connection.connected(),
       closed: (event) => {
         const { code, reason } = closeOf(event);
-        if (code === unauthorizedClose) connection.closed(`The server refused the token: ${reason || 'sign in again'}.`, true);
-        else if (code === tokenEndedClose) connection.closed('The token was revoked or has expired. Sign in with a valid token.', true);
+        if (code === unauthorizedClose) connection.closed(`The server refused the token: ${reason || 'sign out, then sign in again'}.`, true);
+        else if (code === tokenEndedClose) connection.closed('The token was revoked or has expired. Sign out, then sign in with a valid token.', true);
         else if (code === tryAgainLaterClose) connection.closed(reason || 'The server asks to try again later.', false);
         else connection.closed(undefined, false);
       },

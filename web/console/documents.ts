@@ -85,6 +85,7 @@ export const identityQuery = gql`
       id
       ... on Identity {
         ...ConsoleIdentityRow
+        realm { id name displayName }
         fullName phoneNumber title department externalId createdAt updatedAt version
         groups(first: 50, membership: DIRECT, orderBy: { field: NAME, direction: ASC }) {
           totalCount
@@ -97,6 +98,7 @@ export const identityQuery = gql`
     }
     realm(id: $realmId) @include(if: $events) {
       id
+      lastEventCursor
       events(last: 10, identityId: $id) { edges { node { ...ConsoleEvent } } }
     }
   }
@@ -143,6 +145,7 @@ export const groupQuery = gql`
       __typename
       id
       ... on Group {
+        realm { id name displayName }
         name description memberCount transitiveMemberCount version createdAt
         memberGroups(first: 50) { totalCount edges { node { id name memberCount } } }
         parentGroups(first: 50) { totalCount edges { node { id name memberCount } } }
@@ -265,6 +268,13 @@ export const realmEventsSubscription = gql`
     realmEvents(realmId: $realmId, types: $types, after: $after) { ...ConsoleEvent }
   }
   ${eventFields}
+`;
+
+/** What happens to one identity or group while its page is open (deleted, renamed, suspended…). */
+export const objectEventsSubscription = gql`
+  subscription ConsoleObjectEvents($realmId: ID!, $types: [RealmEventType!], $after: String) {
+    realmEvents(realmId: $realmId, types: $types, after: $after) { id cursor type identityId groupId }
+  }
 `;
 
 export const actorsQuery = gql`

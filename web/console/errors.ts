@@ -33,7 +33,8 @@ export function problemOf(error: CombinedError | undefined, shownFields: readonl
     if (field && shownFields.includes(field) && !fields[field]) fields[field] = graphQLError.message;
     else general.push(graphQLError.message);
   }
-  return { fields, general: general.length ? general.join(' ') : undefined };
+  // Two fields of one request can fail for one reason (a bad ID read twice): said once.
+  return { fields, general: general.length ? [...new Set(general)].join(' ') : undefined };
 }
 
 /** The first error's code (e.g. NOT_FOUND), for a view that answers one differently. */

@@ -3,6 +3,7 @@ import type { DocumentNode } from 'graphql';
 import { useQuery } from '@urql/preact';
 import { useId, useState } from 'preact/hooks';
 import { groupSearchQuery, peopleSearchQuery } from './documents';
+import { problemOf } from './errors';
 import { useDebounced } from './ui';
 
 export interface Choice {
@@ -37,7 +38,8 @@ function Picker(props: {
   const [result] = useQuery({ query: props.search, variables: { realmId: props.realmId, search: search || null }, pause: !open, requestPolicy: 'cache-and-network' });
   const taken = new Set(props.chosen.map((choice) => choice.id));
   const options = result.data ? props.choicesOf(result.data).filter((choice) => !taken.has(choice.id)) : [];
-  const current = Math.min(active, Math.max(0, options.length - 1));
+  // Within the options there are now (an arrow pressed before they came cannot point outside them).
+  const current = Math.max(0, Math.min(active, options.length - 1));
   const expanded = open && options.length > 0;
 
   const choose = (choice: Choice) => {
@@ -76,11 +78,11 @@ function Picker(props: {
           if (event.key === 'ArrowDown') {
             event.preventDefault();
             setOpen(true);
-            setActive(Math.min(current + 1, options.length - 1));
+            setActive(Math.max(0, Math.min(current + 1, options.length - 1)));
           } else if (event.key === 'ArrowUp') {
             event.preventDefault();
             setActive(Math.max(current - 1, 0));
-          } else if (event.key === 'Enter' && expanded) {
+          } else if (event.key === 'Enter' && expanded && options[current]) {
             event.preventDefault();
             choose(options[current]);
           } else if (event.key === 'Escape' && expanded) {
@@ -106,6 +108,11 @@ function Picker(props: {
         ))}
       </ul>
       {open && result.data && options.length === 0 && search && search === text.trim() && <p class="hint">No match for “{search}”.</p>}
+      {open && result.error && (
+        <p class="field-error" role="alert">
+          {problemOf(result.error)?.general}
+        </p>
+      )}
       {props.error && (
         <p id={`${id}-error`} class="field-error">
           {props.error}

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 
 /**
- * Where the console is, all in the address (`/console?realm=acme&view=group&id=…`): a view can be
- * bookmarked, shared and reloaded, and Back goes where a person expects.
+ * Where the console is — the realm, the view, the object — in the address
+ * (`/console?realm=acme&view=group&id=…`): a view can be bookmarked, shared and reloaded, and Back
+ * goes where a person expects. A list's search, sort and page are the view's own (not kept).
  */
 export type View = 'identities' | 'identity' | 'groups' | 'group' | 'invitations' | 'events';
 const views: readonly View[] = ['identities', 'identity', 'groups', 'group', 'invitations', 'events'];

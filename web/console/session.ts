@@ -1,4 +1,6 @@
 import { createContext } from 'preact';
+import { useSubscription } from '@urql/preact';
+import type { DocumentNode } from 'graphql';
 import { useContext, useEffect, useRef } from 'preact/hooks';
 
 export interface RealmRef {
@@ -36,4 +38,25 @@ export function useFreshOnReconnect(reexecute: (options: { requestPolicy: 'netwo
     seen.current = generation;
     reexecute({ requestPolicy: 'network-only' });
   }, [generation]);
+}
+
+/**
+ * Reads an object's page again when an event of `types` about it commits (`after` the cursor read
+ * with the page): a group deleted or renamed elsewhere, an identity suspended or deleted, shows at once.
+ */
+export function useWatched(options: {
+  subscription: DocumentNode;
+  about: (event: { identityId: string | null; groupId: string | null }) => boolean;
+  types: readonly string[];
+  after: string | null | undefined;
+  reread(options: { requestPolicy: 'network-only' }): void;
+}): void {
+  const { realm } = useSession();
+  useSubscription<{ realmEvents: { identityId: string | null; groupId: string | null } }>(
+    { query: options.subscription, variables: { realmId: realm.id, types: options.types, after: options.after }, pause: !options.after },
+    (_previous, data) => {
+      if (options.about(data.realmEvents)) options.reread({ requestPolicy: 'network-only' });
+      return data;
+    },
+  );
 }

@@ -131,8 +131,13 @@ export function Dialog(props: { title: string; onClose(): void; children: Compon
   const titleId = useId();
   useEffect(() => {
     const dialog = ref.current!;
+    // Focus goes back where it was (the button that opened the dialog) when it closes.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (!dialog.open) dialog.showModal();
-    return () => dialog.close();
+    return () => {
+      dialog.close();
+      if (opener?.isConnected) opener.focus();
+    };
   }, []);
   return (
     <dialog
@@ -208,7 +213,8 @@ export const pageArgs = (at: PageAt, size: number) => (at.before ? { last: size,
 /** "21–40 of 75", Previous page, Next page. `offset` is the index of the page's first item. */
 export function Pager(props: { info?: PageInfo; count: number; total?: number; offset: number; onPage(at: PageAt, offset: number): void; size: number }) {
   const { info } = props;
-  if (!info) return null;
+  // An empty list has no pages to go through.
+  if (!info || (props.count === 0 && !info.hasNextPage && !info.hasPreviousPage)) return null;
   const from = props.count === 0 ? 0 : props.offset + 1;
   return (
     <div class="pager">

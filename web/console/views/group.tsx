@@ -1,11 +1,11 @@
 /** @jsxImportSource preact */
 import { useMutation, useQuery, useSubscription } from '@urql/preact';
 import { useState } from 'preact/hooks';
-import { addMembersMutation, deleteGroupMutation, groupQuery, membersQuery, membershipSubscription, removeMembersMutation, updateGroupMutation } from '../documents';
+import { addMembersMutation, deleteGroupMutation, groupQuery, membersQuery, membershipSubscription, objectEventsSubscription, removeMembersMutation, updateGroupMutation } from '../documents';
 import { codeOf, problemOf, type Problem } from '../errors';
 import { Chosen, PeoplePicker, type Choice } from '../picker';
 import { follow, hrefOf, navigate } from '../route';
-import { useFreshOnReconnect, useSession } from '../session';
+import { useFreshOnReconnect, useSession, useWatched, type RealmRef } from '../session';
 import { Alert, Confirm, DateTime, FormActions, Pager, SearchField, TextField, pageArgs, statusLabels, useDebounced, usePaging, type PageInfo } from '../ui';
 import type { IdentityRow } from './identities';
 
@@ -15,6 +15,7 @@ type GroupData = {
     | {
         __typename: string;
         id: string;
+        realm: RealmRef;
         name: string;
         description: string | null;
         memberCount: number;
@@ -36,6 +37,13 @@ export function GroupView(props: { id: string }) {
   const session = useSession();
   const [result, refetch] = useQuery<GroupData>({ query: groupQuery, variables: { id: props.id, realmId: session.realm.id, live: session.can('events:read') } });
   useFreshOnReconnect(refetch);
+  useWatched({
+    subscription: objectEventsSubscription,
+    types: ['GROUP_UPDATED', 'GROUP_DELETED', 'GROUP_NESTED', 'GROUP_UNNESTED'],
+    about: (event) => event.groupId === props.id,
+    after: result.data?.realm?.lastEventCursor,
+    reread: refetch,
+  });
   const [renaming, setRenaming] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [, removeGroup] = useMutation(deleteGroupMutation);
@@ -49,13 +57,23 @@ export function GroupView(props: { id: string }) {
     </p>
   );
 
-  if (!group || group.__typename !== 'Group') {
-    const gone = result.data && (!group || codeOf(result.error) === 'NOT_FOUND');
+  if (!group || group.__typename !== 'Group' || group.realm.id !== session.realm.id) {
+    const elsewhere = group?.__typename === 'Group' && group.realm.id !== session.realm.id ? group.realm : undefined;
+    const gone = !elsewhere && result.data && !result.fetching && (!group || group.__typename !== 'Group' || codeOf(result.error) === 'NOT_FOUND');
+    const there = elsewhere && { realm: elsewhere.name, view: 'group' as const, id: props.id };
     return (
       <section>
         {backLink}
         <Alert problem={problemOf(result.error)} />
         {gone && <p class="empty">There is no such group in this realm (it may have been deleted).</p>}
+        {there && (
+          <p class="empty">
+            This group is not in this realm: it is in {elsewhere.displayName}.{' '}
+            <a href={hrefOf(there)} onClick={follow(there)}>
+              Open it there
+            </a>
+          </p>
+        )}
       </section>
     );
   }
@@ -91,7 +109,8 @@ export function GroupView(props: { id: string }) {
       {/* A reconnection subscribes again from a fresh cursor (the data is read again with it). */}
       {result.data?.realm?.lastEventCursor && <LiveMembers key={session.generation} groupId={group.id} after={result.data.realm.lastEventCursor} />}
       <Members group={group} writable={writable} />
-      {writable && <AddMembers groupId={group.id} />}
+      {/* Picking people needs reading them. */}
+      {writable && session.can('identities:read') && <AddMembers groupId={group.id} />}
       <NestedGroups title="Groups in this group" groups={group.memberGroups} />
       <NestedGroups title="Member of" groups={group.parentGroups} />
 
@@ -132,6 +151,9 @@ function Rename(props: { group: { id: string; name: string; version: number }; o
     <form
       class="rename"
       noValidate
+      onKeyDown={(event) => {
+        if (event.key === 'Escape') props.onClose();
+      }}
       onSubmit={async (event) => {
         event.preventDefault();
         const result = await update({ input: { id: props.group.id, name } });

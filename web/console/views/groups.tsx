@@ -93,8 +93,12 @@ function CreateGroup(props: { onClose(): void }) {
       >
         <TextField label="Group name" value={name} onValue={setName} error={problem?.fields.name} required autoFocus />
         <TextField label="Description" value={description} onValue={setDescription} error={problem?.fields.description} />
-        <PeoplePicker label="Members" realmId={session.realm.id} chosen={members} onChoose={(choice) => setMembers((current) => [...current, choice])} error={problem?.fields.memberIds} />
-        <Chosen label="Chosen members" chosen={members} onRemove={(choice) => setMembers((current) => current.filter((member) => member.id !== choice.id))} />
+        {session.can('identities:read') && (
+          <>
+            <PeoplePicker label="Members" realmId={session.realm.id} chosen={members} onChoose={(choice) => setMembers((current) => [...current, choice])} error={problem?.fields.memberIds} />
+            <Chosen label="Chosen members" chosen={members} onRemove={(choice) => setMembers((current) => current.filter((member) => member.id !== choice.id))} />
+          </>
+        )}
         <Alert problem={problem} />
         <FormActions submit="Create group" busy={state.fetching} onCancel={props.onClose} />
       </form>

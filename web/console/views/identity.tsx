@@ -2,10 +2,10 @@
 import { useClient, useMutation, useQuery } from '@urql/preact';
 import type { DocumentNode } from 'graphql';
 import { useState } from 'preact/hooks';
-import { deleteIdentityMutation, deprovisionMutation, identityQuery, reactivateMutation, suspendMutation } from '../documents';
+import { deleteIdentityMutation, deprovisionMutation, identityQuery, objectEventsSubscription, reactivateMutation, suspendMutation } from '../documents';
 import { codeOf, problemOf } from '../errors';
 import { follow, hrefOf, navigate } from '../route';
-import { useFreshOnReconnect, useSession } from '../session';
+import { useFreshOnReconnect, useSession, useWatched, type RealmRef } from '../session';
 import { Alert, Confirm, DateTime, roleLabels, sourceLabels, statusLabels } from '../ui';
 import { EventItem, namesReadable, type EventNode } from './events';
 import type { IdentityRow } from './identities';
@@ -14,6 +14,7 @@ type IdentityData = {
   node:
     | (IdentityRow & {
         __typename: string;
+        realm: RealmRef;
         fullName: string | null;
         phoneNumber: string | null;
         title: string | null;
@@ -24,7 +25,7 @@ type IdentityData = {
         possibleDuplicates: { edges: Array<{ reasons: string[]; node: IdentityRow }> } | null;
       })
     | null;
-  realm?: { id: string; events: { edges: Array<{ node: EventNode }> } | null } | null;
+  realm?: { id: string; lastEventCursor: string | null; events: { edges: Array<{ node: EventNode }> } | null } | null;
 };
 
 /** The status changes an identity in each status can take (src/identity/identity.resolver.ts). */
@@ -46,14 +47,23 @@ export function IdentityView(props: { id: string }) {
   const session = useSession();
   const [result, refetch] = useQuery<IdentityData>({ query: identityQuery, variables: { id: props.id, realmId: session.realm.id, events: session.can('events:read'), names: namesReadable(session) } });
   useFreshOnReconnect(refetch);
+  useWatched({
+    subscription: objectEventsSubscription,
+    types: ['IDENTITY_UPDATED', 'IDENTITY_STATUS_CHANGED', 'IDENTITY_DELETED', 'IDENTITIES_LINKED', 'MEMBERSHIP_ADDED', 'MEMBERSHIP_REMOVED'],
+    about: (event) => event.identityId === props.id,
+    after: result.data?.realm?.lastEventCursor,
+    reread: refetch,
+  });
   const [confirming, setConfirming] = useState<string>();
   const client = useClient();
   const [, remove] = useMutation(deleteIdentityMutation);
   const identity = result.data?.node;
   const back = { realm: session.realm.name, view: 'identities' as const };
 
-  if (!identity || identity.__typename !== 'Identity') {
-    const gone = result.data && (!identity || codeOf(result.error) === 'NOT_FOUND');
+  if (!identity || identity.__typename !== 'Identity' || identity.realm.id !== session.realm.id) {
+    const elsewhere = identity?.__typename === 'Identity' && identity.realm.id !== session.realm.id ? identity.realm : undefined;
+    const gone = !elsewhere && result.data && !result.fetching && (!identity || identity.__typename !== 'Identity' || codeOf(result.error) === 'NOT_FOUND');
+    const there = elsewhere && { realm: elsewhere.name, view: 'identity' as const, id: props.id };
     return (
       <section>
         <p>
@@ -63,6 +73,14 @@ export function IdentityView(props: { id: string }) {
         </p>
         <Alert problem={problemOf(result.error)} />
         {gone && <p class="empty">There is no such identity in this realm (it may have been deleted).</p>}
+        {there && (
+          <p class="empty">
+            This identity is not in this realm: it is in {elsewhere.displayName}.{' '}
+            <a href={hrefOf(there)} onClick={follow(there)}>
+              Open it there
+            </a>
+          </p>
+        )}
       </section>
     );
   }

@@ -53,7 +53,7 @@ export function InvitationsView() {
   const [inviting, setInviting] = useState(false);
   const [revoking, setRevoking] = useState<InvitationRow>();
   const [resendProblem, setResendProblem] = useState<Problem>();
-  const [, resend] = useMutation(resendInvitationMutation);
+  const [resending, resend] = useMutation(resendInvitationMutation);
   const [, revoke] = useMutation(revokeInvitationMutation);
   const live = session.can('events:read');
   const [result, refetch] = useQuery<InvitationsData>({
@@ -102,6 +102,8 @@ export function InvitationsView() {
                     <button
                       type="button"
                       aria-label={`Resend invitation to ${node.email}`}
+                      // One resend at a time: each one mails a new link and ends the one before.
+                      disabled={resending.fetching}
                       onClick={async () => setResendProblem(problemOf((await resend({ id: node.id })).error))}
                     >
                       Resend
@@ -166,12 +168,18 @@ const countryCodes = [
   ['65', '+65 Singapore'],
 ] as const;
 
-/** "+44" and "20 7946 0958" → "+442079460958"; a number typed with its own + is taken as it is. */
+/**
+ * The number as the API takes it (E.164), from what a person types: "+44" and "(020) 7946 0958" →
+ * "+442079460958". Spaces, dots, dashes and brackets go; a number typed with its own "+" or "00"
+ * carries its country code; otherwise the chosen code goes in front, instead of the one trunk "0"
+ * national numbers start with. Anything else (letters) is sent as it is, for the API to refuse.
+ */
 function phoneOf(code: string, typed: string): string | null {
-  const trimmed = typed.trim();
-  if (!trimmed) return null;
-  if (trimmed.startsWith('+')) return trimmed;
-  return `+${code}${trimmed.replace(/^0+/, '')}`;
+  const compact = typed.replace(/[\s().\-]/g, '');
+  if (!compact) return null;
+  if (compact.startsWith('+')) return compact;
+  if (compact.startsWith('00')) return `+${compact.slice(2)}`;
+  return `+${code}${compact.replace(/^0/, '')}`;
 }
 
 const roleChoices = [
@@ -236,8 +244,12 @@ function InviteUser(props: { onClose(): void }) {
           <SelectField label="Country code" value={code} options={countryCodes} onValue={setCode} />
           <TextField label="Phone" type="tel" value={phone} onValue={setPhone} error={problem?.fields.phoneNumber} hint="Optional. Without a leading +, the country code is put in front." />
         </div>
-        <GroupPicker label="Groups" realmId={session.realm.id} chosen={groups} onChoose={(choice) => setGroups((current) => [...current, choice])} error={problem?.fields.groupIds} />
-        <Chosen label="Groups to join" chosen={groups} onRemove={(choice) => setGroups((current) => current.filter((group) => group.id !== choice.id))} />
+        {session.can('groups:read') && (
+          <>
+            <GroupPicker label="Groups" realmId={session.realm.id} chosen={groups} onChoose={(choice) => setGroups((current) => [...current, choice])} error={problem?.fields.groupIds} />
+            <Chosen label="Groups to join" chosen={groups} onRemove={(choice) => setGroups((current) => current.filter((group) => group.id !== choice.id))} />
+          </>
+        )}
         <Alert problem={problem} />
         <FormActions submit="Send invitation" busy={state.fetching} onCancel={props.onClose} />
       </form>
