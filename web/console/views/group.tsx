@@ -2,12 +2,13 @@
 import { useMutation, useQuery, useSubscription } from '@urql/preact';
 import { useState } from 'preact/hooks';
 import { addMembersMutation, deleteGroupMutation, groupQuery, membersQuery, membershipSubscription, objectEventsSubscription, removeMembersMutation, updateGroupMutation } from '../documents';
-import { codeOf, problemOf, type Problem } from '../errors';
+import { problemOf, type Problem } from '../errors';
 import { Chosen, PeoplePicker, type Choice } from '../picker';
 import { follow, hrefOf, navigate } from '../route';
 import { useFreshOnReconnect, useSession, useWatched, type RealmRef } from '../session';
 import { Alert, Confirm, DateTime, FormActions, Pager, SearchField, TextField, pageArgs, statusLabels, useDebounced, usePaging, type PageInfo } from '../ui';
 import type { IdentityRow } from './identities';
+import { isHere, NotHere } from './not-here';
 
 type GroupLink = { id: string; name: string; memberCount: number };
 type GroupData = {
@@ -57,25 +58,8 @@ export function GroupView(props: { id: string }) {
     </p>
   );
 
-  if (!group || group.__typename !== 'Group' || group.realm.id !== session.realm.id) {
-    const elsewhere = group?.__typename === 'Group' && group.realm.id !== session.realm.id ? group.realm : undefined;
-    const gone = !elsewhere && result.data && !result.fetching && (!group || group.__typename !== 'Group' || codeOf(result.error) === 'NOT_FOUND');
-    const there = elsewhere && { realm: elsewhere.name, view: 'group' as const, id: props.id };
-    return (
-      <section>
-        {backLink}
-        <Alert problem={problemOf(result.error)} />
-        {gone && <p class="empty">There is no such group in this realm (it may have been deleted).</p>}
-        {there && (
-          <p class="empty">
-            This group is not in this realm: it is in {elsewhere.displayName}.{' '}
-            <a href={hrefOf(there)} onClick={follow(there)}>
-              Open it there
-            </a>
-          </p>
-        )}
-      </section>
-    );
+  if (!group || !isHere(group, 'Group', session.realm.id)) {
+    return <NotHere kind="group" typename="Group" id={props.id} node={group} realmId={session.realm.id} result={result} back={backLink} />;
   }
   const writable = session.can('groups:write');
   return (

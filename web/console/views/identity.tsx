@@ -3,12 +3,13 @@ import { useClient, useMutation, useQuery } from '@urql/preact';
 import type { DocumentNode } from 'graphql';
 import { useState } from 'preact/hooks';
 import { deleteIdentityMutation, deprovisionMutation, identityQuery, objectEventsSubscription, reactivateMutation, suspendMutation } from '../documents';
-import { codeOf, problemOf } from '../errors';
+import { problemOf } from '../errors';
 import { follow, hrefOf, navigate } from '../route';
 import { useFreshOnReconnect, useSession, useWatched, type RealmRef } from '../session';
-import { Alert, Confirm, DateTime, roleLabels, sourceLabels, statusLabels } from '../ui';
+import { Confirm, DateTime, roleLabels, sourceLabels, statusLabels } from '../ui';
 import { EventItem, namesReadable, type EventNode } from './events';
 import type { IdentityRow } from './identities';
+import { isHere, NotHere } from './not-here';
 
 type IdentityData = {
   node:
@@ -60,29 +61,15 @@ export function IdentityView(props: { id: string }) {
   const identity = result.data?.node;
   const back = { realm: session.realm.name, view: 'identities' as const };
 
-  if (!identity || identity.__typename !== 'Identity' || identity.realm.id !== session.realm.id) {
-    const elsewhere = identity?.__typename === 'Identity' && identity.realm.id !== session.realm.id ? identity.realm : undefined;
-    const gone = !elsewhere && result.data && !result.fetching && (!identity || identity.__typename !== 'Identity' || codeOf(result.error) === 'NOT_FOUND');
-    const there = elsewhere && { realm: elsewhere.name, view: 'identity' as const, id: props.id };
-    return (
-      <section>
-        <p>
-          <a href={hrefOf(back)} onClick={follow(back)}>
-            ← Identities
-          </a>
-        </p>
-        <Alert problem={problemOf(result.error)} />
-        {gone && <p class="empty">There is no such identity in this realm (it may have been deleted).</p>}
-        {there && (
-          <p class="empty">
-            This identity is not in this realm: it is in {elsewhere.displayName}.{' '}
-            <a href={hrefOf(there)} onClick={follow(there)}>
-              Open it there
-            </a>
-          </p>
-        )}
-      </section>
+  if (!identity || !isHere(identity, 'Identity', session.realm.id)) {
+    const backLink = (
+      <p>
+        <a href={hrefOf(back)} onClick={follow(back)}>
+          ← Identities
+        </a>
+      </p>
     );
+    return <NotHere kind="identity" typename="Identity" id={props.id} node={identity} realmId={session.realm.id} result={result} back={backLink} />;
   }
   const writable = session.can('identities:write');
   const action = actions.find((candidate) => candidate.verb === confirming);
