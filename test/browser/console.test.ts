@@ -546,6 +546,15 @@ describeInBrowser('the admin console at /console', () => {
       await page.getByText('1–1 of 1').waitFor();
     });
 
+    test('a realm named in the address past the first hundred opens too', async () => {
+      for (let n = 0; n < 100; n++) await createRealm(server);
+      const last = await createRealm(server, `zz-last-${Date.now()}`);
+      await person(last.id, 'Zed Last', 'zed');
+      const { page } = await openConsole(context, { realm: last.name });
+      await rowOf(page, 'Identities', 'Zed Last').waitFor();
+      expect(await page.getByLabel('Realm', { exact: true }).inputValue()).toBe(last.name);
+    });
+
     test('Resend clicked twice sends one resend', async () => {
       const realm = await createRealm(server);
       await server.ok(`mutation($realmId: ID!) { inviteIdentity(input: { realmId: $realmId, email: "twice@corp.test", role: GRANTEE }) { invitation { id } } }`, { realmId: realm.id });

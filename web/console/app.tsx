@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { storedToken, storeToken, tokenFromAddress } from '../shared/token';
 import { consoleClient } from './client';
 import { ConnectionStore, useConnection, type ConnectionSnapshot } from './connection';
-import { realmsQuery, viewerQuery } from './documents';
+import { realmByNameQuery, realmsQuery, viewerQuery } from './documents';
 import { problemOf } from './errors';
 import { follow, hrefOf, navigate, useRoute, type Route, type View } from './route';
 import { SessionContext, type RealmRef, type Session } from './session';
@@ -130,8 +130,13 @@ function SignedIn(props: { token: string; onToken(token: string): void; connecti
   const viewer = viewerResult.data?.viewer;
   const scopes = useMemo(() => new Set(viewer?.effectiveScopes ?? []), [viewer]);
   const [realmsResult] = useQuery<RealmsData>({ query: realmsQuery, pause: !viewer || !scopes.has('realms:read') });
-  const realms = realmsResult.data?.realms.edges.map((edge) => edge.node) ?? [];
-  const realm = realms.find((candidate) => candidate.name === route.realm) ?? (route.realm ? undefined : realms[0]);
+  const listed = realmsResult.data?.realms.edges.map((edge) => edge.node) ?? [];
+  const inList = listed.find((candidate) => candidate.name === route.realm);
+  // The list holds the first 100 realms: one named in the address past them is asked for by name.
+  const [byNameResult] = useQuery<{ realm: RealmRef | null }>({ query: realmByNameQuery, variables: { name: route.realm ?? '' }, pause: !route.realm || !realmsResult.data || Boolean(inList) });
+  const realm = inList ?? byNameResult.data?.realm ?? (route.realm ? undefined : listed[0]);
+  const realms = realm && !listed.some((candidate) => candidate.id === realm.id) ? [...listed, realm] : listed;
+  const realmUnknown = !realm && (route.realm ? byNameResult.data !== undefined : realmsResult.data !== undefined);
 
   // With no ?realm=, the first realm is opened and named in the address.
   useEffect(() => {
@@ -165,7 +170,7 @@ function SignedIn(props: { token: string; onToken(token: string): void; connecti
       <main>
         <Alert problem={failed} />
         {viewer && !scopes.has('realms:read') && <p class="empty">This token may not read realms (it lacks realms:read): the console has nothing to show.</p>}
-        {realmsResult.data && !realm && <p class="empty">{route.realm ? `There is no realm named “${route.realm}” that this token reaches.` : 'This token reaches no realm yet.'}</p>}
+        {realmUnknown && <p class="empty">{route.realm ? `There is no realm named “${route.realm}” that this token reaches.` : 'This token reaches no realm yet.'}</p>}
         {session && (
           <SessionContext.Provider value={session}>
             {/* Keyed by the realm: another realm's view starts afresh (its first page, no search). */}
