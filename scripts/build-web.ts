@@ -14,7 +14,7 @@
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { buildSchema, isObjectType } from 'graphql';
+import { buildSchema, isEnumType, isObjectType } from 'graphql';
 import { readmeExamples } from './readme-examples';
 
 const root = path.resolve(__dirname, '..');
@@ -60,11 +60,13 @@ async function writePage(page: string, names: Map<string, string>): Promise<void
 const pages = ['graphiql', 'dashboard', 'console'];
 
 /**
- * What the console's normalized cache needs of the schema (web/console/cache.ts): the object types
- * with no `id` (stored inside their parent) and each interface's object types.
+ * What the console needs of the schema (web/console/schema-facts.ts): the object types with no `id`
+ * (its cache stores them inside their parent), each interface's object types, the event types.
  */
-function schemaFacts(sdl: string): { embedded: string[]; possibleTypes: Record<string, string[]> } {
+function schemaFacts(sdl: string): { embedded: string[]; possibleTypes: Record<string, string[]>; eventTypes: string[] } {
   const schema = buildSchema(sdl);
+  const eventType = schema.getType('RealmEventType');
+  if (!isEnumType(eventType)) throw new Error('schema/schema.graphql has no enum RealmEventType, which the console filters events by.');
   const embedded: string[] = [];
   const possibleTypes: Record<string, string[]> = {};
   for (const type of Object.values(schema.getTypeMap())) {
@@ -72,7 +74,7 @@ function schemaFacts(sdl: string): { embedded: string[]; possibleTypes: Record<s
     if (!type.getFields().id && ![schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].includes(type)) embedded.push(type.name);
     for (const face of type.getInterfaces()) (possibleTypes[face.name] ??= []).push(type.name);
   }
-  return { embedded: embedded.sort(), possibleTypes };
+  return { embedded: embedded.sort(), possibleTypes, eventTypes: eventType.getValues().map((value) => value.name) };
 }
 
 async function main(): Promise<void> {

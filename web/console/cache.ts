@@ -1,12 +1,5 @@
 import { cacheExchange, type Cache, type Data, type Variables } from '@urql/exchange-graphcache';
-
-/**
- * What the console's normalized cache knows of the schema, taken from schema/schema.graphql at build
- * time (scripts/build-web.ts): the types with no `id` (connections, edges, payloads: embedded in
- * their parent) and the concrete types behind `Node`, so that `node(id) { ... on Group }` is read
- * from the cache without guessing.
- */
-declare const CONSOLE_SCHEMA: { embedded: string[]; possibleTypes: Record<string, string[]> };
+import { schemaFacts } from './schema-facts';
 
 /** Drops every cached page of `field` on the entity (any arguments): the views showing one fetch it again. */
 function invalidateField(cache: Cache, typename: string, id: string | null | undefined, field: string): void {
@@ -34,8 +27,10 @@ function membershipChanged(cache: Cache, groupId: string, identityIds: string[],
 
 export function consoleCache() {
   return cacheExchange({
-    keys: Object.fromEntries(CONSOLE_SCHEMA.embedded.map((type) => [type, () => null])),
-    possibleTypes: CONSOLE_SCHEMA.possibleTypes,
+    // Connections, edges, payloads: no `id`, stored inside their parent. `possibleTypes`: the concrete
+    // types behind `Node`, so that `node(id) { ... on Group }` is read from the cache without guessing.
+    keys: Object.fromEntries(schemaFacts.embedded.map((type) => [type, () => null])),
+    possibleTypes: schemaFacts.possibleTypes,
     updates: {
       Mutation: {
         createIdentity: (_result: Data, args: Variables, cache: Cache) => invalidateField(cache, 'Realm', input(args).realmId as string, 'identities'),

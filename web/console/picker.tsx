@@ -4,7 +4,7 @@ import { useQuery } from '@urql/preact';
 import { useId, useState } from 'preact/hooks';
 import { groupSearchQuery, peopleSearchQuery } from './documents';
 import { problemOf } from './errors';
-import { useDebounced } from './ui';
+import { errorAttributes, FieldError, useDebounced } from './ui';
 
 export interface Choice {
   id: string;
@@ -63,8 +63,7 @@ function Picker(props: {
         aria-expanded={expanded ? 'true' : 'false'}
         aria-controls={`${id}-options`}
         aria-activedescendant={expanded ? `${id}-option-${current}` : undefined}
-        aria-invalid={props.error ? 'true' : undefined}
-        aria-describedby={props.error ? `${id}-error` : undefined}
+        {...errorAttributes(id, props.error)}
         value={text}
         onInput={(event) => {
           setText(event.currentTarget.value);
@@ -113,11 +112,7 @@ function Picker(props: {
           {problemOf(result.error)?.general}
         </p>
       )}
-      {props.error && (
-        <p id={`${id}-error`} class="field-error">
-          {props.error}
-        </p>
-      )}
+      <FieldError id={id} error={props.error} />
     </div>
   );
 }

@@ -3,6 +3,24 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { Problem } from './errors';
 
+/**
+ * The API's error for a field, beside it: the field names it with `errorAttributes(id, error)`
+ * (aria-invalid, aria-describedby), so that a screen reader reads it with the field.
+ */
+export function FieldError(props: { id: string; error?: string }) {
+  if (!props.error) return null;
+  return (
+    <p id={`${props.id}-error`} class="field-error">
+      {props.error}
+    </p>
+  );
+}
+
+export const errorAttributes = (id: string, error: string | undefined) => ({
+  'aria-invalid': error ? ('true' as const) : undefined,
+  'aria-describedby': error ? `${id}-error` : undefined,
+});
+
 /** A labelled text input with the API's error for it beside it (aria-invalid, aria-describedby). */
 export function TextField(props: {
   label: string;
@@ -36,11 +54,7 @@ export function TextField(props: {
           {props.hint}
         </p>
       )}
-      {props.error && (
-        <p id={`${id}-error`} class="field-error">
-          {props.error}
-        </p>
-      )}
+      <FieldError id={id} error={props.error} />
     </div>
   );
 }
@@ -53,8 +67,7 @@ export function SelectField<T extends string>(props: { label: string; value: T; 
       <select
         id={id}
         value={props.value}
-        aria-invalid={props.error ? 'true' : undefined}
-        aria-describedby={props.error ? `${id}-error` : undefined}
+        {...errorAttributes(id, props.error)}
         onChange={(event) => props.onValue(event.currentTarget.value as T)}
       >
         {props.options.map(([value, label]) => (
@@ -63,11 +76,7 @@ export function SelectField<T extends string>(props: { label: string; value: T; 
           </option>
         ))}
       </select>
-      {props.error && (
-        <p id={`${id}-error`} class="field-error">
-          {props.error}
-        </p>
-      )}
+      <FieldError id={id} error={props.error} />
     </div>
   );
 }

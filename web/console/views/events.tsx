@@ -3,6 +3,7 @@ import { useClient, useQuery, useSubscription } from '@urql/preact';
 import { useState } from 'preact/hooks';
 import { actorsQuery, eventsQuery, realmEventsSubscription } from '../documents';
 import { problemOf, type Problem } from '../errors';
+import { schemaFacts } from '../schema-facts';
 import { useFreshOnReconnect, useSession, type Session } from '../session';
 import { Alert, DateTime, SelectField, ViewTitle } from '../ui';
 
@@ -20,29 +21,6 @@ export type EventNode = {
 type EventsData = {
   realm: { id: string; lastEventCursor: string | null; events: { edges: Array<{ node: EventNode }>; pageInfo: { hasPreviousPage: boolean; startCursor: string | null } } | null } | null;
 };
-
-const eventTypes = [
-  'IDENTITY_CREATED',
-  'IDENTITY_UPDATED',
-  'IDENTITY_STATUS_CHANGED',
-  'IDENTITY_DELETED',
-  'IDENTITIES_LINKED',
-  'GROUP_CREATED',
-  'GROUP_UPDATED',
-  'GROUP_DELETED',
-  'GROUP_NESTED',
-  'GROUP_UNNESTED',
-  'MEMBERSHIP_ADDED',
-  'MEMBERSHIP_REMOVED',
-  'INVITATION_CREATED',
-  'INVITATION_SENT',
-  'INVITATION_RESENT',
-  'INVITATION_ACCEPTED',
-  'INVITATION_REVOKED',
-  'INVITATION_EXPIRED',
-  'INVITATION_DELIVERY_FAILED',
-  'WEBHOOK_ENDPOINT_PAUSED',
-] as const;
 
 /** IDENTITY_STATUS_CHANGED → "Identity status changed". */
 const typeLabel = (type: string) => type.charAt(0) + type.slice(1).toLowerCase().replace(/_/g, ' ');
@@ -83,7 +61,7 @@ export function EventItem(props: { event: EventNode; live?: boolean }) {
 /** Whether events can show the names of their identity and group (else the snapshot's, or none). */
 export const namesReadable = (session: Session) => session.can('identities:read') && session.can('groups:read');
 
-const typeOptions = [['', 'All types'], ...eventTypes.map((type) => [type, typeLabel(type)] as const)] as ReadonlyArray<readonly [string, string]>;
+const typeOptions = [['', 'All types'], ...schemaFacts.eventTypes.map((type) => [type, typeLabel(type)] as const)] as ReadonlyArray<readonly [string, string]>;
 
 /** The realm's audit list: latest first, filtered by type and actor, older pages on demand, live. */
 export function EventsView() {

@@ -5,7 +5,7 @@ import { invitationsQuery, invitationSubscription, inviteMutation, resendInvitat
 import { problemOf, type Problem } from '../errors';
 import { Chosen, GroupPicker, type Choice } from '../picker';
 import { useFreshOnReconnect, useSession } from '../session';
-import { Alert, Confirm, DateTime, Dialog, FormActions, Pager, SelectField, TextField, ViewTitle, pageArgs, roleLabels, usePaging, type PageInfo } from '../ui';
+import { Alert, Confirm, DateTime, Dialog, errorAttributes, FieldError, FormActions, Pager, SelectField, TextField, ViewTitle, pageArgs, roleLabels, usePaging, type PageInfo } from '../ui';
 
 type InvitationRow = {
   id: string;
@@ -214,7 +214,7 @@ function InviteUser(props: { onClose(): void }) {
         }}
       >
         <TextField label="Email" type="email" value={email} onValue={setEmail} error={problem?.fields.email} required autoFocus />
-        <fieldset class="roles" aria-describedby={problem?.fields.role ? `${id}-role-error` : undefined}>
+        <fieldset class="roles" aria-describedby={errorAttributes(`${id}-role`, problem?.fields.role)['aria-describedby']}>
           <legend>Role</legend>
           {roleChoices.map((choice) => (
             <div class="radio" key={choice.value}>
@@ -233,11 +233,7 @@ function InviteUser(props: { onClose(): void }) {
               </p>
             </div>
           ))}
-          {problem?.fields.role && (
-            <p id={`${id}-role-error`} class="field-error">
-              {problem.fields.role}
-            </p>
-          )}
+          <FieldError id={`${id}-role`} error={problem?.fields.role} />
         </fieldset>
         <TextField label="Full name" value={fullName} onValue={setFullName} error={problem?.fields.fullName} autoComplete="off" />
         <div class="phone">
